@@ -1,0 +1,1 @@
+"""Pure clinical rule domain: typed facts in, typed advice out. No Flask, no HTTP, no FHIR models."""

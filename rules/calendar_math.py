@@ -1,0 +1,29 @@
+"""Calendar arithmetic shared by both rule sets: ages in months and years, adding months."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+
+
+def add_months(start: date, months: int) -> date:
+    """Same day of month ``months`` later, clamped to the month's last day (31 Jan + 1 month = 28/29 Feb)."""
+    index = start.month - 1 + months
+    year, month = start.year + index // 12, index % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def add_years(start: date, years: int) -> date:
+    return add_months(start, 12 * years)
+
+
+def completed_months(born: date, on: date) -> int:
+    """Whole months of age on ``on`` (the monthly birthday counts as completed on that day)."""
+    months = (on.year - born.year) * 12 + (on.month - born.month)
+    if add_months(born, months) > on:
+        months -= 1
+    return months
+
+
+def completed_years(born: date, on: date) -> int:
+    return completed_months(born, on) // 12
