@@ -31,6 +31,7 @@ class ProjectCode:
     REPEATED_CASE = "repeated-case-in-community"  # component, valueBoolean
     COMMUNITY_FIRST_CASE = "community-first-case-date"  # component, valueDateTime
     PRIOR_PROPHYLAXIS_END = "prior-prophylaxis-end-date"  # component, valueDateTime
+    CASE_FIRST_EFFECTIVE_ANTIBIOTIC = "index-case-first-effective-antibiotic"  # component, valueDateTime
     CASE_CONFIRMED = "index-case-confirmed"  # component, valueBoolean (measles: biologically confirmed)
     EARLY_CHILDHOOD_PROFESSIONAL = "early-childhood-professional"  # occupation (LOINC 11341-5 value)
 

@@ -121,6 +121,7 @@ class Exposure:
     repeated_case_in_community: bool = False
     community_first_case_on: date | None = None
     prior_prophylaxis_ended_on: date | None = None
+    case_first_effective_antibiotic: datetime | None = None  # health-worker window ends there (IIM)
     case_confirmed: bool | None = None
     source_id: str | None = None
 
