@@ -1,0 +1,1 @@
+"""Turns rule advice into CDS Hooks cards and FHIR resources, in French (default) or English."""

@@ -1,0 +1,155 @@
+"""FHIR R4 resources carried by suggestions, validated with ``fhir.resources.R4B`` before they leave."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from fhir.resources.R4B.immunizationrecommendation import ImmunizationRecommendation
+from fhir.resources.R4B.medicationrequest import MedicationRequest
+from pydantic import ValidationError
+
+from cards import products
+from cards.i18n import render
+from rules.advice import (
+    DoseSchedule,
+    ForecastDose,
+    ImmunizationForecast,
+    MedicationProposal,
+)
+
+UCUM = "http://unitsofmeasure.org"
+FORECAST_STATUS_SYSTEM = "http://terminology.hl7.org/CodeSystem/immunization-recommendation-status"
+LOINC = "http://loinc.org"
+DATE_CRITERIA = (
+    ("earliest", "30981-5", "Earliest date to give"),
+    ("due", "30980-7", "Date vaccine due"),
+    ("overdue", "59778-1", "Date when overdue for immunization"),
+)
+
+
+class InvalidResourceError(ValueError):
+    """A resource the service built does not validate: a bug, never sent."""
+
+
+@dataclass(frozen=True)
+class ResourceContext:
+    patient_id: str
+    now: datetime
+    language: str
+    intent: str  # "proposal" on patient-view, "order" on order-select / order-sign
+    encounter_id: str | None = None
+    requester: str | None = None  # context.userId when it is a Practitioner or PractitionerRole
+
+
+def _number(value: Decimal) -> int | float:
+    """JSON number for a Decimal: an integer when whole, so 600 mg is written 600, not 600.0."""
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _timing(schedule: DoseSchedule) -> dict[str, Any]:
+    repeat: dict[str, Any] = {}
+    if schedule.count is not None:
+        repeat["count"] = schedule.count
+    if schedule.frequency is not None:
+        repeat["frequency"] = schedule.frequency
+    if schedule.period is not None:
+        repeat["period"] = _number(schedule.period)
+    if schedule.period_unit is not None:
+        repeat["periodUnit"] = schedule.period_unit
+    if schedule.duration_days is not None:
+        repeat["boundsDuration"] = {"value": schedule.duration_days, "unit": "d", "system": UCUM, "code": "d"}
+    return {"repeat": repeat}
+
+
+def medication_request(
+    proposal: MedicationProposal, ctx: ResourceContext, resource_id: str | None = None
+) -> dict[str, Any]:
+    dosage: dict[str, Any] = {
+        "text": render(proposal.instruction, ctx.language),
+        "timing": _timing(proposal.schedule),
+        "route": {"coding": [products.route_coding(proposal.route.value)]},
+    }
+    if proposal.patient_instruction is not None:
+        dosage["patientInstruction"] = render(proposal.patient_instruction, ctx.language)
+    if proposal.dose_mg is not None:
+        dosage["doseAndRate"] = [
+            {"doseQuantity": {"value": _number(proposal.dose_mg), "unit": "mg", "system": UCUM, "code": "mg"}}
+        ]
+    resource: dict[str, Any] = {
+        "resourceType": "MedicationRequest",
+        "id": resource_id or str(uuid.uuid4()),
+        "status": "draft",
+        "intent": ctx.intent,
+        "medicationCodeableConcept": {
+            "coding": products.medicine_codings(proposal.medicine.value),
+            "text": products.medicine_text(proposal.medicine.value, ctx.language),
+        },
+        "subject": {"reference": f"Patient/{ctx.patient_id}"},
+        "authoredOn": ctx.now.isoformat(),
+        "dosageInstruction": [dosage],
+    }
+    if ctx.encounter_id:
+        resource["encounter"] = {"reference": f"Encounter/{ctx.encounter_id}"}
+    if ctx.requester:
+        resource["requester"] = {"reference": ctx.requester}
+    if proposal.reason:
+        resource["reasonCode"] = [{"coding": [products.reason_coding(proposal.reason)]}]
+    if proposal.reason_reference:
+        resource["reasonReference"] = [{"reference": proposal.reason_reference}]
+    if proposal.notes:
+        resource["note"] = [{"text": render(note, ctx.language)} for note in proposal.notes]
+    return _validated(MedicationRequest, resource)
+
+
+def _recommendation(forecast: ImmunizationForecast, dose: ForecastDose, language: str) -> dict[str, Any]:
+    diseases = [products.target_disease_coding(d.value) for d in forecast.target_diseases]
+    recommendation: dict[str, Any] = {
+        "vaccineCode": [
+            {
+                "coding": products.medicine_codings(forecast.vaccine.value),
+                "text": products.medicine_text(forecast.vaccine.value, language),
+            }
+        ],
+        # R4 allows one target disease per recommendation: the first coded, all of them named in the text.
+        "targetDisease": {"coding": diseases[:1], "text": ", ".join(d["display"] for d in diseases)},
+        "forecastStatus": {"coding": [{"system": FORECAST_STATUS_SYSTEM, "code": dose.status.value}]},
+        "doseNumberPositiveInt": dose.dose_number,
+        "seriesDosesPositiveInt": dose.series_doses,
+        "description": render(forecast.description, language),
+    }
+    criteria = [
+        {"code": {"coding": [{"system": LOINC, "code": code, "display": display}]}, "value": value.isoformat()}
+        for attribute, code, display in DATE_CRITERIA
+        if (value := getattr(dose, attribute)) is not None
+    ]
+    if criteria:
+        recommendation["dateCriterion"] = criteria
+    if dose.reason is not None:
+        recommendation["forecastReason"] = [{"text": render(dose.reason, language)}]
+    if forecast.supporting_immunizations:
+        recommendation["supportingImmunization"] = [{"reference": ref} for ref in forecast.supporting_immunizations]
+    return recommendation
+
+
+def immunization_recommendation(forecast: ImmunizationForecast, ctx: ResourceContext) -> dict[str, Any]:
+    resource: dict[str, Any] = {
+        "resourceType": "ImmunizationRecommendation",
+        "id": str(uuid.uuid4()),
+        "patient": {"reference": f"Patient/{ctx.patient_id}"},
+        "date": ctx.now.isoformat(),
+        "authority": {"display": products.authority_display()},
+        "recommendation": [_recommendation(forecast, dose, ctx.language) for dose in forecast.doses],
+    }
+    return _validated(ImmunizationRecommendation, resource)
+
+
+def _validated(model: Any, resource: dict[str, Any]) -> dict[str, Any]:
+    try:
+        model.model_validate(resource)
+    except ValidationError as exc:
+        raise InvalidResourceError(f"{resource['resourceType']} does not validate: {exc}") from exc
+    return resource
