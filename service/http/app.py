@@ -1,0 +1,79 @@
+"""The Flask application factory. Nothing happens at import time."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from flask import Flask, Response, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from service.config import Settings
+from service.evaluation import CdsEvaluator
+from service.feedback_store import FeedbackStore, SqlFeedbackStore
+from service.http import cors, health, hooks
+from service.protocol.errors import ProtocolError, operation_outcome
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    evaluator: CdsEvaluator | None = None,
+    feedback_store: FeedbackStore | None = None,
+) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask("prevention_cds")
+    app.config["SETTINGS"] = settings
+    app.config["JSON_SORT_KEYS"] = False
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.extensions["prevention_cds.evaluator"] = evaluator or CdsEvaluator(settings)
+    app.extensions["prevention_cds.feedback_store"] = feedback_store or SqlFeedbackStore(settings.database_url)
+
+    app.register_blueprint(hooks.blueprint)
+    app.register_blueprint(health.blueprint)
+    cors.init_cors(app, settings.cors_allowed_origins or (("*",) if settings.dev else ()))
+    _init_request_ids(app)
+    _init_errors(app)
+    return app
+
+
+def _init_request_ids(app: Flask) -> None:
+    @app.before_request
+    def assign() -> None:
+        incoming = request.headers.get("X-Request-Id", "")
+        g.request_id = incoming if 0 < len(incoming) <= 100 and incoming.isprintable() else str(uuid.uuid4())
+
+    @app.after_request
+    def expose(response: Response) -> Response:
+        response.headers["X-Request-Id"] = g.get("request_id", "")
+        return response
+
+
+def _error(status: int, body: dict[str, Any]) -> tuple[Response, int]:
+    response = jsonify(body)
+    response.content_type = "application/fhir+json"
+    return response, status
+
+
+def _init_errors(app: Flask) -> None:
+    @app.errorhandler(ProtocolError)
+    def protocol_error(error: ProtocolError) -> tuple[Response, int]:
+        if error.status >= 400:
+            logger.info("answered %d: %s", error.status, error.message)
+        return _error(error.status, error.body())
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[Response, int]:
+        status = error.code or 500
+        codes = {404: "not-found", 405: "not-supported", 413: "too-costly"}
+        return _error(status, operation_outcome(codes.get(status, "invalid"), error.name))
+
+    @app.errorhandler(Exception)
+    def internal_error(error: Exception) -> tuple[Response, int]:
+        # a bug: logged with its traceback, answered without one
+        logger.exception("internal error on %s %s", request.method, request.path)
+        return _error(500, operation_outcome("exception", "internal error"))

@@ -1,0 +1,463 @@
+"""FHIR resources → one typed ``PatientRecord`` of the facts the rules use.
+
+Codes are classified through the project's ValueSets (``fhir_profiles.terminology``). A resource is fully
+validated with ``fhir.resources.R4B`` only once its codes show the rules need it, and without its narrative
+(``text``), which the rules never read and whose XHTML check costs ten times the rest. A malformed or unusable
+resource is skipped with a logged warning (type and failing fields only, never values); it never fails the call.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fhir.resources.R4B import get_fhir_model_class
+from pydantic import ValidationError
+
+import fhir_profiles
+from fhir_profiles import ProjectCode
+from fhir_profiles.terminology import CodeIndex
+from rules.concepts import Concept
+from rules.facts import (
+    AllergyFact,
+    ConditionFact,
+    Exposure,
+    ExposureKind,
+    IimSerogroup,
+    MedicationFact,
+    PatientRecord,
+    Pregnancy,
+    Sex,
+    VaccineDose,
+    WeightMeasurement,
+)
+from rules.partial_date import PartialDate
+
+logger = logging.getLogger(__name__)
+
+# French practice: a local time written without an offset is read as Paris time.
+LOCAL_TIMEZONE = ZoneInfo("Europe/Paris")
+
+VACCINE_CONCEPTS = frozenset({
+    Concept.MMR_VACCINE, Concept.MMRV_VACCINE, Concept.LIVE_VACCINE, Concept.MENC_VACCINE,
+    Concept.MENACWY_VACCINE, Concept.MENB_VACCINE,
+})
+CONDITION_CONCEPTS = frozenset({
+    Concept.PREGNANCY, Concept.SEVERE_IMMUNODEFICIENCY, Concept.MEASLES_HISTORY, Concept.RUBELLA_HISTORY,
+    Concept.IIM_DISEASE, Concept.PORPHYRIA,
+})
+OCCUPATION_CONCEPTS = frozenset({Concept.HEALTHCARE_PROFESSIONAL, Concept.EARLY_CHILDHOOD_PROFESSIONAL})
+ALLERGEN_CONCEPTS = frozenset({
+    Concept.RIFAMYCIN_ALLERGEN, Concept.CIPROFLOXACIN_ALLERGEN, Concept.CEPHALOSPORIN_ALLERGEN,
+    Concept.MMR_VACCINE_ALLERGEN, Concept.NEOMYCIN_ALLERGEN, Concept.GELATIN_ALLERGEN,
+})
+MEDICINE_CONCEPTS = frozenset({
+    Concept.RIFAMPICIN, Concept.CIPROFLOXACIN, Concept.CEFTRIAXONE, Concept.THIRD_GEN_CEPHALOSPORIN,
+    Concept.RIFAMPICIN_INTERACTING, Concept.HORMONAL_CONTRACEPTIVE, Concept.IMMUNOGLOBULIN, Concept.MMR_VACCINE,
+})
+WEIGHT_VS, PREGNANCY_STATUS_VS, DELIVERY_DATE_VS = (
+    "body-weight-observation", "pregnancy-status-observation", "expected-delivery-date-observation",
+)
+OCCUPATION_VS, EXPOSURE_VS = "occupation-observation", "exposure-kind"
+PREGNANT_VS, NOT_PREGNANT_VS = "pregnant-finding", "not-pregnant-finding"
+
+KG_PER_UNIT = {"kg": Decimal(1), "g": Decimal("0.001"), "[lb_av]": Decimal("0.45359237"), "lb": Decimal("0.45359237"),
+               "lbs": Decimal("0.45359237")}
+USABLE_OBSERVATION_STATUSES = {"final", "amended", "corrected", "preliminary", "registered"}
+IGNORED_MEDICATION_STATUSES = {"entered-in-error", "cancelled", "draft", "not-taken", "unknown"}
+
+
+def codings(concept: Any) -> Iterator[tuple[str | None, str | None]]:
+    """(system, code) pairs of a raw CodeableConcept."""
+    if isinstance(concept, dict):
+        for coding in concept.get("coding") or ():
+            if isinstance(coding, dict):
+                yield coding.get("system"), coding.get("code")
+
+
+def valuesets_of(concept: Any, index: CodeIndex) -> frozenset[str]:
+    found: set[str] = set()
+    for system, code in codings(concept):
+        if isinstance(code, str):
+            found |= index.valuesets_for(system, code)
+    return frozenset(found)
+
+
+def concepts_of(concept: Any, index: CodeIndex, allowed: frozenset[Concept]) -> frozenset[Concept]:
+    return frozenset(c for c in allowed if c.value in valuesets_of(concept, index))
+
+
+def display_of(concept: Any) -> str:
+    if not isinstance(concept, dict):
+        return ""
+    if isinstance(concept.get("text"), str):
+        return str(concept["text"])
+    for coding in concept.get("coding") or ():
+        if isinstance(coding, dict) and isinstance(coding.get("display"), str):
+            return str(coding["display"])
+    return ""
+
+
+def as_datetime(value: Any) -> tuple[datetime, bool] | None:
+    """A FHIR date or dateTime as an aware datetime, with whether it had a time. Partial dates → None."""
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=LOCAL_TIMEZONE)
+        return aware, True
+    if isinstance(value, date):
+        return datetime.combine(value, time(0, 0), tzinfo=LOCAL_TIMEZONE), False
+    return None
+
+
+def as_date(value: Any) -> date | None:
+    moment = as_datetime(value)
+    return moment[0].date() if moment else None
+
+
+class RecordBuilder:
+    def __init__(self, patient_id: str, index: CodeIndex | None = None) -> None:
+        self.patient_id = patient_id
+        self.index = index or CodeIndex.load()
+        self.skipped = 0
+        self.birth_date: PartialDate | None = None
+        self.sex: Sex | None = None
+        self.doses: list[VaccineDose] = []
+        self.conditions: list[ConditionFact] = []
+        self.pregnancy_observations: list[Pregnancy] = []
+        self.delivery_dates: list[tuple[date, date]] = []  # (observed on, expected delivery)
+        self.weights: list[WeightMeasurement] = []
+        self.occupations: set[Concept] = set()
+        self.allergies: list[AllergyFact] = []
+        self.medications: list[MedicationFact] = []
+        self.exposures: list[Exposure] = []
+        self.immunoglobulins: list[date] = []
+
+    # --- entry point ---------------------------------------------------------------------------------
+
+    def add_all(self, resources: Iterable[dict[str, Any]]) -> RecordBuilder:
+        for resource in resources:
+            handler = getattr(self, f"_add_{resource.get('resourceType')}", None)
+            if handler is None:
+                continue
+            try:
+                handler(resource)
+            except (ValueError, TypeError, KeyError, AttributeError, InvalidOperation) as exc:
+                self._skip(resource, type(exc).__name__)
+        return self
+
+    def _model(self, resource: dict[str, Any]) -> Any | None:
+        """The resource validated with fhir.resources R4B (narrative left out), or None when it is invalid."""
+        lean = {k: v for k, v in resource.items() if k != "text"}
+        try:
+            return get_fhir_model_class(resource["resourceType"]).model_validate(lean)
+        except ValidationError as exc:
+            fields = sorted({".".join(str(p) for p in e["loc"][:2]) for e in exc.errors()})
+            self._skip(resource, "invalid " + ", ".join(fields[:5]))
+            return None
+
+    def _skip(self, resource: dict[str, Any], why: str) -> None:
+        self.skipped += 1
+        logger.warning("skipped a %s resource: %s", resource.get("resourceType", "?"), why)
+
+    def _ref(self, resource: dict[str, Any]) -> str | None:
+        rid = resource.get("id")
+        return f"{resource['resourceType']}/{rid}" if isinstance(rid, str) and rid else None
+
+    # --- resources -----------------------------------------------------------------------------------
+
+    def _add_Patient(self, resource: dict[str, Any]) -> None:  # noqa: N802
+        if resource.get("id") not in (None, self.patient_id) and self.birth_date is not None:
+            return
+        model = self._model(resource)
+        if model is None:
+            return
+        if model.birthDate is not None:
+            value = model.birthDate
+            self.birth_date = PartialDate.exact(value) if isinstance(value, date) else PartialDate.parse(str(value))
+        if model.gender is not None:
+            self.sex = Sex(model.gender)
+
+    def _add_Immunization(self, resource: dict[str, Any]) -> None:  # noqa: N802
+        if resource.get("status") != "completed":
+            return  # not-done and entered-in-error doses do not count
+        vaccine_code = resource.get("vaccineCode")
+        concepts = concepts_of(vaccine_code, self.index, VACCINE_CONCEPTS | {Concept.IMMUNOGLOBULIN})
+        if not concepts:
+            return
+        model = self._model(resource)
+        if model is None:
+            return
+        given = as_date(model.occurrenceDateTime)
+        if given is None:
+            self._skip(resource, "no usable occurrenceDateTime")
+            return
+        if Concept.IMMUNOGLOBULIN in concepts:
+            self.immunoglobulins.append(given)
+        vaccine_concepts = concepts & VACCINE_CONCEPTS
+        if vaccine_concepts:
+            self.doses.append(VaccineDose(given, vaccine_concepts, display_of(vaccine_code), self._ref(resource)))
+
+    def _add_Condition(self, resource: dict[str, Any]) -> None:  # noqa: N802
+        code = resource.get("code")
+        concepts = concepts_of(code, self.index, CONDITION_CONCEPTS)
+        if not concepts:
+            return
+        verification = {c for _, c in codings(resource.get("verificationStatus"))}
+        if verification & {"refuted", "entered-in-error"}:
+            return
+        model = self._model(resource)
+        if model is None:
+            return
+        clinical = {c for _, c in codings(resource.get("clinicalStatus"))}
+        active = not clinical or bool(clinical & {"active", "recurrence", "relapse"})
+        onset = as_date(model.onsetDateTime) or (as_date(model.onsetPeriod.start) if model.onsetPeriod else None)
+        for concept in concepts:
+            self.conditions.append(ConditionFact(
+                concept=concept,
+                display=display_of(code),
+                onset=onset,
+                recorded=as_date(model.recordedDate),
+                abatement=as_date(model.abatementDateTime),
+                active=active and model.abatementDateTime is None,
+                confirmed=not verification & {"provisional", "differential", "unconfirmed"},
+                source_id=self._ref(resource),
+            ))
+
+    def _add_Observation(self, resource: dict[str, Any]) -> None:  # noqa: N802
+        if resource.get("status") not in USABLE_OBSERVATION_STATUSES:
+            return
+        valuesets = valuesets_of(resource.get("code"), self.index)
+        if not valuesets & {WEIGHT_VS, PREGNANCY_STATUS_VS, DELIVERY_DATE_VS, OCCUPATION_VS, EXPOSURE_VS}:
+            return
+        model = self._model(resource)
+        if model is None:
+            return
+        effective = as_datetime(model.effectiveDateTime) or (
+            as_datetime(model.effectivePeriod.start) if model.effectivePeriod else None
+        )
+        if EXPOSURE_VS in valuesets:
+            self._add_exposure(resource, model)
+        elif WEIGHT_VS in valuesets:
+            self._add_weight(resource, model, effective)
+        elif PREGNANCY_STATUS_VS in valuesets:
+            answer = valuesets_of(resource.get("valueCodeableConcept"), self.index)
+            if answer & {PREGNANT_VS, NOT_PREGNANT_VS} and effective is not None:
+                self.pregnancy_observations.append(
+                    Pregnancy(PREGNANT_VS in answer, effective[0].date(), None, self._ref(resource))
+                )
+        elif DELIVERY_DATE_VS in valuesets:
+            expected = as_date(model.valueDateTime)
+            if expected is not None:
+                self.delivery_dates.append((effective[0].date() if effective else expected, expected))
+        elif OCCUPATION_VS in valuesets:
+            ended = model.effectivePeriod.end if model.effectivePeriod else None
+            if ended is None:  # a past occupation (period ended) does not make a professional today
+                self.occupations |= concepts_of(resource.get("valueCodeableConcept"), self.index, OCCUPATION_CONCEPTS)
+
+    def _add_weight(self, resource: dict[str, Any], model: Any, effective: tuple[datetime, bool] | None) -> None:
+        quantity = model.valueQuantity
+        if quantity is None or quantity.value is None or effective is None:
+            self._skip(resource, "weight without value or date")
+            return
+        unit = quantity.code or quantity.unit or ""
+        factor = KG_PER_UNIT.get(unit) or KG_PER_UNIT.get(unit.lower())
+        if factor is None:
+            self._skip(resource, "weight in an unknown unit")
+            return
+        value = Decimal(str(quantity.value))
+        self.weights.append(WeightMeasurement(
+            kilograms=value * factor,
+            measured_at=effective[0],
+            original_value=f"{value} {unit}",
+            source_id=self._ref(resource),
+        ))
+
+    def _add_exposure(self, resource: dict[str, Any], model: Any) -> None:
+        kinds = {code for system, code in codings(resource.get("code")) if system == fhir_profiles.PROJECT_CODESYSTEM}
+        kind = ExposureKind.IIM if ProjectCode.IIM_CONTACT in kinds else ExposureKind.MEASLES
+        if model.effectiveDateTime is not None:
+            first, last = None, as_datetime(model.effectiveDateTime)
+        elif model.effectivePeriod is not None:
+            first = as_datetime(model.effectivePeriod.start)
+            last = as_datetime(model.effectivePeriod.end) or first
+        else:
+            first = last = None
+        if last is None:
+            self._skip(resource, "exposure without a date of last contact")
+            return
+        parts = _components(resource)
+        serogroup = parts.get(ProjectCode.SEROGROUP)
+        self.exposures.append(Exposure(
+            kind=kind,
+            last_contact=last[0],
+            has_time=last[1],
+            first_contact=first[0] if first else None,
+            setting=_code_value(parts.get(ProjectCode.CONTACT_SETTING), fhir_profiles.CONTACT_SETTING_CODESYSTEM),
+            serogroup=_serogroup(serogroup),
+            rifampicin_resistant=_bool_value(parts.get(ProjectCode.RIFAMPICIN_RESISTANT)),
+            repeated_case_in_community=_bool_value(parts.get(ProjectCode.REPEATED_CASE)),
+            community_first_case_on=_date_value(parts.get(ProjectCode.COMMUNITY_FIRST_CASE)),
+            prior_prophylaxis_ended_on=_date_value(parts.get(ProjectCode.PRIOR_PROPHYLAXIS_END)),
+            case_first_effective_antibiotic=_datetime_value(parts.get(ProjectCode.CASE_FIRST_EFFECTIVE_ANTIBIOTIC)),
+            case_confirmed=(
+                _bool_value(parts[ProjectCode.CASE_CONFIRMED]) if ProjectCode.CASE_CONFIRMED in parts else None
+            ),
+            source_id=self._ref(resource),
+        ))
+
+    def _add_AllergyIntolerance(self, resource: dict[str, Any]) -> None:  # noqa: N802
+        substances = concepts_of(resource.get("code"), self.index, ALLERGEN_CONCEPTS)
+        manifestations: set[Concept] = set()
+        for reaction in resource.get("reaction") or ():
+            if isinstance(reaction, dict):
+                substances |= concepts_of(reaction.get("substance"), self.index, ALLERGEN_CONCEPTS)
+                for manifestation in reaction.get("manifestation") or ():
+                    manifestations |= concepts_of(manifestation, self.index, frozenset({Concept.ANAPHYLAXIS}))
+        if not substances:
+            return
+        verification = {c for _, c in codings(resource.get("verificationStatus"))}
+        clinical = {c for _, c in codings(resource.get("clinicalStatus"))}
+        if verification & {"refuted", "entered-in-error"} or clinical & {"inactive", "resolved"}:
+            return
+        if self._model(resource) is None:
+            return
+        self.allergies.append(AllergyFact(
+            concepts=frozenset(substances | manifestations),
+            display=display_of(resource.get("code")),
+            confirmed="unconfirmed" not in verification,  # absent verification status: taken as real
+            high_criticality=resource.get("criticality") == "high",
+            source_id=self._ref(resource),
+        ))
+
+    def _medication_concept(self, resource: dict[str, Any]) -> Any:
+        concept = resource.get("medicationCodeableConcept")
+        reference = (resource.get("medicationReference") or {}).get("reference")
+        if concept is None and isinstance(reference, str) and reference.startswith("#"):
+            for contained in resource.get("contained") or ():
+                if isinstance(contained, dict) and contained.get("id") == reference[1:]:
+                    return contained.get("code")
+        return concept
+
+    def _add_medication(self, resource: dict[str, Any], started_field: str) -> None:
+        status = resource.get("status")
+        if status in IGNORED_MEDICATION_STATUSES:
+            return
+        concept = self._medication_concept(resource)
+        concepts = concepts_of(concept, self.index, MEDICINE_CONCEPTS)
+        if not concepts:
+            return
+        model = self._model(resource)
+        if model is None:
+            return
+        started_value = getattr(model, started_field, None)
+        if started_value is None and getattr(model, "effectivePeriod", None) is not None:
+            started_value = model.effectivePeriod.start
+        started = as_date(started_value)
+        if Concept.IMMUNOGLOBULIN in concepts and started is not None:
+            self.immunoglobulins.append(started)
+        self.medications.append(
+            MedicationFact(frozenset(concepts), display_of(concept), str(status), started, self._ref(resource))
+        )
+
+    def _add_MedicationRequest(self, resource: dict[str, Any]) -> None:  # noqa: N802
+        self._add_medication(resource, "authoredOn")
+
+    def _add_MedicationStatement(self, resource: dict[str, Any]) -> None:  # noqa: N802
+        self._add_medication(resource, "effectiveDateTime")
+
+    def _add_MedicationAdministration(self, resource: dict[str, Any]) -> None:  # noqa: N802
+        self._add_medication(resource, "effectiveDateTime")
+
+    # --- result --------------------------------------------------------------------------------------
+
+    def _pregnancy(self) -> Pregnancy | None:
+        evidence = list(self.pregnancy_observations)
+        for condition in self.conditions:
+            if condition.concept == Concept.PREGNANCY and condition.active:
+                evidence.append(Pregnancy(True, condition.recorded or condition.onset, None, condition.source_id))
+        if not evidence:
+            return None
+        latest = max(evidence, key=lambda p: p.observed_on or date.min)
+        if not latest.pregnant:
+            return latest
+        expected = max(self.delivery_dates, default=None)
+        return Pregnancy(True, latest.observed_on, expected[1] if expected else None, latest.source_id)
+
+    def build(self) -> PatientRecord:
+        return PatientRecord(
+            patient_id=self.patient_id,
+            birth_date=self.birth_date,
+            sex=self.sex,
+            vaccine_doses=tuple(sorted(self.doses, key=lambda d: d.given_on)),
+            conditions=tuple(self.conditions),
+            pregnancy=self._pregnancy(),
+            weights=tuple(sorted(self.weights, key=lambda w: w.measured_at)),
+            occupations=frozenset(self.occupations),
+            allergies=tuple(self.allergies),
+            medications=tuple(self.medications),
+            exposures=tuple(sorted(self.exposures, key=lambda e: e.last_contact)),
+            immunoglobulin_dates=tuple(sorted(set(self.immunoglobulins))),
+            skipped_resources=self.skipped,
+        )
+
+
+def build_record(patient_id: str, resources: Iterable[dict[str, Any]], index: CodeIndex | None = None) -> PatientRecord:
+    return RecordBuilder(patient_id, index).add_all(resources).build()
+
+
+# --- exposure components ---------------------------------------------------------------------------------
+
+
+def _components(resource: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for component in resource.get("component") or ():
+        if not isinstance(component, dict):
+            continue
+        for system, code in codings(component.get("code")):
+            if system == fhir_profiles.PROJECT_CODESYSTEM and isinstance(code, str):
+                found[code] = component
+    return found
+
+
+def _code_value(component: dict[str, Any] | None, system: str) -> str | None:
+    if component is None:
+        return None
+    for coding_system, code in codings(component.get("valueCodeableConcept")):
+        if coding_system == system and isinstance(code, str):
+            return code
+    return None
+
+
+def _serogroup(component: dict[str, Any] | None) -> IimSerogroup | None:
+    code = _code_value(component, fhir_profiles.SEROGROUP_CODESYSTEM)
+    if code is None:
+        return None
+    try:
+        return IimSerogroup(code)
+    except ValueError:
+        return IimSerogroup.UNKNOWN
+
+
+def _bool_value(component: dict[str, Any] | None) -> bool:
+    return bool(component is not None and component.get("valueBoolean") is True)
+
+
+def _datetime_value(component: dict[str, Any] | None) -> datetime | None:
+    if component is None or not isinstance(component.get("valueDateTime"), str):
+        return None
+    text: str = component["valueDateTime"]
+    try:
+        if "T" in text:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=LOCAL_TIMEZONE)
+        return datetime.combine(date.fromisoformat(text), time(0, 0), tzinfo=LOCAL_TIMEZONE)
+    except ValueError:
+        return None
+
+
+def _date_value(component: dict[str, Any] | None) -> date | None:
+    moment = _datetime_value(component)
+    return moment.date() if moment else None
