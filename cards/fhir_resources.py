@@ -12,6 +12,7 @@ from fhir.resources.R4B.immunizationrecommendation import ImmunizationRecommenda
 from fhir.resources.R4B.medicationrequest import MedicationRequest
 from pydantic import ValidationError
 
+import fhir_profiles
 from cards import products
 from cards.i18n import render
 from rules.advice import (
@@ -22,6 +23,8 @@ from rules.advice import (
 )
 
 UCUM = "http://unitsofmeasure.org"
+MEDICATION_REQUEST_PROFILE = f"{fhir_profiles.CANONICAL_BASE}/StructureDefinition/prophylaxis-medicationrequest"
+RECOMMENDATION_PROFILE = f"{fhir_profiles.CANONICAL_BASE}/StructureDefinition/vaccination-immunizationrecommendation"
 FORECAST_STATUS_SYSTEM = "http://terminology.hl7.org/CodeSystem/immunization-recommendation-status"
 LOINC = "http://loinc.org"
 DATE_CRITERIA = (
@@ -82,6 +85,7 @@ def medication_request(
     resource: dict[str, Any] = {
         "resourceType": "MedicationRequest",
         "id": resource_id or str(uuid.uuid4()),
+        "meta": {"profile": [MEDICATION_REQUEST_PROFILE]},
         "status": "draft",
         "intent": ctx.intent,
         "medicationCodeableConcept": {
@@ -139,6 +143,7 @@ def immunization_recommendation(forecast: ImmunizationForecast, ctx: ResourceCon
     resource: dict[str, Any] = {
         "resourceType": "ImmunizationRecommendation",
         "id": str(uuid.uuid4()),
+        "meta": {"profile": [RECOMMENDATION_PROFILE]},
         "patient": {"reference": f"Patient/{ctx.patient_id}"},
         "date": ctx.now.isoformat(),
         "authority": {"display": products.authority_display()},

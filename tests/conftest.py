@@ -1,0 +1,59 @@
+"""Shared fixtures: a frozen clock, the Flask app on a temporary SQLite database, and a guard that fails any
+test during which the cards layer logged an error (a missing message, a parameter missing from a template)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from service.config import Settings
+from service.evaluation import CdsEvaluator
+from service.http.app import create_app
+from service.record import LOCAL_TIMEZONE
+
+# A deliberately non-UTC "today": 21 November 2026, 10:00 in Paris.
+FROZEN_NOW = datetime(2026, 11, 21, 10, 0, tzinfo=LOCAL_TIMEZONE)
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+SYNTHEA_BUNDLES = SHARED / "data" / "synthea-r4-bundles"
+EHR_ORIGIN = "https://ehr.example.org"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=f"sqlite:///{tmp_path / 'feedback.sqlite3'}",
+        auth_mode="off",
+        cors_allowed_origins=(EHR_ORIGIN,),
+        fhir_timeout_seconds=2.0,
+        fhir_deadline_seconds=4.0,
+        dev=True,
+    )
+
+
+@pytest.fixture
+def evaluator(settings: Settings) -> CdsEvaluator:
+    return CdsEvaluator(settings, clock=lambda: FROZEN_NOW)
+
+
+@pytest.fixture
+def app(settings: Settings, evaluator: CdsEvaluator) -> Flask:
+    return create_app(settings, evaluator=evaluator)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture(autouse=True)
+def no_card_errors(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    caplog.set_level(logging.WARNING)
+    yield
+    bad = [r for r in caplog.records if r.name.startswith("cards") and r.levelno >= logging.ERROR]
+    assert not bad, "cards layer errors: " + "; ".join(r.getMessage() for r in bad)
