@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any
 from urllib.parse import quote
 
@@ -91,11 +91,16 @@ def gather_resources(
         *((name, lambda name=name: fetch(name)) for name in to_fetch),  # type: ignore[misc]
         *((item[0], lambda item=item: continue_bundle(item)) for item in to_continue),  # type: ignore[misc]
     ]
-    with ThreadPoolExecutor(max_workers=min(4, len(jobs))) as pool:
-        futures = [(name, pool.submit(job)) for name, job in jobs]
-        for name, future in futures:
+    # All fetches run at once; the first failure answers 412 without waiting for the others (they end at
+    # their own timeout in the background).
+    pool = ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="fhir-fetch")
+    try:
+        futures = {pool.submit(job): name for name, job in jobs}
+        for future in as_completed(futures):
             try:
                 resources.extend(future.result())
             except FhirUnavailable as exc:
-                raise DataUnavailable(f"prefetch '{name}' could not be completed: {exc}") from exc
+                raise DataUnavailable(f"prefetch '{futures[future]}' could not be completed: {exc}") from exc
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
     return resources

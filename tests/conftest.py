@@ -4,13 +4,15 @@ test during which the cards layer logged an error (a missing message, a paramete
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from fhir_server_harness import INSTALL_COMMAND, MedplumServer
 
 from service.config import Settings
 from service.evaluation import CdsEvaluator
@@ -57,3 +59,41 @@ def no_card_errors(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     yield
     bad = [r for r in caplog.records if r.name.startswith("cards") and r.levelno >= logging.ERROR]
     assert not bad, "cards layer errors: " + "; ".join(r.getMessage() for r in bad)
+
+
+# --- a real FHIR server (Medplum in memory): skipped without it, except under CI where it must run ---
+
+
+def _skip_or_fail(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI is set: integration tests must not be skipped)", pytrace=False)
+    pytest.skip(reason)
+
+
+def _require_server() -> None:
+    if not MedplumServer.available():
+        _skip_or_fail(f"Medplum FHIR test server not installed (run: {INSTALL_COMMAND})")
+
+
+@pytest.fixture(scope="session")
+def fhir_server() -> Iterator[MedplumServer]:
+    """One FHIR server shared by the whole session: tests must not assume it is empty."""
+    _require_server()
+    with MedplumServer() as server:
+        yield server
+
+
+@pytest.fixture
+def fhir_server_factory() -> Iterator[Callable[..., MedplumServer]]:
+    """Starts extra servers, e.g. ``fhir_server_factory(require_bearer="token")``; stopped after the test."""
+    _require_server()
+    started: list[MedplumServer] = []
+
+    def start(*, require_bearer: str | None = None, default_count: int | None = None) -> MedplumServer:
+        server = MedplumServer(require_bearer=require_bearer, default_count=default_count).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()

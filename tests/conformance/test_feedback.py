@@ -1,0 +1,84 @@
+"""cds-hooks.md §3.4 F items: feedback, stored in a real SQLite database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+URL = "/cds-services/ror-vaccination/feedback"
+
+
+def _store(app: Flask) -> Any:
+    return app.extensions["prevention_cds.feedback_store"]
+
+
+def _accepted(card: str = "card-1") -> dict[str, Any]:
+    return {"card": card, "outcome": "accepted", "acceptedSuggestions": [{"id": "sugg-1"}],
+            "outcomeTimestamp": "2026-11-21T09:05:31Z"}
+
+
+def test_F01_valid_feedback_is_200_and_stored(client: FlaskClient, app: Flask) -> None:
+    response = client.post(URL, json={"feedback": [_accepted()]})
+    assert response.status_code == 200 and response.get_json() == {}
+    rows = _store(app).rows()
+    assert len(rows) == 1 and rows[0]["card_uuid"] == "card-1" and rows[0]["service_id"] == "ror-vaccination"
+    assert rows[0]["accepted_suggestions"] == '["sugg-1"]'
+
+
+@pytest.mark.parametrize("entry", [
+    {"card": "c", "outcome": "maybe", "outcomeTimestamp": "2026-11-21T09:05:31Z"},
+    {"card": "c", "outcome": "accepted", "outcomeTimestamp": "2026-11-21T09:05:31Z"},  # no acceptedSuggestions
+    {"outcome": "overridden", "outcomeTimestamp": "2026-11-21T09:05:31Z"},
+    {"card": "c", "outcome": "overridden", "outcomeTimestamp": "yesterday"},
+])
+def test_F02_invalid_entries_are_400(client: FlaskClient, app: Flask, entry: dict[str, Any]) -> None:
+    assert client.post(URL, json={"feedback": [entry]}).status_code == 400
+    assert _store(app).rows() == []
+
+
+def test_F02_unknown_service_feedback_is_404(client: FlaskClient) -> None:
+    assert client.post("/cds-services/nope/feedback", json={"feedback": [_accepted()]}).status_code == 404
+
+
+def test_F03_override_without_display_or_only_comment(client: FlaskClient, app: Flask) -> None:
+    entries = [
+        {"card": "c1", "outcome": "overridden", "outcomeTimestamp": "2026-11-21T09:05:31Z",
+         "overrideReason": {"reason": {"code": "patient-refuses",
+                                       "system": "http://terminology.hl7.org/CodeSystem/non-adherence-reason-codes"}}},
+        {"card": "c2", "outcome": "overridden", "outcomeTimestamp": "2026-11-21T09:05:31Z",
+         "overrideReason": {"userComment": "déjà vacciné en PMI"}},
+    ]
+    assert client.post(URL, json={"feedback": entries}).status_code == 200
+    rows = {r["card_uuid"]: r for r in _store(app).rows()}
+    assert rows["c1"]["override_code"] == "patient-refuses" and rows["c2"]["override_comment"] == "déjà vacciné en PMI"
+
+
+def test_F04_legacy_flat_override_reason(client: FlaskClient, app: Flask) -> None:
+    entry = {"card": "c3", "outcome": "overridden", "outcomeTimestamp": "2026-11-21T09:05:31.123+01:00",
+             "overrideReason": {"code": "need-more-info", "system": "http://example.org/reasons"}}
+    assert client.post(URL, json={"feedback": [entry]}).status_code == 200
+    assert _store(app).rows()[0]["override_code"] == "need-more-info"
+
+
+def test_F05_duplicates_are_idempotent_and_unknown_cards_accepted(client: FlaskClient, app: Flask) -> None:
+    for _ in range(3):
+        assert client.post(URL, json={"feedback": [_accepted("never-issued-card")]}).status_code == 200
+    assert _store(app).count() == 1
+
+
+def test_F06_batch_of_entries(client: FlaskClient, app: Flask) -> None:
+    batch = [_accepted(f"card-{i}") for i in range(5)] + [
+        {"card": "card-0", "outcome": "overridden", "outcomeTimestamp": "2026-11-21T09:06:00Z"}]
+    assert client.post(URL, json={"feedback": batch}).status_code == 200
+    assert _store(app).count() == 6
+
+
+def test_F_acknowledged_entries_survive_a_new_store_on_the_same_database(client: FlaskClient, app: Flask) -> None:
+    from service.feedback_store import SqlFeedbackStore
+
+    client.post(URL, json={"feedback": [_accepted("durable")]})
+    url = str(_store(app).engine.url)
+    assert SqlFeedbackStore(url).count() == 1
