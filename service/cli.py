@@ -127,3 +127,7 @@ def summarise(results: list[dict[str, Any]]) -> dict[str, Any]:
             chosen = "other-card" if result.get("cards") else "complete"
         counts[chosen] += 1
     return {"patients": len(results), "by_status": counts}
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
