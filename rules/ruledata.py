@@ -7,6 +7,7 @@ entry, not a code change.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 from datetime import date
@@ -84,37 +85,37 @@ class RuleData:
         except KeyError as exc:
             raise RuleDataError(f"{self.ruleset}: no rule value named {name!r}") from exc
 
-    def get(self, name: str, on: date) -> RuleValue:
+    def get(self, name: str, on: dt.date) -> RuleValue:
         in_force = [v for v in self.versions(name) if v.effective <= on and (v.until is None or on < v.until)]
         if not in_force:
             raise RuleDataError(f"{self.ruleset}.{name}: no value in force on {on.isoformat()}")
         return in_force[-1]
 
-    def int(self, name: str, on: date) -> int:
+    def int(self, name: str, on: dt.date) -> int:
         value = self.get(name, on).value
         if not isinstance(value, int) or isinstance(value, bool):
             raise RuleDataError(f"{self.ruleset}.{name} is not an integer")
         return value
 
-    def decimal(self, name: str, on: date) -> Decimal:
+    def decimal(self, name: str, on: dt.date) -> Decimal:
         value = self.get(name, on).value
         if isinstance(value, bool) or not isinstance(value, int | float | str):
             raise RuleDataError(f"{self.ruleset}.{name} is not a number")
         return Decimal(str(value))
 
-    def date(self, name: str, on: date) -> date:
+    def date(self, name: str, on: dt.date) -> dt.date:
         value = self.get(name, on).value
         if not isinstance(value, str):
             raise RuleDataError(f"{self.ruleset}.{name} is not a date")
         return date.fromisoformat(value)
 
-    def flag(self, name: str, on: date) -> bool:
+    def flag(self, name: str, on: dt.date) -> bool:
         value = self.get(name, on).value
         if not isinstance(value, bool):
             raise RuleDataError(f"{self.ruleset}.{name} is not a boolean")
         return value
 
-    def ref(self, name: str, on: date) -> GuidelineRef:
+    def ref(self, name: str, on: dt.date) -> GuidelineRef:
         return self.get(name, on).ref
 
 

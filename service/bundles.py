@@ -72,7 +72,9 @@ def read_inputs(path: Path) -> Iterator[tuple[str, list[dict[str, Any]]]]:
         return
     ndjson = sorted(path.glob("*.ndjson"))
     if ndjson:
-        resources = [json.loads(line) for f in ndjson for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
+        resources = [
+            json.loads(line) for f in ndjson for line in f.read_text(encoding="utf-8").splitlines() if line.strip()
+        ]
         yield path.name, resources
         return
     for file in sorted(path.glob("*.json")):

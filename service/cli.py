@@ -13,7 +13,7 @@ from typing import Any
 
 from service.bundles import group_by_patient, read_inputs, request_body
 from service.config import ConfigError, Settings
-from service.evaluation import CdsEvaluator
+from service.evaluation import CdsEvaluator, system_clock
 from service.protocol.catalog import SERVICES_BY_ID
 from service.protocol.errors import ProtocolError
 from service.record import LOCAL_TIMEZONE
@@ -77,7 +77,7 @@ def serve(args: argparse.Namespace) -> int:
 def evaluate(args: argparse.Namespace) -> int:
     settings = _settings(True)
     now = datetime.combine(args.today, time(12, 0), tzinfo=LOCAL_TIMEZONE) if args.today else None
-    evaluator = CdsEvaluator(settings, clock=(lambda: now) if now else CdsEvaluator.__dataclass_fields__["clock"].default)
+    evaluator = CdsEvaluator(settings, clock=(lambda: now) if now else system_clock)
     service = SERVICES_BY_ID[args.service]
     language = args.lang or settings.default_language
     if not args.path.exists():

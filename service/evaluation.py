@@ -9,8 +9,8 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Protocol
 
 from cards.fhir_resources import ResourceContext
 from cards.render import RenderContext, advice_to_card
@@ -33,14 +33,14 @@ Clock = Callable[[], datetime]
 
 
 def system_clock() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
-class RuleSet(PatientViewRules, OrderRules):
-    pass
+class RuleSet(PatientViewRules, OrderRules, Protocol):
+    """A rule set answers both patient-view and order checks."""
 
 
-def default_rule_sets() -> dict[str, PatientViewRules | OrderRules]:
+def default_rule_sets() -> dict[str, RuleSet]:
     interim = MmrDosesOnRecord()
     return {"mmr": interim, "iim": interim}
 
@@ -50,7 +50,7 @@ class CdsEvaluator:
     settings: Settings
     clock: Clock = system_clock
     reader_factory: Callable[[HookRequest], FhirReader] | None = None
-    rule_sets: dict[str, Any] | None = None
+    rule_sets: dict[str, RuleSet] | None = None
 
     def __post_init__(self) -> None:
         self.index = CodeIndex.load()

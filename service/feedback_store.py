@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -63,9 +63,10 @@ class FeedbackEntry:
 
     @classmethod
     def from_json(cls, item: dict[str, Any]) -> FeedbackEntry:
-        override = item.get("overrideReason") or {}
+        override: dict[str, Any] = item.get("overrideReason") or {}
         # nested {reason: {system, code}} (CDS Hooks 2.0) or flat {system, code} (older Sandbox builds)
-        reason = override.get("reason") if isinstance(override.get("reason"), dict) else override
+        nested = override.get("reason")
+        reason: dict[str, Any] = nested if isinstance(nested, dict) else override
         return cls(
             card_uuid=item["card"],
             outcome=item["outcome"],
@@ -110,7 +111,7 @@ class SqlFeedbackStore:
         """Store the entries; an entry already stored for that card and outcome is left as it is.
         Returns how many were new."""
         new = 0
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         with self.engine.begin() as connection:
             for entry in entries:
                 row = {

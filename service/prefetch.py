@@ -88,8 +88,8 @@ def gather_resources(
         return [r for r in reader.rest_of_bundle(item[1]) if r.get("resourceType") in keys[item[0]].resource_types]
 
     jobs: list[tuple[str, Callable[[], list[dict[str, Any]]]]] = [
-        *((name, lambda name=name: fetch(name)) for name in to_fetch),  # type: ignore[misc]
-        *((item[0], lambda item=item: continue_bundle(item)) for item in to_continue),  # type: ignore[misc]
+        *((name, lambda name=name: fetch(name)) for name in to_fetch),
+        *((item[0], lambda item=item: continue_bundle(item)) for item in to_continue),
     ]
     # All fetches run at once; the first failure answers 412 without waiting for the others (they end at
     # their own timeout in the background).

@@ -7,6 +7,7 @@ is expected), ``loop`` (a Bundle whose next link is itself), ``huge`` (a body ov
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -24,7 +25,7 @@ class FaultServer:
             def log_message(self, *args: Any) -> None:  # keep test output quiet
                 return
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 outer.requests.append((self.path, self.headers.get("Authorization")))
                 mode = self.path.strip("/").split("/")[0]
                 resource_path = self.path.split("/", 2)[2] if self.path.count("/") >= 2 else ""
@@ -56,10 +57,8 @@ class FaultServer:
                 self.send_header("Content-Type", "application/fhir+json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                try:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True

@@ -51,7 +51,7 @@ class ServiceDefinition:
 
 
 def _observation_codes() -> str:
-    tokens = []
+    tokens: list[str] = []
     for valueset_id in OBSERVATION_VALUESETS:
         for include in fhir_profiles.load("ValueSet", valueset_id)["compose"]["include"]:
             tokens.extend(f"{include['system']}|{concept['code']}" for concept in include.get("concept", ()))

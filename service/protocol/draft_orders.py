@@ -49,12 +49,14 @@ def _dose(dosage: dict[str, Any]) -> tuple[Decimal | None, str | None]:
 
 
 def _timing(dosage: dict[str, Any]) -> tuple[Decimal | None, Decimal | None]:
-    repeat = _first((dosage.get("timing") or {}).get("repeat") if isinstance(dosage.get("timing"), dict) else None)
+    timing = dosage.get("timing")
+    repeat = _first(timing.get("repeat") if isinstance(timing, dict) else None)
     frequency = _decimal(repeat.get("frequency"))
     period = _decimal(repeat.get("period"))
     per_day = PERIOD_PER_DAY.get(str(repeat.get("periodUnit")))
     frequency_per_day = (frequency / period * per_day) if frequency and period and per_day else None
-    bounds = repeat.get("boundsDuration") if isinstance(repeat.get("boundsDuration"), dict) else {}
+    raw_bounds = repeat.get("boundsDuration")
+    bounds: dict[str, Any] = raw_bounds if isinstance(raw_bounds, dict) else {}
     bound_value = _decimal(bounds.get("value"))
     days_per_unit = DAYS_PER_UNIT.get(str(bounds.get("code") or bounds.get("unit") or ""))
     duration = bound_value * days_per_unit if bound_value is not None and days_per_unit else None

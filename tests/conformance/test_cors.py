@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from flask.testing import FlaskClient
-
 from conftest import EHR_ORIGIN
+from flask.testing import FlaskClient
 
 ENDPOINTS = ["/cds-services", "/cds-services/ror-vaccination", "/cds-services/ror-vaccination/feedback"]
 
