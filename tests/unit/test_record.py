@@ -1,0 +1,105 @@
+"""The record builder: FHIR JSON → PatientRecord, tolerant of bad resources."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from fhir_factory import SNOMED, condition, exposure, immunization, medication_request, patient, weight
+
+from rules.concepts import Concept
+from rules.facts import ExposureKind, IimSerogroup
+from rules.partial_date import Precision
+from service.record import build_record
+
+
+def test_partial_birth_dates_keep_their_precision() -> None:
+    for text, precision in (("1975", Precision.YEAR), ("1975-06", Precision.MONTH), ("1975-06-03", Precision.DAY)):
+        record = build_record("p1", [patient(birth_date=text)])
+        assert record.birth_date is not None and record.birth_date.precision == precision
+    assert build_record("p1", [patient(birth_date=None)]).birth_date is None
+
+
+def test_mmr_doses_counted_only_when_completed() -> None:
+    resources = [patient(), immunization("p1", "03", "2020-01-10"), immunization("p1", "94", "2020-03-10"),
+                 immunization("p1", "03", "2021-01-10", status="not-done"),
+                 immunization("p1", "03", "2021-02-10", status="entered-in-error"),
+                 immunization("p1", "140", "2021-02-10")]  # influenza: not an MMR concept
+    doses = build_record("p1", resources).doses_of(Concept.MMR_VACCINE)
+    assert [d.given_on for d in doses] == [date(2020, 1, 10), date(2020, 3, 10)]
+    assert doses[1].is_a(Concept.MMRV_VACCINE) and doses[0].is_a(Concept.LIVE_VACCINE)
+
+
+def test_malformed_resources_are_skipped_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    bad_date = immunization("p1", "03", "2020-13-45")
+    no_code = {"resourceType": "Immunization", "status": "completed", "vaccineCode": {"coding": "nope"}}
+    garbage = {"resourceType": "Condition", "code": {"coding": [{"system": SNOMED, "code": "77386006"}]},
+               "subject": "not a reference"}
+    unknown = {"resourceType": "NotAResource", "id": "x"}
+    with caplog.at_level(logging.WARNING):
+        record = build_record("p1", [patient(), bad_date, no_code, garbage, unknown, {"no": "type"}])
+    assert record.vaccine_doses == () and record.skipped_resources == 2
+    assert all("2020-13-45" not in r.getMessage() for r in caplog.records)  # never values in logs
+
+
+def test_weight_units_are_converted_and_latest_wins() -> None:
+    record = build_record("p1", [patient(), weight("p1", 66.1386786, "2026-01-01T10:00:00+01:00", unit="[lb_av]"),
+                                 weight("p1", 31000, "2026-11-18T10:00:00+01:00", unit="g")])
+    latest = record.latest_weight
+    assert latest is not None and latest.kilograms == Decimal(31) and latest.measured_at.day == 18
+    assert record.weights[0].kilograms.quantize(Decimal("0.01")) == Decimal("30.00")
+
+
+def test_weight_without_timezone_is_skipped() -> None:
+    record = build_record("p1", [patient(), weight("p1", 30, "2026-11-18T10:00:00")])
+    assert record.latest_weight is None and record.skipped_resources == 1
+
+
+def test_conditions_active_resolved_and_refuted() -> None:
+    refuted = condition("p1", SNOMED, "77386006")
+    refuted["verificationStatus"] = {"coding": [{"code": "refuted"}]}
+    record = build_record("p1", [patient(), condition("p1", SNOMED, "234532001"),
+                                 condition("p1", SNOMED, "14189004", clinical="resolved"), refuted,
+                                 condition("p1", "http://hl7.org/fhir/sid/icd-10", "D84.9")])
+    assert record.has_condition(Concept.SEVERE_IMMUNODEFICIENCY)
+    assert record.has_history(Concept.MEASLES_HISTORY) and not record.has_condition(Concept.MEASLES_HISTORY)
+    assert record.pregnancy is None
+    assert len(record.active_conditions(Concept.SEVERE_IMMUNODEFICIENCY)) == 2
+
+
+def test_pregnancy_from_condition_and_observation() -> None:
+    observation = {"resourceType": "Observation", "id": "o", "status": "final",
+                   "code": {"coding": [{"system": "http://loinc.org", "code": "82810-3"}]},
+                   "subject": {"reference": "Patient/p1"}, "effectiveDateTime": "2026-11-01",
+                   "valueCodeableConcept": {"coding": [{"system": SNOMED, "code": "77386006"}]}}
+    delivery = {"resourceType": "Observation", "id": "d", "status": "final",
+                "code": {"coding": [{"system": "http://loinc.org", "code": "11778-8"}]},
+                "subject": {"reference": "Patient/p1"}, "effectiveDateTime": "2026-11-01", "valueDateTime": "2027-04-02"}
+    record = build_record("p1", [patient(), observation, delivery])
+    assert record.pregnancy is not None and record.pregnancy.pregnant
+    assert record.pregnancy.expected_delivery == date(2027, 4, 2)
+    assert build_record("p1", [patient(), condition("p1", SNOMED, "77386006")]).pregnancy.pregnant  # type: ignore[union-attr]
+
+
+def test_exposure_profile_is_read() -> None:
+    iim = exposure("p1", "iim-contact", "2026-11-18T18:30:00+01:00", "household", "W",
+                   rifampicin_resistant_strain=True)
+    measles = exposure("p1", "measles-contact", "2026-11-20", "creche-same-section")
+    record = build_record("p1", [patient(), iim, measles])
+    by_kind = {e.kind: e for e in record.exposures}
+    assert by_kind[ExposureKind.IIM].serogroup == IimSerogroup.W and by_kind[ExposureKind.IIM].has_time
+    assert by_kind[ExposureKind.IIM].rifampicin_resistant and by_kind[ExposureKind.IIM].setting == "household"
+    assert not by_kind[ExposureKind.MEASLES].has_time
+
+
+def test_medications_and_allergies() -> None:
+    allergy = {"resourceType": "AllergyIntolerance", "id": "a1", "patient": {"reference": "Patient/p1"},
+               "code": {"coding": [{"system": SNOMED, "code": "387159009"}]}, "criticality": "high",
+               "reaction": [{"manifestation": [{"coding": [{"system": SNOMED, "code": "39579001"}]}]}]}
+    resolved = {**allergy, "id": "a2", "clinicalStatus": {"coding": [{"code": "resolved"}]}}
+    active_pi = medication_request("p1", "J05AR10", "lopinavir/ritonavir", status="active")
+    record = build_record("p1", [patient(), allergy, resolved, active_pi])
+    assert len(record.allergies_to(Concept.RIFAMYCIN_ALLERGEN)) == 1 and record.allergies[0].anaphylactic
+    assert record.medications_of(Concept.RIFAMPICIN_INTERACTING)
