@@ -67,6 +67,23 @@ PREGNANT_VS, NOT_PREGNANT_VS = "pregnant-finding", "not-pregnant-finding"
 
 KG_PER_UNIT = {"kg": Decimal(1), "g": Decimal("0.001"), "[lb_av]": Decimal("0.45359237"), "lb": Decimal("0.45359237"),
                "lbs": Decimal("0.45359237")}
+# The elements each resource type is validated on: the ones the rules read (plus what the model requires).
+# A malformed element the rules never read (an address, a narrative) does not cost the resource.
+READ_ELEMENTS = {
+    "Patient": ("id", "birthDate", "gender"),
+    "Immunization": ("id", "status", "vaccineCode", "patient", "occurrenceDateTime", "occurrenceString"),
+    "Condition": ("id", "code", "clinicalStatus", "verificationStatus", "subject", "onsetDateTime", "onsetPeriod",
+                  "recordedDate", "abatementDateTime"),
+    "Observation": ("id", "status", "code", "subject", "effectiveDateTime", "effectivePeriod", "valueQuantity",
+                    "valueCodeableConcept", "valueDateTime", "valueBoolean", "component"),
+    "AllergyIntolerance": ("id", "patient", "code", "clinicalStatus", "verificationStatus", "criticality", "reaction"),
+    "MedicationRequest": ("id", "status", "intent", "subject", "medicationCodeableConcept", "medicationReference",
+                          "authoredOn", "contained"),
+    "MedicationStatement": ("id", "status", "subject", "medicationCodeableConcept", "medicationReference",
+                            "effectiveDateTime", "effectivePeriod", "contained"),
+    "MedicationAdministration": ("id", "status", "subject", "medicationCodeableConcept", "medicationReference",
+                                 "effectiveDateTime", "effectivePeriod", "contained"),
+}
 USABLE_OBSERVATION_STATUSES = {"final", "amended", "corrected", "preliminary", "registered"}
 IGNORED_MEDICATION_STATUSES = {"entered-in-error", "cancelled", "draft", "not-taken", "unknown"}
 
@@ -112,6 +129,12 @@ def as_datetime(value: Any) -> tuple[datetime, bool] | None:
     return None
 
 
+def effective_of(model: Any) -> tuple[datetime, bool] | None:
+    """effectiveDateTime, or the start of effectivePeriod."""
+    period = model.effectivePeriod
+    return as_datetime(model.effectiveDateTime) or (as_datetime(period.start) if period else None)
+
+
 def as_date(value: Any) -> date | None:
     moment = as_datetime(value)
     return moment[0].date() if moment else None
@@ -129,6 +152,7 @@ class RecordBuilder:
         self.pregnancy_observations: list[Pregnancy] = []
         self.delivery_dates: list[tuple[date, date]] = []  # (observed on, expected delivery)
         self.weights: list[WeightMeasurement] = []
+        self.weight_candidates: list[dict[str, Any]] = []  # validated newest first, until one is usable
         self.occupations: set[Concept] = set()
         self.allergies: list[AllergyFact] = []
         self.medications: list[MedicationFact] = []
@@ -144,15 +168,17 @@ class RecordBuilder:
                 continue
             try:
                 handler(resource)
-            except (ValueError, TypeError, KeyError, AttributeError, InvalidOperation) as exc:
+            except (ValueError, TypeError, KeyError, AttributeError, InvalidOperation, RecursionError) as exc:
                 self._skip(resource, type(exc).__name__)
         return self
 
     def _model(self, resource: dict[str, Any]) -> Any | None:
-        """The resource validated with fhir.resources R4B (narrative left out), or None when it is invalid."""
-        lean = {k: v for k, v in resource.items() if k != "text"}
+        """The elements the rules read, validated with fhir.resources R4B; None when they are invalid."""
+        kind = resource["resourceType"]
+        lean = {k: resource[k] for k in READ_ELEMENTS[kind] if k in resource}
+        lean["resourceType"] = kind
         try:
-            return get_fhir_model_class(resource["resourceType"]).model_validate(lean)
+            return get_fhir_model_class(kind).model_validate(lean)
         except ValidationError as exc:
             fields = sorted({".".join(str(p) for p in e["loc"][:2]) for e in exc.errors()})
             self._skip(resource, "invalid " + ", ".join(fields[:5]))
@@ -232,16 +258,15 @@ class RecordBuilder:
         valuesets = valuesets_of(resource.get("code"), self.index)
         if not valuesets & {WEIGHT_VS, PREGNANCY_STATUS_VS, DELIVERY_DATE_VS, OCCUPATION_VS, EXPOSURE_VS}:
             return
+        if WEIGHT_VS in valuesets:
+            self.weight_candidates.append(resource)
+            return
         model = self._model(resource)
         if model is None:
             return
-        effective = as_datetime(model.effectiveDateTime) or (
-            as_datetime(model.effectivePeriod.start) if model.effectivePeriod else None
-        )
+        effective = effective_of(model)
         if EXPOSURE_VS in valuesets:
             self._add_exposure(resource, model)
-        elif WEIGHT_VS in valuesets:
-            self._add_weight(resource, model, effective)
         elif PREGNANCY_STATUS_VS in valuesets:
             answer = valuesets_of(resource.get("valueCodeableConcept"), self.index)
             if answer & {PREGNANT_VS, NOT_PREGNANT_VS} and effective is not None:
@@ -257,16 +282,28 @@ class RecordBuilder:
             if ended is None:  # a past occupation (period ended) does not make a professional today
                 self.occupations |= concepts_of(resource.get("valueCodeableConcept"), self.index, OCCUPATION_CONCEPTS)
 
-    def _add_weight(self, resource: dict[str, Any], model: Any, effective: tuple[datetime, bool] | None) -> None:
+    def _latest_weight(self) -> None:
+        """Only the latest usable weight matters to the rules: candidates are validated newest first."""
+        def recorded_at(resource: dict[str, Any]) -> str:
+            value = resource.get("effectiveDateTime") or (resource.get("effectivePeriod") or {}).get("start")
+            return value if isinstance(value, str) else ""
+
+        for resource in sorted(self.weight_candidates, key=recorded_at, reverse=True):
+            model = self._model(resource)
+            if model is not None and self._add_weight(resource, model):
+                return
+
+    def _add_weight(self, resource: dict[str, Any], model: Any) -> bool:
+        effective = effective_of(model)
         quantity = model.valueQuantity
         if quantity is None or quantity.value is None or effective is None:
             self._skip(resource, "weight without value or date")
-            return
+            return False
         unit = quantity.code or quantity.unit or ""
         factor = KG_PER_UNIT.get(unit) or KG_PER_UNIT.get(unit.lower())
         if factor is None:
             self._skip(resource, "weight in an unknown unit")
-            return
+            return False
         value = Decimal(str(quantity.value))
         self.weights.append(WeightMeasurement(
             kilograms=value * factor,
@@ -274,6 +311,7 @@ class RecordBuilder:
             original_value=f"{value} {unit}",
             source_id=self._ref(resource),
         ))
+        return True
 
     def _add_exposure(self, resource: dict[str, Any], model: Any) -> None:
         kinds = {code for system, code in codings(resource.get("code")) if system == fhir_profiles.PROJECT_CODESYSTEM}
@@ -387,6 +425,7 @@ class RecordBuilder:
         return Pregnancy(True, latest.observed_on, expected[1] if expected else None, latest.source_id)
 
     def build(self) -> PatientRecord:
+        self._latest_weight()
         return PatientRecord(
             patient_id=self.patient_id,
             birth_date=self.birth_date,

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from service.auth import JwtVerifier, build_verifier, expected_audience
 from service.config import Settings
 from service.evaluation import CdsEvaluator
 from service.feedback_store import FeedbackStore, SqlFeedbackStore
@@ -23,6 +24,7 @@ def create_app(
     *,
     evaluator: CdsEvaluator | None = None,
     feedback_store: FeedbackStore | None = None,
+    verifier: JwtVerifier | None = None,
 ) -> Flask:
     settings = settings or Settings.from_env()
     app = Flask("prevention_cds")
@@ -33,12 +35,28 @@ def create_app(
     app.extensions["prevention_cds.evaluator"] = evaluator or CdsEvaluator(settings)
     app.extensions["prevention_cds.feedback_store"] = feedback_store or SqlFeedbackStore(settings.database_url)
 
+    _init_authentication(app, settings, verifier or build_verifier(settings.auth_mode, settings.trusted_issuers_file))
     app.register_blueprint(hooks.blueprint)
     app.register_blueprint(health.blueprint)
     cors.init_cors(app, settings.cors_allowed_origins or (("*",) if settings.dev else ()))
     _init_request_ids(app)
     _init_errors(app)
     return app
+
+
+def _init_authentication(app: Flask, settings: Settings, verifier: JwtVerifier | None) -> None:
+    """Every /cds-services call carries a JWT whose audience is the exact URL called (CDS Hooks §Security).
+    CORS preflights and /health are not authenticated."""
+    if verifier is None:
+        logger.warning("authentication is off (PREVENTION_CDS_AUTH_MODE=off): every caller is trusted")
+        return
+
+    @app.before_request
+    def authenticate() -> None:
+        if request.method == "OPTIONS" or not request.path.startswith("/cds-services"):
+            return
+        audience = expected_audience(settings.public_base_url, request.url_root, request.path)
+        g.caller = verifier.verify(request.headers.get("Authorization"), audience)
 
 
 def _init_request_ids(app: Flask) -> None:

@@ -45,11 +45,19 @@ def test_malformed_resources_are_skipped_with_a_warning(caplog: pytest.LogCaptur
 
 
 def test_weight_units_are_converted_and_latest_wins() -> None:
+    pounds = build_record("p1", [patient(), weight("p1", 66.1386786, "2026-01-01T10:00:00+01:00", unit="[lb_av]")])
+    assert pounds.latest_weight is not None
+    assert pounds.latest_weight.kilograms.quantize(Decimal("0.01")) == Decimal("30.00")
     record = build_record("p1", [patient(), weight("p1", 66.1386786, "2026-01-01T10:00:00+01:00", unit="[lb_av]"),
                                  weight("p1", 31000, "2026-11-18T10:00:00+01:00", unit="g")])
     latest = record.latest_weight
     assert latest is not None and latest.kilograms == Decimal(31) and latest.measured_at.day == 18
-    assert record.weights[0].kilograms.quantize(Decimal("0.01")) == Decimal("30.00")
+
+
+def test_an_unusable_latest_weight_falls_back_to_the_previous_one() -> None:
+    broken = weight("p1", 31, "2026-11-18T10:00:00+01:00", unit="stone")
+    record = build_record("p1", [patient(), broken, weight("p1", 30, "2026-10-01T10:00:00+02:00")])
+    assert record.latest_weight is not None and record.latest_weight.kilograms == 30
 
 
 def test_weight_without_timezone_is_skipped() -> None:

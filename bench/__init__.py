@@ -1,0 +1,1 @@
+"""Benchmarks. Not part of the service: nothing here is imported by ``service``."""

@@ -1,0 +1,82 @@
+"""Authentication through HTTP: discovery, services and feedback need a JWT whose aud is the URL called
+(D07, J13 at the HTTP layer); CORS preflights and /health do not."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+from fhir_factory import hook_request, patient
+from flask.testing import FlaskClient
+from jwt.algorithms import ECAlgorithm
+
+from conftest import EHR_ORIGIN, FROZEN_NOW
+from service.config import ConfigError, Settings
+from service.evaluation import CdsEvaluator
+from service.http.app import create_app
+
+ISS = "https://ehr.example.org"
+BASE = "https://cds.example.org"
+KEY = ec.generate_private_key(ec.SECP384R1())
+
+
+def _token(aud: str, **claims: Any) -> str:
+    now = int(time.time())
+    payload = {"iss": ISS, "aud": aud, "iat": now, "exp": now + 300, "jti": str(uuid.uuid4()), **claims}
+    return jwt.encode(payload, KEY, algorithm="ES384", headers={"kid": "ehr-key-1", "typ": "JWT"})
+
+
+@pytest.fixture
+def secured(tmp_path: Path) -> FlaskClient:
+    jwk = ECAlgorithm.to_jwk(KEY.public_key(), as_dict=True) | {"kid": "ehr-key-1", "use": "sig", "alg": "ES384"}
+    issuers = tmp_path / "issuers.json"
+    issuers.write_text(json.dumps([{"iss": ISS, "jwks": {"keys": [jwk]}}]))
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'f.sqlite3'}", auth_mode="required",
+                        trusted_issuers_file=str(issuers), public_base_url=BASE, cors_allowed_origins=(EHR_ORIGIN,))
+    app = create_app(settings, evaluator=CdsEvaluator(settings, clock=lambda: FROZEN_NOW))
+    return app.test_client()
+
+
+def _auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_D07_discovery_accepts_its_own_audience_only(secured: FlaskClient) -> None:
+    assert secured.get("/cds-services", headers=_auth(_token(f"{BASE}/cds-services"))).status_code == 200
+    wrong = secured.get("/cds-services", headers=_auth(_token(f"{BASE}/cds-services/ror-vaccination")))
+    assert wrong.status_code == 401
+
+
+def test_service_and_feedback_need_their_own_audience(secured: FlaskClient) -> None:
+    body = hook_request("patient-view", [patient()])
+    url = "/cds-services/ror-vaccination"
+    assert secured.post(url, json=body, headers=_auth(_token(BASE + url))).status_code == 200
+    assert secured.post(url, json=body).status_code == 401
+    feedback = {"feedback": [{"card": "c", "outcome": "overridden", "outcomeTimestamp": "2026-11-21T09:00:00Z"}]}
+    assert secured.post(url + "/feedback", json=feedback, headers=_auth(_token(BASE + url + "/feedback"))).status_code == 200
+    assert secured.post(url + "/feedback", json=feedback, headers=_auth(_token(BASE + url))).status_code == 401
+
+
+def test_J13_401_body_has_no_detail_and_keeps_cors(secured: FlaskClient) -> None:
+    response = secured.get("/cds-services", headers={"Authorization": "Bearer nonsense", "Origin": EHR_ORIGIN})
+    assert response.status_code == 401
+    assert response.get_json() == {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "login"}]}
+    assert response.headers["Access-Control-Allow-Origin"] == EHR_ORIGIN
+
+
+def test_preflight_and_health_need_no_token(secured: FlaskClient) -> None:
+    preflight = secured.options("/cds-services/ror-vaccination",
+                                headers={"Origin": EHR_ORIGIN, "Access-Control-Request-Method": "POST"})
+    assert preflight.status_code == 200
+    assert secured.get("/health").status_code == 200
+
+
+def test_required_mode_without_issuers_refuses_to_start(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError):
+        create_app(Settings(database_url=f"sqlite:///{tmp_path / 'f.sqlite3'}", auth_mode="required"))
