@@ -105,7 +105,8 @@ def valuesets_of(concept: Any, index: CodeIndex) -> frozenset[str]:
 
 
 def concepts_of(concept: Any, index: CodeIndex, allowed: frozenset[Concept]) -> frozenset[Concept]:
-    return frozenset(c for c in allowed if c.value in valuesets_of(concept, index))
+    found = valuesets_of(concept, index)
+    return frozenset(c for c in allowed if c.value in found) if found else frozenset()
 
 
 def display_of(concept: Any) -> str:
