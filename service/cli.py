@@ -7,16 +7,16 @@ import json
 import logging
 import os
 import sys
+import tempfile
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from service.bundles import group_by_patient, read_inputs, request_body
 from service.config import ConfigError, Settings
-from service.evaluation import CdsEvaluator, system_clock
-from service.protocol.catalog import SERVICES_BY_ID
-from service.protocol.errors import ProtocolError
-from service.record import LOCAL_TIMEZONE
+
+# Service modules are imported inside the commands: `serve` must set PROMETHEUS_MULTIPROC_DIR before
+# prometheus_client is first imported, so that metrics add up over the gunicorn workers.
+SERVICE_IDS = ("iim-prophylaxis", "prevention-order-select", "prevention-order-sign", "ror-vaccination")
 
 logger = logging.getLogger("prevention_cds")
 
@@ -31,7 +31,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="Flask's development server; authentication off unless set; CORS for any origin")
     evaluate = commands.add_parser("evaluate", help="FHIR Bundle(s) in, the cards JSON out")
     evaluate.add_argument("path", type=Path, help="a Bundle file, a folder of Bundle files, or a bulk ndjson folder")
-    evaluate.add_argument("--service", default="ror-vaccination", choices=sorted(SERVICES_BY_ID))
+    evaluate.add_argument("--service", default="ror-vaccination", choices=SERVICE_IDS)
     evaluate.add_argument("--today", type=date.fromisoformat, help="evaluate as of this date (YYYY-MM-DD, noon Paris)")
     evaluate.add_argument("--lang", default=None, choices=("fr", "en"))
     evaluate.add_argument("--summary", action="store_true",
@@ -41,8 +41,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=os.environ.get("PREVENTION_CDS_LOG_LEVEL", "INFO"), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if args.command == "serve" and not args.dev:
+        os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="prevention-cds-metrics-"))
+    from service.observability import configure_logging
+
+    json_lines = args.command == "serve" and not args.dev and os.environ.get("PREVENTION_CDS_LOG_FORMAT") != "text"
+    configure_logging(os.environ.get("PREVENTION_CDS_LOG_LEVEL", "INFO"), json_lines=json_lines)
     try:
         if args.command == "serve":
             return serve(args)
@@ -75,6 +79,12 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def evaluate(args: argparse.Namespace) -> int:
+    from service.bundles import group_by_patient, read_inputs, request_body
+    from service.evaluation import CdsEvaluator, system_clock
+    from service.protocol.catalog import SERVICES_BY_ID
+    from service.protocol.errors import ProtocolError
+    from service.record import LOCAL_TIMEZONE
+
     settings = _settings(True)
     now = datetime.combine(args.today, time(12, 0), tzinfo=LOCAL_TIMEZONE) if args.today else None
     evaluator = CdsEvaluator(settings, clock=(lambda: now) if now else system_clock)

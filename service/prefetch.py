@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from service.fhir_client import FhirReader, FhirUnavailable, entries_of, next_link
+from service.observability import FHIR_FETCH_FAILURES
 from service.protocol.catalog import PrefetchKey
 from service.protocol.errors import DataUnavailable
 from service.protocol.request import HookRequest
@@ -100,6 +101,7 @@ def gather_resources(
             try:
                 resources.extend(future.result())
             except FhirUnavailable as exc:
+                FHIR_FETCH_FAILURES.inc()
                 raise DataUnavailable(f"prefetch '{futures[future]}' could not be completed: {exc}") from exc
     finally:
         pool.shutdown(wait=False, cancel_futures=True)

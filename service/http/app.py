@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from typing import Any
 
@@ -14,7 +15,9 @@ from service.config import Settings
 from service.evaluation import CdsEvaluator
 from service.feedback_store import FeedbackStore, SqlFeedbackStore
 from service.http import cors, health, hooks
-from service.protocol.errors import ProtocolError, operation_outcome
+from service.observability import AUTH_REJECTIONS, LATENCY, REQUESTS
+from service.protocol.catalog import SERVICES_BY_ID
+from service.protocol.errors import ProtocolError, Unauthorized, operation_outcome
 
 logger = logging.getLogger(__name__)
 
@@ -56,18 +59,29 @@ def _init_authentication(app: Flask, settings: Settings, verifier: JwtVerifier |
         if request.method == "OPTIONS" or not request.path.startswith("/cds-services"):
             return
         audience = expected_audience(settings.public_base_url, request.url_root, request.path)
-        g.caller = verifier.verify(request.headers.get("Authorization"), audience)
+        try:
+            g.caller = verifier.verify(request.headers.get("Authorization"), audience)
+        except Unauthorized:
+            AUTH_REJECTIONS.inc()
+            raise
 
 
 def _init_request_ids(app: Flask) -> None:
     @app.before_request
     def assign() -> None:
+        g.started = time.perf_counter()
         incoming = request.headers.get("X-Request-Id", "")
         g.request_id = incoming if 0 < len(incoming) <= 100 and incoming.isprintable() else str(uuid.uuid4())
 
     @app.after_request
     def expose(response: Response) -> Response:
         response.headers["X-Request-Id"] = g.get("request_id", "")
+        endpoint = request.endpoint or "none"
+        service_id = (request.view_args or {}).get("service_id")
+        service = service_id if service_id in SERVICES_BY_ID else "-"
+        REQUESTS.labels(endpoint, service, str(response.status_code)).inc()
+        if "started" in g:
+            LATENCY.labels(endpoint, service).observe(time.perf_counter() - g.started)
         return response
 
 

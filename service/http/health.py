@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify
 
+from service.observability import metrics_payload
+
 blueprint = Blueprint("health", __name__)
 
 
@@ -17,3 +19,8 @@ def live() -> Response:
 def ready() -> tuple[Response, int]:
     database = current_app.extensions["prevention_cds.feedback_store"].ping()
     return jsonify({"status": "ok" if database else "unavailable", "database": database}), 200 if database else 503
+
+
+@blueprint.get("/metrics")
+def metrics() -> Response:
+    return Response(metrics_payload(), mimetype="text/plain; version=0.0.4")

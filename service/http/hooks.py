@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from cards.i18n import negotiate_language
 from service.feedback_store import FeedbackEntry
 from service.http.body import read_json
+from service.observability import CARDS
 from service.protocol.catalog import discovery_document
 from service.protocol.errors import MethodNotAllowed
 from service.protocol.request import validate
@@ -38,8 +39,13 @@ def invoke(service_id: str) -> Response:
     evaluator = current_app.extensions["prevention_cds.evaluator"]
     evaluator.service(service_id)  # 404 before reading the body
     body = read_json(request, current_app.config["SETTINGS"].max_body_bytes)
+    if isinstance(body, dict) and isinstance(body.get("hookInstance"), str):
+        g.hook_instance = body["hookInstance"][:100]  # for the logs of this call
     language = _language()
-    return _json(evaluator.invoke(service_id, body, language), language)
+    response = evaluator.invoke(service_id, body, language)
+    for card in response["cards"]:
+        CARDS.labels(service_id, card["indicator"]).inc()
+    return _json(response, language)
 
 
 @blueprint.get("/cds-services/<service_id>")
