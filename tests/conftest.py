@@ -10,10 +10,10 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from fhir_server_harness import INSTALL_COMMAND, MedplumServer
 from flask import Flask
 from flask.testing import FlaskClient
 
+from fhir_server_harness import INSTALL_COMMAND, MedplumServer
 from service.config import Settings
 from service.evaluation import CdsEvaluator
 from service.http.app import create_app

@@ -1,8 +1,10 @@
-"""A real HTTP server on loopback that misbehaves on purpose, for the FHIR-fault tests.
+"""A real HTTP server on loopback that misbehaves on purpose, alone or as a proxy in front of a FHIR server.
 
-Modes (the first path segment after the base): ``ok`` (valid empty answers), ``status500``, ``status401``,
-``slow`` (answers after ``delay`` seconds), ``garbage`` (not JSON), ``wrong-type`` (a Patient where a Bundle
-is expected), ``loop`` (a Bundle whose next link is itself), ``huge`` (a body over the size cap).
+URL: ``/{mode}[~{ResourceType}]/{FHIR path}``. With ``~Type`` the fault hits only requests for that resource
+type; the others are answered normally (proxied to ``upstream`` when one is given, else with an empty result).
+Modes: ``ok``, ``status500``, ``status401``, ``slow`` (answers after ``delay`` s), ``garbage`` (not JSON),
+``wrong-type`` (a Patient where a Bundle is expected), ``loop`` (a Bundle whose next link is itself),
+``huge`` (a body over the size cap).
 """
 
 from __future__ import annotations
@@ -14,10 +16,15 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import requests
+
+FAULTS = ("status500", "status401", "slow", "garbage", "wrong-type", "loop", "huge")
+
 
 class FaultServer:
-    def __init__(self, delay: float = 5.0) -> None:
+    def __init__(self, delay: float = 5.0, upstream: str | None = None) -> None:
         self.delay = delay
+        self.upstream = upstream.rstrip("/") if upstream else None
         self.requests: list[tuple[str, str | None]] = []
         outer = self
 
@@ -27,32 +34,12 @@ class FaultServer:
 
             def do_GET(self) -> None:
                 outer.requests.append((self.path, self.headers.get("Authorization")))
-                mode = self.path.strip("/").split("/")[0]
-                resource_path = self.path.split("/", 2)[2] if self.path.count("/") >= 2 else ""
-                if mode == "slow":
-                    time.sleep(outer.delay)
-                if mode == "status500":
-                    return self._send(500, b'{"resourceType":"OperationOutcome"}')
-                if mode == "status401":
-                    return self._send(401, b"{}")
-                if mode == "garbage":
-                    return self._send(200, b"<html>not json")
-                if mode == "huge":
-                    return self._send(200, b'{"resourceType":"Bundle","type":"searchset","entry":[' + b" " * 30_000_000
-                                      + b"]}")
-                is_read = "?" not in resource_path and resource_path.count("/") == 1
-                if mode == "wrong-type" and not is_read:
-                    return self._send(200, json.dumps({"resourceType": "Patient", "id": "x"}).encode())
-                if is_read:
-                    pid = resource_path.split("/")[1]
-                    return self._send(200, json.dumps({"resourceType": "Patient", "id": pid,
-                                                       "birthDate": "1990-01-01"}).encode())
-                bundle: dict[str, Any] = {"resourceType": "Bundle", "type": "searchset", "entry": []}
-                if mode == "loop":
-                    bundle["link"] = [{"relation": "next", "url": f"http://127.0.0.1:{outer.port}{self.path}"}]
-                return self._send(200, json.dumps(bundle).encode())
-
-            def _send(self, status: int, body: bytes) -> None:
+                prefix, _, fhir_path = self.path.lstrip("/").partition("/")
+                mode, _, only = prefix.partition("~")
+                resource_type = fhir_path.split("?")[0].split("/")[0]
+                if only and resource_type != only:
+                    mode = "ok"
+                status, body = outer.answer(mode, prefix, fhir_path, self.headers.get("Authorization"))
                 self.send_response(status)
                 self.send_header("Content-Type", "application/fhir+json")
                 self.send_header("Content-Length", str(len(body)))
@@ -64,6 +51,34 @@ class FaultServer:
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def answer(self, mode: str, prefix: str, fhir_path: str, authorization: str | None) -> tuple[int, bytes]:
+        if mode == "slow":
+            time.sleep(self.delay)
+        if mode == "status500":
+            return 500, b'{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"exception"}]}'
+        if mode == "status401":
+            return 401, b"{}"
+        if mode == "garbage":
+            return 200, b"<html>not json"
+        if mode == "huge":
+            return 200, b'{"resourceType":"Bundle","type":"searchset","entry":[' + b" " * 30_000_000 + b"]}"
+        is_read = "?" not in fhir_path and fhir_path.count("/") == 1
+        if mode == "wrong-type" and not is_read:
+            return 200, json.dumps({"resourceType": "Patient", "id": "x"}).encode()
+        if mode == "loop":
+            bundle = {"resourceType": "Bundle", "type": "searchset", "entry": [],
+                      "link": [{"relation": "next", "url": f"{self.base(prefix)}/{fhir_path}"}]}
+            return 200, json.dumps(bundle).encode()
+        if self.upstream is not None:
+            headers = {"Authorization": authorization} if authorization else {}
+            upstream = requests.get(f"{self.upstream}/{fhir_path}", headers=headers, timeout=10)
+            # paging links must come back through the proxy
+            return upstream.status_code, upstream.content.replace(self.upstream.encode(), self.base(prefix).encode())
+        if is_read:
+            pid = fhir_path.split("/")[1]
+            return 200, json.dumps({"resourceType": "Patient", "id": pid, "birthDate": "1990-01-01"}).encode()
+        return 200, json.dumps({"resourceType": "Bundle", "type": "searchset", "entry": []}).encode()
 
     def base(self, mode: str) -> str:
         return f"http://127.0.0.1:{self.port}/{mode}"

@@ -12,11 +12,11 @@ from typing import Any
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
-from fhir_factory import hook_request, patient
 from flask.testing import FlaskClient
 from jwt.algorithms import ECAlgorithm
 
 from conftest import EHR_ORIGIN, FROZEN_NOW
+from fhir_factory import hook_request, patient
 from service.config import ConfigError, Settings
 from service.evaluation import CdsEvaluator
 from service.http.app import create_app

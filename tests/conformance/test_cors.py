@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from conftest import EHR_ORIGIN
 from flask.testing import FlaskClient
+
+from conftest import EHR_ORIGIN
 
 ENDPOINTS = ["/cds-services", "/cds-services/ror-vaccination", "/cds-services/ror-vaccination/feedback"]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from cds_checks import no_null_or_empty
 from flask.testing import FlaskClient
 
+from cds_checks import no_null_or_empty
 from service.protocol.request import schema_validator
 
 CONTRACT_SERVICES = {

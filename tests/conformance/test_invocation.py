@@ -7,12 +7,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from flask.testing import FlaskClient
+
 from cds_checks import assert_valid_response
 from conftest import SYNTHEA_BUNDLES
 from fault_server import FaultServer
 from fhir_factory import hook_request, immunization, patient, searchset
 from fhir_server_harness import MedplumServer
-from flask.testing import FlaskClient
 
 SERVICE = "/cds-services/ror-vaccination"
 ALDA = SYNTHEA_BUNDLES / "Alda_Carter_ee1034c9-cb75-413c-8f36-da7e4268d2b5.json"

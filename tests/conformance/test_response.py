@@ -12,12 +12,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from cds_checks import assert_valid_response, no_null_or_empty
-from conftest import FROZEN_NOW
-from fhir_factory import hook_request, medication_request, patient, searchset
 from flask import Flask
 from flask.testing import FlaskClient
 
+from cds_checks import assert_valid_response, no_null_or_empty
+from conftest import FROZEN_NOW
+from fhir_factory import hook_request, medication_request, patient, searchset
 from rules.advice import (
     Advice,
     DoseSchedule,

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import requests
+
 from fhir_server_harness import MedplumServer
 
 pytestmark = pytest.mark.integration

@@ -7,11 +7,11 @@ import json
 from typing import Any
 
 import pytest
-from fhir_server_harness import MedplumServer
 from flask.testing import FlaskClient
 
 from cds_checks import assert_valid_response
 from conftest import SYNTHEA_BUNDLES
+from fhir_server_harness import MedplumServer
 from service.bundles import request_body, resources_of
 from service.protocol.catalog import SERVICES_BY_ID
 

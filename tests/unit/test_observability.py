@@ -7,10 +7,10 @@ import json
 import logging
 
 import pytest
-from fault_server import FaultServer
-from fhir_factory import hook_request, immunization, patient
 from flask.testing import FlaskClient
 
+from fault_server import FaultServer
+from fhir_factory import hook_request, immunization, patient
 from service.observability import JsonFormatter, RequestContextFilter
 
 PATIENT_ID = "patient-7f3e-secret"

@@ -7,8 +7,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from fhir_factory import SNOMED, condition, exposure, immunization, medication_request, patient, weight
 
+from fhir_factory import SNOMED, condition, exposure, immunization, medication_request, patient, weight
 from rules.concepts import Concept
 from rules.facts import ExposureKind, IimSerogroup
 from rules.partial_date import Precision

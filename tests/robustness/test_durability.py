@@ -1,0 +1,283 @@
+"""Issue 5, item 7: an acknowledged feedback entry survives a SIGKILL of the whole server.
+
+The real server (``python -m service.cli serve``: gunicorn master + 2 gthread workers, ``--preload``) runs as a
+subprocess in its own session, on a SQLite file in ``tmp_path``. Four client threads post a stream of feedback
+batches (1–5 entries, every card uuid new, both patient-view services, accepted and overridden outcomes) and
+record each entry whose POST was answered 200. After about 2 s the master and its workers are killed together
+with ``SIGKILL`` on the process group, mid-stream. Then:
+
+* the SQLite file, opened directly with ``sqlite3``, passes ``PRAGMA integrity_check`` and holds every
+  acknowledged entry (and nothing that was never sent);
+* the server restarts on the same database and ``/health/ready`` answers 200; the next kill cycle runs on it.
+
+Three kill cycles, then a final restart. Every loop is bounded in count and in time; the whole test takes
+about 10–15 s on 2 cores (the ``timeout`` mark is the hard bound).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.patient_view import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICES = ("ror-vaccination", "iim-prophylaxis")
+CLIENT_THREADS = 4
+KILL_AFTER_SECONDS = (1.6, 2.0, 2.4)  # one kill cycle per value
+MAX_ACKED_POSTS = 1500  # per cycle: kill earlier if the stream is faster than expected
+MAX_POSTS_PER_THREAD = 2000  # per cycle, hard bound of each client loop
+STARTUP_SECONDS = 15.0
+HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
+OVERRIDE_SYSTEM = "http://terminology.hl7.org/CodeSystem/non-adherence-reason-codes"
+
+Key = tuple[str, str, str]  # (service_id, card_uuid, outcome): one row of the feedback table
+
+
+# --- the server ---------------------------------------------------------------------------------------------
+
+@dataclass
+class ServerProcess:
+    process: subprocess.Popen[bytes]
+    port: int
+    log_path: Path
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+def _state(pid: int) -> str | None:
+    """The /proc state letter of a process, None when it no longer exists."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return None
+
+
+def _alive(pid: int) -> bool:
+    return _state(pid) not in (None, "Z", "X")
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    return found
+
+
+def _get(port: int, path: str) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def start_server(db_path: Path, log_path: Path) -> ServerProcess:
+    """``python -m service.cli serve`` in a new session (its own process group), ready with both workers."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREVENTION_CDS_")}
+    env.update({
+        "PREVENTION_CDS_AUTH_MODE": "off",
+        "PREVENTION_CDS_DATABASE_URL": f"sqlite:///{db_path}",
+        "PREVENTION_CDS_WORKERS": "2",
+    })
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
+    server = ServerProcess(process, port, log_path)
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"server exited with {process.returncode}:\n{server.log_tail()}")
+        try:
+            status, body = _get(port, "/health/ready")
+            if status == 200 and len([p for p in _children(process.pid) if _alive(p)]) >= 2:
+                assert json.loads(body) == {"status": "ok", "database": True}
+                return server
+        except (OSError, http.client.HTTPException):
+            pass
+        time.sleep(0.1)
+    kill_group(server)
+    raise AssertionError(f"/health/ready not 200 with 2 workers after {STARTUP_SECONDS:.0f} s:\n{server.log_tail()}")
+
+
+def kill_group(server: ServerProcess) -> list[int]:
+    """SIGKILL to the master and its workers at once (the whole process group); returns the pids killed."""
+    pids = [server.process.pid, *_children(server.process.pid)]
+    try:
+        os.killpg(server.process.pid, signal.SIGKILL)  # start_new_session: pgid == the master's pid
+    except ProcessLookupError:
+        pass
+    server.process.wait(timeout=10)
+    deadline = time.monotonic() + 5
+    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return pids
+
+
+def stop_gracefully(server: ServerProcess) -> None:
+    if server.process.poll() is None:
+        server.process.send_signal(signal.SIGTERM)
+        try:
+            server.process.wait(timeout=25)
+        except subprocess.TimeoutExpired:
+            kill_group(server)
+
+
+# --- the feedback stream ------------------------------------------------------------------------------------
+
+def _entry(rng: random.Random) -> dict[str, Any]:
+    card = str(uuid.uuid4())
+    stamp = "2026-11-21T09:05:31Z"
+    kind = rng.randrange(3)
+    if kind == 0:
+        return {"card": card, "outcome": "accepted", "outcomeTimestamp": stamp,
+                "acceptedSuggestions": [{"id": str(uuid.uuid4())}]}
+    if kind == 1:
+        return {"card": card, "outcome": "overridden", "outcomeTimestamp": stamp,
+                "overrideReason": {"reason": {"system": OVERRIDE_SYSTEM, "code": "patient-refuses"},
+                                   "userComment": "déjà vacciné"}}
+    return {"card": card, "outcome": "overridden", "outcomeTimestamp": stamp}
+
+
+@dataclass
+class Stream:
+    """What the client threads saw during one cycle; lists are only appended to under ``lock``."""
+    attempted: set[Key] = field(default_factory=set)
+    acknowledged: set[Key] = field(default_factory=set)
+    acked_posts: int = 0
+    interrupted_posts: int = 0  # sent, then the connection broke: fate unknown, not acknowledged
+    failures: list[tuple[float, str]] = field(default_factory=list)  # (monotonic time, what)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def post_stream(port: int, seed: int, stream: Stream, stop: threading.Event, deadline: float) -> None:
+    rng = random.Random(seed)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        for _ in range(MAX_POSTS_PER_THREAD):
+            if stop.is_set() or time.monotonic() >= deadline:
+                return
+            service_id = rng.choice(SERVICES)
+            entries = [_entry(rng) for _ in range(rng.randint(1, 5))]
+            keys = {(service_id, e["card"], e["outcome"]) for e in entries}
+            with stream.lock:
+                stream.attempted |= keys
+            try:
+                conn.request("POST", f"/cds-services/{service_id}/feedback",
+                             json.dumps({"feedback": entries}).encode(), HEADERS)
+                response = conn.getresponse()
+                payload = response.read()
+            except (OSError, http.client.HTTPException) as exc:
+                with stream.lock:
+                    stream.interrupted_posts += 1
+                    stream.failures.append((time.monotonic(), f"{type(exc).__name__}: {exc}"))
+                return  # the server is gone (or broken): this thread's stream ends
+            with stream.lock:
+                if response.status == 200:
+                    stream.acknowledged |= keys
+                    stream.acked_posts += 1
+                else:
+                    stream.failures.append((time.monotonic(), f"HTTP {response.status}: {payload[:200]!r}"))
+    finally:
+        conn.close()
+
+
+def stored_rows(db_path: Path) -> tuple[str, set[Key], int]:
+    """integrity_check result, the stored (service, card, outcome) keys and the row count, read with sqlite3."""
+    connection = sqlite3.connect(db_path, timeout=10)
+    try:
+        integrity = connection.execute("PRAGMA integrity_check").fetchone()[0]
+        rows = connection.execute("SELECT service_id, card_uuid, outcome FROM feedback").fetchall()
+    finally:
+        connection.close()
+    return str(integrity), {(str(s), str(c), str(o)) for s, c, o in rows}, len(rows)
+
+
+# --- the test -----------------------------------------------------------------------------------------------
+
+@pytest.mark.timeout(60)
+def test_sigkill_during_feedback_stream_loses_no_acknowledged_entry(tmp_path: Path) -> None:
+    began = time.monotonic()
+    db_path = tmp_path / "fb.sqlite3"
+    log_path = tmp_path / "server.log"
+    acknowledged: set[Key] = set()
+    attempted: set[Key] = set()
+    server = start_server(db_path, log_path)
+    try:
+        for cycle, kill_after in enumerate(KILL_AFTER_SECONDS):
+            stream, stop = Stream(), threading.Event()
+            started = time.monotonic()
+            threads = [threading.Thread(target=post_stream, args=(server.port, 1000 * cycle + n, stream, stop,
+                                                                  started + kill_after + 10), daemon=True)
+                       for n in range(CLIENT_THREADS)]
+            for thread in threads:
+                thread.start()
+            while time.monotonic() - started < kill_after:  # bounded by time, and by MAX_ACKED_POSTS
+                with stream.lock:
+                    if stream.acked_posts >= MAX_ACKED_POSTS or stream.failures:
+                        break
+                time.sleep(0.02)
+
+            killed_at = time.monotonic()
+            pids = kill_group(server)
+            stop.set()
+            for thread in threads:
+                thread.join(timeout=15)
+            assert not any(t.is_alive() for t in threads), "a client thread did not stop"
+            assert len(pids) >= 3, f"cycle {cycle}: expected the master and 2 workers, killed {pids}"
+            assert not any(_alive(p) for p in pids), f"cycle {cycle}: a server process survived SIGKILL"
+            early = [what for at, what in stream.failures if at < killed_at]
+            assert not early, f"cycle {cycle}: feedback failed before the kill: {early[:3]}\n{server.log_tail()}"
+            assert stream.acked_posts >= 20, f"cycle {cycle}: only {stream.acked_posts} posts acknowledged"
+
+            acknowledged |= stream.acknowledged
+            attempted |= stream.attempted
+            integrity, stored, row_count = stored_rows(db_path)
+            assert integrity == "ok", f"cycle {cycle}: integrity_check: {integrity}"
+            missing = acknowledged - stored
+            assert not missing, f"cycle {cycle}: {len(missing)} acknowledged entries lost, e.g. {sorted(missing)[:3]}"
+            assert stored <= attempted, f"cycle {cycle}: rows that were never sent: {sorted(stored - attempted)[:3]}"
+            assert row_count == len(stored), f"cycle {cycle}: duplicate rows for one card and outcome"
+            print(f"cycle {cycle}: killed after {killed_at - started:.2f} s; {stream.acked_posts} posts and "
+                  f"{len(stream.acknowledged)} entries acknowledged, {stream.interrupted_posts} posts cut by the "
+                  f"kill; {len(stored)} rows stored, {len(stored - acknowledged)} of them unacknowledged")
+
+            server = start_server(db_path, log_path)  # restarts on the same database: /health/ready is 200
+
+        status, body = _get(server.port, "/health/ready")
+        assert status == 200 and json.loads(body)["database"] is True
+        integrity, stored, _ = stored_rows(db_path)  # read beside the running server (WAL)
+        assert integrity == "ok" and acknowledged <= stored
+    finally:
+        stop_gracefully(server)
+        if server.process.poll() is None:
+            kill_group(server)
+    assert server.process.returncode == 0, f"graceful stop exited {server.process.returncode}\n{server.log_tail()}"
+    assert time.monotonic() - began < 30, f"the test took {time.monotonic() - began:.1f} s (budget 30 s)"

@@ -1,0 +1,233 @@
+"""Record builders and helpers shared by the IIM tests (no mocks: real frozen facts)."""
+
+from __future__ import annotations
+
+import json
+import string
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+from rules.advice import (
+    Advice,
+    MedicationProposal,
+    Message,
+    ParamValue,
+    ProposeImmunization,
+    ProposeMedication,
+    ReplaceDraftOrder,
+)
+from rules.calendar_math import add_years
+from rules.concepts import Concept
+from rules.facts import (
+    AllergyFact,
+    ConditionFact,
+    DraftOrder,
+    Exposure,
+    ExposureKind,
+    IimSerogroup,
+    MedicationFact,
+    OrderContext,
+    PatientRecord,
+    Pregnancy,
+    Sex,
+    VaccineDose,
+    WeightMeasurement,
+)
+from rules.iim import IimRules
+from rules.partial_date import PartialDate
+from rules.ruleset import RuleSettings
+
+ROOT = Path(__file__).resolve().parents[3]
+TODAY = date(2026, 11, 21)
+NOW = datetime.combine(TODAY, time(10, 0))
+RULES = IimRules()
+
+
+def born_years_ago(years: int, days_more: int = 0) -> date:
+    """Birth date for an age of ``years`` on TODAY plus ``days_more`` days."""
+    return add_years(TODAY, -years) - timedelta(days=days_more)
+
+
+def weight(kg: str | int, days_ago: int = 1) -> WeightMeasurement:
+    return WeightMeasurement(Decimal(str(kg)), NOW - timedelta(days=days_ago), f"{kg} kg", "Observation/w")
+
+
+def exposure(
+    setting: str | None = "household",
+    days_ago: int = 1,
+    serogroup: IimSerogroup | None = IimSerogroup.B,
+    **extra: object,
+) -> Exposure:
+    return Exposure(
+        kind=ExposureKind.IIM,
+        last_contact=NOW - timedelta(days=days_ago),
+        has_time=True,
+        setting=setting,
+        serogroup=serogroup,
+        source_id="Observation/exposure",
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def record(
+    born: date | PartialDate | None,
+    *,
+    kg: str | int | None = None,
+    weighed_days_ago: int = 1,
+    sex: Sex = Sex.MALE,
+    exposures: tuple[Exposure, ...] | None = None,
+    allergies: tuple[Concept, ...] = (),
+    medications: tuple[Concept, ...] = (),
+    conditions: tuple[ConditionFact, ...] = (),
+    pregnant: bool = False,
+    doses: tuple[VaccineDose, ...] = (),
+) -> PatientRecord:
+    birth = PartialDate.exact(born) if isinstance(born, date) else born
+    return PatientRecord(
+        patient_id="p",
+        birth_date=birth,
+        sex=sex,
+        weights=(weight(kg, weighed_days_ago),) if kg is not None else (),
+        exposures=(exposure(),) if exposures is None else exposures,
+        allergies=tuple(
+            AllergyFact(frozenset({c}), f"allergy {c}", source_id="AllergyIntolerance/a") for c in allergies
+        ),
+        medications=tuple(MedicationFact(frozenset({c}), f"medicine {c}", "active") for c in medications),
+        conditions=conditions,
+        pregnancy=Pregnancy(True, TODAY - timedelta(days=100)) if pregnant else None,
+        vaccine_doses=doses,
+    )
+
+
+def evaluate(rec: PatientRecord, now: datetime = NOW, shortage: bool = False) -> tuple[Advice, ...]:
+    return assert_renders(RULES.evaluate(rec, now, RuleSettings(rifampicin_shortage_mode=shortage)))
+
+
+def check(rec: PatientRecord, *orders: DraftOrder, now: datetime = NOW) -> tuple[Advice, ...]:
+    return assert_renders(RULES.check_orders(rec, OrderContext("order-sign", orders), now, RuleSettings()))
+
+
+def order(concept: Concept, dose_mg: str | None, **extra: object) -> DraftOrder:
+    return DraftOrder(
+        resource_type="MedicationRequest",
+        resource_id="draft-1",
+        concepts=frozenset({concept}),
+        display=f"draft {concept}",
+        dose_mg=Decimal(dose_mg) if dose_mg is not None else None,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def rules_of(advice: tuple[Advice, ...]) -> list[str]:
+    return [a.rule for a in advice]
+
+
+def only(advice: tuple[Advice, ...], rule: str) -> Advice:
+    found = [a for a in advice if a.rule == rule]
+    assert len(found) == 1, rules_of(advice)
+    return found[0]
+
+
+def proposals(advice: Advice) -> list[tuple[bool, MedicationProposal]]:
+    """(recommended, proposal) of every medication in the card's suggestions."""
+    found = []
+    for suggestion in advice.suggestions:
+        for action in suggestion.actions:
+            if isinstance(action, ProposeMedication | ReplaceDraftOrder):
+                found.append((suggestion.recommended, action.proposal))
+    return found
+
+
+def medicines(advice: Advice) -> list[str]:
+    return [p.medicine.value for _, p in proposals(advice)]
+
+
+def recommended(advice: Advice) -> MedicationProposal:
+    chosen = [p for r, p in proposals(advice) if r]
+    assert len(chosen) == 1
+    return chosen[0]
+
+
+def keys(messages: tuple[Message, ...]) -> list[str]:
+    return [m.key for m in messages]
+
+
+# --- rendering, as the cards layer does it (locale formats per type) ------------------------------------
+
+
+@cache
+def catalog(language: str) -> dict[str, str]:
+    data: dict[str, str] = json.loads((ROOT / "cards" / "messages" / language / "iim.json").read_text("utf-8"))
+    return data
+
+
+@dataclass(frozen=True)
+class Renderer:
+    language: str
+
+    def render(self, message: Message) -> str:
+        template = catalog(self.language)[message.key]
+        names = {field for _, field, _, _ in string.Formatter().parse(template) if field}
+        missing = names - set(message.params)
+        assert not missing, f"{message.key}: missing {missing}"
+        return template.format(**{name: self.value(message.params[name]) for name in names})
+
+    def value(self, value: ParamValue) -> str:
+        if isinstance(value, Message):
+            return self.render(value)
+        if isinstance(value, tuple):
+            return "; ".join(self.render(m) for m in value)
+        if isinstance(value, datetime):
+            return value.strftime("%d/%m/%Y %H:%M" if self.language == "fr" else "%Y-%m-%d %H:%M")
+        if isinstance(value, date):
+            return value.strftime("%d/%m/%Y" if self.language == "fr" else "%Y-%m-%d")
+        if isinstance(value, Decimal):
+            text = format(value.normalize(), "f") if value != value.to_integral_value() else str(int(value))
+            return text.replace(".", ",") if self.language == "fr" else text
+        return str(value)
+
+
+def all_messages(advice: Advice) -> Iterator[Message]:
+    """Every Message an Advice carries, nested ones included."""
+    roots: list[Message] = [advice.summary, *advice.explanation, *advice.facts, *advice.decisions]
+    for suggestion in advice.suggestions:
+        roots.append(suggestion.label)
+        for action in suggestion.actions:
+            if isinstance(action, ProposeMedication | ReplaceDraftOrder):
+                p = action.proposal
+                roots += [p.instruction, *p.notes] + ([p.patient_instruction] if p.patient_instruction else [])
+            elif isinstance(action, ProposeImmunization):
+                f = action.forecast
+                roots += [f.description] + [d.reason for d in f.doses if d.reason]
+    stack = list(roots)
+    while stack:
+        message = stack.pop()
+        yield message
+        for value in message.params.values():
+            if isinstance(value, Message):
+                stack.append(value)
+            elif isinstance(value, tuple):
+                stack.extend(value)
+
+
+SUMMARY_MAX = 140
+
+
+def assert_renders(advice: tuple[Advice, ...]) -> tuple[Advice, ...]:
+    """Every message renders in French and English; summaries stay short; details carry no HTML; an
+    at-most-one card recommends at most one suggestion."""
+    for language in ("fr", "en"):
+        renderer = Renderer(language)
+        for card in advice:
+            for message in all_messages(card):
+                assert message.key.startswith("iim."), message.key
+                text = renderer.render(message)
+                assert "<" not in text and ">" not in text, (message.key, text)
+            summary = renderer.render(card.summary)
+            assert len(summary) < SUMMARY_MAX, (language, len(summary), summary)
+            assert sum(s.recommended for s in card.suggestions) <= 1, card.rule
+    return advice

@@ -1,0 +1,161 @@
+"""Who is a contact (clinical.md §A.2) and when prophylaxis is still useful (§A.3, §A.7)."""
+
+from datetime import timedelta
+
+import pytest
+
+from rules.advice import Indicator
+from rules.facts import Exposure, ExposureKind, IimSerogroup
+
+from .builders import NOW, TODAY, born_years_ago, evaluate, exposure, keys, only, record, rules_of
+
+ADULT = born_years_ago(40)
+
+SETTINGS = [
+    ("household", True),
+    ("family-gathering", False),
+    ("home-childcare", True),
+    ("intimate", True),
+    ("close-friend", True),
+    ("party-or-meal", False),
+    ("creche-same-section", True),
+    ("creche-other", False),
+    ("leisure-same-nap-room", True),
+    ("leisure-other", False),
+    ("nursery-class", True),
+    ("nursery-other", False),
+    ("school-classroom-neighbour", True),
+    ("boarding-same-room", True),
+    ("university-other", False),
+    ("healthcare-airway-unmasked", True),
+    ("healthcare-other", False),
+    ("sport-prolonged-contact", True),
+    ("sport-other", False),
+    ("assessed-close-contact", True),
+    ("other-community", False),
+    ("other", False),
+]
+
+
+@pytest.mark.parametrize(("setting", "is_contact"), SETTINGS)
+def test_settings_table(setting: str, is_contact: bool) -> None:
+    advice = evaluate(record(ADULT, exposures=(exposure(setting),)))
+    expected = "iim.prophylaxis.rifampicin" if is_contact else "iim.not-a-contact"
+    assert rules_of(advice) == [expected]
+    if not is_contact:
+        card = advice[0]
+        assert card.indicator is Indicator.INFO
+        assert card.suggestions == ()
+        assert keys(card.explanation)[:2] == ["iim.contact.not-recommended", "iim.not-a-contact.criteria"]
+
+
+def _airway(days_ago: int, **extra: object) -> Exposure:
+    return exposure("healthcare-airway-unmasked", days_ago, IimSerogroup.B, **extra)
+
+
+HEALTH_WORKER = [
+    # (id, exposure, expected rule)
+    (
+        "before the antibiotic",
+        _airway(days_ago=2, case_first_effective_antibiotic=NOW - timedelta(days=1)),
+        "iim.prophylaxis.rifampicin",
+    ),
+    (
+        "after the antibiotic",
+        _airway(days_ago=1, case_first_effective_antibiotic=NOW - timedelta(days=2)),
+        "iim.not-a-contact",
+    ),
+    ("antibiotic time not recorded", _airway(days_ago=1), "iim.prophylaxis.rifampicin"),
+    (
+        "period from before the antibiotic",
+        _airway(
+            days_ago=1, first_contact=NOW - timedelta(days=3), case_first_effective_antibiotic=NOW - timedelta(days=2)
+        ),
+        "iim.prophylaxis.rifampicin",
+    ),
+    (
+        "window counted from the antibiotic dose, not the end of the period",
+        _airway(
+            days_ago=5, first_contact=NOW - timedelta(days=13), case_first_effective_antibiotic=NOW - timedelta(days=11)
+        ),
+        "iim.window-closed",
+    ),
+    (
+        "date only, same day as the antibiotic",
+        Exposure(
+            ExposureKind.IIM,
+            (NOW - timedelta(days=1)).replace(hour=0, minute=0),
+            has_time=False,
+            setting="healthcare-airway-unmasked",
+            case_first_effective_antibiotic=(NOW - timedelta(days=1)).replace(hour=8),
+        ),
+        "iim.prophylaxis.rifampicin",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "exposed", "rule"), HEALTH_WORKER, ids=[c[0] for c in HEALTH_WORKER])
+def test_health_worker_airway_rule(case: str, exposed: Exposure, rule: str) -> None:
+    advice = evaluate(record(ADULT, exposures=(exposed,)))
+    assert rules_of(advice) == [rule]
+    assert any(k.startswith("iim.decision.airway") for k in keys(advice[0].decisions))
+
+
+@pytest.mark.parametrize(
+    ("setting", "reason"), [(None, "iim.contact.setting-missing"), ("bus", "iim.contact.setting-unknown")]
+)
+def test_setting_missing_or_unknown_asks_for_it(setting: str | None, reason: str) -> None:
+    card = only(evaluate(record(ADULT, exposures=(exposure(setting),))), "iim.setting-unknown")
+    assert card.indicator is Indicator.WARNING
+    assert keys(card.explanation)[0] == reason
+    assert card.suggestions == ()
+
+
+def test_no_exposure_no_card() -> None:
+    assert evaluate(record(ADULT, exposures=())) == ()
+
+
+def test_a_contact_exposure_wins_over_a_later_non_contact_one() -> None:
+    exposures = (exposure("household", days_ago=4), exposure("party-or-meal", days_ago=1))
+    assert rules_of(evaluate(record(ADULT, exposures=exposures))) == ["iim.prophylaxis.rifampicin"]
+
+
+WINDOW = [
+    (0, "iim.prophylaxis.rifampicin"),
+    (10, "iim.prophylaxis.rifampicin"),
+    (11, "iim.window-closed"),
+    (30, "iim.window-closed"),
+]
+
+
+@pytest.mark.parametrize(("days", "rule"), WINDOW)
+def test_ten_day_window(days: int, rule: str) -> None:
+    advice = evaluate(record(ADULT, exposures=(exposure(days_ago=days, serogroup=IimSerogroup.C),)))
+    # Serogroup C, household: the vaccination window is the same 10 days.
+    assert rules_of(advice) == ([rule] if rule == "iim.window-closed" else [rule, "iim.vaccination"])
+    if rule == "iim.window-closed":
+        card = advice[0]
+        assert card.indicator is Indicator.INFO and card.suggestions == ()
+        assert card.summary.params["days"] == days
+        assert "iim.not-a-contact.watch" in keys(card.explanation)
+        assert "iim.vaccination.window-closed" in keys(card.explanation)
+    else:
+        urgency = next(m for m in advice[0].explanation if m.key == "iim.urgency")
+        assert urgency.params["last_day"] == TODAY - timedelta(days=days) + timedelta(days=10)
+        assert (urgency.params["min_h"], urgency.params["max_h"]) == (24, 48)
+
+
+PRIOR_COURSE = [
+    (0, "iim.already-covered"),
+    (10, "iim.already-covered"),
+    (11, "iim.prophylaxis.rifampicin"),
+]
+
+
+@pytest.mark.parametrize(("ended_days_ago", "rule"), PRIOR_COURSE)
+def test_prior_course_still_covers_for_ten_days(ended_days_ago: int, rule: str) -> None:
+    ended = TODAY - timedelta(days=ended_days_ago)
+    advice = evaluate(record(ADULT, exposures=(exposure(days_ago=2, prior_prophylaxis_ended_on=ended),)))
+    assert rules_of(advice) == [rule]
+    if rule == "iim.already-covered":
+        assert advice[0].indicator is Indicator.INFO and advice[0].suggestions == ()

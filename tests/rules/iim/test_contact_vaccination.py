@@ -1,0 +1,132 @@
+"""Vaccination of contacts around a case (clinical.md §A.8)."""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import pytest
+
+from rules.advice import Medicine, ProposeImmunization, ProposeMedication, Route
+from rules.concepts import Concept
+from rules.facts import Exposure, IimSerogroup, VaccineDose
+
+from .builders import TODAY, born_years_ago, evaluate, exposure, keys, only, record, rules_of
+
+ADULT = born_years_ago(30)
+CHILD = born_years_ago(3)
+C, B, W = IimSerogroup.C, IimSerogroup.B, IimSerogroup.W
+
+
+def _dose(concept: Concept, given: date) -> VaccineDose:
+    return VaccineDose(given, frozenset({concept}), f"vaccin {concept}", "Immunization/i")
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    vaccinate: bool
+    reason: str | None = None  # the message saying why not, on the prophylaxis card
+    born: date = ADULT
+    exposed: Exposure = field(default_factory=lambda: exposure("household", serogroup=C))
+    doses: tuple[VaccineDose, ...] = ()
+    kg: str | None = "14"
+    rejected_fact: bool = False  # a previous dose of a relevant vaccine shown as not counted
+
+
+CASES = [
+    Case("serogroup C, household", True),
+    Case("serogroup A", True, exposed=exposure("household", serogroup=IimSerogroup.A)),
+    Case("serogroup W, close friend", True, exposed=exposure("close-friend", serogroup=W)),
+    Case(
+        "serogroup Y, crèche section",
+        True,
+        born=CHILD,
+        exposed=exposure("creche-same-section", serogroup=IimSerogroup.Y),
+    ),
+    Case("serogroup B", False, "iim.vaccination.serogroup-not-covered", exposed=exposure("household", serogroup=B)),
+    Case(
+        "serogroup unknown",
+        False,
+        "iim.vaccination.serogroup-unknown",
+        exposed=exposure("household", serogroup=IimSerogroup.UNKNOWN),
+    ),
+    Case(
+        "serogroup not recorded",
+        False,
+        "iim.vaccination.serogroup-unknown",
+        exposed=exposure("household", serogroup=None),
+    ),
+    Case(
+        "health worker: not the close circle",
+        False,
+        "iim.vaccination.not-close-circle",
+        exposed=exposure("healthcare-airway-unmasked", serogroup=C),
+    ),
+    Case("day 10 after the last contact", True, exposed=exposure("household", days_ago=10, serogroup=C)),
+    Case(
+        "ACWY 2 years ago at age 28: counts",
+        False,
+        "iim.vaccination.already-protected",
+        doses=(_dose(Concept.MENACWY_VACCINE, TODAY - timedelta(days=730)),),
+    ),
+    Case(
+        "ACWY 5 years ago to the day: does not count",
+        True,
+        doses=(_dose(Concept.MENACWY_VACCINE, born_years_ago(5)),),
+        rejected_fact=True,
+    ),
+    Case(
+        "ACWY at 8 months of age: does not count",
+        True,
+        born=CHILD,
+        doses=(_dose(Concept.MENACWY_VACCINE, CHILD + timedelta(days=240)),),
+        rejected_fact=True,
+    ),
+    Case(
+        "MenC for a C case: counts",
+        False,
+        "iim.vaccination.already-protected",
+        doses=(_dose(Concept.MENC_VACCINE, TODAY - timedelta(days=400)),),
+    ),
+    Case(
+        "MenC for a W case: does not count",
+        True,
+        exposed=exposure("household", serogroup=W),
+        doses=(_dose(Concept.MENC_VACCINE, TODAY - timedelta(days=400)),),
+    ),
+    Case(
+        "infant of 30 days: too young within the window",
+        False,
+        "iim.vaccination.too-young",
+        born=TODAY - timedelta(days=30),
+        kg="4",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_contact_vaccination(case: Case) -> None:
+    advice = evaluate(record(case.born, kg=case.kg, exposures=(case.exposed,), doses=case.doses))
+    assert ("iim.vaccination" in rules_of(advice)) is case.vaccinate
+    if case.vaccinate:
+        card = only(advice, "iim.vaccination")
+        actions = card.suggestions[0].actions
+        assert [type(a) for a in actions] == [ProposeImmunization, ProposeMedication]
+        forecast = actions[0].forecast  # type: ignore[union-attr]
+        assert forecast.vaccine is Medicine.MENACWY_CONJUGATE_VACCINE
+        medication = actions[1].proposal  # type: ignore[union-attr]
+        assert (medication.route, medication.schedule.count, medication.dose_mg) == (Route.INTRAMUSCULAR, 1, None)
+        assert ("iim.fact.prior-dose-rejected" in keys(card.facts)) is case.rejected_fact
+    else:
+        assert case.reason in keys(advice[0].explanation)
+
+
+def test_infant_eligible_during_the_window_gets_the_dose_from_six_weeks() -> None:
+    born = TODAY - timedelta(days=35)
+    advice = evaluate(record(born, kg="4.5", exposures=(exposure("household", days_ago=0, serogroup=C),)))
+    forecast = only(advice, "iim.vaccination").suggestions[0].actions[0].forecast  # type: ignore[union-attr]
+    assert forecast.doses[0].earliest == born + timedelta(days=42)
+
+
+def test_already_covered_contact_still_gets_the_vaccination_card() -> None:
+    exposed = exposure("household", days_ago=3, serogroup=C, prior_prophylaxis_ended_on=TODAY - timedelta(days=1))
+    assert rules_of(evaluate(record(ADULT, exposures=(exposed,)))) == ["iim.already-covered", "iim.vaccination"]

@@ -1,0 +1,264 @@
+"""Draft rifampicin / ciprofloxacin / ceftriaxone orders checked against the patient (order-sign/select)."""
+
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from rules.advice import Indicator, RemoveDraftOrder, ReplaceDraftOrder
+from rules.concepts import Concept
+from rules.facts import ConditionFact, DraftOrder, Exposure
+
+from .builders import TODAY, born_years_ago, check, exposure, keys, record, rules_of
+
+ADULT = born_years_ago(40)
+CHILD = born_years_ago(8)
+RIF, CIPRO, CEF = Concept.RIFAMPICIN, Concept.CIPROFLOXACIN, Concept.CEFTRIAXONE
+
+
+def _rif(dose: str | None, **extra: object) -> DraftOrder:
+    return _order(RIF, dose, **{"frequency_per_day": Decimal(2), "duration_days": Decimal(2), "route": "oral", **extra})
+
+
+def _order(concept: Concept, dose: str | None, **extra: object) -> DraftOrder:
+    return DraftOrder(
+        "MedicationRequest",
+        extra.pop("resource_id", "draft-1"),  # type: ignore[arg-type]
+        frozenset({concept}),
+        f"draft {concept}",
+        dose_mg=Decimal(dose) if dose is not None else None,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    order: DraftOrder
+    rule: str | None  # None: no card
+    born: date = ADULT
+    kg: str | None = "30"
+    exposed: tuple[Exposure, ...] = field(default_factory=lambda: (exposure(),))
+    allergies: tuple[Concept, ...] = ()
+    medications: tuple[Concept, ...] = ()
+    indicator: Indicator | None = None
+    mismatch: str | None = None
+    expected_mg: str | None = None
+
+
+CASES = [
+    Case("adult rifampicin 600 mg: correct", _rif("600"), None),
+    Case(
+        "adult rifampicin 300 mg", _rif("300"), "iim.order.dose", mismatch="iim.order.mismatch.dose", expected_mg="600"
+    ),
+    Case(
+        "adult rifampicin once a day",
+        _rif("600", frequency_per_day=Decimal(1)),
+        "iim.order.dose",
+        mismatch="iim.order.mismatch.frequency",
+        expected_mg="600",
+    ),
+    Case(
+        "adult rifampicin for 3 days",
+        _rif("600", duration_days=Decimal(3)),
+        "iim.order.dose",
+        mismatch="iim.order.mismatch.duration",
+        expected_mg="600",
+    ),
+    Case(
+        "rifampicin IV",
+        _rif("600", route="intravenous"),
+        "iim.order.dose",
+        mismatch="iim.order.mismatch.route",
+        expected_mg="600",
+    ),
+    Case(
+        "rifampicin dose in mL",
+        _rif(None, dose_unit="mL"),
+        "iim.order.dose",
+        mismatch="iim.order.mismatch.dose-unit",
+        expected_mg="600",
+    ),
+    Case(
+        "rifampicin without a dose",
+        _rif(None),
+        "iim.order.dose",
+        mismatch="iim.order.mismatch.dose-missing",
+        expected_mg="600",
+    ),
+    Case("child 30 kg, 300 mg: correct", _rif("300"), None, born=CHILD),
+    Case("child 30 kg, 320 mg: within 10 %", _rif("320"), None, born=CHILD),
+    Case(
+        "child 30 kg, 340 mg: too high",
+        _rif("340"),
+        "iim.order.dose",
+        born=CHILD,
+        mismatch="iim.order.mismatch.dose",
+        expected_mg="300",
+    ),
+    Case(
+        "child 61 kg, 610 mg: above the cap",
+        _rif("610"),
+        "iim.order.dose",
+        born=born_years_ago(13),
+        kg="61",
+        mismatch="iim.order.mismatch.dose",
+        expected_mg="600",
+    ),
+    Case("child without weight", _rif("300"), "iim.order.weight-needed", born=CHILD, kg=None),
+    Case(
+        "rifamycin allergy",
+        _rif("600"),
+        "iim.order.contraindicated",
+        allergies=(Concept.RIFAMYCIN_ALLERGEN,),
+        indicator=Indicator.CRITICAL,
+    ),
+    Case(
+        "interacting medicine, no IIM context",
+        _rif("450", frequency_per_day=Decimal(1)),
+        "iim.order.contraindicated",
+        exposed=(),
+        medications=(Concept.RIFAMPICIN_INTERACTING,),
+        indicator=Indicator.CRITICAL,
+    ),
+    Case("tuberculosis-like order, no IIM context", _rif("450", frequency_per_day=Decimal(1)), None, exposed=()),
+    Case("contact window closed: not checked", _rif("300"), None, exposed=(exposure(days_ago=11),)),
+    Case("not a contact: not checked", _rif("300"), None, exposed=(exposure("party-or-meal"),)),
+    Case(
+        "resistant strain: rifampicin not indicated",
+        _rif("600"),
+        "iim.order.second-line",
+        exposed=(exposure(rifampicin_resistant=True),),
+    ),
+    Case("adult ciprofloxacin 500 mg: correct", _order(CIPRO, "500", route="oral"), None),
+    Case(
+        "adult ciprofloxacin 750 mg",
+        _order(CIPRO, "750"),
+        "iim.order.dose",
+        mismatch="iim.order.mismatch.dose",
+        expected_mg="500",
+    ),
+    Case(
+        "child 20 kg ciprofloxacin 500 mg",
+        _order(CIPRO, "500"),
+        "iim.order.dose",
+        born=CHILD,
+        kg="20",
+        mismatch="iim.order.mismatch.dose",
+        expected_mg="400",
+    ),
+    Case(
+        "ciprofloxacin twice a day",
+        _order(CIPRO, "500", frequency_per_day=Decimal(2)),
+        "iim.order.dose",
+        mismatch="iim.order.mismatch.frequency",
+        expected_mg="500",
+    ),
+    Case(
+        "fluoroquinolone allergy",
+        _order(CIPRO, "500"),
+        "iim.order.contraindicated",
+        allergies=(Concept.CIPROFLOXACIN_ALLERGEN,),
+        indicator=Indicator.CRITICAL,
+    ),
+    Case("adult ceftriaxone 250 mg IM: correct", _order(CEF, "250", route="intramuscular"), None),
+    Case("adult ceftriaxone IV: correct", _order(CEF, "250", route="intravenous"), None),
+    Case(
+        "child ceftriaxone 250 mg",
+        _order(CEF, "250"),
+        "iim.order.dose",
+        born=CHILD,
+        mismatch="iim.order.mismatch.dose",
+        expected_mg="125",
+    ),
+    Case(
+        "ceftriaxone by mouth",
+        _order(CEF, "250", route="oral"),
+        "iim.order.dose",
+        mismatch="iim.order.mismatch.route",
+        expected_mg="250",
+    ),
+    Case(
+        "cephalosporin allergy",
+        _order(CEF, "250"),
+        "iim.order.contraindicated",
+        allergies=(Concept.CEPHALOSPORIN_ALLERGEN,),
+        indicator=Indicator.CRITICAL,
+    ),
+    Case(
+        "ceftriaxone in a neonate",
+        _order(CEF, "125"),
+        "iim.order.contraindicated",
+        born=TODAY - timedelta(days=9),
+        kg="3.2",
+        indicator=Indicator.WARNING,
+    ),
+    Case("order not selected", replace(_rif("300"), selected=False), None),
+    Case(
+        "ceftriaxone in a neonate, no IIM context (neonatal unit)",
+        _order(CEF, "150"),
+        None,
+        born=TODAY - timedelta(days=9),
+        kg="3.2",
+        exposed=(),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_order_check(case: Case) -> None:
+    rec = record(case.born, kg=case.kg, exposures=case.exposed, allergies=case.allergies, medications=case.medications)
+    advice = check(rec, case.order)
+    assert rules_of(advice) == ([case.rule] if case.rule else [])
+    if not advice:
+        return
+    card = advice[0]
+    if case.indicator:
+        assert card.indicator is case.indicator
+    if case.mismatch:
+        assert case.mismatch in keys(card.explanation)
+    if case.expected_mg:
+        (suggestion,) = card.suggestions
+        (action,) = suggestion.actions
+        assert isinstance(action, ReplaceDraftOrder)
+        assert action.order_reference == "MedicationRequest/draft-1"  # the same order, corrected
+        assert action.proposal.dose_mg == Decimal(case.expected_mg)
+    if card.rule == "iim.order.contraindicated":
+        assert isinstance(card.suggestions[-1].actions[0], RemoveDraftOrder)
+
+
+def test_contraindicated_rifampicin_offers_replacements_and_removal() -> None:
+    rec = record(ADULT, allergies=(Concept.RIFAMYCIN_ALLERGEN,))
+    card = check(rec, _rif("600"))[0]
+    actions = [s.actions[0] for s in card.suggestions]
+    assert [type(a) for a in actions] == [ReplaceDraftOrder, ReplaceDraftOrder, RemoveDraftOrder]
+    assert [a.proposal.medicine.value for a in actions if isinstance(a, ReplaceDraftOrder)] == [
+        "ciprofloxacin-tablet",
+        "ceftriaxone-injection",
+    ]
+    assert sum(s.recommended for s in card.suggestions) <= 1
+
+
+def test_order_without_an_id_gets_a_card_without_suggestions() -> None:
+    card = check(record(ADULT), _rif("300", resource_id=None))[0]
+    assert card.rule == "iim.order.dose" and card.suggestions == ()
+
+
+def test_several_orders_each_checked() -> None:
+    advice = check(record(ADULT), _rif("300"), _order(CEF, "1000", resource_id="draft-2"))
+    assert rules_of(advice) == ["iim.order.dose", "iim.order.dose"]
+
+
+def test_dose_card_says_it_does_not_apply_to_another_indication() -> None:
+    card = check(record(ADULT), _order(CEF, "1000"))[0]
+    assert keys(card.explanation)[-1] == "iim.order.other-indication"
+
+
+def test_index_case_orders_are_checked_against_the_eradication_course() -> None:
+    iim = ConditionFact(Concept.IIM_DISEASE, "IIM", source_id="Condition/c")
+    card = check(record(ADULT, exposures=(), conditions=(iim,)), _rif("300"))[0]
+    assert card.rule == "iim.order.dose"
+    (action,) = card.suggestions[0].actions
+    assert isinstance(action, ReplaceDraftOrder)
+    assert (action.proposal.dose_mg, action.proposal.reason_reference) == (Decimal(600), "Condition/c")

@@ -1,0 +1,175 @@
+"""Builders for MMR test records: PatientRecord objects made directly, a frozen 'now' passed explicitly."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from rules.advice import Action, Advice, Message, ProposeImmunization, ProposeMedication
+from rules.concepts import Concept
+from rules.facts import (
+    AllergyFact,
+    ConditionFact,
+    DraftOrder,
+    Exposure,
+    ExposureKind,
+    OrderContext,
+    PatientRecord,
+    Pregnancy,
+    Sex,
+    VaccineDose,
+)
+from rules.mmr import MmrRules
+from rules.partial_date import PartialDate
+from rules.ruleset import RuleSettings
+
+PARIS = ZoneInfo("Europe/Paris")
+RULES = MmrRules()
+
+
+def at(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=PARIS)
+
+
+def born(year: int, month: int | None = None, day: int | None = None) -> PartialDate:
+    return PartialDate(year, month, day)
+
+
+def mmr(on: date, ident: str = "", display: str = "M-M-RVaxPro") -> VaccineDose:
+    return VaccineDose(
+        on,
+        frozenset({Concept.MMR_VACCINE, Concept.LIVE_VACCINE}),
+        display,
+        f"Immunization/{ident or 'mmr-' + on.isoformat()}",
+    )
+
+
+def mmrv(on: date, ident: str = "") -> VaccineDose:
+    return VaccineDose(
+        on,
+        frozenset({Concept.MMRV_VACCINE, Concept.LIVE_VACCINE}),
+        "ProQuad",
+        f"Immunization/{ident or 'mmrv-' + on.isoformat()}",
+    )
+
+
+def varicella(on: date) -> VaccineDose:
+    return VaccineDose(on, frozenset({Concept.LIVE_VACCINE}), "Varivax", f"Immunization/var-{on.isoformat()}")
+
+
+def measles_contact(
+    last: datetime, has_time: bool = True, confirmed: bool | None = True, ident: str = "Observation/contact"
+) -> Exposure:
+    return Exposure(ExposureKind.MEASLES, last, has_time, case_confirmed=confirmed, source_id=ident)
+
+
+def pregnant(observed: date, expected_delivery: date | None = None) -> Pregnancy:
+    return Pregnancy(True, observed, expected_delivery, "Observation/pregnancy")
+
+
+def condition(concept: Concept, display: str, confirmed: bool = True, active: bool = True) -> ConditionFact:
+    return ConditionFact(concept, display, confirmed=confirmed, active=active, source_id=f"Condition/{concept.value}")
+
+
+IMMUNODEFICIENCY = condition(Concept.SEVERE_IMMUNODEFICIENCY, "Déficit immunitaire combiné sévère")
+MEASLES_HISTORY = condition(Concept.MEASLES_HISTORY, "Rougeole (2015)")
+
+
+def allergy(*concepts: Concept, display: str = "allergie", high: bool = False) -> AllergyFact:
+    return AllergyFact(frozenset(concepts), display, high_criticality=high, source_id="AllergyIntolerance/a")
+
+
+def patient(
+    birth: PartialDate | None,
+    sex: Sex | None = Sex.MALE,
+    doses: Iterable[VaccineDose] = (),
+    **details: object,
+) -> PatientRecord:
+    return PatientRecord("p1", birth, sex, vaccine_doses=tuple(doses), **details)  # type: ignore[arg-type]
+
+
+def mmr_order(reference_id: str | None = "o1", display: str = "M-M-RVaxPro") -> DraftOrder:
+    return DraftOrder("MedicationRequest", reference_id, frozenset({Concept.MMR_VACCINE}), display)
+
+
+def orders(*drafts: DraftOrder, hook: str = "order-sign") -> OrderContext:
+    return OrderContext(hook, drafts)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One call of the MMR rules: patient-view, or the order checks when ``orders`` is given."""
+
+    record: PatientRecord
+    now: datetime
+    orders: OrderContext | None = None
+    settings: RuleSettings = field(default_factory=RuleSettings)
+
+    def run(self) -> tuple[Advice, ...]:
+        if self.orders is not None:
+            return RULES.check_orders(self.record, self.orders, self.now, self.settings)
+        return RULES.evaluate(self.record, self.now, self.settings)
+
+
+# --- reading the advice -----------------------------------------------------------------------------------
+
+
+def only(advices: tuple[Advice, ...]) -> Advice:
+    assert len(advices) == 1, [a.rule for a in advices]
+    return advices[0]
+
+
+def rules_of(advices: tuple[Advice, ...]) -> list[str]:
+    return [a.rule for a in advices]
+
+
+def actions(advice: Advice) -> list[Action]:
+    return [action for s in advice.suggestions for action in s.actions]
+
+
+def forecast_of(advice: Advice) -> ProposeImmunization:
+    found = [a for a in actions(advice) if isinstance(a, ProposeImmunization)]
+    assert len(found) == 1
+    return found[0]
+
+
+def medication_of(advice: Advice) -> ProposeMedication:
+    found = [a for a in actions(advice) if isinstance(a, ProposeMedication)]
+    assert len(found) == 1
+    return found[0]
+
+
+def messages(advice: Advice) -> Iterator[Message]:
+    """Every Message of the advice, nested ones included."""
+    roots: list[Message] = [advice.summary, *advice.explanation, *advice.facts, *advice.decisions]
+    for suggestion in advice.suggestions:
+        roots.append(suggestion.label)
+        for action in suggestion.actions:
+            if isinstance(action, ProposeImmunization):
+                roots.append(action.forecast.description)
+                roots.extend(d.reason for d in action.forecast.doses if d.reason is not None)
+            proposal = getattr(action, "proposal", None)
+            if proposal is not None:
+                roots.append(proposal.instruction)
+                roots.extend(proposal.notes)
+                if proposal.patient_instruction is not None:
+                    roots.append(proposal.patient_instruction)
+    stack = list(roots)
+    while stack:
+        message = stack.pop()
+        yield message
+        for value in message.params.values():
+            if isinstance(value, Message):
+                stack.append(value)
+            elif isinstance(value, tuple):
+                stack.extend(v for v in value if isinstance(v, Message))
+
+
+def keys(advice: Advice) -> set[str]:
+    return {m.key for m in messages(advice)}
+
+
+def days(n: int) -> timedelta:
+    return timedelta(days=n)

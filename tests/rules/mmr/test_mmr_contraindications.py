@@ -1,0 +1,208 @@
+"""Contraindications, product choice and the pregnancy reminder (issue 3, rule 5)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import pytest
+
+from rules.advice import ForecastStatus, Indicator, Medicine, ProposeMedication
+from rules.concepts import Concept
+from rules.facts import ConditionFact, PatientRecord, Pregnancy, Sex
+
+from .records import (
+    IMMUNODEFICIENCY,
+    Scenario,
+    actions,
+    allergy,
+    at,
+    born,
+    condition,
+    forecast_of,
+    keys,
+    medication_of,
+    mmr,
+    only,
+    patient,
+    pregnant,
+)
+
+TODAY = at(2025, 6, 1)
+WOMAN = born(1995, 4, 4)
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    record: PatientRecord
+    rule: str
+    indicator: Indicator
+    keys: frozenset[str] = field(default_factory=frozenset)
+    absent: frozenset[str] = field(default_factory=frozenset)
+    first_earliest: date | None = None
+
+    @property
+    def scenario(self) -> Scenario:
+        return Scenario(self.record, TODAY)
+
+
+PREGNANCY_CONDITION = condition(Concept.PREGNANCY, "Grossesse")
+CASES = [
+    Case(
+        "pregnant with expected delivery: after delivery, dated",
+        patient(WOMAN, Sex.FEMALE, pregnancy=pregnant(date(2025, 4, 1), date(2025, 10, 15))),
+        "mmr.contraindicated.pregnancy",
+        Indicator.WARNING,
+        frozenset(
+            {
+                "mmr.summary.contraindicated.pregnancy-dated",
+                "mmr.explain.after-delivery",
+                "mmr.fact.pregnancy-due",
+                "mmr.explain.avoid-pregnancy",
+            }
+        ),
+        first_earliest=date(2025, 10, 15),
+    ),
+    Case(
+        "pregnant, delivery date unknown: after delivery, undated",
+        patient(WOMAN, Sex.FEMALE, pregnancy=pregnant(date(2025, 4, 1))),
+        "mmr.contraindicated.pregnancy",
+        Indicator.WARNING,
+        frozenset({"mmr.summary.contraindicated.pregnancy"}),
+    ),
+    Case(
+        "active pregnancy condition, no observation: pregnant",
+        patient(WOMAN, Sex.FEMALE, conditions=(PREGNANCY_CONDITION,)),
+        "mmr.contraindicated.pregnancy",
+        Indicator.WARNING,
+    ),
+    Case(
+        "pregnancy condition superseded by a later 'not pregnant' observation: vaccinate",
+        patient(
+            WOMAN,
+            Sex.FEMALE,
+            conditions=(ConditionFact(Concept.PREGNANCY, "Grossesse", recorded=date(2024, 1, 1)),),
+            pregnancy=Pregnancy(False, date(2025, 3, 1)),
+        ),
+        "mmr.catch-up",
+        Indicator.INFO,
+        frozenset({"mmr.explain.avoid-pregnancy", "mmr.decision.pregnancy-interval"}),
+    ),
+    Case(
+        "severe immunodeficiency",
+        patient(born(1990, 1, 1), conditions=(IMMUNODEFICIENCY,)),
+        "mmr.contraindicated.immunodeficiency",
+        Indicator.WARNING,
+        frozenset({"mmr.explain.contraindication.severe-immunodeficiency", "mmr.fact.severe-immunodeficiency"}),
+    ),
+    Case(
+        "anaphylaxis to a previous MMR dose",
+        patient(
+            born(2020, 1, 1), allergies=(allergy(Concept.MMR_VACCINE_ALLERGEN, Concept.ANAPHYLAXIS, display="ROR"),)
+        ),
+        "mmr.contraindicated.anaphylaxis",
+        Indicator.WARNING,
+        frozenset({"mmr.explain.contraindication.anaphylaxis-mmr"}),
+    ),
+    Case(
+        "high-criticality MMR allergy without reaction: treated as anaphylaxis",
+        patient(born(2020, 1, 1), allergies=(allergy(Concept.MMR_VACCINE_ALLERGEN, high=True),)),
+        "mmr.contraindicated.anaphylaxis",
+        Indicator.WARNING,
+        frozenset({"mmr.decision.allergy-severity"}),
+    ),
+    Case(
+        "anaphylaxis to neomycin",
+        patient(born(1990, 1, 1), allergies=(allergy(Concept.NEOMYCIN_ALLERGEN, Concept.ANAPHYLAXIS),)),
+        "mmr.contraindicated.anaphylaxis",
+        Indicator.WARNING,
+        frozenset({"mmr.explain.contraindication.anaphylaxis-neomycin"}),
+    ),
+    Case(
+        "neomycin contact dermatitis: not a contraindication",
+        patient(born(1990, 1, 1), allergies=(allergy(Concept.NEOMYCIN_ALLERGEN, display="Eczéma néomycine"),)),
+        "mmr.catch-up",
+        Indicator.INFO,
+        frozenset({"mmr.fact.allergy-not-severe"}),
+    ),
+    Case(
+        "gelatin allergy: Priorix",
+        patient(born(1990, 1, 1), allergies=(allergy(Concept.GELATIN_ALLERGEN, display="Gélatine"),)),
+        "mmr.catch-up",
+        Indicator.INFO,
+        frozenset({"mmr.explain.gelatin", "mmr.decision.gelatin-product", "mmr.fact.gelatin-allergy"}),
+    ),
+    Case(
+        "woman of 30: avoid pregnancy for one month",
+        patient(WOMAN, Sex.FEMALE),
+        "mmr.catch-up",
+        Indicator.INFO,
+        frozenset({"mmr.explain.avoid-pregnancy", "mmr.patient-instruction.avoid-pregnancy"}),
+    ),
+    Case(
+        "girl of 11 (catch-up): reminder given",
+        patient(born(2014, 1, 1), Sex.FEMALE),
+        "mmr.catch-up",
+        Indicator.WARNING,
+        frozenset({"mmr.explain.avoid-pregnancy"}),
+    ),
+    Case(
+        "girl of 5: no reminder",
+        patient(born(2020, 1, 1), Sex.FEMALE),
+        "mmr.catch-up",
+        Indicator.WARNING,
+        absent=frozenset({"mmr.explain.avoid-pregnancy"}),
+    ),
+    Case(
+        "man of 30: no reminder",
+        patient(WOMAN, Sex.MALE),
+        "mmr.catch-up",
+        Indicator.INFO,
+        absent=frozenset({"mmr.explain.avoid-pregnancy"}),
+    ),
+    Case(
+        "sex unknown, 30: reminder given",
+        patient(WOMAN, None),
+        "mmr.catch-up",
+        Indicator.INFO,
+        frozenset({"mmr.explain.avoid-pregnancy", "mmr.fact.sex-unknown"}),
+    ),
+    Case(
+        "woman born 1960 (rubella dose): no reminder after 55",
+        patient(born(1960, 1, 1), Sex.FEMALE),
+        "mmr.catch-up",
+        Indicator.INFO,
+        absent=frozenset({"mmr.explain.avoid-pregnancy"}),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_contraindications(case: Case) -> None:
+    advice = only(case.scenario.run())
+    assert (advice.rule, advice.indicator) == (case.rule, case.indicator)
+    found = keys(advice)
+    assert case.keys <= found
+    assert not case.absent & found
+    if advice.rule.startswith("mmr.contraindicated."):
+        assert not any(
+            isinstance(a, ProposeMedication) for a in actions(advice)
+        )  # never order a contraindicated vaccine
+        doses = forecast_of(advice).forecast.doses
+        assert {d.status for d in doses} == {ForecastStatus.CONTRAINDICATED}
+        assert doses[0].earliest == case.first_earliest
+
+
+def test_gelatin_allergy_proposes_priorix_in_both_actions() -> None:
+    record = patient(born(1990, 1, 1), allergies=(allergy(Concept.GELATIN_ALLERGEN),))
+    advice = only(Scenario(record, TODAY).run())
+    assert medication_of(advice).proposal.medicine == Medicine.MMR_VACCINE_PRIORIX
+    assert forecast_of(advice).forecast.vaccine == Medicine.MMR_VACCINE_PRIORIX
+
+
+def test_pregnant_woman_with_two_doses_gets_no_card() -> None:
+    record = patient(
+        WOMAN, Sex.FEMALE, (mmr(date(1996, 6, 1)), mmr(date(2000, 1, 1))), pregnancy=pregnant(date(2025, 4, 1))
+    )
+    assert Scenario(record, TODAY).run() == ()
