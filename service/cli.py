@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import os
+import signal
 import sys
 import tempfile
 from datetime import date, datetime, time
@@ -70,6 +71,7 @@ def serve(args: argparse.Namespace) -> int:
 
     app = create_app(settings)
     if settings.dev:
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop as cleanly as gunicorn does
         app.run(host=settings.host, port=settings.port, debug=False, threaded=True)
         return 0
     from service.server import run_gunicorn
