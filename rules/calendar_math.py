@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import calendar
-from datetime import date
+from datetime import date, datetime, timedelta
 
 
 def add_months(start: date, months: int) -> date:
@@ -27,3 +27,13 @@ def completed_months(born: date, on: date) -> int:
 
 def completed_years(born: date, on: date) -> int:
     return completed_months(born, on) // 12
+
+
+def elapsed(since: datetime, now: datetime) -> timedelta:
+    """``now - since``; a naive datetime is read in the other one's time zone (records mix both)."""
+    if (since.tzinfo is None) != (now.tzinfo is None):
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=now.tzinfo)
+        else:
+            now = now.replace(tzinfo=since.tzinfo)
+    return now - since

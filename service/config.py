@@ -7,8 +7,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from rules.ruleset import RuleSettings
+
+# French practice: "today" and times written without an offset are Paris time.
+PRACTICE_TIMEZONE = ZoneInfo("Europe/Paris")
 
 PREFIX = "PREVENTION_CDS_"
 AUTH_MODES = ("required", "off", "sandbox")

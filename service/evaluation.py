@@ -9,7 +9,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
 from cards.fhir_resources import ResourceContext
@@ -17,8 +17,9 @@ from cards.render import RenderContext, advice_to_card
 from fhir_profiles.terminology import CodeIndex
 from rules.advice import Advice
 from rules.doses_on_record import MmrDosesOnRecord
+from rules.mmr import MmrRules
 from rules.ruleset import OrderRules, PatientViewRules
-from service.config import Settings
+from service.config import PRACTICE_TIMEZONE, Settings
 from service.fhir_client import FhirReader, HttpFhirReader, fhir_server_refusal
 from service.prefetch import gather_resources
 from service.protocol.catalog import PATIENT_VIEW, SERVICES_BY_ID, ServiceDefinition, prefetch_keys
@@ -33,7 +34,8 @@ Clock = Callable[[], datetime]
 
 
 def system_clock() -> datetime:
-    return datetime.now(UTC)
+    """Now, in French local time: the rules take "today" from it."""
+    return datetime.now(PRACTICE_TIMEZONE)
 
 
 class RuleSet(PatientViewRules, OrderRules, Protocol):
@@ -41,8 +43,7 @@ class RuleSet(PatientViewRules, OrderRules, Protocol):
 
 
 def default_rule_sets() -> dict[str, RuleSet]:
-    interim = MmrDosesOnRecord()
-    return {"mmr": interim, "iim": interim}
+    return {"mmr": MmrRules(), "iim": MmrDosesOnRecord()}
 
 
 @dataclass

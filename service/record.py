@@ -13,7 +13,6 @@ from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
@@ -36,11 +35,11 @@ from rules.facts import (
     WeightMeasurement,
 )
 from rules.partial_date import PartialDate
+from service.config import PRACTICE_TIMEZONE
 
 logger = logging.getLogger(__name__)
 
-# French practice: a local time written without an offset is read as Paris time.
-LOCAL_TIMEZONE = ZoneInfo("Europe/Paris")
+LOCAL_TIMEZONE = PRACTICE_TIMEZONE
 
 VACCINE_CONCEPTS = frozenset({
     Concept.MMR_VACCINE, Concept.MMRV_VACCINE, Concept.LIVE_VACCINE, Concept.MENC_VACCINE,

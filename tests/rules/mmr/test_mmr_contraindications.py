@@ -104,6 +104,7 @@ CASES = [
         "mmr.contraindicated.anaphylaxis",
         Indicator.WARNING,
         frozenset({"mmr.explain.contraindication.anaphylaxis-mmr"}),
+        frozenset({"mmr.decision.allergy-severity"}),  # the reaction is recorded: nothing assumed
     ),
     Case(
         "high-criticality MMR allergy without reaction: treated as anaphylaxis",
