@@ -39,6 +39,14 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
+def patient_client(settings: Settings) -> FlaskClient:
+    """For functional tests against the real FHIR server: timeouts generous enough for a loaded machine (the
+    timeout behaviour itself is tested with the tight ``settings``)."""
+    relaxed = settings.with_changes(fhir_timeout_seconds=30.0, fhir_deadline_seconds=60.0)
+    return create_app(relaxed, evaluator=CdsEvaluator(relaxed, clock=lambda: FROZEN_NOW)).test_client()
+
+
+@pytest.fixture
 def evaluator(settings: Settings) -> CdsEvaluator:
     return CdsEvaluator(settings, clock=lambda: FROZEN_NOW)
 

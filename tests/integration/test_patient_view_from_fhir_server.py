@@ -25,7 +25,7 @@ def _comparable(body: dict[str, Any]) -> list[tuple[str, str, str]]:
 @pytest.mark.parametrize("service_id", ["ror-vaccination", "iim-prophylaxis"])
 @pytest.mark.parametrize("bundle", sorted(SYNTHEA_BUNDLES.glob("*.json"))[:3], ids=lambda p: p.name.split("_")[0])
 def test_patient_view_without_prefetch_fetches_from_the_server(
-    client: FlaskClient, fhir_server: MedplumServer, service_id: str, bundle: Any
+    patient_client: FlaskClient, fhir_server: MedplumServer, service_id: str, bundle: Any
 ) -> None:
     loaded = fhir_server.load_bundle(bundle)
     patient_id = next(e["resource"]["id"] for e in loaded["entry"] if e["resource"]["resourceType"] == "Patient")
@@ -33,7 +33,7 @@ def test_patient_view_without_prefetch_fetches_from_the_server(
 
     body = {"hook": "patient-view", "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
             "fhirServer": fhir_server.base_url, "context": {"userId": "Practitioner/1", "patientId": patient_id}}
-    fetched = client.post(f"/cds-services/{service_id}", json=body)
+    fetched = patient_client.post(f"/cds-services/{service_id}", json=body)
     assert fetched.status_code == 200, fetched.get_json()
     assert_valid_response(fetched.get_json())
     paths = [r["path"] for r in fhir_server.requests_seen()]
@@ -43,6 +43,6 @@ def test_patient_view_without_prefetch_fetches_from_the_server(
     # The same patient with a full prefetch built from the bundle file (ids as the server stored them).
     resources = [e["resource"] for e in loaded["entry"]]
     assert len(resources) == len(resources_of(json.loads(bundle.read_text())))
-    prefetched = client.post(f"/cds-services/{service_id}",
+    prefetched = patient_client.post(f"/cds-services/{service_id}",
                              json=request_body(SERVICES_BY_ID[service_id], patient_id, resources))
     assert _comparable(fetched.get_json()) == _comparable(prefetched.get_json())

@@ -11,11 +11,16 @@ with ``SIGKILL`` on the process group, mid-stream. Then:
 * the server restarts on the same database and ``/health/ready`` answers 200; the next kill cycle runs on it.
 
 Three kill cycles, then a final restart. Every loop is bounded in count and in time; the whole test takes
-about 10–15 s on 2 cores (the ``timeout`` mark is the hard bound).
+about 15 s on 2 shared cores, and the ``timeout`` mark fails it at 30 s.
+
+SIGKILL of a process leaves the kernel's page cache intact, so this proves that the 200 is sent only after the
+commit and that a killed writer leaves a consistent database; it cannot tell ``synchronous=FULL`` from a
+weaker setting, which matters only for a power loss or a kernel crash.
 """
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -33,7 +38,7 @@ from typing import Any
 
 import pytest
 
-from bench.patient_view import free_port
+from bench.patient_view import _children, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("ror-vaccination", "iim-prophylaxis")
@@ -41,7 +46,7 @@ CLIENT_THREADS = 4
 KILL_AFTER_SECONDS = (1.6, 2.0, 2.4)  # one kill cycle per value
 MAX_ACKED_POSTS = 1500  # per cycle: kill earlier if the stream is faster than expected
 MAX_POSTS_PER_THREAD = 2000  # per cycle, hard bound of each client loop
-STARTUP_SECONDS = 15.0
+STARTUP_SECONDS = 8.0  # per start; about 1 s on 2 shared cores
 HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
 OVERRIDE_SYSTEM = "http://terminology.hl7.org/CodeSystem/non-adherence-reason-codes"
 
@@ -73,18 +78,6 @@ def _state(pid: int) -> str | None:
 
 def _alive(pid: int) -> bool:
     return _state(pid) not in (None, "Z", "X")
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                    found.append(int(entry.name))
-            except (OSError, IndexError, ValueError):
-                continue
-    return found
 
 
 def _get(port: int, path: str) -> tuple[int, bytes]:
@@ -130,10 +123,8 @@ def start_server(db_path: Path, log_path: Path) -> ServerProcess:
 def kill_group(server: ServerProcess) -> list[int]:
     """SIGKILL to the master and its workers at once (the whole process group); returns the pids killed."""
     pids = [server.process.pid, *_children(server.process.pid)]
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(server.process.pid, signal.SIGKILL)  # start_new_session: pgid == the master's pid
-    except ProcessLookupError:
-        pass
     server.process.wait(timeout=10)
     deadline = time.monotonic() + 5
     while any(_alive(p) for p in pids) and time.monotonic() < deadline:
@@ -222,7 +213,7 @@ def stored_rows(db_path: Path) -> tuple[str, set[Key], int]:
 
 # --- the test -----------------------------------------------------------------------------------------------
 
-@pytest.mark.timeout(60)
+@pytest.mark.timeout(30)  # the budget of the whole test, three kill cycles included
 def test_sigkill_during_feedback_stream_loses_no_acknowledged_entry(tmp_path: Path) -> None:
     began = time.monotonic()
     db_path = tmp_path / "fb.sqlite3"
@@ -267,7 +258,7 @@ def test_sigkill_during_feedback_stream_loses_no_acknowledged_entry(tmp_path: Pa
             assert row_count == len(stored), f"cycle {cycle}: duplicate rows for one card and outcome"
             print(f"cycle {cycle}: killed after {killed_at - started:.2f} s; {stream.acked_posts} posts and "
                   f"{len(stream.acknowledged)} entries acknowledged, {stream.interrupted_posts} posts cut by the "
-                  f"kill; {len(stored)} rows stored, {len(stored - acknowledged)} of them unacknowledged")
+                  f"kill; {len(stored)} rows stored so far, {len(stored - acknowledged)} of them never acknowledged")
 
             server = start_server(db_path, log_path)  # restarts on the same database: /health/ready is 200
 
@@ -280,4 +271,5 @@ def test_sigkill_during_feedback_stream_loses_no_acknowledged_entry(tmp_path: Pa
         if server.process.poll() is None:
             kill_group(server)
     assert server.process.returncode == 0, f"graceful stop exited {server.process.returncode}\n{server.log_tail()}"
-    assert time.monotonic() - began < 30, f"the test took {time.monotonic() - began:.1f} s (budget 30 s)"
+    print(f"{len(KILL_AFTER_SECONDS)} kill cycles, {len(acknowledged)} acknowledged entries, none lost; "
+          f"{time.monotonic() - began:.1f} s")

@@ -39,12 +39,12 @@ def _call(client: FlaskClient, fhir_server: str, patient_id: str, service: str =
     return response.status_code, time.monotonic() - started, response.get_json()
 
 
-def test_proxy_passing_through_gives_the_direct_answer(client: FlaskClient, proxy: FaultServer, loaded: str,
+def test_proxy_passing_through_gives_the_direct_answer(patient_client: FlaskClient, proxy: FaultServer, loaded: str,
                                                         fhir_server: MedplumServer) -> None:
-    status, _, via_proxy = _call(client, proxy.base("ok"), loaded)
-    assert status == 200
+    status, _, via_proxy = _call(patient_client, proxy.base("ok"), loaded)
+    assert status == 200, via_proxy
     assert_valid_response(via_proxy)
-    _, _, direct = _call(client, fhir_server.base_url, loaded)
+    _, _, direct = _call(patient_client, fhir_server.base_url, loaded)
     assert [c["summary"] for c in via_proxy["cards"]] == [c["summary"] for c in direct["cards"]]
 
 

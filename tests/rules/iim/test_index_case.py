@@ -1,6 +1,6 @@
 """The index case: eradication course when not treated with a third-generation cephalosporin (§A.6)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -8,7 +8,7 @@ import pytest
 
 from rules.advice import Medicine
 from rules.concepts import Concept
-from rules.facts import ConditionFact
+from rules.facts import ConditionFact, MedicationFact
 
 from .builders import born_years_ago, evaluate, keys, medicines, recommended, record, rules_of
 
@@ -100,3 +100,12 @@ def test_index_case_child_dose() -> None:
     rec = record(born_years_ago(4), kg="16", exposures=(), conditions=(_iim(),))
     proposal = recommended(evaluate(rec)[0])
     assert (proposal.dose_mg, proposal.volume_ml, proposal.weight_kg_used) == (Decimal(160), Decimal(8), Decimal(16))
+
+
+@pytest.mark.parametrize(
+    ("status", "eradication"), [("completed", False), ("entered-in-error", True), ("cancelled", True)]
+)
+def test_only_a_cephalosporin_actually_given_counts(status: str, eradication: bool) -> None:
+    given = MedicationFact(frozenset({Concept.THIRD_GEN_CEPHALOSPORIN}), "céfotaxime", status)
+    rec = replace(record(ADULT, exposures=(), conditions=(_iim(),)), medications=(given,))
+    assert (rules_of(evaluate(rec)) == ["iim.index-case.eradication"]) is eradication
