@@ -16,7 +16,7 @@ from cards.fhir_resources import ResourceContext
 from cards.render import RenderContext, advice_to_card
 from fhir_profiles.terminology import CodeIndex
 from rules.advice import Advice
-from rules.doses_on_record import MmrDosesOnRecord
+from rules.iim import IimRules
 from rules.mmr import MmrRules
 from rules.ruleset import OrderRules, PatientViewRules
 from service.config import PRACTICE_TIMEZONE, Settings
@@ -43,7 +43,7 @@ class RuleSet(PatientViewRules, OrderRules, Protocol):
 
 
 def default_rule_sets() -> dict[str, RuleSet]:
-    return {"mmr": MmrRules(), "iim": MmrDosesOnRecord()}
+    return {"mmr": MmrRules(), "iim": IimRules()}
 
 
 @dataclass

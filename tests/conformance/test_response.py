@@ -45,7 +45,7 @@ from service.evaluation import CdsEvaluator
 from service.http.app import create_app
 
 REF = (GuidelineRef("ameli-ror", "Le calendrier vaccinal"),)
-TEXT = Message.of("interim.explanation")
+TEXT = Message.of("card.heading.facts")
 
 
 def _rifampicin(dose: str) -> MedicationProposal:
@@ -65,12 +65,12 @@ FORECAST = ImmunizationForecast(
 class EveryShapeRules:
     def evaluate(self, record: PatientRecord, now: datetime, settings: RuleSettings) -> tuple[Advice, ...]:
         return (
-            Advice("test.plain", Indicator.INFO, Message.of("interim.summary", count=0), (TEXT,), (), REF),
-            Advice("test.vaccine", Indicator.WARNING, Message.of("interim.summary", count=1), (TEXT,), (TEXT,), REF,
+            Advice("test.plain", Indicator.INFO, Message.of("card.heading.why"), (TEXT,), (), REF),
+            Advice("test.vaccine", Indicator.WARNING, Message.of("card.heading.why"), (TEXT,), (TEXT,), REF,
                    suggestions=(Suggestion(TEXT, (ProposeImmunization(FORECAST), ProposeMedication(
                        MedicationProposal(Medicine.MMR_VACCINE, Route.INTRAMUSCULAR, DoseSchedule.single_dose(), TEXT))),
                        recommended=True),)),
-            Advice("test.alternatives", Indicator.WARNING, Message.of("interim.summary", count=2), (TEXT,), (), REF,
+            Advice("test.alternatives", Indicator.WARNING, Message.of("card.heading.why"), (TEXT,), (), REF,
                    suggestions=(Suggestion(TEXT, (ProposeMedication(_rifampicin("600")),), recommended=True),
                                 Suggestion(TEXT, (ProposeMedication(MedicationProposal(
                                     Medicine.CEFTRIAXONE_INJECTION, Route.INTRAMUSCULAR, DoseSchedule.single_dose(),
@@ -83,7 +83,7 @@ class EveryShapeRules:
         advice = []
         for order in orders.orders:
             assert order.reference is not None
-            advice.append(Advice("test.order", Indicator.CRITICAL, Message.of("interim.summary", count=3), (TEXT,),
+            advice.append(Advice("test.order", Indicator.CRITICAL, Message.of("card.heading.why"), (TEXT,),
                                  (), REF, suggestions=(
                                      Suggestion(TEXT, (ReplaceDraftOrder(order.reference, _rifampicin("300")),)),
                                      Suggestion(TEXT, (RemoveDraftOrder(order.reference, order.display),)))))
@@ -198,7 +198,7 @@ def test_R11_update_of_an_unknown_order_is_refused() -> None:
     from cards.fhir_resources import ResourceContext
     from cards.render import RenderContext, advice_to_card
 
-    advice = Advice("x", Indicator.WARNING, Message.of("interim.summary", count=1), (TEXT,), (), REF,
+    advice = Advice("x", Indicator.WARNING, Message.of("card.heading.why"), (TEXT,), (), REF,
                     suggestions=(Suggestion(TEXT, (RemoveDraftOrder("MedicationRequest/other", "x"),)),))
     ctx = RenderContext(ResourceContext("p1", FROZEN_NOW, "fr", "order"), frozenset({"MedicationRequest/draft-1"}))
     with pytest.raises(ValueError):
@@ -246,4 +246,4 @@ def test_R17_medication_text_and_rxnorm_first_when_known(shapes_client: FlaskCli
 def test_R_texts_follow_accept_language(shapes_client: FlaskClient) -> None:
     french = _patient_view(shapes_client)["cards"][0]
     english = _patient_view(shapes_client, **{"Accept-Language": "en"})["cards"][0]
-    assert french["summary"] != english["summary"] and "dose(s) on record" in english["summary"]
+    assert french["summary"] == "Pourquoi" and english["summary"] == "Why"

@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from rules.advice import (
     Advice,
@@ -43,7 +44,7 @@ from rules.ruleset import RuleSettings
 
 ROOT = Path(__file__).resolve().parents[3]
 TODAY = date(2026, 11, 21)
-NOW = datetime.combine(TODAY, time(10, 0))
+NOW = datetime.combine(TODAY, time(10, 0), tzinfo=ZoneInfo("Europe/Paris"))  # the service's clock is aware
 RULES = IimRules()
 
 

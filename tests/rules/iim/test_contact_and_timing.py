@@ -1,6 +1,8 @@
 """Who is a contact (clinical.md §A.2) and when prophylaxis is still useful (§A.3, §A.7)."""
 
-from datetime import timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -159,3 +161,21 @@ def test_prior_course_still_covers_for_ten_days(ended_days_ago: int, rule: str) 
     assert rules_of(advice) == [rule]
     if rule == "iim.already-covered":
         assert advice[0].indicator is Indicator.INFO and advice[0].suggestions == ()
+
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+@pytest.mark.parametrize(
+    ("last_contact_utc", "rule"),
+    [
+        # 10 Nov 23:30 UTC is 11 Nov 00:30 in Paris: day 10 on 21 Nov, still open.
+        (datetime(2026, 11, 10, 23, 30, tzinfo=UTC), "iim.prophylaxis.rifampicin"),
+        # 10 Nov 22:30 UTC is 10 Nov 23:30 in Paris: day 11, closed.
+        (datetime(2026, 11, 10, 22, 30, tzinfo=UTC), "iim.window-closed"),
+    ],
+)
+def test_days_are_counted_in_the_practice_time_zone(last_contact_utc: datetime, rule: str) -> None:
+    now = datetime(2026, 11, 21, 10, 0, tzinfo=PARIS)
+    exposed = replace(exposure(), last_contact=last_contact_utc)
+    assert rules_of(evaluate(record(ADULT, exposures=(exposed,)), now=now)) == [rule]
