@@ -37,3 +37,11 @@ def elapsed(since: datetime, now: datetime) -> timedelta:
         else:
             now = now.replace(tzinfo=since.tzinfo)
     return now - since
+
+
+def local_date(moment: datetime, now: datetime) -> date:
+    """The calendar date of ``moment`` in ``now``'s time zone: 23:30 UTC is already tomorrow in Paris.
+    A naive ``moment`` (or ``now``) is read as already local, as in ``elapsed``."""
+    if moment.tzinfo is None or now.tzinfo is None:
+        return moment.date()
+    return moment.astimezone(now.tzinfo).date()

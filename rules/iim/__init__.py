@@ -3,7 +3,7 @@
 ``IimRules.evaluate`` answers the ``iim-prophylaxis`` patient-view service; ``IimRules.check_orders`` the
 rifampicin / ciprofloxacin / ceftriaxone checks of ``prevention-order-sign`` and ``prevention-order-select``.
 Every number comes from ``rules/data/iim.json``; the choices on ambiguous guidance are in
-``docs/_decisions/iim.md``.
+``docs/clinical-decisions.md``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Who the patient is, as far as the MMR rules care: birth date bounds, sex, occupation, measles history.
 
 A FHIR birth date may be partial (``1975``, ``1975-06``): it is kept as the earliest and latest possible
-dates and every rule picks the bound that errs on the safe side (see docs/_decisions/mmr.md).
+dates and every rule picks the bound that errs on the safe side (see docs/clinical-decisions.md).
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ class Person:
     sex: Sex | None
     professional: bool  # health-care or early-childhood professional
     measles_history: bool  # a confirmed measles diagnosis, active or resolved
-    rubella_history: bool  # recorded only: it does not waive the rubella dose (docs/_decisions/mmr.md)
+    rubella_history: bool  # recorded only: it does not waive the rubella dose (docs/clinical-decisions.md)
     state_medical_aid: bool | None
 
     @property

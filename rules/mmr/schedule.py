@@ -3,7 +3,7 @@
 - earliest: the first date the dose would count (minimum age, 28 days after any MMR or live vaccine dose,
   9 months after immunoglobulins; the following dose 28 days after this one's due date);
 - due: the calendar age while the patient has not reached it, otherwise now (catch-up), never before earliest;
-- overdue: for a minor on the routine calendar, the age after which the dose is late (docs/_decisions/mmr.md).
+- overdue: for a minor on the routine calendar, the age after which the dose is late (docs/clinical-decisions.md).
 """
 
 from __future__ import annotations

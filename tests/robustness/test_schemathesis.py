@@ -39,8 +39,6 @@ from typing import Any
 
 import pytest
 import schemathesis
-from conftest import FROZEN_NOW
-from fhir_factory import full_prefetch, patient
 from flask import Flask
 from schemathesis import Case
 from schemathesis.checks import not_a_server_error
@@ -50,6 +48,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from conftest import FROZEN_NOW
+from fhir_factory import full_prefetch, patient
 from service.config import Settings
 from service.evaluation import CdsEvaluator
 from service.http.app import create_app

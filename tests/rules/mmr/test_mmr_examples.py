@@ -81,7 +81,7 @@ def test_example_5_dose_at_11_months_does_not_count_one_more_due_now() -> None:
     (dose,) = forecast.doses
     assert (dose.dose_number, dose.series_doses) == (2, 2)
     assert dose.due == date(2025, 6, 15)  # due now
-    assert dose.status == ForecastStatus.OVERDUE  # past the 16–18-month window (docs/_decisions/mmr.md)
+    assert dose.status == ForecastStatus.OVERDUE  # past the 16–18-month window (docs/clinical-decisions.md)
     assert forecast.supporting_immunizations == ("Immunization/d2",)
     rejected = [f for f in advice.facts if f.key == "mmr.fact.dose-rejected"]
     assert len(rejected) == 1
