@@ -169,6 +169,8 @@ def gunicorn_command(settings: Settings) -> list[str]:
     by_name = {s.name: s for s in KNOWN_SETTINGS}
     command = [sys.executable, "-m", "gunicorn"]
     for name, value in gunicorn_options(settings).items():
+        if callable(value):
+            continue  # server hooks (child_exit for multi-process metrics) have no flag and do not change timing
         setting = by_name[name]
         flag = setting.cli[-1] if setting.cli else None
         if flag is None:
