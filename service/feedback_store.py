@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -88,6 +89,9 @@ class SqlFeedbackStore:
     def __init__(self, url: str) -> None:
         self.engine = self._engine(url)
         metadata.create_all(self.engine)
+        # gunicorn forks workers after the app (and this pool) is built: a connection must not cross a fork
+        # (SQLite forbids it), so each child drops the inherited pool without closing the parent's connections.
+        os.register_at_fork(after_in_child=lambda: self.engine.dispose(close=False))
 
     @staticmethod
     def _engine(url: str) -> Engine:
