@@ -86,8 +86,8 @@ class CdsEvaluator:
         service = self.service(service_id)
         request = parse_request(body, service)
         resources = gather_resources(request, prefetch_keys(), self._reader)
-        record = build_record(request.patient_id, resources, self.index)
         now = self.clock()
+        record = build_record(request.patient_id, resources, self.index, now)
         advice = self._advise(service, request, record, now)
         ctx = RenderContext(
             resources=ResourceContext(

@@ -35,7 +35,10 @@ def origin_of(url: str) -> str:
 
 
 def is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return False
     if host == "localhost":
         return True
     try:
@@ -46,7 +49,12 @@ def is_loopback(url: str) -> bool:
 
 def fhir_server_refusal(url: str, allowed_origins: tuple[str, ...], dev: bool) -> str | None:
     """Why the service will not call this fhirServer, or None when it may."""
-    scheme = urlsplit(url).scheme
+    try:
+        scheme, host = urlsplit(url).scheme, urlsplit(url).hostname
+    except ValueError:
+        return "fhirServer is not a valid URL"
+    if not host:
+        return "fhirServer is not a valid URL"
     if scheme not in ("https", "http"):
         return "fhirServer must be an http(s) URL"
     loopback_dev = dev and is_loopback(url)
@@ -155,7 +163,8 @@ class HttpFhirReader:
 
 
 def next_link(bundle: dict[str, Any]) -> str | None:
-    for link in bundle.get("link") or ():
+    links = bundle.get("link")
+    for link in links if isinstance(links, list) else ():
         if isinstance(link, dict) and link.get("relation") == "next" and isinstance(link.get("url"), str):
             url: str = link["url"]
             return url
@@ -170,5 +179,6 @@ def entries_of(bundle: dict[str, Any]) -> list[dict[str, Any]]:
         e["resource"]
         for e in entries
         if isinstance(e, dict) and isinstance(e.get("resource"), dict)
-        and (e.get("search") or {}).get("mode", "match") != "outcome"
+        and isinstance(e["resource"].get("resourceType"), str)
+        and not (isinstance(e.get("search"), dict) and e["search"].get("mode") == "outcome")
     ]

@@ -37,11 +37,10 @@ def expand(template: str, request: HookRequest) -> str:
 
 
 def _usable(value: Any, key: PrefetchKey) -> bool:
-    if not isinstance(value, dict):
+    kind = value.get("resourceType") if isinstance(value, dict) else None
+    if not isinstance(kind, str):
         return False
-    if key.single:
-        return value.get("resourceType") in key.resource_types
-    return value.get("resourceType") == "Bundle"
+    return kind in key.resource_types if key.single else kind == "Bundle"
 
 
 def gather_resources(

@@ -89,10 +89,11 @@ IGNORED_MEDICATION_STATUSES = {"entered-in-error", "cancelled", "draft", "not-ta
 
 def codings(concept: Any) -> Iterator[tuple[str | None, str | None]]:
     """(system, code) pairs of a raw CodeableConcept."""
-    if isinstance(concept, dict):
-        for coding in concept.get("coding") or ():
-            if isinstance(coding, dict):
-                yield coding.get("system"), coding.get("code")
+    codings_list = concept.get("coding") if isinstance(concept, dict) else None
+    for coding in codings_list if isinstance(codings_list, list) else ():
+        if isinstance(coding, dict):
+            system, code = coding.get("system"), coding.get("code")
+            yield (system if isinstance(system, str) else None), (code if isinstance(code, str) else None)
 
 
 def valuesets_of(concept: Any, index: CodeIndex) -> frozenset[str]:
@@ -119,13 +120,19 @@ def display_of(concept: Any) -> str:
     return ""
 
 
+# Dates outside this range are entry errors or "open-ended" markers (9999-12-31), never clinical facts.
+PLAUSIBLE_YEARS = range(1880, 2200)
+
+
 def as_datetime(value: Any) -> tuple[datetime, bool] | None:
-    """A FHIR date or dateTime as an aware datetime, with whether it had a time. Partial dates → None."""
+    """A FHIR date or dateTime as an aware datetime, with whether it had a time. Partial or implausible
+    dates → None."""
     if isinstance(value, datetime):
         aware = value if value.tzinfo else value.replace(tzinfo=LOCAL_TIMEZONE)
-        return aware, True
+        return (aware, True) if aware.year in PLAUSIBLE_YEARS else None
     if isinstance(value, date):
-        return datetime.combine(value, time(0, 0), tzinfo=LOCAL_TIMEZONE), False
+        moment = datetime.combine(value, time(0, 0), tzinfo=LOCAL_TIMEZONE)
+        return (moment, False) if value.year in PLAUSIBLE_YEARS else None
     return None
 
 
@@ -141,8 +148,9 @@ def as_date(value: Any) -> date | None:
 
 
 class RecordBuilder:
-    def __init__(self, patient_id: str, index: CodeIndex | None = None) -> None:
+    def __init__(self, patient_id: str, index: CodeIndex | None = None, now: datetime | None = None) -> None:
         self.patient_id = patient_id
+        self.now = now  # an exposure period still open at this time is an ongoing exposure
         self.index = index or CodeIndex.load()
         self.skipped = 0
         self.birth_date: PartialDate | None = None
@@ -202,7 +210,11 @@ class RecordBuilder:
             return
         if model.birthDate is not None:
             value = model.birthDate
-            self.birth_date = PartialDate.exact(value) if isinstance(value, date) else PartialDate.parse(str(value))
+            birth = PartialDate.exact(value) if isinstance(value, date) else PartialDate.parse(str(value))
+            if birth.year not in PLAUSIBLE_YEARS:
+                self._skip(resource, "implausible birthDate")
+                return
+            self.birth_date = birth
         if model.gender is not None:
             self.sex = Sex(model.gender)
 
@@ -305,6 +317,9 @@ class RecordBuilder:
             self._skip(resource, "weight in an unknown unit")
             return False
         value = Decimal(str(quantity.value))
+        if value <= 0:
+            self._skip(resource, "weight not positive")
+            return False
         self.weights.append(WeightMeasurement(
             kilograms=value * factor,
             measured_at=effective[0],
@@ -320,7 +335,12 @@ class RecordBuilder:
             first, last = None, as_datetime(model.effectiveDateTime)
         elif model.effectivePeriod is not None:
             first = as_datetime(model.effectivePeriod.start)
-            last = as_datetime(model.effectivePeriod.end) or first
+            last = as_datetime(model.effectivePeriod.end)
+            # A period without a (plausible) end, or ending later, is ongoing (FHIR Period): the last contact
+            # is now, which keeps the windows open rather than closing them on the first day of exposure.
+            if self.now is not None and first is not None and (last is None or last[0] > self.now):
+                last = (self.now, True)
+            last = last or first
         else:
             first = last = None
         if last is None:
@@ -443,8 +463,10 @@ class RecordBuilder:
         )
 
 
-def build_record(patient_id: str, resources: Iterable[dict[str, Any]], index: CodeIndex | None = None) -> PatientRecord:
-    return RecordBuilder(patient_id, index).add_all(resources).build()
+def build_record(
+    patient_id: str, resources: Iterable[dict[str, Any]], index: CodeIndex | None = None, now: datetime | None = None
+) -> PatientRecord:
+    return RecordBuilder(patient_id, index, now).add_all(resources).build()
 
 
 # --- exposure components ---------------------------------------------------------------------------------
@@ -489,12 +511,11 @@ def _datetime_value(component: dict[str, Any] | None) -> datetime | None:
         return None
     text: str = component["valueDateTime"]
     try:
-        if "T" in text:
-            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=LOCAL_TIMEZONE)
-        return datetime.combine(date.fromisoformat(text), time(0, 0), tzinfo=LOCAL_TIMEZONE)
+        parsed: date = datetime.fromisoformat(text.replace("Z", "+00:00")) if "T" in text else date.fromisoformat(text)
     except ValueError:
         return None
+    moment = as_datetime(parsed)
+    return moment[0] if moment else None
 
 
 def _date_value(component: dict[str, Any] | None) -> date | None:

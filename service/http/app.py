@@ -17,7 +17,7 @@ from service.feedback_store import FeedbackStore, SqlFeedbackStore
 from service.http import cors, health, hooks
 from service.observability import AUTH_REJECTIONS, LATENCY, REQUESTS
 from service.protocol.catalog import SERVICES_BY_ID
-from service.protocol.errors import ProtocolError, Unauthorized, operation_outcome
+from service.protocol.errors import MethodNotAllowed, ProtocolError, Unauthorized, operation_outcome
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +96,10 @@ def _init_errors(app: Flask) -> None:
     def protocol_error(error: ProtocolError) -> tuple[Response, int]:
         if error.status >= 400:
             logger.info("answered %d: %s", error.status, error.message)
-        return _error(error.status, error.body())
+        response, status = _error(error.status, error.body())
+        if isinstance(error, MethodNotAllowed):
+            response.headers["Allow"] = "POST, OPTIONS"
+        return response, status
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[Response, int]:

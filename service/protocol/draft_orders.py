@@ -27,13 +27,18 @@ def _first(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+LARGEST_READ = Decimal(10) ** 9  # no dose, frequency or duration of an order is anywhere near this
+
+
 def _decimal(value: Any) -> Decimal | None:
+    """A finite number of sensible size, or None: NaN, infinities and absurd magnitudes are not read."""
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
     try:
-        return Decimal(str(value))
-    except InvalidOperation:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
         return None
+    return number if number.is_finite() and abs(number) < LARGEST_READ else None
 
 
 def _dose(dosage: dict[str, Any]) -> tuple[Decimal | None, str | None]:

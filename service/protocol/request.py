@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
+from urllib.parse import urlsplit
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
@@ -70,6 +71,15 @@ def parse_request(body: Any, service: ServiceDefinition) -> HookRequest:
     patient_id = context["patientId"].removeprefix("Patient/")
     if not patient_id or "/" in patient_id:
         raise BadRequest("context.patientId: invalid")
+    fhir_server = body.get("fhirServer", "").rstrip("/") or None
+    if fhir_server is not None:
+        try:
+            if not urlsplit(fhir_server).hostname:
+                raise ValueError(fhir_server)
+        except ValueError:
+            raise BadRequest("fhirServer: not a valid URL") from None
+    is_order_hook = service.hook in ("order-select", "order-sign")
+    selections = context.get("selections")
     authorization = body.get("fhirAuthorization") or {}
     return HookRequest(
         hook=body["hook"],
@@ -77,11 +87,12 @@ def parse_request(body: Any, service: ServiceDefinition) -> HookRequest:
         patient_id=patient_id,
         user_id=context.get("userId"),
         encounter_id=context.get("encounterId"),
-        fhir_server=body.get("fhirServer", "").rstrip("/") or None,
+        fhir_server=fhir_server,
         access_token=authorization.get("access_token"),
         prefetch=body.get("prefetch") or {},
-        draft_orders=_draft_order_resources(context.get("draftOrders")),
-        selections=frozenset(s for s in context.get("selections", ()) if isinstance(s, str)),
+        draft_orders=_draft_order_resources(context.get("draftOrders")) if is_order_hook else (),
+        selections=frozenset(s for s in selections if isinstance(s, str))
+        if isinstance(selections, list) else frozenset(),
     )
 
 
@@ -96,6 +107,8 @@ def _draft_order_resources(draft_orders: Any) -> tuple[dict[str, Any], ...]:
         if not isinstance(entries, list):
             raise BadRequest("context.draftOrders.entry: must be an array")
         items = [e.get("resource") for e in entries if isinstance(e, dict)]
+    elif isinstance(draft_orders, list):
+        items = draft_orders
     else:
-        items = list(draft_orders)
+        raise BadRequest("context.draftOrders: must be a FHIR Bundle")
     return tuple(r for r in items if isinstance(r, dict) and isinstance(r.get("resourceType"), str))

@@ -28,7 +28,6 @@ import copy
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from functools import cache
@@ -489,57 +488,8 @@ def _draft_order_references(body: dict[str, Any]) -> frozenset[str]:
 # tolerated by the property (any other crash fails it); test_known_evaluator_bug_is_fixed reproduces each one.
 
 
-def _draft_orders(body: dict[str, Any]) -> list[dict[str, Any]]:
-    orders = body.get("context", {}).get("draftOrders")
-    if isinstance(orders, dict):
-        entries = orders.get("entry")
-        orders = [e.get("resource") for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
-    return [r for r in orders or () if isinstance(r, dict) and isinstance(r.get("resourceType"), str)]
 
 
-def _order_codings(order: dict[str, Any]) -> Any:
-    concept = order.get("medicationCodeableConcept") or order.get("code")
-    return concept.get("coding") if isinstance(concept, dict) else None
-
-
-def _coding_system_not_a_string(body: dict[str, Any]) -> bool:
-    for order in _draft_orders(body):
-        codings = _order_codings(order)
-        if codings and not isinstance(codings, list | dict | str):
-            return True  # not iterable
-        for coding in codings if isinstance(codings, list) else ():
-            if isinstance(coding, dict) and isinstance(coding.get("code"), str) and not isinstance(
-                    coding.get("system"), str | None):
-                return True
-    return False
-
-
-def _leaves(value: Any) -> list[Any]:
-    if isinstance(value, dict):
-        return [leaf for item in value.values() for leaf in _leaves(item)]
-    if isinstance(value, list):
-        return [leaf for item in value for leaf in _leaves(item)]
-    return [value]
-
-
-def _non_finite_or_huge(value: Any) -> bool:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return False
-    try:
-        number = Decimal(str(value))
-    except ArithmeticError:
-        return False
-    return not number.is_finite() or abs(number.adjusted()) > 300
-
-
-def _dosage_number_non_finite_or_huge(body: dict[str, Any]) -> bool:
-    return any(_non_finite_or_huge(leaf) for order in _draft_orders(body)
-               for leaf in _leaves(order.get("dosageInstruction")))
-
-
-def _year_9999(body: dict[str, Any]) -> bool:
-    """A date of year 9999 in the prefetch (a common "open-ended" sentinel, e.g. effectivePeriod.end)."""
-    return any(isinstance(leaf, str) and leaf.startswith("9999") for leaf in _leaves(body.get("prefetch")))
 
 
 def _order_body(order: dict[str, Any]) -> dict[str, Any]:
@@ -559,47 +509,21 @@ RIFAMPICIN = {"resourceType": "MedicationRequest", "id": "d1", "status": "draft"
                                             "text": "rifampicine"}}
 
 
-@dataclass(frozen=True)
-class KnownBug:
-    name: str  # where it fails and how
-    matches: Callable[[dict[str, Any]], bool]  # the class of request bodies that trigger it
-    service_id: str
-    reproducer: dict[str, Any]  # a minimal request body
-
-
-KNOWN_BUGS = (
-    KnownBug(
-        "draft order coding whose system is not a string (or whose coding is not iterable): AttributeError in "
-        "fhir_profiles.terminology.canonical_system, via service.record.valuesets_of from "
-        "service.protocol.draft_orders.read_draft_order",
-        _coding_system_not_a_string, "prevention-order-sign",
-        _order_body({"resourceType": "MedicationRequest",
-                     "medicationCodeableConcept": {"coding": [{"system": 1, "code": "J04AB02"}]}}),
-    ),
-    KnownBug(
-        "draft order dosage with a non-finite or huge number (NaN, sNaN, Infinity, 1e999999): decimal "
-        "InvalidOperation / Overflow in service.protocol.draft_orders._timing / _dose",
-        _dosage_number_non_finite_or_huge, "prevention-order-sign",
-        _order_body({**RIFAMPICIN, "dosageInstruction": [
-            {"timing": {"repeat": {"frequency": "sNaN", "period": 1, "periodUnit": "d"}}}]}),
-    ),
-    KnownBug(
-        "measles contact ending in 9999: OverflowError in rules/mmr/post_exposure.py assess_exposure.answer",
-        _year_9999, "ror-vaccination", _exposure_until_9999("measles-contact"),
-    ),
-    KnownBug(
-        "IIM contact ending in 9999: OverflowError in rules/iim/timing.py last_day",
-        _year_9999, "iim-prophylaxis", _exposure_until_9999("iim-contact"),
-    ),
-    KnownBug(
-        "birth date in 9999: ValueError in rules/calendar_math.add_months from rules/mmr/person.py",
-        _year_9999, "ror-vaccination", hook_request("patient-view", [patient(birth_date="9999-06-15")]),
-    ),
+# Minimal reproducers of the bugs the evaluator property found; they must now answer 4xx or a valid response.
+FUZZ_REGRESSIONS: tuple[tuple[str, str, dict[str, Any]], ...] = (
+    ("draft order coding whose system is not a string (or whose coding is not iterable)", "prevention-order-sign",
+     _order_body({"resourceType": "MedicationRequest",
+                     "medicationCodeableConcept": {"coding": [{"system": 1, "code": "J04AB02"}]}})),
+    ("draft order dosage with a non-finite or huge number (NaN, sNaN, Infinity, 1e999999)", "prevention-order-sign",
+     _order_body({**RIFAMPICIN, "dosageInstruction": [
+            {"timing": {"repeat": {"frequency": "sNaN", "period": 1, "periodUnit": "d"}}}]})),
+    ("measles contact ending in 9999", "ror-vaccination",
+     _exposure_until_9999("measles-contact")),
+    ("IIM contact ending in 9999", "iim-prophylaxis",
+     _exposure_until_9999("iim-contact")),
+    ("birth date in 9999", "ror-vaccination",
+     hook_request("patient-view", [patient(birth_date="9999-06-15")])),
 )
-
-
-def known_bug(body: dict[str, Any]) -> KnownBug | None:
-    return next((bug for bug in KNOWN_BUGS if bug.matches(body)), None)
 
 
 @PROFILE
@@ -612,43 +536,26 @@ def test_evaluator_answers_4xx_or_a_valid_response(invocation: tuple[str, dict[s
         assert 400 <= error.status < 500, error
         event(f"{error.status} {error.message[:40]}")
         return
-    except Exception:
-        if known_bug(body) is None:
-            raise
-        event("known bug")  # reproduced by test_known_evaluator_bug_is_fixed
-        return
     resources = assert_valid_response(response, _draft_order_references(body))
     event(f"200 with {min(len(response['cards']), 3)}+ cards")
     if resources:
         event("200 with suggested resources")
 
 
-# --- known bugs, one reproducer each (strict xfail: they fail once fixed, remove them then) ------------------------
+# --- regressions: the bugs the properties found -------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="service bug: service/record.py RecordBuilder._add_weight keeps 0 and "
-                                       "negative weights (a mg/kg dose could then be computed from them)")
 @pytest.mark.parametrize("kg", [0, -5])
 def test_non_positive_weight_is_skipped(kg: float) -> None:
     record = build_record(PATIENT_ID, [patient(PATIENT_ID), weight(PATIENT_ID, kg, "2026-11-01")])
     assert record.weights == ()
 
 
-def _bug_id(bug: KnownBug) -> str:
-    return bug.name.split(":")[0]
-
-
-@pytest.mark.parametrize("bug", KNOWN_BUGS, ids=_bug_id)
-def test_known_evaluator_bug_classes_match_their_reproducers(bug: KnownBug) -> None:
-    assert bug.matches(bug.reproducer)
-
-
-@pytest.mark.xfail(strict=True, reason="service or rule bug found by the evaluator property (see KNOWN_BUGS)")
-@pytest.mark.parametrize("bug", KNOWN_BUGS, ids=_bug_id)
-def test_known_evaluator_bug_is_fixed(bug: KnownBug) -> None:
+@pytest.mark.parametrize(("name", "service_id", "body"), FUZZ_REGRESSIONS, ids=[n for n, _, _ in FUZZ_REGRESSIONS])
+def test_fuzz_regression_answers_4xx_or_a_valid_response(name: str, service_id: str, body: dict[str, Any]) -> None:
     try:
-        response = evaluator().invoke(bug.service_id, bug.reproducer, "fr")
+        response = evaluator().invoke(service_id, body, "fr")
     except ProtocolError as error:
-        assert 400 <= error.status < 500
+        assert 400 <= error.status < 500, name
         return
-    assert_valid_response(response, _draft_order_references(bug.reproducer))
+    assert_valid_response(response, _draft_order_references(body))
