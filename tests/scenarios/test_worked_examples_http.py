@@ -99,3 +99,13 @@ def test_example_6_child_born_2020_no_dose_overdue_and_mandatory(settings: Setti
     assert body["cards"][0]["indicator"] == "warning"
     detail = body["cards"][0]["detail"].lower()
     assert "obligatoire" in detail and "gratuit" in detail
+
+
+def test_open_exposure_period_is_ongoing_so_prophylaxis_is_still_due(settings: Settings) -> None:
+    now = datetime(2026, 11, 21, 10, 0, tzinfo=PRACTICE_TIMEZONE)
+    household = exposure("p1", "iim-contact", "2026-11-01T08:00:00+01:00", "household", "C")
+    household["effectivePeriod"] = {"start": household.pop("effectiveDateTime")}  # started 20 days ago, no end
+    body = _call(settings, now, "iim-prophylaxis", [
+        patient(birth_date="1991-03-02", gender="male"), weight("p1", 78, "2026-11-20T09:00:00+01:00"), household])
+    assert any(r["medicationCodeableConcept"]["coding"][0]["code"] == "9384"
+               for r in _resources(body, "MedicationRequest"))
