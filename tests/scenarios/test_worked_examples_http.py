@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fhir_factory import exposure, hook_request, immunization, patient, weight
 from flask.testing import FlaskClient
 
 from cds_checks import assert_valid_response
+from fhir_factory import exposure, hook_request, immunization, patient, weight
 from service.config import PRACTICE_TIMEZONE, Settings
 from service.evaluation import CdsEvaluator
 from service.http.app import create_app
