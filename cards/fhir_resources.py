@@ -6,8 +6,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
+from fhir.resources.R4B.codeableconcept import CodeableConcept
 from fhir.resources.R4B.immunizationrecommendation import ImmunizationRecommendation
 from fhir.resources.R4B.medicationrequest import MedicationRequest
 from pydantic import ValidationError
@@ -36,6 +38,64 @@ DATE_CRITERIA = (
 
 class InvalidResourceError(ValueError):
     """A resource the service built does not validate: a bug, never sent."""
+
+
+# Constant parts (product, route, reason, target-disease, status and date-criterion codings from
+# cards/data/products.json) are built and validated once; when a resource is validated they are passed as the
+# validated models, which pydantic does not check again. Each resource is still validated whole, its variable
+# parts (dates, doses, texts, references) every time. The constants are cached for the life of the process and
+# never mutated, so their ids stay unique.
+_PREVALIDATED: dict[int, CodeableConcept] = {}
+
+
+def _constant(concept: dict[str, Any]) -> dict[str, Any]:
+    _PREVALIDATED[id(concept)] = CodeableConcept.model_validate(concept)
+    return concept
+
+
+@cache
+def _medicine_concept(medicine: str, language: str) -> dict[str, Any]:
+    codings = products.medicine_codings(medicine)
+    return _constant({"coding": codings, "text": products.medicine_text(medicine, language)})
+
+
+@cache
+def _route_concept(route: str) -> dict[str, Any]:
+    return _constant({"coding": [products.route_coding(route)]})
+
+
+@cache
+def _reason_concept(reason: str) -> dict[str, Any]:
+    return _constant({"coding": [products.reason_coding(reason)]})
+
+
+@cache
+def _target_disease_concept(diseases: tuple[str, ...]) -> dict[str, Any]:
+    # R4 allows one target disease per recommendation: the first coded, all of them named in the text.
+    codings = [products.target_disease_coding(d) for d in diseases]
+    return _constant({"coding": codings[:1], "text": ", ".join(c["display"] for c in codings)})
+
+
+@cache
+def _forecast_status_concept(status: str) -> dict[str, Any]:
+    return _constant({"coding": [{"system": FORECAST_STATUS_SYSTEM, "code": status}]})
+
+
+@cache
+def _date_criterion_concept(code: str, display: str) -> dict[str, Any]:
+    return _constant({"coding": [{"system": LOINC, "code": code, "display": display}]})
+
+
+def _validation_view(value: Any) -> Any:
+    """The resource with its constant parts replaced by their validated models."""
+    known = _PREVALIDATED.get(id(value))
+    if known is not None:
+        return known
+    if isinstance(value, dict):
+        return {key: _validation_view(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_validation_view(item) for item in value]
+    return value
 
 
 @dataclass(frozen=True)
@@ -74,7 +134,7 @@ def medication_request(
     dosage: dict[str, Any] = {
         "text": render(proposal.instruction, ctx.language),
         "timing": _timing(proposal.schedule),
-        "route": {"coding": [products.route_coding(proposal.route.value)]},
+        "route": _route_concept(proposal.route.value),
     }
     if proposal.patient_instruction is not None:
         dosage["patientInstruction"] = render(proposal.patient_instruction, ctx.language)
@@ -88,10 +148,7 @@ def medication_request(
         "meta": {"profile": [MEDICATION_REQUEST_PROFILE]},
         "status": "draft",
         "intent": ctx.intent,
-        "medicationCodeableConcept": {
-            "coding": products.medicine_codings(proposal.medicine.value),
-            "text": products.medicine_text(proposal.medicine.value, ctx.language),
-        },
+        "medicationCodeableConcept": _medicine_concept(proposal.medicine.value, ctx.language),
         "subject": {"reference": f"Patient/{ctx.patient_id}"},
         "authoredOn": ctx.now.isoformat(),
         "dosageInstruction": [dosage],
@@ -101,7 +158,7 @@ def medication_request(
     if ctx.requester:
         resource["requester"] = {"reference": ctx.requester}
     if proposal.reason:
-        resource["reasonCode"] = [{"coding": [products.reason_coding(proposal.reason)]}]
+        resource["reasonCode"] = [_reason_concept(proposal.reason)]
     if proposal.reason_reference:
         resource["reasonReference"] = [{"reference": proposal.reason_reference}]
     if proposal.notes:
@@ -110,23 +167,16 @@ def medication_request(
 
 
 def _recommendation(forecast: ImmunizationForecast, dose: ForecastDose, language: str) -> dict[str, Any]:
-    diseases = [products.target_disease_coding(d.value) for d in forecast.target_diseases]
     recommendation: dict[str, Any] = {
-        "vaccineCode": [
-            {
-                "coding": products.medicine_codings(forecast.vaccine.value),
-                "text": products.medicine_text(forecast.vaccine.value, language),
-            }
-        ],
-        # R4 allows one target disease per recommendation: the first coded, all of them named in the text.
-        "targetDisease": {"coding": diseases[:1], "text": ", ".join(d["display"] for d in diseases)},
-        "forecastStatus": {"coding": [{"system": FORECAST_STATUS_SYSTEM, "code": dose.status.value}]},
+        "vaccineCode": [_medicine_concept(forecast.vaccine.value, language)],
+        "targetDisease": _target_disease_concept(tuple(d.value for d in forecast.target_diseases)),
+        "forecastStatus": _forecast_status_concept(dose.status.value),
         "doseNumberPositiveInt": dose.dose_number,
         "seriesDosesPositiveInt": dose.series_doses,
         "description": render(forecast.description, language),
     }
     criteria = [
-        {"code": {"coding": [{"system": LOINC, "code": code, "display": display}]}, "value": value.isoformat()}
+        {"code": _date_criterion_concept(code, display), "value": value.isoformat()}
         for attribute, code, display in DATE_CRITERIA
         if (value := getattr(dose, attribute)) is not None
     ]
@@ -154,7 +204,7 @@ def immunization_recommendation(forecast: ImmunizationForecast, ctx: ResourceCon
 
 def _validated(model: Any, resource: dict[str, Any]) -> dict[str, Any]:
     try:
-        model.model_validate(resource)
+        model.model_validate(_validation_view(resource))
     except ValidationError as exc:
         raise InvalidResourceError(f"{resource['resourceType']} does not validate: {exc}") from exc
     return resource

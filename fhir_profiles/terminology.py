@@ -112,7 +112,7 @@ class CodeIndex:
             self._prefix_lengths[system] = tuple(sorted(lengths))
         self._systems: dict[str, frozenset[str]] = {key: frozenset(value) for key, value in systems.items()}
         self._ids: tuple[str, ...] = tuple(ids)
-        self._memo: dict[tuple[str, str], frozenset[str]] = {}
+        self._memo: dict[tuple[str | None, str | None], frozenset[str]] = {}
 
     @staticmethod
     def _read_include(
@@ -177,6 +177,16 @@ class CodeIndex:
 
         A code without a system matches nothing: a bare ``"03"`` could be anything.
         """
+        raw = self._memo.get((system, code))
+        if raw is not None:
+            return raw  # the same (system, code) as written: no normalisation again (hot path)
+        result = self._lookup(system, code)
+        if len(self._memo) >= _MEMO_LIMIT:
+            self._memo.clear()
+        self._memo[(system, code)] = result
+        return result
+
+    def _lookup(self, system: str | None, code: str | None) -> frozenset[str]:
         canonical = canonical_system(system)
         if canonical is None or code is None:
             return frozenset()
@@ -184,9 +194,6 @@ class CodeIndex:
         if not normalised:
             return frozenset()
         key = (canonical, normalised)
-        found = self._memo.get(key)
-        if found is not None:
-            return found
         result = self._explicit.get(key, frozenset())
         for length in self._prefix_lengths.get(canonical, ()):
             if length > len(normalised):
@@ -194,9 +201,6 @@ class CodeIndex:
             matched = self._prefixes.get((canonical, normalised[:length]))
             if matched:
                 result = result | matched
-        if len(self._memo) >= _MEMO_LIMIT:
-            self._memo.clear()
-        self._memo[key] = result
         return result
 
     def contains(self, valueset_id: str, system: str | None, code: str | None) -> bool:
