@@ -43,14 +43,12 @@ import os
 import platform
 import random
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,19 +59,17 @@ if str(ROOT) not in sys.path:
 
 from bench.patient_view import (  # noqa: E402
     DATA_DIR,
+    DATABASE_NAME,
     HEADERS,
     Result,
     Server,
-    _stop,
-    _wait_healthy,
     build_workload,
-    free_port,
+    running_server,
 )
 from service.bundles import request_body  # noqa: E402
 from service.config import Settings  # noqa: E402
 from service.feedback_store import SqlFeedbackStore  # noqa: E402
 from service.protocol.catalog import SERVICES_BY_ID  # noqa: E402
-from service.server import gunicorn_options  # noqa: E402
 
 PATIENT_VIEW_SERVICES = ("ror-vaccination", "iim-prophylaxis")
 ENDPOINTS = ("pv ror-vaccination", "pv iim-prophylaxis", "discovery", "feedback")
@@ -85,30 +81,13 @@ OVERRIDE_SYSTEM = "http://terminology.hl7.org/CodeSystem/non-adherence-reason-co
 
 # --- the server: `prevention-cds serve` -----------------------------------------------------------------------
 
-@contextmanager
-def running_service(workers: int, workdir: Path, startup_seconds: float = 60.0) -> Iterator[Server]:
-    """``python -m service.cli serve`` (= ``prevention-cds serve``) in its own session, ready with every worker."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREVENTION_CDS_")}
-    env.update({
-        "PREVENTION_CDS_AUTH_MODE": "off",
-        "PREVENTION_CDS_DATABASE_URL": f"sqlite:///{workdir / 'load.sqlite3'}",
-    })
-    if workers:
-        env["PREVENTION_CDS_WORKERS"] = str(workers)
-    settings = Settings.from_env(env, host="127.0.0.1", port=port)
-    command = [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    log_path = workdir / "server.log"
-    print("server: python " + " ".join(command[1:]), flush=True)
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                   start_new_session=True)
-    server = Server(process, port, log_path, gunicorn_options(settings))
-    try:
-        _wait_healthy(server, startup_seconds)
-        yield server
-    finally:
-        _stop(server)
+def serve_command(settings: Settings) -> list[str]:
+    """``python -m service.cli serve`` (= ``prevention-cds serve``): the real service, not the bench app."""
+    return [sys.executable, "-m", "service.cli", "serve", "--host", settings.host, "--port", str(settings.port)]
+
+
+def running_service(workers: int, workdir: Path, startup_seconds: float = 60.0) -> AbstractContextManager[Server]:
+    return running_server(workers, workdir, startup_seconds, command_for=serve_command)
 
 
 # --- memory ---------------------------------------------------------------------------------------------------
@@ -456,7 +435,7 @@ def run(args: argparse.Namespace) -> int:
         outcome = mixed_closed_loop(server.port, bodies, args.mix, args.concurrency, args.seconds, seed=2,
                                     server=server, reconnect_every=args.reconnect_every)
         sampler.finish()
-        stored = SqlFeedbackStore(f"sqlite:///{Path(tmp) / 'load.sqlite3'}").count()
+        stored = SqlFeedbackStore(f"sqlite:///{Path(tmp) / DATABASE_NAME}").count()
         acknowledged += outcome.feedback_acknowledged
         summary, failed = report(outcome, sampler.samples, idle, server, args, acknowledged, stored)
         if failed:

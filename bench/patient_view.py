@@ -230,21 +230,27 @@ class Server:
             return ""
 
 
+DATABASE_NAME = "bench.sqlite3"  # in the server's work folder
+
+
 @contextmanager
-def running_server(workers: int, workdir: Path, startup_seconds: float = 60.0) -> Iterator[Server]:
+def running_server(workers: int, workdir: Path, startup_seconds: float = 60.0,
+                   command_for: Callable[[Settings], list[str]] | None = None) -> Iterator[Server]:
+    """The benchmark server (``bench.static_app`` under gunicorn) or, with ``command_for``, another command
+    serving the same settings; in its own session, stopped on exit."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREVENTION_CDS_")}
     env.update({
         "PREVENTION_CDS_HOST": "127.0.0.1",
         "PREVENTION_CDS_PORT": str(port),
         "PREVENTION_CDS_AUTH_MODE": "off",
-        "PREVENTION_CDS_DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
+        "PREVENTION_CDS_DATABASE_URL": f"sqlite:///{workdir / DATABASE_NAME}",
         "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p),
     })
     if workers:
         env["PREVENTION_CDS_WORKERS"] = str(workers)
     settings = Settings.from_env(env)
-    command = gunicorn_command(settings)
+    command = (command_for or gunicorn_command)(settings)
     log_path = workdir / "server.log"
     print("server: " + " ".join(command[1:]), flush=True)
     with open(log_path, "wb") as log:

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import json
-import string
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from advice_messages import all_messages, render_strict
 from rules.advice import (
     Advice,
     MedicationProposal,
     Message,
-    ParamValue,
-    ProposeImmunization,
     ProposeMedication,
     ReplaceDraftOrder,
 )
@@ -157,13 +152,7 @@ def keys(messages: tuple[Message, ...]) -> list[str]:
     return [m.key for m in messages]
 
 
-# --- rendering, as the cards layer does it (locale formats per type) ------------------------------------
-
-
-@cache
-def catalog(language: str) -> dict[str, str]:
-    data: dict[str, str] = json.loads((ROOT / "cards" / "messages" / language / "iim.json").read_text("utf-8"))
-    return data
+# --- rendering: the cards layer's own catalogs and formats ----------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -171,48 +160,7 @@ class Renderer:
     language: str
 
     def render(self, message: Message) -> str:
-        template = catalog(self.language)[message.key]
-        names = {field for _, field, _, _ in string.Formatter().parse(template) if field}
-        missing = names - set(message.params)
-        assert not missing, f"{message.key}: missing {missing}"
-        return template.format(**{name: self.value(message.params[name]) for name in names})
-
-    def value(self, value: ParamValue) -> str:
-        if isinstance(value, Message):
-            return self.render(value)
-        if isinstance(value, tuple):
-            return "; ".join(self.render(m) for m in value)
-        if isinstance(value, datetime):
-            return value.strftime("%d/%m/%Y %H:%M" if self.language == "fr" else "%Y-%m-%d %H:%M")
-        if isinstance(value, date):
-            return value.strftime("%d/%m/%Y" if self.language == "fr" else "%Y-%m-%d")
-        if isinstance(value, Decimal):
-            text = format(value.normalize(), "f") if value != value.to_integral_value() else str(int(value))
-            return text.replace(".", ",") if self.language == "fr" else text
-        return str(value)
-
-
-def all_messages(advice: Advice) -> Iterator[Message]:
-    """Every Message an Advice carries, nested ones included."""
-    roots: list[Message] = [advice.summary, *advice.explanation, *advice.facts, *advice.decisions]
-    for suggestion in advice.suggestions:
-        roots.append(suggestion.label)
-        for action in suggestion.actions:
-            if isinstance(action, ProposeMedication | ReplaceDraftOrder):
-                p = action.proposal
-                roots += [p.instruction, *p.notes] + ([p.patient_instruction] if p.patient_instruction else [])
-            elif isinstance(action, ProposeImmunization):
-                f = action.forecast
-                roots += [f.description] + [d.reason for d in f.doses if d.reason]
-    stack = list(roots)
-    while stack:
-        message = stack.pop()
-        yield message
-        for value in message.params.values():
-            if isinstance(value, Message):
-                stack.append(value)
-            elif isinstance(value, tuple):
-                stack.extend(value)
+        return render_strict(message, self.language)
 
 
 SUMMARY_MAX = 140

@@ -1,13 +1,15 @@
+
 """Builders for MMR test records: PatientRecord objects made directly, a frozen 'now' passed explicitly."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from rules.advice import Action, Advice, Message, ProposeImmunization, ProposeMedication
+from advice_messages import all_messages
+from rules.advice import Action, Advice, ProposeImmunization, ProposeMedication
 from rules.concepts import Concept
 from rules.facts import (
     AllergyFact,
@@ -141,34 +143,8 @@ def medication_of(advice: Advice) -> ProposeMedication:
     return found[0]
 
 
-def messages(advice: Advice) -> Iterator[Message]:
-    """Every Message of the advice, nested ones included."""
-    roots: list[Message] = [advice.summary, *advice.explanation, *advice.facts, *advice.decisions]
-    for suggestion in advice.suggestions:
-        roots.append(suggestion.label)
-        for action in suggestion.actions:
-            if isinstance(action, ProposeImmunization):
-                roots.append(action.forecast.description)
-                roots.extend(d.reason for d in action.forecast.doses if d.reason is not None)
-            proposal = getattr(action, "proposal", None)
-            if proposal is not None:
-                roots.append(proposal.instruction)
-                roots.extend(proposal.notes)
-                if proposal.patient_instruction is not None:
-                    roots.append(proposal.patient_instruction)
-    stack = list(roots)
-    while stack:
-        message = stack.pop()
-        yield message
-        for value in message.params.values():
-            if isinstance(value, Message):
-                stack.append(value)
-            elif isinstance(value, tuple):
-                stack.extend(v for v in value if isinstance(v, Message))
-
-
 def keys(advice: Advice) -> set[str]:
-    return {m.key for m in messages(advice)}
+    return {m.key for m in all_messages(advice)}
 
 
 def days(n: int) -> timedelta:

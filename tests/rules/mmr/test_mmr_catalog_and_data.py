@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from advice_messages import all_messages
 from cards.i18n import placeholders, render
 from rules.advice import Advice, Message
 from rules.mmr.parameters import MmrParameters
@@ -27,7 +28,7 @@ from . import (
     test_mmr_post_exposure,
     test_mmr_schedule,
 )
-from .records import Scenario, messages
+from .records import Scenario
 
 LANGUAGES = ("fr", "en")
 SUMMARY_LIMIT = 140  # CDS Hooks: shorter than 140 characters
@@ -86,14 +87,14 @@ def test_catalogs_have_the_same_keys_and_placeholders() -> None:
 def test_every_emitted_message_exists_and_its_placeholders_are_filled(language: str) -> None:
     catalog = _catalog(language)
     for advice in _advices():
-        for message in messages(advice):
+        for message in all_messages(advice):
             assert message.key in catalog, f"{message.key} missing from {language}/mmr.json"
             missing = placeholders(catalog[message.key]) - set(message.params)
             assert not missing, f"{message.key}: no value for {missing}"
 
 
 def test_every_catalog_key_is_emitted_by_some_scenario() -> None:
-    emitted = {m.key for advice in _advices() for m in messages(advice)}
+    emitted = {m.key for advice in _advices() for m in all_messages(advice)}
     unused = set(_catalog("fr")) - emitted - NOT_EMITTED_BY_THE_SCENARIOS
     assert not unused
 
@@ -146,7 +147,7 @@ def test_no_number_is_hard_coded_in_the_rule_code(module: str) -> None:
 
 def test_message_params_are_typed_values() -> None:
     for advice in _advices():
-        for message in messages(advice):
+        for message in all_messages(advice):
             assert isinstance(message, Message)
             for value in message.params.values():
                 assert not isinstance(value, float | list | dict)

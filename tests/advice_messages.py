@@ -1,0 +1,51 @@
+"""Every Message an Advice carries, and strict rendering through the cards layer's own catalogs and formats
+(a missing key or placeholder fails the test instead of being logged)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from cards.i18n import catalog, format_value, placeholders
+from rules.advice import Advice, Message, ProposeImmunization, ProposeMedication, ReplaceDraftOrder
+
+
+def all_messages(advice: Advice) -> Iterator[Message]:
+    """Every Message of the advice, nested ones included."""
+    roots: list[Message] = [advice.summary, *advice.explanation, *advice.facts, *advice.decisions]
+    for suggestion in advice.suggestions:
+        roots.append(suggestion.label)
+        for action in suggestion.actions:
+            if isinstance(action, ProposeImmunization):
+                roots.append(action.forecast.description)
+                roots.extend(d.reason for d in action.forecast.doses if d.reason is not None)
+            elif isinstance(action, ProposeMedication | ReplaceDraftOrder):
+                proposal = action.proposal
+                roots += [proposal.instruction, *proposal.notes]
+                if proposal.patient_instruction is not None:
+                    roots.append(proposal.patient_instruction)
+    stack = list(roots)
+    while stack:
+        message = stack.pop()
+        yield message
+        for value in message.params.values():
+            if isinstance(value, Message):
+                stack.append(value)
+            elif isinstance(value, tuple):
+                stack.extend(v for v in value if isinstance(v, Message))
+
+
+def render_strict(message: Message, language: str) -> str:
+    template = catalog(language).get(message.key)
+    assert template is not None, f"{message.key} missing from the {language} catalog"
+    missing = placeholders(template) - set(message.params)
+    assert not missing, f"{message.key} ({language}): missing {missing}"
+    values = {name: _strict_value(value, language) for name, value in message.params.items()}
+    return template.format_map(values)
+
+
+def _strict_value(value: object, language: str) -> str:
+    if isinstance(value, Message):
+        return render_strict(value, language)
+    if isinstance(value, tuple):
+        return "; ".join(_strict_value(item, language) for item in value)
+    return format_value(value, language)  # type: ignore[arg-type]
