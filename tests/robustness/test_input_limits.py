@@ -7,9 +7,9 @@ import io
 import json
 
 import pytest
-from fhir_factory import hook_request, patient
 from flask.testing import FlaskClient
 
+from fhir_factory import hook_request, patient
 from service.config import Settings
 from service.http.app import create_app
 
