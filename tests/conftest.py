@@ -1,5 +1,6 @@
-"""Shared fixtures: a frozen clock, the Flask app on a temporary SQLite database, and a guard that fails any
-test during which the cards layer logged an error (a missing message, a parameter missing from a template)."""
+"""Shared fixtures: a frozen clock, the Flask app on a temporary SQLite database, the real FHIR server, and a
+guard that fails any test during which a request got a 500 or the cards layer logged an error (a missing
+message, a parameter missing from a template)."""
 
 from __future__ import annotations
 
@@ -62,11 +63,13 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture(autouse=True)
-def no_card_errors(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+def no_internal_errors(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """No request of the suite may get a 500 (the app logs each one), and the cards layer may log no error."""
     caplog.set_level(logging.WARNING)
     yield
-    bad = [r for r in caplog.records if r.name.startswith("cards") and r.levelno >= logging.ERROR]
-    assert not bad, "cards layer errors: " + "; ".join(r.getMessage() for r in bad)
+    bad = [r for r in caplog.records if r.levelno >= logging.ERROR
+           and (r.name.startswith("cards") or r.name == "service.http.app")]
+    assert not bad, "internal errors: " + "; ".join(r.getMessage() for r in bad)
 
 
 # --- a real FHIR server (Medplum in memory): skipped without it, except under CI where it must run ---

@@ -75,9 +75,7 @@ def test_D06_ids_are_path_safe_and_id_hook_pairs_unique(client: FlaskClient) -> 
         assert re.fullmatch(r"[A-Za-z0-9._~-]+", service_id)
 
 
-def test_D07_discovery_with_auth_checks_audience() -> None:
-    """Covered with really signed tokens in tests/auth (issue 5); here: discovery answers without auth in dev."""
-    # The JWT audience rule (aud = discovery URL) is tested in tests/auth/test_jwt.py::test_J08_*.
+# D07 (discovery accepts a JWT whose aud is the discovery URL, refuses one for a service): tests/auth/test_http_auth.py
 
 
 def test_D08_empty_catalogue_shape() -> None:
