@@ -8,6 +8,7 @@ import pytest
 
 from cards.fhir_resources import ResourceContext
 from cards.render import RenderContext, advice_to_card
+from cds_checks import assert_valid_response
 from rules.advice import Advice
 from rules.concepts import Concept
 from rules.facts import ConditionFact, IimSerogroup, Sex
@@ -63,3 +64,5 @@ def test_renders_as_cards(name: str, intent: str, language: str, caplog: pytest.
     for card in cards:
         assert len(str(card["summary"])) < 140
         assert "<" not in str(card["detail"])
+    # the whole response, resources included, against CDS Hooks and the project's FHIR profiles
+    assert_valid_response({"cards": cards}, frozenset({"MedicationRequest/draft-1"}))

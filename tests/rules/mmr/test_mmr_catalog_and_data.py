@@ -13,7 +13,10 @@ from pathlib import Path
 import pytest
 
 from advice_messages import all_messages
+from cards.fhir_resources import ResourceContext
 from cards.i18n import placeholders, render
+from cards.render import RenderContext, advice_to_card
+from cds_checks import assert_valid_response
 from rules.advice import Advice, Message
 from rules.mmr.parameters import MmrParameters
 from rules.ruledata import RuleData, guideline_sources
@@ -68,6 +71,16 @@ def _catalog(language: str) -> dict[str, str]:
     text = resources.files("cards").joinpath("messages", language, "mmr.json").read_text(encoding="utf-8")
     catalog: dict[str, str] = json.loads(text)
     return catalog
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_scenario_renders_as_valid_cards_and_profiled_resources(language: str) -> None:
+    for scenario in _scenarios():
+        intent = "proposal" if scenario.orders is None else "order"
+        drafts = frozenset(o.reference for o in scenario.orders.orders if o.reference) if scenario.orders else frozenset()
+        ctx = RenderContext(ResourceContext("p1", scenario.now, language, intent), drafts)
+        cards = [advice_to_card(advice, ctx) for advice in scenario.run()]
+        assert_valid_response({"cards": cards}, drafts)
 
 
 def test_the_scenarios_are_many() -> None:
