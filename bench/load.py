@@ -64,6 +64,7 @@ from bench.patient_view import (  # noqa: E402
     Result,
     Server,
     build_workload,
+    check_once,
     running_server,
 )
 from service.bundles import request_body  # noqa: E402
@@ -287,17 +288,6 @@ class Sampler(threading.Thread):
 
 # --- reporting ------------------------------------------------------------------------------------------------
 
-def _check_once(port: int, method: str, path: str, body: bytes | None) -> dict[str, Any]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT)
-    try:
-        conn.request(method, path, body, HEADERS)
-        response = conn.getresponse()
-        payload = response.read()
-    finally:
-        conn.close()
-    if response.status != 200:
-        raise RuntimeError(f"{method} {path} answered {response.status}: {payload[:500]!r}")
-    return dict(json.loads(payload))
 
 
 def _results(calls: list[Call], first_errors: dict[str, str]) -> list[Result]:
@@ -413,13 +403,13 @@ def run(args: argparse.Namespace) -> int:
             running_service(args.workers, Path(tmp)) as server:
         print(f"server ready on 127.0.0.1:{server.port}: master pid {server.process.pid}, {server.workers} gthread "
               f"workers x {server.options['threads']} threads ({len(server.worker_pids())} seen)", flush=True)
-        _check_once(server.port, "GET", "/health/ready", None)
+        check_once(server.port, "/health/ready", None, "GET")
         for service_id, body in bodies.items():
-            cards = _check_once(server.port, "POST", f"/cds-services/{service_id}", body).get("cards", [])
+            cards = check_once(server.port, f"/cds-services/{service_id}", body, "POST").get("cards", [])
             print(f"  {service_id}: 200, {len(cards)} card(s)")
-        _check_once(server.port, "GET", "/cds-services", None)
+        check_once(server.port, "/cds-services", None, "GET")
         check_body, acknowledged = _feedback_body(random.Random(-1))
-        _check_once(server.port, "POST", "/cds-services/ror-vaccination/feedback", check_body)
+        check_once(server.port, "/cds-services/ror-vaccination/feedback", check_body, "POST")
         idle = sample_memory(server, 0.0)
         if args.warmup:
             print(f"warm-up: {args.warmup:.0f} s, mix {args.mix}, concurrency {args.concurrency} (not counted)",

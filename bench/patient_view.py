@@ -378,16 +378,17 @@ def closed_loop(port: int, path: str, body: bytes, concurrency: int, seconds: fl
     return result
 
 
-def _check_once(port: int, path: str, body: bytes) -> dict[str, Any]:
+def check_once(port: int, path: str, body: bytes | None, method: str = "POST") -> dict[str, Any]:
+    """One request; its JSON answer, or RuntimeError unless it is a 200."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
-        conn.request("POST", path, body, HEADERS)
+        conn.request(method, path, body, HEADERS)
         response = conn.getresponse()
         payload = response.read()
     finally:
         conn.close()
     if response.status != 200:
-        raise RuntimeError(f"{path} answered {response.status}: {payload[:500]!r}")
+        raise RuntimeError(f"{method} {path} answered {response.status}: {payload[:500]!r}")
     return dict(json.loads(payload))
 
 
@@ -448,8 +449,8 @@ def load_mode(args: argparse.Namespace) -> int:
             running_server(args.workers, Path(tmp)) as server:
         print(f"server ready on 127.0.0.1:{server.port}: master pid {server.process.pid}, "
               f"{server.workers} workers, machine cores {os.cpu_count()}", flush=True)
-        cards = _check_once(server.port, PATIENT_VIEW_PATH, body).get("cards", [])
-        _check_once(server.port, STATIC_PATH, body)
+        cards = check_once(server.port, PATIENT_VIEW_PATH, body).get("cards", [])
+        check_once(server.port, STATIC_PATH, body)
         print(f"patient-view answers 200 with {len(cards)} card(s): "
               f"{'; '.join(str(c.get('summary')) for c in cards)[:200]}")
         results = {}

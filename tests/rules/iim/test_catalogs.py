@@ -7,29 +7,21 @@ checks: both catalogs agree, and every key the code names exists.
 """
 
 import re
-import string
 
 import pytest
 
-from cards.i18n import catalog
+from cards.i18n import catalog, placeholders
 from rules.iim.data import iim_data
 from rules.iim.regimens import Drug
 
 from .builders import ROOT, TODAY
 
 SOURCE = ROOT / "rules" / "iim"
-FIELDS = string.Formatter()
-
-
-def _placeholders(template: str) -> set[str]:
-    return {field for _, field, _, _ in FIELDS.parse(template) if field}
-
-
-def test_french_and_english_catalogs_have_the_same_keys_and_placeholders() -> None:
+def test_french_and_english_catalogs_have_the_same_keys_andplaceholders() -> None:
     french, english = catalog("fr"), catalog("en")
     assert set(french) == set(english)
     for key, template in french.items():  # all catalogs merged: the same check serves every rule set
-        assert _placeholders(template) == _placeholders(english[key]), key
+        assert placeholders(template) == placeholders(english[key]), key
 
 
 def _literal_strings(pattern: str) -> set[str]:
