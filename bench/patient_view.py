@@ -3,8 +3,9 @@
     .venv/bin/python bench/patient_view.py [--seconds N] [--concurrency C] [--workers W] [--warmup S]
     .venv/bin/python bench/patient_view.py --profile [--calls N]
 
-Load mode starts ONE gunicorn server as a subprocess on 127.0.0.1 (``gunicorn bench.static_app:app`` with the
-options of ``service.server.gunicorn_options(settings)``, authentication off, a throw-away SQLite database),
+Load mode starts ONE gunicorn server as a subprocess on 127.0.0.1 (``python -m bench.static_app``: the start-up
+of ``prevention-cds serve``, so ``run_gunicorn`` with its options and hooks, authentication off, a throw-away
+SQLite database),
 waits for ``/health``, then measures, one after the other and the same way (same closed-loop client, same
 concurrency, same body, a warm-up first):
 
@@ -160,29 +161,10 @@ def free_port() -> int:
 
 
 def gunicorn_command(settings: Settings) -> list[str]:
-    """``gunicorn bench.static_app:app`` with exactly ``service.server.gunicorn_options(settings)`` as flags.
-
-    ``--preload`` mirrors ``run_gunicorn``: the service builds its app once in the master before forking.
-    """
-    from gunicorn.config import KNOWN_SETTINGS
-
-    by_name = {s.name: s for s in KNOWN_SETTINGS}
-    command = [sys.executable, "-m", "gunicorn"]
-    for name, value in gunicorn_options(settings).items():
-        if callable(value):
-            continue  # server hooks (child_exit for multi-process metrics) have no flag and do not change timing
-        setting = by_name[name]
-        flag = setting.cli[-1] if setting.cli else None
-        if flag is None:
-            raise SystemExit(f"gunicorn option {name} has no command-line flag")
-        if value is None:
-            continue  # None is gunicorn's default for every option the service leaves unset (accesslog)
-        if isinstance(value, bool):
-            if value != setting.default:
-                command.append(flag)
-            continue
-        command += [flag, str(value)]
-    return [*command, "--preload", "bench.static_app:app"]
+    """``python -m bench.static_app``: ``prevention-cds serve``'s own start-up (``run_gunicorn`` with
+    ``gunicorn_options(settings)``, server hooks and heap settling included) serving the benchmark app."""
+    del settings  # the server reads the same PREVENTION_CDS_* environment
+    return [sys.executable, "-m", "bench.static_app"]
 
 
 def _cpu_seconds(pid: int) -> float:

@@ -1,24 +1,22 @@
-"""Benchmark-only WSGI app: the service's app plus one static-card route, for ``bench/patient_view.py``.
+"""Benchmark-only server: the service's app plus one static-card route, for ``bench/patient_view.py``.
 
-``gunicorn bench.static_app:app`` serves the real service (``create_app(Settings.from_env())``, so every
-``PREVENTION_CDS_*`` variable applies) and, in the same process, ``POST /bench/static-card``: it reads and
-JSON-parses the request body, then answers a fixed ``{"cards": [...]}``. It is the baseline of the
-benchmark: the same server, the same settings, the same hooks (request ids, CORS, error handlers), the same
-body size, no evaluation. The route exists only here; it is never added to the service.
+``python -m bench.static_app`` starts what ``prevention-cds serve`` starts (the same settings from the
+``PREVENTION_CDS_*`` variables, the same JSON logging, multi-process metrics and ``run_gunicorn``, so the same
+gunicorn options, server hooks and heap settling before the fork) with one more route,
+``POST /bench/static-card``: it reads and JSON-parses the request body, then answers a fixed
+``{"cards": [...]}``. It is the baseline of the benchmark: the same server, the same settings, the same hooks
+(request ids, CORS, error handlers), the same body size, no evaluation. The route exists only here; it is never
+added to the service.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import os
-import sys
+import tempfile
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
-
-from service.config import Settings
-from service.http.app import create_app
 
 STATIC_CARDS: dict[str, Any] = {
     "cards": [
@@ -32,13 +30,10 @@ STATIC_CARDS: dict[str, Any] = {
 }
 
 
-def configure_logging_like_cli() -> None:
-    """The handler and level ``prevention-cds serve`` installs, so the per-call INFO log line costs the same."""
-    logging.basicConfig(level=os.environ.get("PREVENTION_CDS_LOG_LEVEL", "INFO"), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+def build_app(settings: Any = None) -> Flask:
+    from service.config import Settings
+    from service.http.app import create_app
 
-
-def build_app(settings: Settings | None = None) -> Flask:
     app = create_app(settings or Settings.from_env())
 
     @app.post("/bench/static-card")
@@ -51,11 +46,18 @@ def build_app(settings: Settings | None = None) -> Flask:
     return app
 
 
-def __getattr__(name: str) -> Any:
-    """``bench.static_app:app`` is built on first access (by gunicorn), not when the module is imported."""
-    if name == "app":
-        configure_logging_like_cli()
-        value = build_app()
-        globals()["app"] = value
-        return value
-    raise AttributeError(name)
+def main() -> None:
+    """What ``prevention-cds serve`` (service.cli.serve) does, with the benchmark app."""
+    # as in service.cli.main: before prometheus_client is first imported
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="prevention-cds-bench-metrics-"))
+    from service.config import Settings
+    from service.observability import configure_logging
+    from service.server import run_gunicorn
+
+    configure_logging(os.environ.get("PREVENTION_CDS_LOG_LEVEL", "INFO"), json_lines=True)
+    settings = Settings.from_env()
+    run_gunicorn(build_app(settings), settings)
+
+
+if __name__ == "__main__":
+    main()

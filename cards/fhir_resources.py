@@ -12,11 +12,11 @@ from typing import Any
 from fhir.resources.R4B.codeableconcept import CodeableConcept
 from fhir.resources.R4B.immunizationrecommendation import ImmunizationRecommendation
 from fhir.resources.R4B.medicationrequest import MedicationRequest
-from pydantic import ValidationError
 
 import fhir_profiles
 from cards import products
 from cards.i18n import render
+from cards.resource_validation import Varying, constant_concept, validated
 from rules.advice import (
     DoseSchedule,
     ForecastDose,
@@ -36,66 +36,37 @@ DATE_CRITERIA = (
 )
 
 
-class InvalidResourceError(ValueError):
-    """A resource the service built does not validate: a bug, never sent."""
-
-
-# Constant parts (product, route, reason, target-disease, status and date-criterion codings from
-# cards/data/products.json) are built and validated once; when a resource is validated they are passed as the
-# validated models, which pydantic does not check again. Each resource is still validated whole, its variable
-# parts (dates, doses, texts, references) every time. The constants are cached for the life of the process and
-# never mutated, so their ids stay unique.
-_PREVALIDATED: dict[int, CodeableConcept] = {}
-
-
-def _constant(concept: dict[str, Any]) -> dict[str, Any]:
-    _PREVALIDATED[id(concept)] = CodeableConcept.model_validate(concept)
-    return concept
-
-
 @cache
 def _medicine_concept(medicine: str, language: str) -> dict[str, Any]:
     codings = products.medicine_codings(medicine)
-    return _constant({"coding": codings, "text": products.medicine_text(medicine, language)})
+    return constant_concept({"coding": codings, "text": products.medicine_text(medicine, language)})
 
 
 @cache
 def _route_concept(route: str) -> dict[str, Any]:
-    return _constant({"coding": [products.route_coding(route)]})
+    return constant_concept({"coding": [products.route_coding(route)]})
 
 
 @cache
 def _reason_concept(reason: str) -> dict[str, Any]:
-    return _constant({"coding": [products.reason_coding(reason)]})
+    return constant_concept({"coding": [products.reason_coding(reason)]})
 
 
 @cache
 def _target_disease_concept(diseases: tuple[str, ...]) -> dict[str, Any]:
     # R4 allows one target disease per recommendation: the first coded, all of them named in the text.
     codings = [products.target_disease_coding(d) for d in diseases]
-    return _constant({"coding": codings[:1], "text": ", ".join(c["display"] for c in codings)})
+    return constant_concept({"coding": codings[:1], "text": ", ".join(c["display"] for c in codings)})
 
 
 @cache
 def _forecast_status_concept(status: str) -> dict[str, Any]:
-    return _constant({"coding": [{"system": FORECAST_STATUS_SYSTEM, "code": status}]})
+    return constant_concept({"coding": [{"system": FORECAST_STATUS_SYSTEM, "code": status}]})
 
 
 @cache
 def _date_criterion_concept(code: str, display: str) -> dict[str, Any]:
-    return _constant({"coding": [{"system": LOINC, "code": code, "display": display}]})
-
-
-def _validation_view(value: Any) -> Any:
-    """The resource with its constant parts replaced by their validated models."""
-    known = _PREVALIDATED.get(id(value))
-    if known is not None:
-        return known
-    if isinstance(value, dict):
-        return {key: _validation_view(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_validation_view(item) for item in value]
-    return value
+    return constant_concept({"coding": [{"system": LOINC, "code": code, "display": display}]})
 
 
 @dataclass(frozen=True)
@@ -106,6 +77,10 @@ class ResourceContext:
     intent: str  # "proposal" on patient-view, "order" on order-select / order-sign
     encounter_id: str | None = None
     requester: str | None = None  # context.userId when it is a Practitioner or PractitionerRole
+
+
+def _reference(reference: str) -> dict[str, Any]:
+    return {"reference": Varying(reference, "string")}
 
 
 def _number(value: Decimal) -> int | float:
@@ -132,38 +107,39 @@ def medication_request(
     proposal: MedicationProposal, ctx: ResourceContext, resource_id: str | None = None
 ) -> dict[str, Any]:
     dosage: dict[str, Any] = {
-        "text": render(proposal.instruction, ctx.language),
+        "text": Varying(render(proposal.instruction, ctx.language), "string"),
         "timing": _timing(proposal.schedule),
         "route": _route_concept(proposal.route.value),
     }
     if proposal.patient_instruction is not None:
-        dosage["patientInstruction"] = render(proposal.patient_instruction, ctx.language)
+        dosage["patientInstruction"] = Varying(render(proposal.patient_instruction, ctx.language), "string")
     if proposal.dose_mg is not None:
         dosage["doseAndRate"] = [
-            {"doseQuantity": {"value": _number(proposal.dose_mg), "unit": "mg", "system": UCUM, "code": "mg"}}
+            {"doseQuantity": {"value": Varying(_number(proposal.dose_mg), "decimal"), "unit": "mg", "system": UCUM,
+                              "code": "mg"}}
         ]
     resource: dict[str, Any] = {
         "resourceType": "MedicationRequest",
-        "id": resource_id or str(uuid.uuid4()),
+        "id": Varying(resource_id or str(uuid.uuid4()), "id"),
         "meta": {"profile": [MEDICATION_REQUEST_PROFILE]},
         "status": "draft",
         "intent": ctx.intent,
         "medicationCodeableConcept": _medicine_concept(proposal.medicine.value, ctx.language),
-        "subject": {"reference": f"Patient/{ctx.patient_id}"},
-        "authoredOn": ctx.now.isoformat(),
+        "subject": _reference(f"Patient/{ctx.patient_id}"),
+        "authoredOn": Varying(ctx.now.isoformat(), "dateTime"),
         "dosageInstruction": [dosage],
     }
     if ctx.encounter_id:
-        resource["encounter"] = {"reference": f"Encounter/{ctx.encounter_id}"}
+        resource["encounter"] = _reference(f"Encounter/{ctx.encounter_id}")
     if ctx.requester:
-        resource["requester"] = {"reference": ctx.requester}
+        resource["requester"] = _reference(ctx.requester)
     if proposal.reason:
         resource["reasonCode"] = [_reason_concept(proposal.reason)]
     if proposal.reason_reference:
-        resource["reasonReference"] = [{"reference": proposal.reason_reference}]
+        resource["reasonReference"] = [_reference(proposal.reason_reference)]
     if proposal.notes:
-        resource["note"] = [{"text": render(note, ctx.language)} for note in proposal.notes]
-    return _validated(MedicationRequest, resource)
+        resource["note"] = [{"text": Varying(render(note, ctx.language), "markdown")} for note in proposal.notes]
+    return validated(MedicationRequest, resource)
 
 
 def _recommendation(forecast: ImmunizationForecast, dose: ForecastDose, language: str) -> dict[str, Any]:
@@ -173,38 +149,30 @@ def _recommendation(forecast: ImmunizationForecast, dose: ForecastDose, language
         "forecastStatus": _forecast_status_concept(dose.status.value),
         "doseNumberPositiveInt": dose.dose_number,
         "seriesDosesPositiveInt": dose.series_doses,
-        "description": render(forecast.description, language),
+        "description": Varying(render(forecast.description, language), "string"),
     }
     criteria = [
-        {"code": _date_criterion_concept(code, display), "value": value.isoformat()}
+        {"code": _date_criterion_concept(code, display), "value": Varying(value.isoformat(), "dateTime")}
         for attribute, code, display in DATE_CRITERIA
         if (value := getattr(dose, attribute)) is not None
     ]
     if criteria:
         recommendation["dateCriterion"] = criteria
     if dose.reason is not None:
-        recommendation["forecastReason"] = [{"text": render(dose.reason, language)}]
+        recommendation["forecastReason"] = [{"text": Varying(render(dose.reason, language), "string")}]
     if forecast.supporting_immunizations:
-        recommendation["supportingImmunization"] = [{"reference": ref} for ref in forecast.supporting_immunizations]
+        recommendation["supportingImmunization"] = [_reference(ref) for ref in forecast.supporting_immunizations]
     return recommendation
 
 
 def immunization_recommendation(forecast: ImmunizationForecast, ctx: ResourceContext) -> dict[str, Any]:
     resource: dict[str, Any] = {
         "resourceType": "ImmunizationRecommendation",
-        "id": str(uuid.uuid4()),
+        "id": Varying(str(uuid.uuid4()), "id"),
         "meta": {"profile": [RECOMMENDATION_PROFILE]},
-        "patient": {"reference": f"Patient/{ctx.patient_id}"},
-        "date": ctx.now.isoformat(),
+        "patient": _reference(f"Patient/{ctx.patient_id}"),
+        "date": Varying(ctx.now.isoformat(), "dateTime"),
         "authority": {"display": products.authority_display()},
         "recommendation": [_recommendation(forecast, dose, ctx.language) for dose in forecast.doses],
     }
-    return _validated(ImmunizationRecommendation, resource)
-
-
-def _validated(model: Any, resource: dict[str, Any]) -> dict[str, Any]:
-    try:
-        model.model_validate(_validation_view(resource))
-    except ValidationError as exc:
-        raise InvalidResourceError(f"{resource['resourceType']} does not validate: {exc}") from exc
-    return resource
+    return validated(ImmunizationRecommendation, resource)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from typing import Any
@@ -50,5 +51,21 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+# A call allocates a few thousand short-lived objects (parsed JSON, pydantic models); with the default gen-0
+# threshold of 700 that is several collections a call, and the older generations then hold the whole app
+# (ValueSets, pydantic schemas), which every full collection walks again. See docs/performance.md.
+GEN0_THRESHOLD = 5000
+
+
+def settle_heap() -> None:
+    """Before forking: move what the app built at start-up out of the collector's reach (``gc.freeze``), so
+    collections in the workers walk only what a call allocates, and copy-on-write pages stay shared."""
+    gc.collect()
+    gc.freeze()
+    _, gen1, gen2 = gc.get_threshold()
+    gc.set_threshold(GEN0_THRESHOLD, gen1, gen2)
+
+
 def run_gunicorn(app: Flask, settings: Settings) -> None:
+    settle_heap()
     _Gunicorn(app, gunicorn_options(settings)).run()

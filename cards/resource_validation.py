@@ -1,0 +1,124 @@
+"""Every resource the service emits is validated with ``fhir.resources.R4B``; each skeleton is validated once.
+
+A resource the builders emit is made of fixed parts (its structure, the codes and statuses, the numbers taken from
+the rule data) and of values that change from call to call (ids, dates, references, texts, a weight-based dose).
+The builders wrap each of the latter in ``Varying(value, fhir_type)``. The resource with those values replaced by
+their FHIR type is its *skeleton*.
+
+fhir.resources checks each element against its own type and checks required and choice elements for presence
+only: no rule of the R4B models compares the values of two elements (they define no model validator beyond those
+generic checks). So a resource is valid exactly when its skeleton is valid with any values of the right types
+and each varying value is valid for its type. Hence:
+
+* the first resource of a skeleton is validated whole, with ``model_validate``;
+* any later resource of that skeleton has each of its varying values validated with the fhir.resources
+  primitive type it is declared with (a test checks the declared types against the models' fields).
+
+Same verdict as validating each resource whole, for a fraction of the cost. Skeletons hold no patient data (every
+patient-derived value is varying); there are a few dozen of them, and the set is bounded anyway.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fhir.resources.R4B.codeableconcept import CodeableConcept
+from fhir_core import types as fhir_types
+from pydantic import TypeAdapter, ValidationError
+
+
+class InvalidResourceError(ValueError):
+    """A resource the service built does not validate: a bug, never sent."""
+
+
+# The fhir.resources primitive types a varying value may have, by FHIR name.
+PRIMITIVE_TYPES: dict[str, Any] = {
+    "id": fhir_types.IdType,
+    "string": fhir_types.StringType,
+    "markdown": fhir_types.MarkdownType,
+    "dateTime": fhir_types.DateTimeType,
+    "date": fhir_types.DateType,
+    "decimal": fhir_types.DecimalType,
+}
+_VALIDATORS = {name: TypeAdapter(annotated) for name, annotated in PRIMITIVE_TYPES.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Varying:
+    """A value that changes from call to call, with the FHIR primitive type of the element that holds it."""
+
+    value: str | int | float
+    fhir_type: str
+
+    def __post_init__(self) -> None:
+        if self.fhir_type not in PRIMITIVE_TYPES:
+            raise ValueError(f"unknown FHIR primitive type {self.fhir_type!r}")
+        if self.value is None:
+            raise ValueError("a varying value is present: an absent element is left out of the resource")
+
+
+# Constant parts (product, route, reason, target-disease, status and date-criterion codings) are built and
+# validated once: a whole validation receives them as validated models, which pydantic does not check again,
+# and a skeleton names them by identity. They are cached for the life of the process and never mutated.
+_CONSTANTS: dict[int, CodeableConcept] = {}
+
+_VALID_SKELETONS: set[Any] = set()
+_SKELETON_LIMIT = 4096  # far above the real count; a bound in case a fixed part were ever made variable
+
+
+def constant_concept(concept: dict[str, Any]) -> dict[str, Any]:
+    """Validate a CodeableConcept that will be reused unchanged in many resources; returns it."""
+    _CONSTANTS[id(concept)] = CodeableConcept.model_validate(concept)
+    return concept
+
+
+def _split(value: Any, leaves: list[Varying]) -> tuple[Any, Any]:
+    """(the plain JSON value, its skeleton); the varying values are appended to ``leaves``."""
+    if isinstance(value, Varying):
+        leaves.append(value)
+        return value.value, ("varying", value.fhir_type)
+    if id(value) in _CONSTANTS:
+        return value, ("constant", id(value))
+    if isinstance(value, dict):
+        plain: dict[str, Any] = {}
+        shape = []
+        for key, item in value.items():
+            plain[key], item_shape = _split(item, leaves)
+            shape.append((key, item_shape))
+        return plain, ("object", tuple(shape))
+    if isinstance(value, list):
+        items = [_split(item, leaves) for item in value]
+        return [p for p, _ in items], ("array", tuple(s for _, s in items))
+    return value, (type(value).__name__, value)  # the type too: True == 1, but not for FHIR
+
+
+def _validation_view(value: Any) -> Any:
+    """The resource with its constant parts replaced by their validated models."""
+    known = _CONSTANTS.get(id(value))
+    if known is not None:
+        return known
+    if isinstance(value, dict):
+        return {key: _validation_view(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_validation_view(item) for item in value]
+    return value
+
+
+def validated(model: Any, resource: dict[str, Any]) -> dict[str, Any]:
+    """The plain JSON resource, once fhir.resources has found it valid; InvalidResourceError otherwise."""
+    leaves: list[Varying] = []
+    plain, skeleton = _split(resource, leaves)
+    key = (model, skeleton)
+    try:
+        if key in _VALID_SKELETONS:
+            for leaf in leaves:
+                _VALIDATORS[leaf.fhir_type].validate_python(leaf.value)
+        else:
+            model.model_validate(_validation_view(plain))
+            if len(_VALID_SKELETONS) >= _SKELETON_LIMIT:
+                _VALID_SKELETONS.clear()
+            _VALID_SKELETONS.add(key)
+    except ValidationError as exc:
+        raise InvalidResourceError(f"{plain.get('resourceType')} does not validate: {exc}") from exc
+    return dict(plain)
