@@ -9,7 +9,6 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from fhir.resources.R4B.codeableconcept import CodeableConcept
 from fhir.resources.R4B.immunizationrecommendation import ImmunizationRecommendation
 from fhir.resources.R4B.medicationrequest import MedicationRequest
 
