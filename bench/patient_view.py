@@ -296,6 +296,15 @@ class Result:
     def throughput(self) -> float:
         return self.requests / self.elapsed if self.elapsed else 0.0
 
+    def absorb(self, other: Result) -> None:
+        """Add another measurement of the same endpoint (one round of several)."""
+        self.latencies.extend(other.latencies)
+        self.errors += other.errors
+        self.first_error = self.first_error or other.first_error
+        self.elapsed += other.elapsed
+        self.client_cpu += other.client_cpu
+        self.server_cpu += other.server_cpu
+
     def percentile_ms(self, p: float) -> float:
         """Nearest-rank percentile."""
         if not self.latencies:
@@ -382,7 +391,8 @@ def _row(r: Result) -> str:
             f"{100 * r.client_cpu / r.elapsed if r.elapsed else 0:>9.0f}%")
 
 
-def report(pv: Result, static: Result, server: Server, args: argparse.Namespace) -> dict[str, Any]:
+def report(pv: Result, static: Result, server: Server, args: argparse.Namespace,
+           round_ratios: list[float]) -> dict[str, Any]:
     print()
     print(f"{'endpoint':<14}{'requests':>9}{'errors':>8}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'req/s':>10}"
           f"{'srv CPU':>10}{'client':>10}")
@@ -395,17 +405,20 @@ def report(pv: Result, static: Result, server: Server, args: argparse.Namespace)
     p50_ok = pv.percentile_ms(50) <= TARGET_P50_MS and pv.errors == 0
     ratio_ok = ratio >= TARGET_RATIO and pv.errors == 0
     print()
-    print(f"throughput ratio patient-view / static: {ratio:.3f}")
+    print(f"throughput ratio patient-view / static: {ratio:.3f} (all rounds); per round: "
+          f"{' '.join(f'{r:.3f}' for r in round_ratios)} (median {statistics.median(round_ratios):.3f})")
     print(f"target patient-view p50 <= {TARGET_P50_MS:.0f} ms: {'HOLDS' if p50_ok else 'FAILS'} "
           f"(p50 = {pv.percentile_ms(50):.2f} ms)")
     print(f"target throughput >= {100 * TARGET_RATIO:.0f} % of static: {'HOLDS' if ratio_ok else 'FAILS'} "
           f"({100 * ratio:.1f} %)")
     print(f"server workers: {server.workers} (gunicorn gthread, {server.options['threads']} threads each; "
           f"{len(server.worker_pids())} worker processes seen); machine cores: {os.cpu_count()}; "
-          f"concurrency: {args.concurrency}; {args.seconds:.0f} s per endpoint after {args.warmup:.0f} s warm-up; "
+          f"concurrency: {args.concurrency}; {args.seconds:.0f} s per endpoint in {args.rounds} alternating rounds "
+          f"after {args.warmup:.0f} s warm-up; "
           f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return {
-        "ratio": ratio, "p50_target_holds": p50_ok, "ratio_target_holds": ratio_ok,
+        "ratio": ratio, "round_ratios": round_ratios, "p50_target_holds": p50_ok, "ratio_target_holds": ratio_ok,
+        "rounds": args.rounds,
         "workers": server.workers, "cores": os.cpu_count(), "concurrency": args.concurrency,
         "seconds": args.seconds, "warmup": args.warmup, "python": platform.python_version(),
         "endpoints": {r.name: {"requests": r.requests, "errors": r.errors, "p50_ms": r.percentile_ms(50),
@@ -435,14 +448,23 @@ def load_mode(args: argparse.Namespace) -> int:
         check_once(server.port, STATIC_PATH, body)
         print(f"patient-view answers 200 with {len(cards)} card(s): "
               f"{'; '.join(str(c.get('summary')) for c in cards)[:200]}")
-        results = {}
-        for name, path in (("patient-view", PATIENT_VIEW_PATH), ("static-card", STATIC_PATH)):
-            print(f"{name} (POST {path}): warm-up {args.warmup:.0f} s, then {args.seconds:.0f} s at concurrency "
-                  f"{args.concurrency}", flush=True)
+        endpoints = (("patient-view", PATIENT_VIEW_PATH), ("static-card", STATIC_PATH))
+        results = {path: Result(name) for name, path in endpoints}
+        for name, path in endpoints:
+            print(f"{name} (POST {path}): warm-up {args.warmup:.0f} s", flush=True)
             closed_loop(server.port, path, body, args.concurrency, args.warmup, name)
-            results[path] = closed_loop(server.port, path, body, args.concurrency, args.seconds, name,
-                                        cpu=server.cpu_seconds)
-        summary = report(results[PATIENT_VIEW_PATH], results[STATIC_PATH], server, args)
+        block = args.seconds / args.rounds
+        print(f"measuring: {args.rounds} rounds of {block:.1f} s per endpoint at concurrency {args.concurrency}, "
+              "the order alternating from round to round", flush=True)
+        round_ratios = []
+        for round_number in range(args.rounds):
+            measured = {}
+            for name, path in endpoints if round_number % 2 == 0 else endpoints[::-1]:
+                measured[path] = closed_loop(server.port, path, body, args.concurrency, block, name,
+                                             cpu=server.cpu_seconds)
+                results[path].absorb(measured[path])
+            round_ratios.append(measured[PATIENT_VIEW_PATH].throughput / max(measured[STATIC_PATH].throughput, 1e-9))
+        summary = report(results[PATIENT_VIEW_PATH], results[STATIC_PATH], server, args, round_ratios)
     if args.json:
         summary.update({"body_bytes": len(body), "patient": workload.patient_id, "source": workload.source})
         Path(args.json).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
@@ -564,7 +586,11 @@ def profile_mode(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=15.0, help="measured seconds per endpoint (default 15)")
+    parser.add_argument("--seconds", type=float, default=20.0,
+                        help="measured seconds per endpoint, over all rounds (default 20)")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="alternating rounds the measured seconds are split into (default 5): the machine's "
+                             "drift then weighs on both endpoints alike")
     parser.add_argument("--warmup", type=float, default=3.0, help="warm-up seconds per endpoint (default 3)")
     parser.add_argument("--concurrency", type=int, default=4, help="client threads = connections (default 4)")
     parser.add_argument("--workers", type=int, default=0,
@@ -574,8 +600,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true", help="in-process cProfile instead of the load test")
     parser.add_argument("--calls", type=int, default=200, help="calls profiled with --profile (default 200)")
     args = parser.parse_args(argv)
-    if args.seconds <= 0 or args.warmup < 0 or args.concurrency < 1 or args.workers < 0:
-        parser.error("--seconds > 0, --warmup >= 0, --concurrency >= 1, --workers >= 0")
+    if args.seconds <= 0 or args.warmup < 0 or args.concurrency < 1 or args.workers < 0 or args.rounds < 1:
+        parser.error("--seconds > 0, --warmup >= 0, --concurrency >= 1, --workers >= 0, --rounds >= 1")
     if 2 * (args.seconds + args.warmup) > 110:
         parser.error("keep the run under 2 minutes: 2 x (seconds + warmup) <= 110")
     # SIGTERM to the benchmark stops the server too (the finally blocks run)

@@ -9,7 +9,7 @@ resource is skipped with a logged warning (type and failing fields only, never v
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -62,6 +62,7 @@ WEIGHT_VS, PREGNANCY_STATUS_VS, DELIVERY_DATE_VS = (
     "body-weight-observation", "pregnancy-status-observation", "expected-delivery-date-observation",
 )
 OCCUPATION_VS, EXPOSURE_VS = "occupation-observation", "exposure-kind"
+OBSERVATION_VALUESETS = frozenset({WEIGHT_VS, PREGNANCY_STATUS_VS, DELIVERY_DATE_VS, OCCUPATION_VS, EXPOSURE_VS})
 PREGNANT_VS, NOT_PREGNANT_VS = "pregnant-finding", "not-pregnant-finding"
 
 KG_PER_UNIT = {"kg": Decimal(1), "g": Decimal("0.001"), "[lb_av]": Decimal("0.45359237"), "lb": Decimal("0.45359237"),
@@ -96,17 +97,30 @@ def codings(concept: Any) -> Iterator[tuple[str | None, str | None]]:
             yield (system if isinstance(system, str) else None), (code if isinstance(code, str) else None)
 
 
+NO_VALUESETS: frozenset[str] = frozenset()
+
+
 def valuesets_of(concept: Any, index: CodeIndex) -> frozenset[str]:
-    found: set[str] = set()
-    for system, code in codings(concept):
-        if isinstance(code, str):
-            found |= index.valuesets_for(system, code)
-    return frozenset(found)
+    """Ids of the ValueSets any coding of a raw CodeableConcept belongs to (hot path: every resource's code)."""
+    codings_list = concept.get("coding") if isinstance(concept, dict) else None
+    if not isinstance(codings_list, list):
+        return NO_VALUESETS
+    found = NO_VALUESETS
+    for coding in codings_list:
+        if isinstance(coding, dict) and isinstance(code := coding.get("code"), str):
+            system = coding.get("system")
+            matched = index.valuesets_for(system if isinstance(system, str) else None, code)
+            if matched:
+                found = found | matched if found else matched
+    return found
+
+
+NO_CONCEPTS: frozenset[Concept] = frozenset()
 
 
 def concepts_of(concept: Any, index: CodeIndex, allowed: frozenset[Concept]) -> frozenset[Concept]:
     found = valuesets_of(concept, index)
-    return frozenset(c for c in allowed if c.value in found) if found else frozenset()
+    return frozenset(c for c in allowed if c.value in found) if found else NO_CONCEPTS
 
 
 def display_of(concept: Any) -> str:
@@ -170,8 +184,9 @@ class RecordBuilder:
     # --- entry point ---------------------------------------------------------------------------------
 
     def add_all(self, resources: Iterable[dict[str, Any]]) -> RecordBuilder:
+        handlers = self._handlers()
         for resource in resources:
-            handler = getattr(self, f"_add_{resource.get('resourceType')}", None)
+            handler = handlers.get(resource.get("resourceType"))
             if handler is None:
                 continue
             try:
@@ -179,6 +194,9 @@ class RecordBuilder:
             except (ValueError, TypeError, KeyError, AttributeError, InvalidOperation, RecursionError) as exc:
                 self._skip(resource, type(exc).__name__)
         return self
+
+    def _handlers(self) -> dict[Any, Callable[[dict[str, Any]], None]]:
+        return {kind: getattr(self, f"_add_{kind}") for kind in READ_ELEMENTS}
 
     def _model(self, resource: dict[str, Any]) -> Any | None:
         """The elements the rules read, validated with fhir.resources R4B; None when they are invalid."""
@@ -268,7 +286,7 @@ class RecordBuilder:
         if resource.get("status") not in USABLE_OBSERVATION_STATUSES:
             return
         valuesets = valuesets_of(resource.get("code"), self.index)
-        if not valuesets & {WEIGHT_VS, PREGNANCY_STATUS_VS, DELIVERY_DATE_VS, OCCUPATION_VS, EXPOSURE_VS}:
+        if valuesets.isdisjoint(OBSERVATION_VALUESETS):
             return
         if WEIGHT_VS in valuesets:
             self.weight_candidates.append(resource)
