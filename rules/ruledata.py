@@ -86,10 +86,15 @@ class RuleData:
             raise RuleDataError(f"{self.ruleset}: no rule value named {name!r}") from exc
 
     def get(self, name: str, on: dt.date) -> RuleValue:
-        in_force = [v for v in self.versions(name) if v.effective <= on and (v.until is None or on < v.until)]
-        if not in_force:
-            raise RuleDataError(f"{self.ruleset}.{name}: no value in force on {on.isoformat()}")
-        return in_force[-1]
+        """The version in force on a day: of those in force, the one that took effect last."""
+        try:
+            versions = self._values[name]
+        except KeyError as exc:
+            raise RuleDataError(f"{self.ruleset}: no rule value named {name!r}") from exc
+        for version in reversed(versions):  # sorted by the day they took effect
+            if version.effective <= on and (version.until is None or on < version.until):
+                return version
+        raise RuleDataError(f"{self.ruleset}.{name}: no value in force on {on.isoformat()}")
 
     def int(self, name: str, on: dt.date) -> int:
         value = self.get(name, on).value

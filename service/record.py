@@ -1,9 +1,10 @@
 """FHIR resources → one typed ``PatientRecord`` of the facts the rules use.
 
-Codes are classified through the project's ValueSets (``fhir_profiles.terminology``). A resource is fully
-validated with ``fhir.resources.R4B`` only once its codes show the rules need it, and without its narrative
-(``text``), which the rules never read and whose XHTML check costs ten times the rest. A malformed or unusable
-resource is skipped with a logged warning (type and failing fields only, never values); it never fails the call.
+Codes are classified through the project's ValueSets (``fhir_profiles.terminology``). Once its codes show the
+rules need a resource, the elements they read as typed values (dates, periods, quantities: ``TYPED_ELEMENTS``)
+are validated with the types ``fhir.resources.R4B`` gives them. A resource whose typed elements are malformed, or
+that is otherwise unusable, is skipped with a logged warning (type and failing fields only, never values); it
+never fails the call.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any
 
 from fhir.resources.R4B import get_fhir_model_class
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 import fhir_profiles
 from fhir_profiles import ProjectCode
@@ -67,23 +69,32 @@ PREGNANT_VS, NOT_PREGNANT_VS = "pregnant-finding", "not-pregnant-finding"
 
 KG_PER_UNIT = {"kg": Decimal(1), "g": Decimal("0.001"), "[lb_av]": Decimal("0.45359237"), "lb": Decimal("0.45359237"),
                "lbs": Decimal("0.45359237")}
-# The elements each resource type is validated on: the ones the rules read (plus what the model requires).
-# A malformed element the rules never read (an address, a narrative) does not cost the resource.
-READ_ELEMENTS = {
-    "Patient": ("id", "birthDate", "gender"),
-    "Immunization": ("id", "status", "vaccineCode", "patient", "occurrenceDateTime", "occurrenceString"),
-    "Condition": ("id", "code", "clinicalStatus", "verificationStatus", "subject", "onsetDateTime", "onsetPeriod",
-                  "recordedDate", "abatementDateTime"),
-    "Observation": ("id", "status", "code", "subject", "effectiveDateTime", "effectivePeriod", "valueQuantity",
-                    "valueCodeableConcept", "valueDateTime", "valueBoolean", "component"),
-    "AllergyIntolerance": ("id", "patient", "code", "clinicalStatus", "verificationStatus", "criticality", "reaction"),
-    "MedicationRequest": ("id", "status", "intent", "subject", "medicationCodeableConcept", "medicationReference",
-                          "authoredOn", "contained"),
-    "MedicationStatement": ("id", "status", "subject", "medicationCodeableConcept", "medicationReference",
-                            "effectiveDateTime", "effectivePeriod", "contained"),
-    "MedicationAdministration": ("id", "status", "subject", "medicationCodeableConcept", "medicationReference",
-                                 "effectiveDateTime", "effectivePeriod", "contained"),
+# The elements of each resource type the rules read as typed values (dates, periods, quantities): they are
+# validated with their fhir.resources R4B types, and a resource where one of them is malformed is skipped. Codes,
+# statuses and components are read from the JSON itself with type checks (a malformed one reads as absent), and
+# the elements the rules never read are not looked at: a bad narrative, address or subject does not hide an
+# allergy or a pregnancy from the rules.
+TYPED_ELEMENTS: dict[str, tuple[str, ...]] = {
+    "Patient": ("birthDate", "gender"),
+    "Immunization": ("occurrenceDateTime",),
+    "Condition": ("onsetDateTime", "onsetPeriod", "recordedDate", "abatementDateTime"),
+    "Observation": ("effectiveDateTime", "effectivePeriod", "valueQuantity", "valueDateTime"),
+    "AllergyIntolerance": (),
+    "MedicationRequest": ("authoredOn",),
+    "MedicationStatement": ("effectiveDateTime", "effectivePeriod"),
+    "MedicationAdministration": ("effectiveDateTime", "effectivePeriod"),
 }
+
+
+@cache
+def typed_elements_model(kind: str) -> type[BaseModel]:
+    """The elements of ``kind`` in TYPED_ELEMENTS, each with the type the R4B model gives it."""
+    resource_model = get_fhir_model_class(kind)
+    fields: dict[str, Any] = {name: (resource_model.model_fields[name].annotation, None)
+                              for name in TYPED_ELEMENTS[kind]}
+    return create_model(f"{kind}TypedElements", __config__=ConfigDict(extra="ignore"), **fields)
+
+
 USABLE_OBSERVATION_STATUSES = {"final", "amended", "corrected", "preliminary", "registered"}
 IGNORED_MEDICATION_STATUSES = {"entered-in-error", "cancelled", "draft", "not-taken", "unknown"}
 
@@ -186,7 +197,8 @@ class RecordBuilder:
     def add_all(self, resources: Iterable[dict[str, Any]]) -> RecordBuilder:
         handlers = self._handlers()
         for resource in resources:
-            handler = handlers.get(resource.get("resourceType"))
+            kind = resource.get("resourceType")
+            handler = handlers.get(kind) if isinstance(kind, str) else None
             if handler is None:
                 continue
             try:
@@ -195,16 +207,13 @@ class RecordBuilder:
                 self._skip(resource, type(exc).__name__)
         return self
 
-    def _handlers(self) -> dict[Any, Callable[[dict[str, Any]], None]]:
-        return {kind: getattr(self, f"_add_{kind}") for kind in READ_ELEMENTS}
+    def _handlers(self) -> dict[str, Callable[[dict[str, Any]], None]]:
+        return {kind: getattr(self, f"_add_{kind}") for kind in TYPED_ELEMENTS}
 
     def _model(self, resource: dict[str, Any]) -> Any | None:
-        """The elements the rules read, validated with fhir.resources R4B; None when they are invalid."""
-        kind = resource["resourceType"]
-        lean = {k: resource[k] for k in READ_ELEMENTS[kind] if k in resource}
-        lean["resourceType"] = kind
+        """The typed elements the rules read, validated with their R4B types; None when one is malformed."""
         try:
-            return get_fhir_model_class(kind).model_validate(lean)
+            return typed_elements_model(resource["resourceType"]).model_validate(resource)
         except ValidationError as exc:
             fields = sorted({".".join(str(p) for p in e["loc"][:2]) for e in exc.errors()})
             self._skip(resource, "invalid " + ", ".join(fields[:5]))
@@ -397,8 +406,6 @@ class RecordBuilder:
         verification = {c for _, c in codings(resource.get("verificationStatus"))}
         clinical = {c for _, c in codings(resource.get("clinicalStatus"))}
         if verification & {"refuted", "entered-in-error"} or clinical & {"inactive", "resolved"}:
-            return
-        if self._model(resource) is None:
             return
         self.allergies.append(AllergyFact(
             concepts=frozenset(substances | manifestations),

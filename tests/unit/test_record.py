@@ -36,12 +36,24 @@ def test_malformed_resources_are_skipped_with_a_warning(caplog: pytest.LogCaptur
     bad_date = immunization("p1", "03", "2020-13-45")
     no_code = {"resourceType": "Immunization", "status": "completed", "vaccineCode": {"coding": "nope"}}
     garbage = {"resourceType": "Condition", "code": {"coding": [{"system": SNOMED, "code": "77386006"}]},
-               "subject": "not a reference"}
+               "onsetDateTime": "yesterday"}
     unknown = {"resourceType": "NotAResource", "id": "x"}
     with caplog.at_level(logging.WARNING):
         record = build_record("p1", [patient(), bad_date, no_code, garbage, unknown, {"no": "type"}])
     assert record.vaccine_doses == () and record.skipped_resources == 2
     assert all("2020-13-45" not in r.getMessage() for r in caplog.records)  # never values in logs
+
+
+def test_a_malformed_element_the_rules_do_not_read_hides_nothing() -> None:
+    """A bad subject, narrative or extension does not cost a pregnancy or an allergy: missing either is the
+    dangerous error (a live vaccine, a contraindicated antibiotic)."""
+    pregnant = {"resourceType": "Condition", "code": {"coding": [{"system": SNOMED, "code": "77386006"}]},
+                "subject": "not a reference", "text": {"div": "<p>not checked</p>"}}
+    allergy = {"resourceType": "AllergyIntolerance", "patient": 42, "extension": "junk",
+               "code": {"coding": [{"system": SNOMED, "code": "373528008"}]}}  # neomycin
+    record = build_record("p1", [patient(), pregnant, allergy])
+    assert record.skipped_resources == 0
+    assert record.has_condition(Concept.PREGNANCY) and record.allergies_to(Concept.NEOMYCIN_ALLERGEN)
 
 
 def test_weight_units_are_converted_and_latest_wins() -> None:
