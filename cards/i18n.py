@@ -58,6 +58,8 @@ def negotiate_language(accept_language: str | None, default: str = DEFAULT_LANGU
 
 
 def format_value(value: ParamValue, language: str) -> str:
+    if type(value) is str:
+        return value
     if isinstance(value, Message):
         return render(value, language)
     if isinstance(value, tuple):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from cards import products
@@ -101,6 +102,7 @@ def _suggestion(suggestion: AdviceSuggestion, ctx: RenderContext) -> Suggestion:
     )
 
 
+@cache
 def override_reasons(language: str) -> tuple[Coding, ...]:
     return tuple(
         Coding(OVERRIDE_REASON_SYSTEM, code, _t(f"override.{code}", language)) for code in OVERRIDE_REASON_CODES

@@ -73,24 +73,40 @@ def constant_concept(concept: dict[str, Any]) -> dict[str, Any]:
     return concept
 
 
-def _split(value: Any, leaves: list[Varying]) -> tuple[Any, Any]:
-    """(the plain JSON value, its skeleton); the varying values are appended to ``leaves``."""
-    if isinstance(value, Varying):
+# Skeleton tokens: a resource is written as a flat sequence (markers, keys, types and fixed values); these
+# markers are objects no JSON value can equal, so two different resources never give the same sequence.
+_OBJECT, _ARRAY, _END, _CONSTANT, _VARYING = (object() for _ in range(5))
+_SCALARS = (str, int, float, bool)
+
+
+def _split(value: Any, leaves: list[Varying], skeleton: list[Any]) -> Any:
+    """The plain JSON value; its skeleton is appended to ``skeleton`` and its varying values to ``leaves``."""
+    kind = type(value)
+    if kind in _SCALARS:
+        skeleton += (kind, value)  # the type too: True == 1, but not for FHIR
+        return value
+    if kind is Varying:
         leaves.append(value)
-        return value.value, ("varying", value.fhir_type)
+        skeleton += (_VARYING, value.fhir_type)
+        return value.value
     if id(value) in _CONSTANTS:
-        return value, ("constant", id(value))
-    if isinstance(value, dict):
-        plain: dict[str, Any] = {}
-        shape = []
+        skeleton += (_CONSTANT, id(value))
+        return value
+    if kind is dict:
+        skeleton.append(_OBJECT)
+        plain = {}
         for key, item in value.items():
-            plain[key], item_shape = _split(item, leaves)
-            shape.append((key, item_shape))
-        return plain, ("object", tuple(shape))
-    if isinstance(value, list):
-        items = [_split(item, leaves) for item in value]
-        return [p for p, _ in items], ("array", tuple(s for _, s in items))
-    return value, (type(value).__name__, value)  # the type too: True == 1, but not for FHIR
+            skeleton.append(key)
+            plain[key] = _split(item, leaves, skeleton)
+        skeleton.append(_END)
+        return plain
+    if kind is list:
+        skeleton.append(_ARRAY)
+        items = [_split(item, leaves, skeleton) for item in value]
+        skeleton.append(_END)
+        return items
+    skeleton += (kind, value)
+    return value
 
 
 def _validation_view(value: Any) -> Any:
@@ -108,8 +124,9 @@ def _validation_view(value: Any) -> Any:
 def validated(model: Any, resource: dict[str, Any]) -> dict[str, Any]:
     """The plain JSON resource, once fhir.resources has found it valid; InvalidResourceError otherwise."""
     leaves: list[Varying] = []
-    plain, skeleton = _split(resource, leaves)
-    key = (model, skeleton)
+    skeleton: list[Any] = [model]
+    plain = _split(resource, leaves, skeleton)
+    key = tuple(skeleton)
     try:
         if key in _VALID_SKELETONS:
             for leaf in leaves:
