@@ -60,8 +60,10 @@ class Varying:
 
 # Constant parts (product, route, reason, target-disease, status and date-criterion codings) are built and
 # validated once: a whole validation receives them as validated models, which pydantic does not check again,
-# and a skeleton names them by identity. They are cached for the life of the process and never mutated.
-_CONSTANTS: dict[int, CodeableConcept] = {}
+# and a skeleton names them by identity. The registry holds each constant itself, not only its id: a constant
+# built twice by two threads at once (functools.cache does not lock) must never be freed, or a later dict
+# could get its address and pass for it. Constants are never mutated.
+_CONSTANTS: dict[int, tuple[dict[str, Any], CodeableConcept]] = {}
 
 _VALID_SKELETONS: set[Any] = set()
 _SKELETON_LIMIT = 4096  # far above the real count; a bound in case a fixed part were ever made variable
@@ -69,8 +71,13 @@ _SKELETON_LIMIT = 4096  # far above the real count; a bound in case a fixed part
 
 def constant_concept(concept: dict[str, Any]) -> dict[str, Any]:
     """Validate a CodeableConcept that will be reused unchanged in many resources; returns it."""
-    _CONSTANTS[id(concept)] = CodeableConcept.model_validate(concept)
+    _CONSTANTS[id(concept)] = (concept, CodeableConcept.model_validate(concept))
     return concept
+
+
+def _constant_model(value: Any) -> CodeableConcept | None:
+    entry = _CONSTANTS.get(id(value))
+    return entry[1] if entry is not None and entry[0] is value else None
 
 
 # Skeleton tokens: a resource is written as a flat sequence (markers, keys, types and fixed values); these
@@ -89,7 +96,7 @@ def _split(value: Any, leaves: list[Varying], skeleton: list[Any]) -> Any:
         leaves.append(value)
         skeleton += (_VARYING, value.fhir_type)
         return value.value
-    if id(value) in _CONSTANTS:
+    if _constant_model(value) is not None:
         skeleton += (_CONSTANT, id(value))
         return value
     if kind is dict:
@@ -111,7 +118,7 @@ def _split(value: Any, leaves: list[Varying], skeleton: list[Any]) -> Any:
 
 def _validation_view(value: Any) -> Any:
     """The resource with its constant parts replaced by their validated models."""
-    known = _CONSTANTS.get(id(value))
+    known = _constant_model(value)
     if known is not None:
         return known
     if isinstance(value, dict):

@@ -183,3 +183,35 @@ def test_an_absent_value_is_left_out_not_varying() -> None:
         Varying(None, "string")  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         Varying("x", "uri")
+
+
+def test_a_dict_equal_to_a_constant_is_not_taken_for_it() -> None:
+    from cards import resource_validation
+
+    constant = resource_validation.constant_concept({"coding": [{"system": "http://loinc.org", "code": "1-8"}]})
+    look_alike = {"coding": [{"system": "http://loinc.org", "code": "1-8"}]}
+    assert resource_validation._constant_model(constant) is not None
+    assert resource_validation._constant_model(look_alike) is None
+
+
+def test_builders_called_at_once_from_cold_caches_give_valid_plain_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Threads racing to build the same cached constants: every resource is plain JSON, none a Varying."""
+    import json
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cards import resource_validation
+
+    def build(n: int) -> str:
+        ctx = _context(f"p{n}")
+        return json.dumps([builders.medication_request(_proposal(str(100 + n)), ctx, resource_id=f"d{n}"),
+                           builders.immunization_recommendation(_forecast(), ctx)])
+
+    for _ in range(5):  # each round from cold caches
+        monkeypatch.setattr(resource_validation, "_VALID_SKELETONS", set())
+        for cached in (builders._medicine_concept, builders._route_concept, builders._reason_concept,
+                       builders._target_disease_concept, builders._forecast_status_concept,
+                       builders._date_criterion_concept):
+            cached.cache_clear()
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            documents = list(pool.map(build, range(200)))
+        assert all(f'"Patient/p{n}"' in doc for n, doc in enumerate(documents))
