@@ -9,6 +9,7 @@ import ipaddress
 import json
 import logging
 import time
+from collections.abc import Collection
 from typing import Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
@@ -171,14 +172,19 @@ def next_link(bundle: dict[str, Any]) -> str | None:
     return None
 
 
-def entries_of(bundle: dict[str, Any]) -> list[dict[str, Any]]:
-    entries = bundle.get("entry") or []
-    if not isinstance(entries, list):
-        return []
-    return [
-        e["resource"]
-        for e in entries
-        if isinstance(e, dict) and isinstance(e.get("resource"), dict)
-        and isinstance(e["resource"].get("resourceType"), str)
-        and not (isinstance(e.get("search"), dict) and e["search"].get("mode") == "outcome")
-    ]
+def entries_of(bundle: dict[str, Any], resource_types: Collection[str] | None = None) -> list[dict[str, Any]]:
+    """The resources of a Bundle's entries (search outcomes left out), of ``resource_types`` when given."""
+    entries = bundle.get("entry")
+    found: list[dict[str, Any]] = []
+    for entry in entries if isinstance(entries, list) else ():
+        if not isinstance(entry, dict):
+            continue
+        resource = entry.get("resource")
+        if not isinstance(resource, dict) or not isinstance(kind := resource.get("resourceType"), str):
+            continue
+        search = entry.get("search")
+        if isinstance(search, dict) and search.get("mode") == "outcome":
+            continue
+        if resource_types is None or kind in resource_types:
+            found.append(resource)
+    return found

@@ -67,7 +67,7 @@ def gather_resources(
         if key.single:
             resources.append(value)
             continue
-        resources.extend(r for r in entries_of(value) if r.get("resourceType") in key.resource_types)
+        resources.extend(entries_of(value, key.resource_types))
         if next_link(value) is not None:
             to_continue.append((name, value))
 
