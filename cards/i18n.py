@@ -87,6 +87,8 @@ def render(message: Message, language: str) -> str:
     if template is None:
         logger.error("missing message %s in the %s catalog", message.key, language)
         return message.key
+    if not message.params and "{" not in template:
+        return template
     values = {name: format_value(value, language) for name, value in message.params.items()}
     try:
         return template.format_map(values)

@@ -21,6 +21,7 @@ patient-derived value is varying); there are a few dozen of them, and the set is
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from fhir.resources.R4B.codeableconcept import CodeableConcept
@@ -41,7 +42,12 @@ PRIMITIVE_TYPES: dict[str, Any] = {
     "date": fhir_types.DateType,
     "decimal": fhir_types.DecimalType,
 }
-_VALIDATORS = {name: TypeAdapter(annotated) for name, annotated in PRIMITIVE_TYPES.items()}
+
+
+@lru_cache(maxsize=256)
+def _leaf_validator(fhir_types_in_order: tuple[str, ...]) -> TypeAdapter[Any]:
+    """One validator for a resource's varying values: a tuple of their fhir.resources primitive types."""
+    return TypeAdapter(tuple[tuple(PRIMITIVE_TYPES[name] for name in fhir_types_in_order)])  # type: ignore[arg-type,misc]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +71,8 @@ class Varying:
 # could get its address and pass for it. Constants are never mutated.
 _CONSTANTS: dict[int, tuple[dict[str, Any], CodeableConcept]] = {}
 
-_VALID_SKELETONS: set[Any] = set()
+# skeleton → the validator of its varying values (one pydantic call for all of them, each by its type)
+_VALID_SKELETONS: dict[tuple[Any, ...], TypeAdapter[Any]] = {}
 _SKELETON_LIMIT = 4096  # far above the real count; a bound in case a fixed part were ever made variable
 
 
@@ -135,14 +142,14 @@ def validated(model: Any, resource: dict[str, Any]) -> dict[str, Any]:
     plain = _split(resource, leaves, skeleton)
     key = tuple(skeleton)
     try:
-        if key in _VALID_SKELETONS:
-            for leaf in leaves:
-                _VALIDATORS[leaf.fhir_type].validate_python(leaf.value)
+        leaf_validator = _VALID_SKELETONS.get(key)
+        if leaf_validator is not None:
+            leaf_validator.validate_python(tuple(leaf.value for leaf in leaves))
         else:
             model.model_validate(_validation_view(plain))
             if len(_VALID_SKELETONS) >= _SKELETON_LIMIT:
                 _VALID_SKELETONS.clear()
-            _VALID_SKELETONS.add(key)
+            _VALID_SKELETONS[key] = _leaf_validator(tuple(leaf.fhir_type for leaf in leaves))
     except ValidationError as exc:
         raise InvalidResourceError(f"{plain.get('resourceType')} does not validate: {exc}") from exc
     return dict(plain)

@@ -47,6 +47,7 @@ VACCINE_CONCEPTS = frozenset({
     Concept.MMR_VACCINE, Concept.MMRV_VACCINE, Concept.LIVE_VACCINE, Concept.MENC_VACCINE,
     Concept.MENACWY_VACCINE, Concept.MENB_VACCINE,
 })
+IMMUNIZATION_CONCEPTS = VACCINE_CONCEPTS | {Concept.IMMUNOGLOBULIN}
 CONDITION_CONCEPTS = frozenset({
     Concept.PREGNANCY, Concept.SEVERE_IMMUNODEFICIENCY, Concept.MEASLES_HISTORY, Concept.RUBELLA_HISTORY,
     Concept.IIM_DISEASE, Concept.PORPHYRIA,
@@ -129,9 +130,14 @@ def valuesets_of(concept: Any, index: CodeIndex) -> frozenset[str]:
 NO_CONCEPTS: frozenset[Concept] = frozenset()
 
 
+CONCEPT_OF_VALUESET = {concept.value: concept for concept in Concept}
+
+
 def concepts_of(concept: Any, index: CodeIndex, allowed: frozenset[Concept]) -> frozenset[Concept]:
     found = valuesets_of(concept, index)
-    return frozenset(c for c in allowed if c.value in found) if found else NO_CONCEPTS
+    if not found:
+        return NO_CONCEPTS
+    return frozenset(c for vs in found if (c := CONCEPT_OF_VALUESET.get(vs)) is not None and c in allowed)
 
 
 def display_of(concept: Any) -> str:
@@ -173,8 +179,10 @@ def as_date(value: Any) -> date | None:
 
 
 class RecordBuilder:
-    def __init__(self, patient_id: str, index: CodeIndex | None = None, now: datetime | None = None) -> None:
+    def __init__(self, patient_id: str, index: CodeIndex | None = None, now: datetime | None = None,
+                 with_weights: bool = True) -> None:
         self.patient_id = patient_id
+        self.with_weights = with_weights  # False when no rule set of the service reads a body weight
         self.now = now  # an exposure period still open at this time is an ongoing exposure
         self.index = index or CodeIndex.load()
         self.skipped = 0
@@ -249,7 +257,7 @@ class RecordBuilder:
         if resource.get("status") != "completed":
             return  # not-done and entered-in-error doses do not count
         vaccine_code = resource.get("vaccineCode")
-        concepts = concepts_of(vaccine_code, self.index, VACCINE_CONCEPTS | {Concept.IMMUNOGLOBULIN})
+        concepts = concepts_of(vaccine_code, self.index, IMMUNIZATION_CONCEPTS)
         if not concepts:
             return
         model = self._model(resource)
@@ -298,7 +306,8 @@ class RecordBuilder:
         if valuesets.isdisjoint(OBSERVATION_VALUESETS):
             return
         if WEIGHT_VS in valuesets:
-            self.weight_candidates.append(resource)
+            if self.with_weights:
+                self.weight_candidates.append(resource)
             return
         model = self._model(resource)
         if model is None:
@@ -489,9 +498,10 @@ class RecordBuilder:
 
 
 def build_record(
-    patient_id: str, resources: Iterable[dict[str, Any]], index: CodeIndex | None = None, now: datetime | None = None
+    patient_id: str, resources: Iterable[dict[str, Any]], index: CodeIndex | None = None, now: datetime | None = None,
+    *, with_weights: bool = True,
 ) -> PatientRecord:
-    return RecordBuilder(patient_id, index, now).add_all(resources).build()
+    return RecordBuilder(patient_id, index, now, with_weights).add_all(resources).build()
 
 
 # --- exposure components ---------------------------------------------------------------------------------

@@ -123,7 +123,7 @@ def test_patient_data_never_enters_a_skeleton(monkeypatch: pytest.MonkeyPatch) -
     """Two patients, other ids, dates, references and doses: the same skeletons."""
     from cards import resource_validation
 
-    monkeypatch.setattr(resource_validation, "_VALID_SKELETONS", set())
+    monkeypatch.setattr(resource_validation, "_VALID_SKELETONS", {})
     builders.medication_request(_proposal("250"), _context("p1"), resource_id="draft-1")
     builders.immunization_recommendation(_forecast(), _context("p1"))
     assert len(resource_validation._VALID_SKELETONS) == 2
@@ -207,7 +207,7 @@ def test_builders_called_at_once_from_cold_caches_give_valid_plain_json(monkeypa
                            builders.immunization_recommendation(_forecast(), ctx)])
 
     for _ in range(5):  # each round from cold caches
-        monkeypatch.setattr(resource_validation, "_VALID_SKELETONS", set())
+        monkeypatch.setattr(resource_validation, "_VALID_SKELETONS", {})
         for cached in (builders._medicine_concept, builders._route_concept, builders._reason_concept,
                        builders._target_disease_concept, builders._forecast_status_concept,
                        builders._date_criterion_concept):
