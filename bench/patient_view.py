@@ -474,7 +474,7 @@ def load_mode(args: argparse.Namespace) -> int:
 # --- profile mode -------------------------------------------------------------------------------------------
 
 PHASES = (  # (module, attribute, label): wrapped with a timer in profile mode only, in this process only
-    ("service.http.hooks", "read_json", "read_json (size cap, depth scan, json.loads)"),
+    ("service.http.hooks", "read_json", "read_json (size cap, UTF-8, json.loads)"),
     ("service.evaluation", "parse_request", "parse_request (JSON Schema validation)"),
     ("service.evaluation", "gather_resources", "gather_resources (prefetch)"),
     ("service.evaluation", "build_record", "build_record (fhir.resources models)"),
