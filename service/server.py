@@ -67,5 +67,8 @@ def settle_heap() -> None:
 
 
 def run_gunicorn(app: Flask, settings: Settings) -> None:
+    from service.warmup import warm_up
+
+    warm_up(app.extensions["prevention_cds.evaluator"])  # imports and caches filled once, shared by the workers
     settle_heap()
     _Gunicorn(app, gunicorn_options(settings)).run()
