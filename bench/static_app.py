@@ -14,9 +14,12 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, jsonify, request
+
+if TYPE_CHECKING:
+    from service.config import Settings
 
 STATIC_CARDS: dict[str, Any] = {
     "cards": [
@@ -30,7 +33,7 @@ STATIC_CARDS: dict[str, Any] = {
 }
 
 
-def build_app(settings: Any = None) -> Flask:
+def build_app(settings: Settings | None = None) -> Flask:
     from service.config import Settings
     from service.http.app import create_app
 
