@@ -58,16 +58,19 @@ def negotiate_language(accept_language: str | None, default: str = DEFAULT_LANGU
 
 
 def format_value(value: ParamValue, language: str) -> str:
+    # exact types first: this runs for every parameter of every message of a card
     if type(value) is str:
         return value
-    if isinstance(value, Message):
+    if type(value) is Message:
         return render(value, language)
+    if type(value) is int:
+        return str(value)
     if isinstance(value, tuple):
         return "; ".join(format_value(item, language) for item in value)
     if isinstance(value, datetime):
         return value.strftime("%d/%m/%Y %H:%M" if language == "fr" else "%Y-%m-%d %H:%M")
     if isinstance(value, date):
-        return value.strftime("%d/%m/%Y") if language == "fr" else value.isoformat()
+        return f"{value.day:02d}/{value.month:02d}/{value.year:04d}" if language == "fr" else value.isoformat()
     if isinstance(value, Decimal):
         return format_decimal(value, language)
     return str(value)

@@ -13,6 +13,7 @@ from cards.i18n import render
 from rules.advice import Action as AdviceAction
 from rules.advice import (
     Advice,
+    GuidelineRef,
     Message,
     ProposeImmunization,
     ProposeMedication,
@@ -45,23 +46,29 @@ def _t(key: str, language: str, **params: Any) -> str:
     return render(Message.of(key, **params), language)
 
 
+@cache
+def _heading(name: str, language: str) -> str:
+    return f"**{_t(f'card.heading.{name}', language)}**"
+
+
+@cache
+def _source_line(ref: GuidelineRef, language: str) -> str:
+    # rule data only (a document and a section): the same few lines on every card
+    label = guideline_sources()[ref.document]["label"]
+    return "- " + _t("card.source.line", language, label=label, section=ref.section)
+
+
 def _detail(advice: Advice, language: str) -> str:
-    sources = guideline_sources()
-    blocks = [f"**{_t('card.heading.why', language)}**", *(render(m, language) for m in advice.explanation)]
+    blocks = [_heading("why", language), *(render(m, language) for m in advice.explanation)]
     if advice.facts:
-        blocks.append(f"**{_t('card.heading.facts', language)}**")
+        blocks.append(_heading("facts", language))
         blocks.append("\n".join(f"- {render(fact, language)}" for fact in advice.facts))
     if advice.decisions:
-        blocks.append(f"**{_t('card.heading.decisions', language)}**")
+        blocks.append(_heading("decisions", language))
         blocks.append("\n".join(f"- {render(d, language)}" for d in advice.decisions))
     if advice.guideline:
-        blocks.append(f"**{_t('card.heading.source', language)}**")
-        blocks.append(
-            "\n".join(
-                "- " + _t("card.source.line", language, label=sources[ref.document]["label"], section=ref.section)
-                for ref in advice.guideline
-            )
-        )
+        blocks.append(_heading("source", language))
+        blocks.append("\n".join(_source_line(ref, language) for ref in advice.guideline))
     return "\n\n".join(blocks)
 
 

@@ -90,23 +90,15 @@ def _constant_model(value: Any) -> CodeableConcept | None:
 # Skeleton tokens: a resource is written as a flat sequence (markers, keys, types and fixed values); these
 # markers are objects no JSON value can equal, so two different resources never give the same sequence.
 _OBJECT, _ARRAY, _END, _CONSTANT, _VARYING = (object() for _ in range(5))
-_SCALARS = (str, int, float, bool)
 
 
 def _split(value: Any, leaves: list[Varying], skeleton: list[Any]) -> Any:
     """The plain JSON value; its skeleton is appended to ``skeleton`` and its varying values to ``leaves``."""
     kind = type(value)
-    if kind in _SCALARS:
-        skeleton += (kind, value)  # the type too: True == 1, but not for FHIR
-        return value
-    if kind is Varying:
-        leaves.append(value)
-        skeleton += (_VARYING, value.fhir_type)
-        return value.value
-    if _constant_model(value) is not None:
-        skeleton += (_CONSTANT, id(value))
-        return value
     if kind is dict:
+        if _constant_model(value) is not None:
+            skeleton += (_CONSTANT, id(value))
+            return value
         skeleton.append(_OBJECT)
         plain = {}
         for key, item in value.items():
@@ -114,12 +106,16 @@ def _split(value: Any, leaves: list[Varying], skeleton: list[Any]) -> Any:
             plain[key] = _split(item, leaves, skeleton)
         skeleton.append(_END)
         return plain
+    if kind is Varying:
+        leaves.append(value)
+        skeleton += (_VARYING, value.fhir_type)
+        return value.value
     if kind is list:
         skeleton.append(_ARRAY)
         items = [_split(item, leaves, skeleton) for item in value]
         skeleton.append(_END)
         return items
-    skeleton += (kind, value)
+    skeleton += (kind, value)  # a fixed scalar, with its type: True == 1, but not for FHIR
     return value
 
 
@@ -139,7 +135,7 @@ def validated(model: Any, resource: dict[str, Any]) -> dict[str, Any]:
     """The plain JSON resource, once fhir.resources has found it valid; InvalidResourceError otherwise."""
     leaves: list[Varying] = []
     skeleton: list[Any] = [model]
-    plain = _split(resource, leaves, skeleton)
+    plain: dict[str, Any] = _split(resource, leaves, skeleton)
     key = tuple(skeleton)
     try:
         leaf_validator = _VALID_SKELETONS.get(key)
@@ -152,4 +148,4 @@ def validated(model: Any, resource: dict[str, Any]) -> dict[str, Any]:
             _VALID_SKELETONS[key] = _leaf_validator(tuple(leaf.fhir_type for leaf in leaves))
     except ValidationError as exc:
         raise InvalidResourceError(f"{plain.get('resourceType')} does not validate: {exc}") from exc
-    return dict(plain)
+    return plain  # a new dict: _split copies every object and list

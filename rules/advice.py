@@ -25,7 +25,7 @@ class Message:
 
     @staticmethod
     def of(key: str, **params: ParamValue) -> Message:
-        return Message(key, MappingProxyType(dict(params)))
+        return Message(key, MappingProxyType(params))  # params is a new dict at each call: no copy needed
 
 
 class Indicator(StrEnum):

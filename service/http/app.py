@@ -15,6 +15,7 @@ from service.config import Settings
 from service.evaluation import CdsEvaluator
 from service.feedback_store import FeedbackStore, SqlFeedbackStore
 from service.http import cors, health, hooks
+from service.http.json_response import ResponseJsonProvider
 from service.observability import AUTH_REJECTIONS, LATENCY, REQUESTS
 from service.protocol.catalog import SERVICES_BY_ID
 from service.protocol.errors import MethodNotAllowed, ProtocolError, Unauthorized, operation_outcome
@@ -32,9 +33,7 @@ def create_app(
     settings = settings or Settings.from_env()
     app = Flask("prevention_cds")
     app.config["SETTINGS"] = settings
-    app.config["JSON_SORT_KEYS"] = False
-    app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json = ResponseJsonProvider(app)
     app.extensions["prevention_cds.evaluator"] = evaluator or CdsEvaluator(settings)
     app.extensions["prevention_cds.feedback_store"] = feedback_store or SqlFeedbackStore(settings.database_url)
 
