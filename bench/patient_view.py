@@ -56,7 +56,7 @@ from service.config import Settings  # noqa: E402
 from service.protocol.catalog import SERVICES_BY_ID  # noqa: E402
 from service.server import gunicorn_options  # noqa: E402
 
-DATA_DIR = Path("/work/shared/data/synthea-r4-bundles")
+DATA_DIR = ROOT.parent / "shared" / "data" / "synthea-r4-bundles"  # ../shared beside the checkout, as in tests
 SERVICE_ID = "ror-vaccination"
 PATIENT_VIEW_PATH = f"/cds-services/{SERVICE_ID}"
 STATIC_PATH = "/bench/static-card"
