@@ -20,7 +20,7 @@ from pydantic_core import to_json
 
 
 class ResponseJsonProvider(DefaultJSONProvider):
-    sort_keys = False  # the order the builders chose (cds-hooks.md lists card members in that order)
+    sort_keys = False  # members in the order the builders wrote them
     ensure_ascii = False  # French texts as UTF-8, not \u escapes
 
     def response(self, *args: Any, **kwargs: Any) -> Response:
