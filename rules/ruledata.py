@@ -79,19 +79,18 @@ class RuleData:
     def names(self) -> tuple[str, ...]:
         return tuple(self._values)
 
-    def versions(self, name: str) -> tuple[RuleValue, ...]:
+    def _sorted_versions(self, name: str) -> list[RuleValue]:
         try:
-            return tuple(self._values[name])
+            return self._values[name]
         except KeyError as exc:
             raise RuleDataError(f"{self.ruleset}: no rule value named {name!r}") from exc
 
+    def versions(self, name: str) -> tuple[RuleValue, ...]:
+        return tuple(self._sorted_versions(name))
+
     def get(self, name: str, on: dt.date) -> RuleValue:
         """The version in force on a day: of those in force, the one that took effect last."""
-        try:
-            versions = self._values[name]
-        except KeyError as exc:
-            raise RuleDataError(f"{self.ruleset}: no rule value named {name!r}") from exc
-        for version in reversed(versions):  # sorted by the day they took effect
+        for version in reversed(self._sorted_versions(name)):  # sorted by the day they took effect
             if version.effective <= on and (version.until is None or on < version.until):
                 return version
         raise RuleDataError(f"{self.ruleset}.{name}: no value in force on {on.isoformat()}")
