@@ -48,6 +48,10 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
         "errorlog": "-",
         "limit_request_line": 8190,
         "child_exit": _child_exit,
+        # gunicorn >= 25.1 opens a control socket at one path per user (~/.gunicorn/gunicorn.ctl): a second
+        # instance takes it over and the first to stop deletes it, so `gunicornc` would steer the wrong server.
+        # The service is managed by signals (TERM, HUP, TTIN/TTOU) instead.
+        "control_socket_disable": True,
     }
 
 
