@@ -8,29 +8,25 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import (
     Column,
     DateTime,
-    Engine,
     Integer,
     MetaData,
     String,
     Table,
     Text,
     UniqueConstraint,
-    create_engine,
-    event,
     select,
     text,
 )
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
+
+from service.database import sql_engine
 
 logger = logging.getLogger(__name__)
 
@@ -87,29 +83,8 @@ class FeedbackStore(Protocol):
 
 class SqlFeedbackStore:
     def __init__(self, url: str) -> None:
-        self.engine = self._engine(url)
+        self.engine = sql_engine(url, sqlite_synchronous="FULL")  # an acknowledged entry survives a power loss
         metadata.create_all(self.engine)
-        # gunicorn forks workers after the app (and this pool) is built: a connection must not cross a fork
-        # (SQLite forbids it), so each child drops the inherited pool without closing the parent's connections.
-        os.register_at_fork(after_in_child=lambda: self.engine.dispose(close=False))
-
-    @staticmethod
-    def _engine(url: str) -> Engine:
-        parsed = make_url(url)
-        if parsed.get_backend_name() != "sqlite":
-            return create_engine(url, pool_pre_ping=True)
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
-
-        @event.listens_for(engine, "connect")
-        def _durable(connection: Any, _record: Any) -> None:
-            cursor = connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=FULL")
-            cursor.close()
-
-        return engine
 
     def record(self, service_id: str, entries: list[FeedbackEntry]) -> int:
         """Store the entries; an entry already stored for that card and outcome is left as it is.

@@ -12,6 +12,7 @@ import logging
 
 from service.auth.jwks import Fetch, HttpJwksFetcher, JwksCache, JwksError, parse_jwks
 from service.auth.jwt_verifier import JwtVerifier, VerifiedCaller, expected_audience
+from service.auth.replay import ReplayCache, ReplayStore, SqlReplayStore
 from service.auth.trust import (
     SANDBOX_ISS,
     SANDBOX_JKU,
@@ -32,6 +33,9 @@ __all__ = [
     "JwksCache",
     "JwksError",
     "JwtVerifier",
+    "ReplayCache",
+    "ReplayStore",
+    "SqlReplayStore",
     "TrustConfigError",
     "TrustedIssuer",
     "VerifiedCaller",
@@ -45,13 +49,16 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
-def build_verifier(auth_mode: str, trusted_issuers_file: str | None) -> JwtVerifier | None:
+def build_verifier(
+    auth_mode: str, trusted_issuers_file: str | None, replay_store: ReplayStore | None = None
+) -> JwtVerifier | None:
     """The verifier for an authentication mode, or None when authentication is off.
 
     ``off``: None. ``sandbox``: the public CDS Hooks Sandbox, plus the issuers of ``trusted_issuers_file`` if
     given (an entry for the Sandbox's iss replaces the built-in one). ``required``: the issuers of
     ``trusted_issuers_file``, which is then mandatory. Raises :class:`~service.config.ConfigError` when the mode
-    is unknown or the issuers or their pinned key sets cannot be used.
+    is unknown or the issuers or their pinned key sets cannot be used. ``replay_store``: where accepted ``jti``
+    values are kept (default: the memory of this process).
     """
     if auth_mode not in AUTH_MODES:
         raise ConfigError(f"{PREFIX}AUTH_MODE must be one of {', '.join(AUTH_MODES)}")
@@ -73,7 +80,7 @@ def build_verifier(auth_mode: str, trusted_issuers_file: str | None) -> JwtVerif
     if not issuers:
         raise ConfigError(f"{PREFIX}TRUSTED_ISSUERS_FILE {trusted_issuers_file} trusts no issuer: nobody could call")
     try:
-        verifier = JwtVerifier(issuers.values())
+        verifier = JwtVerifier(issuers.values(), replay_store=replay_store)
     except (JwksError, ValueError) as exc:
         raise ConfigError(f"{PREFIX}TRUSTED_ISSUERS_FILE: {exc}") from None
     logger.info("JWT authentication %s: trusted issuers %s", auth_mode, ", ".join(sorted(issuers)))

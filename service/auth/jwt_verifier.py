@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import heapq
 import json
 import logging
 import math
 import re
-import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -19,6 +17,7 @@ import jwt
 from jwt.exceptions import InvalidSignatureError, PyJWTError
 
 from service.auth.jwks import Fetch, HttpJwksFetcher, JwksCache, JwksError, VerificationKey, load_jwks_file, parse_jwks
+from service.auth.replay import MAX_ID_CHARS, ReplayCache, ReplayStore
 from service.auth.trust import TrustedIssuer
 from service.protocol.errors import Unauthorized
 
@@ -27,7 +26,6 @@ logger = logging.getLogger(__name__)
 ALGORITHMS = frozenset({"ES384", "RS384"})  # recommended by CDS Hooks
 OPT_IN_ALGORITHMS = frozenset({"ES256", "RS256"})  # only with a key whose JWK declares exactly that "alg"
 MAX_TOKEN_CHARS = 16 * 1024
-MAX_ID_CHARS = 256  # kid, jti, tenant
 _COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 _PYJWS = jwt.PyJWS()
 
@@ -40,49 +38,6 @@ class VerifiedCaller:
     tenant: str | None
     jti: str
     kid: str
-
-
-class ReplayCache:
-    """The ``jti`` values accepted per issuer, each kept until its token could no longer be accepted anyway.
-
-    Bounded: when full of live entries, the one closest to expiry is dropped (and a warning logged). It is per
-    process: with several workers a token could be replayed once per worker.
-    """
-
-    def __init__(self, max_entries: int) -> None:
-        if max_entries < 1:
-            raise ValueError("replay cache size must be positive")
-        self.max_entries = max_entries
-        self._expiry: dict[tuple[str, str], float] = {}
-        self._heap: list[tuple[float, tuple[str, str]]] = []
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self._expiry)
-
-    def add(self, iss: str, jti: str, expires_at: float, now: float) -> bool:
-        """Record ``jti``; False if it was already recorded for ``iss`` and has not expired (a replay)."""
-        key = (iss, jti)
-        with self._lock:
-            self._purge(now)
-            if key in self._expiry:
-                return False
-            if len(self._expiry) >= self.max_entries:
-                logger.warning("JWT replay cache full (%d entries): forgetting the jti closest to expiry",
-                               self.max_entries)
-                self._drop_first()
-            self._expiry[key] = expires_at
-            heapq.heappush(self._heap, (expires_at, key))
-            return True
-
-    def _purge(self, now: float) -> None:
-        while self._heap and self._heap[0][0] <= now:
-            self._drop_first()
-
-    def _drop_first(self) -> None:
-        expires_at, key = heapq.heappop(self._heap)
-        if self._expiry.get(key) == expires_at:
-            del self._expiry[key]
 
 
 @dataclass
@@ -108,13 +63,16 @@ class JwtVerifier:
         *,
         leeway_seconds: float = 60,
         max_lifetime_seconds: float = 3600,
+        replay_store: ReplayStore | None = None,
         replay_cache_size: int = 100_000,
         clock: Callable[[], float] = time.time,
         fetch: Fetch | None = None,
         jwks_ttl_seconds: float = 600,
         jwks_min_refresh_interval_seconds: float = 10,
     ) -> None:
-        """Raises :class:`~service.auth.jwks.JwksError` for an unusable pinned JWK Set, ValueError otherwise."""
+        """``replay_store``: where accepted ``jti`` values are kept (default: this process's memory, bounded by
+        ``replay_cache_size``). Raises :class:`~service.auth.jwks.JwksError` for an unusable pinned JWK Set,
+        ValueError otherwise."""
         self.issuers: dict[str, TrustedIssuer] = {}
         for issuer in issuers:
             if issuer.iss in self.issuers:
@@ -125,7 +83,7 @@ class JwtVerifier:
         self.leeway_seconds = leeway_seconds
         self.max_lifetime_seconds = max_lifetime_seconds
         self._clock = clock
-        self._replay = ReplayCache(replay_cache_size)
+        self._replay = replay_store if replay_store is not None else ReplayCache(replay_cache_size)
         self._pinned: dict[str, dict[str, VerificationKey]] = {}
         for issuer in self.issuers.values():
             if issuer.jwks is not None:

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from service.auth import JwtVerifier, build_verifier, expected_audience
+from service.auth import JwtVerifier, SqlReplayStore, build_verifier, expected_audience
 from service.config import Settings
 from service.evaluation import CdsEvaluator
 from service.feedback_store import FeedbackStore, SqlFeedbackStore
@@ -37,13 +37,21 @@ def create_app(
     app.extensions["prevention_cds.evaluator"] = evaluator or CdsEvaluator(settings)
     app.extensions["prevention_cds.feedback_store"] = feedback_store or SqlFeedbackStore(settings.database_url)
 
-    _init_authentication(app, settings, verifier or build_verifier(settings.auth_mode, settings.trusted_issuers_file))
+    _init_authentication(app, settings, verifier or _verifier(settings))
     app.register_blueprint(hooks.blueprint)
     app.register_blueprint(health.blueprint)
     cors.init_cors(app, settings.cors_allowed_origins or (("*",) if settings.dev else ()))
     _init_request_ids(app)
     _init_errors(app)
     return app
+
+
+def _verifier(settings: Settings) -> JwtVerifier | None:
+    """The settings' verifier, its replay store in the database so that every worker refuses a token any of
+    them accepted (none when authentication is off)."""
+    if settings.auth_mode == "off":
+        return None
+    return build_verifier(settings.auth_mode, settings.trusted_issuers_file, SqlReplayStore(settings.database_url))
 
 
 def _init_authentication(app: Flask, settings: Settings, verifier: JwtVerifier | None) -> None:

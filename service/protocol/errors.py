@@ -45,6 +45,13 @@ class DataUnavailable(ProtocolError):
     code = "incomplete"
 
 
+class ServiceUnavailable(ProtocolError):
+    """A store the service cannot answer safely without is unreachable: the client may retry later."""
+
+    status = 503
+    code = "transient"
+
+
 class Unauthorized(ProtocolError):
     """401 with no detail (CDS Hooks security best practices)."""
 

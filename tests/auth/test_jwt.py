@@ -40,7 +40,7 @@ from service.auth import (
     sandbox_issuer,
 )
 from service.auth.jwks import load_jwks_file
-from service.auth.jwt_verifier import ReplayCache
+from service.auth.replay import ReplayCache
 from service.config import ConfigError
 from service.protocol.errors import Unauthorized
 

@@ -1,0 +1,37 @@
+"""The service's SQL database (SQLite by default, any SQLAlchemy URL): one engine helper for every store in it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+
+def sql_engine(url: str, *, sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL") -> Engine:
+    """An engine for ``url`` that is safe across gunicorn's fork.
+
+    SQLite runs in WAL mode; ``sqlite_synchronous`` is FULL where an acknowledged write must survive a power
+    loss, NORMAL where surviving a crash of the process is enough (WAL then syncs at checkpoints only).
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        engine = create_engine(url, pool_pre_ping=True)
+    else:
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(connection: Any, _record: Any) -> None:
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA synchronous={sqlite_synchronous}")
+            cursor.close()
+
+    # gunicorn forks workers after the app (and this pool) is built: a connection must not cross a fork
+    # (SQLite forbids it), so each child drops the inherited pool without closing the parent's connections.
+    os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
+    return engine

@@ -1,0 +1,173 @@
+"""J10 across processes: the ``jti`` of an accepted token is kept in the service's database, so a token one
+gunicorn worker accepted is refused by every other (and by another instance on the same database)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+import requests
+from cryptography.hazmat.primitives.asymmetric import ec
+from jwt.algorithms import ECAlgorithm
+from sqlalchemy import text
+
+from service.auth.replay import SqlReplayStore
+from service.config import Settings
+from service.http.app import create_app
+from service.protocol.errors import ServiceUnavailable
+
+ROOT = Path(__file__).resolve().parents[2]
+ISS = "https://ehr.example.org"
+BASE = "https://cds.example.org"
+DISCOVERY = f"{BASE}/cds-services"
+KEY = ec.generate_private_key(ec.SECP384R1())
+NOW = 1_800_000_000.0
+
+
+def _store(tmp_path: Path, **kw: Any) -> SqlReplayStore:
+    return SqlReplayStore(f"sqlite:///{tmp_path / 'service.sqlite3'}", **kw)
+
+
+def test_J10_sql_store_refuses_a_jti_seen_for_the_same_issuer(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    assert store.add(ISS, "jti-1", NOW + 300, NOW)
+    assert not store.add(ISS, "jti-1", NOW + 300, NOW + 1)
+    assert store.add("https://other-ehr.example.org", "jti-1", NOW + 300, NOW + 1)  # per issuer
+    assert len(store) == 2
+
+
+def test_J10_sql_store_is_shared_by_every_process_on_the_database(tmp_path: Path) -> None:
+    worker_a, worker_b = _store(tmp_path), _store(tmp_path)  # two engines: what two gunicorn workers hold
+    assert worker_a.add(ISS, "jti-1", NOW + 300, NOW)
+    assert not worker_b.add(ISS, "jti-1", NOW + 300, NOW + 1)
+
+
+def test_J10_sql_store_forgets_a_token_once_it_has_expired(tmp_path: Path) -> None:
+    store = _store(tmp_path, purge_interval_seconds=3600)
+    assert store.add(ISS, "jti-1", NOW + 300, NOW)
+    assert not store.add(ISS, "jti-1", NOW + 300, NOW + 299.9)
+    # expired but not purged yet: recorded again for the new lifetime (the verifier refuses an expired token
+    # before it gets here; a new token that reuses the jti is not a replay of a live one)
+    assert store.add(ISS, "jti-1", NOW + 700, NOW + 300)
+    assert not store.add(ISS, "jti-1", NOW + 700, NOW + 301)
+
+
+def test_J10_sql_store_purges_expired_rows(tmp_path: Path) -> None:
+    store = _store(tmp_path, purge_interval_seconds=60)
+    for n in range(5):
+        assert store.add(ISS, f"old-{n}", NOW + 10, NOW)
+    assert store.add(ISS, "live", NOW + 300, NOW + 30)  # within the interval: nothing purged yet
+    assert len(store) == 6
+    assert store.add(ISS, "new", NOW + 400, NOW + 61)
+    assert len(store) == 2
+
+
+def test_J10_sql_store_lets_one_of_many_concurrent_presentations_through(tmp_path: Path) -> None:
+    stores = [_store(tmp_path) for _ in range(4)]
+    barrier = threading.Barrier(8)
+    accepted: list[bool] = []
+
+    def present(store: SqlReplayStore) -> None:
+        barrier.wait()
+        accepted.append(store.add(ISS, "raced", NOW + 300, NOW))
+
+    threads = [threading.Thread(target=present, args=(stores[n % 4],)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(accepted) == [False] * 7 + [True]
+
+
+def test_sql_store_fails_closed_when_the_database_cannot_answer(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    with store.engine.begin() as connection:
+        connection.execute(text("DROP TABLE seen_jwt"))
+    with pytest.raises(ServiceUnavailable) as raised:
+        store.add(ISS, "jti-1", NOW + 300, NOW)
+    assert raised.value.status == 503
+
+
+# --- through the application -------------------------------------------------------------------------------
+
+def _issuers_file(tmp_path: Path) -> Path:
+    jwk = ECAlgorithm.to_jwk(KEY.public_key(), as_dict=True) | {"kid": "ehr-key-1", "use": "sig", "alg": "ES384"}
+    path = tmp_path / "issuers.json"
+    path.write_text(json.dumps([{"iss": ISS, "jwks": {"keys": [jwk]}}]))
+    return path
+
+
+def _token(aud: str) -> str:
+    now = int(time.time())
+    payload = {"iss": ISS, "aud": aud, "iat": now, "exp": now + 300, "jti": str(uuid.uuid4())}
+    return jwt.encode(payload, KEY, algorithm="ES384", headers={"kid": "ehr-key-1", "typ": "JWT"})
+
+
+def test_J10_a_token_accepted_by_one_app_is_refused_by_another_on_the_same_database(tmp_path: Path) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'service.sqlite3'}", auth_mode="required",
+                        trusted_issuers_file=str(_issuers_file(tmp_path)), public_base_url=BASE)
+    first, second = create_app(settings).test_client(), create_app(settings).test_client()
+    headers = {"Authorization": f"Bearer {_token(DISCOVERY)}"}
+    assert first.get("/cds-services", headers=headers).status_code == 200
+    assert second.get("/cds-services", headers=headers).status_code == 401
+    assert first.get("/cds-services", headers=headers).status_code == 401
+
+
+def test_replay_store_outage_answers_503_and_accepts_nothing(tmp_path: Path) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'service.sqlite3'}", auth_mode="required",
+                        trusted_issuers_file=str(_issuers_file(tmp_path)), public_base_url=BASE)
+    app = create_app(settings)
+    with SqlReplayStore(settings.database_url).engine.begin() as connection:
+        connection.execute(text("DROP TABLE seen_jwt"))
+    response = app.test_client().get("/cds-services", headers={"Authorization": f"Bearer {_token(DISCOVERY)}"})
+    assert response.status_code == 503
+    assert response.get_json()["issue"][0]["code"] == "transient"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_J10_gunicorn_workers_share_the_replay_store(tmp_path: Path) -> None:
+    """The real server, 3 workers: the same token presented on 12 new connections is accepted once."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREVENTION_CDS_")}
+    env.update({"PREVENTION_CDS_DATABASE_URL": f"sqlite:///{tmp_path / 'service.sqlite3'}",
+                "PREVENTION_CDS_WORKERS": "3", "PREVENTION_CDS_AUTH_MODE": "required",
+                "PREVENTION_CDS_TRUSTED_ISSUERS_FILE": str(_issuers_file(tmp_path)),
+                "PREVENTION_CDS_PUBLIC_BASE_URL": BASE, "HOME": str(tmp_path)})
+    process = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port",
+                                str(port)], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/health/ready", timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert process.poll() is None and time.monotonic() < deadline, "server did not start"
+            time.sleep(0.2)
+        time.sleep(1.0)  # every worker up
+        headers = {"Authorization": f"Bearer {_token(DISCOVERY)}", "Connection": "close"}
+        statuses = [requests.get(f"http://127.0.0.1:{port}/cds-services", headers=headers, timeout=5).status_code
+                    for _ in range(12)]
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        output = process.communicate(timeout=30)[0].decode()
+    assert statuses == [200] + [401] * 11, output[-2000:]
+    assert output.count("JWT rejected: jti replayed") == 11
