@@ -17,12 +17,13 @@ def sql_engine(url: str, *, sqlite_synchronous: Literal["FULL", "NORMAL"] = "FUL
     loss, NORMAL where surviving a crash of the process is enough (WAL then syncs at checkpoints only).
     """
     parsed = make_url(url)
+    # SQL parameters (a feedback's free-text comment, a token's jti) never reach an error message or a log
     if parsed.get_backend_name() != "sqlite":
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
     else:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _pragmas(connection: Any, _record: Any) -> None:

@@ -24,9 +24,10 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from service.database import sql_engine
+from service.protocol.errors import ServiceUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -87,8 +88,16 @@ class SqlFeedbackStore:
         metadata.create_all(self.engine)
 
     def record(self, service_id: str, entries: list[FeedbackEntry]) -> int:
-        """Store the entries; an entry already stored for that card and outcome is left as it is.
-        Returns how many were new."""
+        """Store the entries in one transaction; an entry already stored for that card and outcome is left as it
+        is. Returns how many were new. Raises :class:`ServiceUnavailable` (503) when the database cannot answer:
+        the client sends the batch again, which stores each entry once whatever the first attempt did."""
+        try:
+            return self._insert(service_id, entries)
+        except SQLAlchemyError:
+            logger.exception("feedback store unavailable")
+            raise ServiceUnavailable("feedback store temporarily unavailable: send the feedback again") from None
+
+    def _insert(self, service_id: str, entries: list[FeedbackEntry]) -> int:
         new = 0
         now = datetime.now(UTC)
         with self.engine.begin() as connection:

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import text
 
 URL = "/cds-services/ror-vaccination/feedback"
 
@@ -82,3 +83,20 @@ def test_F_acknowledged_entries_survive_a_new_store_on_the_same_database(client:
     client.post(URL, json={"feedback": [_accepted("durable")]})
     url = str(_store(app).engine.url)
     assert SqlFeedbackStore(url).count() == 1
+
+
+def test_feedback_store_outage_is_503_and_logs_no_parameter(client: FlaskClient, app: Flask,
+                                                           caplog: pytest.LogCaptureFixture) -> None:
+    """The database cannot answer: 503 (the client may resend; entries are idempotent), and the logged error
+    names no SQL parameter, so a clinician's free-text comment never reaches the logs."""
+    with _store(app).engine.begin() as connection:
+        connection.execute(text("DROP TABLE feedback"))
+    comment = "patient Jeanne Martin refuses"
+    entry = {"card": "c", "outcome": "overridden", "outcomeTimestamp": "2026-11-21T09:05:31Z",
+             "overrideReason": {"reason": {"system": "http://example.org", "code": "x"}, "userComment": comment}}
+    response = client.post(URL, json={"feedback": [entry]})
+    assert response.status_code == 503
+    assert response.get_json()["issue"][0]["code"] == "transient"
+    logged = "\n".join(caplog.text.splitlines())
+    assert "feedback store unavailable" in logged
+    assert comment not in logged and "Jeanne" not in logged
