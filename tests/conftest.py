@@ -1,12 +1,17 @@
-"""Shared fixtures: a frozen clock, the Flask app on a temporary SQLite database, the real FHIR server, and a
-guard that fails any test during which a request got a 500 or the cards layer logged an error (a missing
+"""Shared fixtures: a frozen clock, the Flask app on a temporary SQLite database, the real FHIR server, a real
+PostgreSQL server, and a guard that fails any test during which a request got a 500 or the cards layer logged an error (a missing
 message, a parameter missing from a template)."""
 
 from __future__ import annotations
 
 import logging
 import os
+import shutil
+import tempfile
+import uuid
 from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
 from datetime import datetime
 from pathlib import Path
 
@@ -108,3 +113,32 @@ def fhir_server_factory() -> Iterator[Callable[..., MedplumServer]]:
     yield start
     for server in started:
         server.stop()
+
+
+# --- a real PostgreSQL server (pgserver: PostgreSQL's binaries in a wheel of the test extras) ---
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Any]:
+    """One PostgreSQL server for the session, in a folder of its own (pgserver runs it as a user of its own
+    when the tests run as root, and opens the folder's parents to that user: not pytest's private tmp)."""
+    try:
+        import pgserver  # type: ignore[import-not-found]
+    except ImportError:
+        _skip_or_fail("PostgreSQL test server not installed (pip install -e '.[test]')")
+    folder = tempfile.mkdtemp(prefix="prevention-cds-postgres-")
+    server = pgserver.get_server(folder, cleanup_mode="stop")
+    yield server
+    server.cleanup()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The service's database on each supported backend: a fresh SQLite file, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'service.sqlite3'}"
+    server = request.getfixturevalue("postgres_server")
+    name = f"test_{uuid.uuid4().hex[:16]}"
+    server.psql(f"CREATE DATABASE {name};")
+    socket_folder = parse_qs(urlsplit(server.get_uri()).query)["host"][0]
+    return f"postgresql+psycopg://postgres@/{name}?host={socket_folder}"

@@ -35,26 +35,26 @@ KEY = ec.generate_private_key(ec.SECP384R1())
 NOW = 1_800_000_000.0
 
 
-def _store(tmp_path: Path, **kw: Any) -> SqlReplayStore:
-    return SqlReplayStore(f"sqlite:///{tmp_path / 'service.sqlite3'}", **kw)
+def _store(database_url: str, **kw: Any) -> SqlReplayStore:
+    return SqlReplayStore(database_url, **kw)
 
 
-def test_J10_sql_store_refuses_a_jti_seen_for_the_same_issuer(tmp_path: Path) -> None:
-    store = _store(tmp_path)
+def test_J10_sql_store_refuses_a_jti_seen_for_the_same_issuer(database_url: str) -> None:
+    store = _store(database_url)
     assert store.add(ISS, "jti-1", NOW + 300, NOW)
     assert not store.add(ISS, "jti-1", NOW + 300, NOW + 1)
     assert store.add("https://other-ehr.example.org", "jti-1", NOW + 300, NOW + 1)  # per issuer
     assert len(store) == 2
 
 
-def test_J10_sql_store_is_shared_by_every_process_on_the_database(tmp_path: Path) -> None:
-    worker_a, worker_b = _store(tmp_path), _store(tmp_path)  # two engines: what two gunicorn workers hold
+def test_J10_sql_store_is_shared_by_every_process_on_the_database(database_url: str) -> None:
+    worker_a, worker_b = _store(database_url), _store(database_url)  # two engines: what two gunicorn workers hold
     assert worker_a.add(ISS, "jti-1", NOW + 300, NOW)
     assert not worker_b.add(ISS, "jti-1", NOW + 300, NOW + 1)
 
 
-def test_J10_sql_store_forgets_a_token_once_it_has_expired(tmp_path: Path) -> None:
-    store = _store(tmp_path, purge_interval_seconds=3600)
+def test_J10_sql_store_forgets_a_token_once_it_has_expired(database_url: str) -> None:
+    store = _store(database_url, purge_interval_seconds=3600)
     assert store.add(ISS, "jti-1", NOW + 300, NOW)
     assert not store.add(ISS, "jti-1", NOW + 300, NOW + 299.9)
     # expired but not purged yet: recorded again for the new lifetime (the verifier refuses an expired token
@@ -63,8 +63,8 @@ def test_J10_sql_store_forgets_a_token_once_it_has_expired(tmp_path: Path) -> No
     assert not store.add(ISS, "jti-1", NOW + 700, NOW + 301)
 
 
-def test_J10_sql_store_purges_expired_rows(tmp_path: Path) -> None:
-    store = _store(tmp_path, purge_interval_seconds=60)
+def test_J10_sql_store_purges_expired_rows(database_url: str) -> None:
+    store = _store(database_url, purge_interval_seconds=60)
     for n in range(5):
         assert store.add(ISS, f"old-{n}", NOW + 10, NOW)
     assert store.add(ISS, "live", NOW + 300, NOW + 30)  # within the interval: nothing purged yet
@@ -73,8 +73,8 @@ def test_J10_sql_store_purges_expired_rows(tmp_path: Path) -> None:
     assert len(store) == 2
 
 
-def test_J10_sql_store_lets_one_of_many_concurrent_presentations_through(tmp_path: Path) -> None:
-    stores = [_store(tmp_path) for _ in range(4)]
+def test_J10_sql_store_lets_one_of_many_concurrent_presentations_through(database_url: str) -> None:
+    stores = [_store(database_url) for _ in range(4)]
     barrier = threading.Barrier(8)
     accepted: list[bool] = []
 
@@ -90,8 +90,8 @@ def test_J10_sql_store_lets_one_of_many_concurrent_presentations_through(tmp_pat
     assert sorted(accepted) == [False] * 7 + [True]
 
 
-def test_sql_store_fails_closed_when_the_database_cannot_answer(tmp_path: Path) -> None:
-    store = _store(tmp_path)
+def test_sql_store_fails_closed_when_the_database_cannot_answer(database_url: str) -> None:
+    store = _store(database_url)
     with store.engine.begin() as connection:
         connection.execute(text("DROP TABLE seen_jwt"))
     with pytest.raises(ServiceUnavailable) as raised:
@@ -114,8 +114,10 @@ def _token(aud: str) -> str:
     return jwt.encode(payload, KEY, algorithm="ES384", headers={"kid": "ehr-key-1", "typ": "JWT"})
 
 
-def test_J10_a_token_accepted_by_one_app_is_refused_by_another_on_the_same_database(tmp_path: Path) -> None:
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'service.sqlite3'}", auth_mode="required",
+def test_J10_a_token_accepted_by_one_app_is_refused_by_another_on_the_same_database(
+    tmp_path: Path, database_url: str
+) -> None:
+    settings = Settings(database_url=database_url, auth_mode="required",
                         trusted_issuers_file=str(_issuers_file(tmp_path)), public_base_url=BASE)
     first, second = create_app(settings).test_client(), create_app(settings).test_client()
     headers = {"Authorization": f"Bearer {_token(DISCOVERY)}"}
@@ -124,8 +126,8 @@ def test_J10_a_token_accepted_by_one_app_is_refused_by_another_on_the_same_datab
     assert first.get("/cds-services", headers=headers).status_code == 401
 
 
-def test_replay_store_outage_answers_503_and_accepts_nothing(tmp_path: Path) -> None:
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'service.sqlite3'}", auth_mode="required",
+def test_replay_store_outage_answers_503_and_accepts_nothing(tmp_path: Path, database_url: str) -> None:
+    settings = Settings(database_url=database_url, auth_mode="required",
                         trusted_issuers_file=str(_issuers_file(tmp_path)), public_base_url=BASE)
     app = create_app(settings)
     with SqlReplayStore(settings.database_url).engine.begin() as connection:
@@ -141,11 +143,11 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_J10_gunicorn_workers_share_the_replay_store(tmp_path: Path) -> None:
+def test_J10_gunicorn_workers_share_the_replay_store(tmp_path: Path, database_url: str) -> None:
     """The real server, 3 workers: the same token presented on 12 new connections is accepted once."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREVENTION_CDS_")}
-    env.update({"PREVENTION_CDS_DATABASE_URL": f"sqlite:///{tmp_path / 'service.sqlite3'}",
+    env.update({"PREVENTION_CDS_DATABASE_URL": database_url,
                 "PREVENTION_CDS_WORKERS": "3", "PREVENTION_CDS_AUTH_MODE": "required",
                 "PREVENTION_CDS_TRUSTED_ISSUERS_FILE": str(_issuers_file(tmp_path)),
                 "PREVENTION_CDS_PUBLIC_BASE_URL": BASE, "HOME": str(tmp_path)})

@@ -1,4 +1,4 @@
-"""cds-hooks.md §3.4 F items: feedback, stored in a real SQLite database."""
+"""cds-hooks.md §3.4 F items: feedback, stored in a real database: each test runs on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -9,7 +9,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
+from service.config import Settings
+
 URL = "/cds-services/ror-vaccination/feedback"
+
+
+@pytest.fixture
+def settings(settings: Settings, database_url: str) -> Settings:
+    return settings.with_changes(database_url=database_url)
 
 
 def _store(app: Flask) -> Any:
