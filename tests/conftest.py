@@ -10,10 +10,10 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
-from typing import Any
-from urllib.parse import parse_qs, urlsplit
 from datetime import datetime
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import Flask
