@@ -6,8 +6,11 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from service.config import PREFIX, ConfigError
 
 
 def sql_engine(url: str, *, sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL") -> Engine:
@@ -22,7 +25,11 @@ def sql_engine(url: str, *, sqlite_synchronous: Literal["FULL", "NORMAL"] = "FUL
         engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
     else:
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ConfigError(f"{PREFIX}DATABASE_URL: cannot create the folder of {parsed.database}: "
+                                  f"{exc.strerror}") from None
         engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
@@ -36,3 +43,14 @@ def sql_engine(url: str, *, sqlite_synchronous: Literal["FULL", "NORMAL"] = "FUL
     # (SQLite forbids it), so each child drops the inherited pool without closing the parent's connections.
     os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
     return engine
+
+
+def create_tables(engine: Engine, metadata: MetaData) -> None:
+    """Create the tables of ``metadata`` that do not exist yet; the first connection, so a database that cannot
+    be reached or written stops the start-up with one clear line (:class:`ConfigError`), never a traceback."""
+    try:
+        metadata.create_all(engine)
+    except SQLAlchemyError as exc:
+        where = engine.url.render_as_string(hide_password=True)
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise ConfigError(f"{PREFIX}DATABASE_URL: cannot open the database {where}: {reason}") from None

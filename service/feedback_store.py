@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from service.database import sql_engine
+from service.database import create_tables, sql_engine
 from service.protocol.errors import ServiceUnavailable
 
 logger = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ class FeedbackStore(Protocol):
 class SqlFeedbackStore:
     def __init__(self, url: str) -> None:
         self.engine = sql_engine(url, sqlite_synchronous="FULL")  # an acknowledged entry survives a power loss
-        metadata.create_all(self.engine)
+        create_tables(self.engine, metadata)
 
     def record(self, service_id: str, entries: list[FeedbackEntry]) -> int:
         """Store the entries in one transaction; an entry already stored for that card and outcome is left as it

@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from service.database import sql_engine
+from service.database import create_tables, sql_engine
 from service.protocol.errors import ServiceUnavailable
 
 logger = logging.getLogger(__name__)
@@ -107,7 +107,7 @@ class SqlReplayStore:
 
     def __init__(self, url: str, *, purge_interval_seconds: float = 60.0) -> None:
         self.engine = sql_engine(url, sqlite_synchronous="NORMAL")
-        replay_metadata.create_all(self.engine)
+        create_tables(self.engine, replay_metadata)
         self.purge_interval_seconds = purge_interval_seconds
         self._next_purge = 0.0
 
