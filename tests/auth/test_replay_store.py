@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -22,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
 from sqlalchemy import text
 
+from bench.patient_view import free_port
 from service.auth.replay import SqlReplayStore
 from service.config import Settings
 from service.http.app import create_app
@@ -137,15 +137,9 @@ def test_replay_store_outage_answers_503_and_accepts_nothing(tmp_path: Path, dat
     assert response.get_json()["issue"][0]["code"] == "transient"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_J10_gunicorn_workers_share_the_replay_store(tmp_path: Path, database_url: str) -> None:
     """The real server, 3 workers: the same token presented on 12 new connections is accepted once."""
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREVENTION_CDS_")}
     env.update({"PREVENTION_CDS_DATABASE_URL": database_url,
                 "PREVENTION_CDS_WORKERS": "3", "PREVENTION_CDS_AUTH_MODE": "required",

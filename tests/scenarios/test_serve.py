@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,20 +13,16 @@ from pathlib import Path
 import pytest
 import requests
 
+from bench.patient_view import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 EXPECTED = {"ror-vaccination": "patient-view", "iim-prophylaxis": "patient-view",
             "prevention-order-sign": "order-sign", "prevention-order-select": "order-select"}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.mark.parametrize("dev", [True, False], ids=["dev", "gunicorn"])
 def test_serve_lists_the_four_services(tmp_path: Path, dev: bool) -> None:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "PREVENTION_CDS_DATABASE_URL": f"sqlite:///{tmp_path / 'fb.sqlite3'}",
            "PREVENTION_CDS_WORKERS": "2", "PREVENTION_CDS_AUTH_MODE": "off", "HOME": str(tmp_path)}
     env.pop("XDG_RUNTIME_DIR", None)  # so gunicorn's default control socket would be under tmp_path/.gunicorn

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
 
+from bench.patient_view import free_port
 from service.cli import main
 from service.config import ConfigError
 from service.database import create_tables, sql_engine
 from service.feedback_store import SqlFeedbackStore, metadata
-
-
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])  # closed again when the block ends: nobody listens there
 
 
 def test_a_folder_that_cannot_be_created_is_a_config_error(tmp_path: Path) -> None:
@@ -34,7 +28,7 @@ def test_a_file_that_is_not_a_database_is_a_config_error(tmp_path: Path) -> None
 
 
 def test_an_unreachable_server_is_a_config_error_without_its_password() -> None:
-    url = f"postgresql+psycopg://cds:s3cret-pw@127.0.0.1:{_closed_port()}/cds"
+    url = f"postgresql+psycopg://cds:s3cret-pw@127.0.0.1:{free_port()}/cds"
     with pytest.raises(ConfigError) as raised:
         create_tables(sql_engine(url), metadata)
     assert "cannot open the database postgresql+psycopg://cds:***@127.0.0.1" in str(raised.value)
