@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
@@ -11,6 +14,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from service.config import PREFIX, ConfigError
+from service.protocol.errors import ServiceUnavailable
+
+logger = logging.getLogger(__name__)
 
 
 def sql_engine(url: str, *, sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL") -> Engine:
@@ -54,3 +60,14 @@ def create_tables(engine: Engine, metadata: MetaData) -> None:
         where = engine.url.render_as_string(hide_password=True)
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
         raise ConfigError(f"{PREFIX}DATABASE_URL: cannot open the database {where}: {reason}") from None
+
+
+@contextmanager
+def unavailable_as_503(store: str, answer: str) -> Iterator[None]:
+    """A database failure in the block is logged (without its SQL parameters, see :func:`sql_engine`) and
+    answered 503 with ``answer``: the client may retry, and nothing is taken as done."""
+    try:
+        yield
+    except SQLAlchemyError:
+        logger.exception("%s unavailable", store)
+        raise ServiceUnavailable(answer) from None

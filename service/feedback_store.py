@@ -24,10 +24,9 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError
 
-from service.database import create_tables, sql_engine
-from service.protocol.errors import ServiceUnavailable
+from service.database import create_tables, sql_engine, unavailable_as_503
 
 logger = logging.getLogger(__name__)
 
@@ -91,11 +90,8 @@ class SqlFeedbackStore:
         """Store the entries in one transaction; an entry already stored for that card and outcome is left as it
         is. Returns how many were new. Raises :class:`ServiceUnavailable` (503) when the database cannot answer:
         the client sends the batch again, which stores each entry once whatever the first attempt did."""
-        try:
+        with unavailable_as_503("feedback store", "feedback store temporarily unavailable: send the feedback again"):
             return self._insert(service_id, entries)
-        except SQLAlchemyError:
-            logger.exception("feedback store unavailable")
-            raise ServiceUnavailable("feedback store temporarily unavailable: send the feedback again") from None
 
     def _insert(self, service_id: str, entries: list[FeedbackEntry]) -> int:
         new = 0

@@ -1,6 +1,6 @@
 """Shared fixtures: a frozen clock, the Flask app on a temporary SQLite database, the real FHIR server, a real
-PostgreSQL server, and a guard that fails any test during which a request got a 500 or the cards layer logged an error (a missing
-message, a parameter missing from a template)."""
+PostgreSQL server, and a guard that fails any test during which a request got a 500 or the cards layer logged an
+error (a missing message, a parameter missing from a template)."""
 
 from __future__ import annotations
 

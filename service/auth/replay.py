@@ -26,10 +26,9 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError
 
-from service.database import create_tables, sql_engine
-from service.protocol.errors import ServiceUnavailable
+from service.database import create_tables, sql_engine, unavailable_as_503
 
 logger = logging.getLogger(__name__)
 
@@ -113,27 +112,26 @@ class SqlReplayStore:
 
     def add(self, iss: str, jti: str, expires_at: float, now: float) -> bool:
         table = seen_jwt_table
-        try:
-            with self.engine.begin() as connection:
-                if now >= self._next_purge:
-                    self._next_purge = now + self.purge_interval_seconds
-                    connection.execute(delete(table).where(table.c.expires_at <= now))
-                try:
-                    with connection.begin_nested():
-                        connection.execute(insert(table).values(iss=iss, jti=jti, expires_at=expires_at))
-                    return True
-                except IntegrityError:
-                    pass
-                # recorded already: a replay, unless that token has expired since (its row not yet purged)
-                renewed = connection.execute(
-                    update(table)
-                    .where(table.c.iss == iss, table.c.jti == jti, table.c.expires_at <= now)
-                    .values(expires_at=expires_at)
-                )
-                return renewed.rowcount == 1
-        except SQLAlchemyError:
-            logger.exception("JWT replay store unavailable")
-            raise ServiceUnavailable("authentication temporarily unavailable") from None
+        with (
+            unavailable_as_503("JWT replay store", "authentication temporarily unavailable"),
+            self.engine.begin() as connection,
+        ):
+            if now >= self._next_purge:
+                self._next_purge = now + self.purge_interval_seconds
+                connection.execute(delete(table).where(table.c.expires_at <= now))
+            try:
+                with connection.begin_nested():
+                    connection.execute(insert(table).values(iss=iss, jti=jti, expires_at=expires_at))
+                return True
+            except IntegrityError:
+                pass
+            # recorded already: a replay, unless that token has expired since (its row not yet purged)
+            renewed = connection.execute(
+                update(table)
+                .where(table.c.iss == iss, table.c.jti == jti, table.c.expires_at <= now)
+                .values(expires_at=expires_at)
+            )
+            return renewed.rowcount == 1
 
     def __len__(self) -> int:
         with self.engine.connect() as connection:
