@@ -1,0 +1,140 @@
+"""Golden comparison of what the service answers, kept across refactors (``pytest -p golden.plugin``).
+
+While the rule, scenario and conformance suites run, every rule-set evaluation is rendered as cards in French
+and English, and every answer of the evaluator (the body of an HTTP 200) is kept, keyed by test id and call
+number. Uuids and timestamps are masked. ``--golden-record`` writes ``answers.json.gz`` beside this file;
+``--golden-check`` compares and fails the session on the first differences. Without either flag it does nothing.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+GOLDEN = Path(__file__).with_name("answers.json.gz")
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\b[0-9a-f]{16}\b")
+# The reference block of a card's detail, compared as a set (its order followed set iteration before)
+REFERENCES = re.compile(r"(\*\*(?:Référence|Références|Reference|References)\*\*\n\n)((?:- .*(?:\n|$))+)")
+TIMESTAMP_KEYS = frozenset({"authoredOn", "date"})
+
+_answers: dict[str, Any] = {}
+_current: list[str] = [""]
+_counter: dict[str, int] = {}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("golden")
+    group.addoption("--golden-record", action="store_true", help="record the golden answers")
+    group.addoption("--golden-check", action="store_true", help="compare with the golden answers")
+
+
+def _mask(value: Any, key: str = "") -> Any:
+    if isinstance(value, dict):
+        return {k: _mask(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask(v) for v in value]
+    if isinstance(value, str):
+        if key in TIMESTAMP_KEYS and "T" in value:
+            return "<timestamp>"
+        value = REFERENCES.sub(lambda m: m[1] + "\n".join(sorted(m[2].strip("\n").split("\n"))), value)
+        return UUID.sub("<uuid>", value)
+    return value
+
+
+def _keep(kind: str, answer: Callable[[], Any]) -> None:
+    test = _current[0]
+    if not test:
+        return
+    number = _counter.get(test, 0)
+    _counter[test] = number + 1
+    _answers[f"{test}#{number}:{kind}"] = _mask(answer())
+
+
+def _targets() -> list[tuple[Any, str, Callable[..., Any]]]:
+    """(owner, attribute, wrapper factory) of what is observed; the only part that names the package layout."""
+    from cards.fhir_resources import ResourceContext
+    from cards.render import RenderContext, advice_to_card
+    from rules.iim import IimRules
+    from rules.mmr import MmrRules
+    from service.evaluation import CdsEvaluator
+
+    def rendered(advice: Any, intent: str, drafts: frozenset[str], now: Any) -> dict[str, Any]:
+        out = {}
+        for language in ("fr", "en"):
+            ctx = RenderContext(ResourceContext("p", now, language, intent), draft_order_references=drafts)
+            out[language] = [advice_to_card(a, ctx) for a in advice]
+        return out
+
+    def patient_view(original: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(self: Any, record: Any, now: Any, settings: Any) -> Any:
+            advice = original(self, record, now, settings)
+            _keep("rules.patient-view", lambda: rendered(advice, "proposal", frozenset(), now))
+            return advice
+        return wrapper
+
+    def orders(original: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(self: Any, record: Any, context: Any, now: Any, settings: Any) -> Any:
+            advice = original(self, record, context, now, settings)
+            drafts = frozenset(o.reference for o in context.orders if o.reference)
+            _keep("rules.orders", lambda: rendered(advice, "order", drafts, now))
+            return advice
+        return wrapper
+
+    def invoke(original: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            answer = original(self, *args, **kwargs)
+            _keep("http", lambda: answer)
+            return answer
+        return wrapper
+
+    return [
+        (IimRules, "evaluate", patient_view), (MmrRules, "evaluate", patient_view),
+        (IimRules, "check_orders", orders), (MmrRules, "check_orders", orders),
+        (CdsEvaluator, "invoke", invoke),
+    ]
+
+
+def _active(config: pytest.Config) -> bool:
+    return bool(config.getoption("--golden-record") or config.getoption("--golden-check"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if _active(config):
+        for owner, name, factory in _targets():
+            setattr(owner, name, factory(getattr(owner, name)))
+
+
+def pytest_collectstart(collector: pytest.Collector) -> None:
+    _current[0] = collector.nodeid  # scenarios evaluated when a test module is imported
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # property-based tests draw new inputs at each run: nothing stable to compare
+    _current[0] = "" if hasattr(getattr(item, "function", None), "hypothesis") else item.nodeid
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    if config.getoption("--golden-record"):
+        with gzip.open(GOLDEN, "wt", encoding="utf-8") as out:
+            json.dump(_answers, out, ensure_ascii=False, sort_keys=True, indent=0)
+        print(f"\ngolden: {len(_answers)} answers recorded in {GOLDEN.name}")
+    elif config.getoption("--golden-check"):
+        with gzip.open(GOLDEN, "rt", encoding="utf-8") as source:
+            expected = json.load(source)
+        with gzip.open(GOLDEN.with_name("last-check.json.gz"), "wt", encoding="utf-8") as out:
+            json.dump(_answers, out, ensure_ascii=False, sort_keys=True, indent=0)
+        missing = sorted(set(expected) - set(_answers))
+        extra = sorted(set(_answers) - set(expected))
+        changed = sorted(k for k in set(expected) & set(_answers) if expected[k] != _answers[k])
+        print(f"\ngolden: {len(_answers)} answers, {len(changed)} changed, {len(missing)} missing, {len(extra)} new")
+        for key in (changed + missing + extra)[:20]:
+            print("  ", key)
+        if changed or missing or extra:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
