@@ -5,7 +5,7 @@
     .venv/bin/python bench/load.py [--concurrency C] [--workers W] [--warmup S] [--mix PV/DISC/FB]
                                    [--reconnect-every N] [--sample-every S] [--json FILE]
 
-Starts the real server as a subprocess, ``python -m service.cli serve --host 127.0.0.1 --port <free>`` (what the
+Starts the real server as a subprocess, ``prevention-cds serve --host 127.0.0.1 --port <free>`` (what the
 ``prevention-cds serve`` script runs: gunicorn, ``--preload``, gthread workers), with authentication off, a
 throw-away SQLite feedback store, and the service's default worker count unless ``--workers`` is given. It waits
 until ``/health`` answers and every worker is up, checks each request kind once, warms up (not counted: 30 s,
@@ -67,10 +67,10 @@ from bench.patient_view import (  # noqa: E402
     check_once,
     running_server,
 )
-from service.bundles import request_body  # noqa: E402
-from service.config import Settings  # noqa: E402
-from service.feedback_store import SqlFeedbackStore  # noqa: E402
-from service.protocol.catalog import SERVICES_BY_ID  # noqa: E402
+from prevention_cds.adapters.feedback_store import SqlFeedbackStore  # noqa: E402
+from prevention_cds.hooks.bundles import request_body  # noqa: E402
+from prevention_cds.hooks.catalog import SERVICES_BY_ID  # noqa: E402
+from prevention_cds.settings import Settings  # noqa: E402
 
 PATIENT_VIEW_SERVICES = ("ror-vaccination", "iim-prophylaxis")
 ENDPOINTS = ("pv ror-vaccination", "pv iim-prophylaxis", "discovery", "feedback")
@@ -83,8 +83,9 @@ OVERRIDE_SYSTEM = "http://terminology.hl7.org/CodeSystem/non-adherence-reason-co
 # --- the server: `prevention-cds serve` -----------------------------------------------------------------------
 
 def serve_command(settings: Settings) -> list[str]:
-    """``python -m service.cli serve`` (= ``prevention-cds serve``): the real service, not the bench app."""
-    return [sys.executable, "-m", "service.cli", "serve", "--host", settings.host, "--port", str(settings.port)]
+    """``python -m prevention_cds.app.cli serve`` (= ``prevention-cds serve``): the real service, not the bench app."""
+    return [sys.executable, "-m", "prevention_cds.app.cli", "serve",
+            "--host", settings.host, "--port", str(settings.port)]
 
 
 def running_service(workers: int, workdir: Path, startup_seconds: float = 60.0) -> AbstractContextManager[Server]:

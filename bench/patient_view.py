@@ -51,10 +51,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from service.bundles import request_body, resources_of  # noqa: E402
-from service.config import Settings  # noqa: E402
-from service.protocol.catalog import SERVICES_BY_ID  # noqa: E402
-from service.server import gunicorn_options  # noqa: E402
+from prevention_cds.app.server import gunicorn_options  # noqa: E402
+from prevention_cds.hooks.bundles import request_body, resources_of  # noqa: E402
+from prevention_cds.hooks.catalog import SERVICES_BY_ID  # noqa: E402
+from prevention_cds.settings import Settings  # noqa: E402
 
 DATA_DIR = ROOT.parent / "shared" / "data" / "synthea-r4-bundles"  # ../shared beside the checkout, as in tests
 SERVICE_ID = "ror-vaccination"
@@ -474,13 +474,13 @@ def load_mode(args: argparse.Namespace) -> int:
 # --- profile mode -------------------------------------------------------------------------------------------
 
 PHASES = (  # (module, attribute, label): wrapped with a timer in profile mode only, in this process only
-    ("service.http.hooks", "read_json", "read_json (size cap, UTF-8, json.loads)"),
-    ("service.evaluation", "parse_request", "parse_request (JSON Schema validation)"),
-    ("service.evaluation", "gather_resources", "gather_resources (prefetch)"),
-    ("service.evaluation", "build_record", "build_record (fhir.resources models)"),
-    ("service.evaluation.CdsEvaluator", "_advise", "rules (_advise)"),
-    ("service.evaluation", "advice_to_card", "advice_to_card (cards)"),
-    ("service.http.hooks", "jsonify", "jsonify (response)"),
+    ("prevention_cds.app.hooks", "read_json", "read_json (size cap, UTF-8, json.loads)"),
+    ("prevention_cds.evaluate", "parse_request", "parse_request (JSON Schema validation)"),
+    ("prevention_cds.evaluate", "gather_resources", "gather_resources (prefetch)"),
+    ("prevention_cds.evaluate", "build_record", "build_record (fhir.resources models)"),
+    ("prevention_cds.evaluate.CdsEvaluator", "_advise", "rules (_advise)"),
+    ("prevention_cds.evaluate", "advice_to_card", "advice_to_card (cards)"),
+    ("prevention_cds.app.hooks", "jsonify", "jsonify (response)"),
 )
 
 
@@ -530,7 +530,7 @@ def profile_mode(args: argparse.Namespace) -> int:
     import logging
     import pstats
 
-    from service.http.app import create_app
+    from prevention_cds.app.factory import create_app
 
     workload = build_workload(args.data)
     body = json.dumps(workload.body(), ensure_ascii=False).encode("utf-8")

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, Response, jsonify, request
 
 if TYPE_CHECKING:
-    from service.config import Settings
+    from prevention_cds.settings import Settings
 
 STATIC_CARDS: dict[str, Any] = {
     "cards": [
@@ -34,8 +34,8 @@ STATIC_CARDS: dict[str, Any] = {
 
 
 def build_app(settings: Settings | None = None) -> Flask:
-    from service.config import Settings
-    from service.http.app import create_app
+    from prevention_cds.app.factory import create_app
+    from prevention_cds.settings import Settings
 
     app = create_app(settings or Settings.from_env())
 
@@ -50,12 +50,12 @@ def build_app(settings: Settings | None = None) -> Flask:
 
 
 def main() -> None:
-    """What ``prevention-cds serve`` (service.cli.serve) does, with the benchmark app."""
-    # as in service.cli.main: before prometheus_client is first imported
+    """What ``prevention-cds serve`` (prevention_cds.app.cli.serve) does, with the benchmark app."""
+    # as in prevention_cds.app.cli.main: before prometheus_client is first imported
     os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="prevention-cds-bench-metrics-"))
-    from service.config import Settings
-    from service.observability import configure_logging
-    from service.server import run_gunicorn
+    from prevention_cds.app.observability import configure_logging
+    from prevention_cds.app.server import run_gunicorn
+    from prevention_cds.settings import Settings
 
     configure_logging(os.environ.get("PREVENTION_CDS_LOG_LEVEL", "INFO"), json_lines=True)
     settings = Settings.from_env()

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from cards.i18n import catalog, format_value, placeholders
-from rules.advice import Advice, Message, ProposeImmunization, ProposeMedication, ReplaceDraftOrder
+from prevention_cds.fhir_out.i18n import catalog, format_value, placeholders
+from prevention_cds.rules.advice import Advice, Message, ProposeImmunization, ProposeMedication, ReplaceDraftOrder
 
 
 def all_messages(advice: Advice) -> Iterator[Message]:

@@ -7,8 +7,8 @@ from typing import Any
 
 from fhir.resources.R4B import get_fhir_model_class
 
-from fhir_profiles.validator import validate as validate_profile
-from service.protocol.request import schema_validator
+from prevention_cds.hooks.request import schema_validator
+from support.profile_validator import validate as validate_profile
 
 
 def no_null_or_empty(value: Any, path: str = "$") -> list[str]:

@@ -20,10 +20,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from fhir_server_harness import INSTALL_COMMAND, MedplumServer
-from service.config import Settings
-from service.evaluation import CdsEvaluator
-from service.http.app import create_app
-from service.record import LOCAL_TIMEZONE
+from prevention_cds.app.factory import create_app
+from prevention_cds.evaluate import CdsEvaluator
+from prevention_cds.fhir_in.record import LOCAL_TIMEZONE
+from prevention_cds.settings import Settings
 
 # A deliberately non-UTC "today": 21 November 2026, 10:00 in Paris.
 FROZEN_NOW = datetime(2026, 11, 21, 10, 0, tzinfo=LOCAL_TIMEZONE)
@@ -73,7 +73,7 @@ def no_internal_errors(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     caplog.set_level(logging.WARNING)
     yield
     bad = [r for r in caplog.records if r.levelno >= logging.ERROR
-           and (r.name.startswith("cards") or r.name == "service.http.app")]
+           and (r.name.startswith("prevention_cds.fhir_out") or r.name == "prevention_cds.app.factory")]
     assert not bad, "internal errors: " + "; ".join(r.getMessage() for r in bad)
 
 

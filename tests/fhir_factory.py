@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import fhir_profiles
-from fhir_profiles import ProjectCode
+from prevention_cds import terminology
+from prevention_cds.terminology import ProjectCode
 
 CVX = "http://hl7.org/fhir/sid/cvx"
 SNOMED = "http://snomed.info/sct"
@@ -55,23 +55,23 @@ def weight(pid: str, kg: float, when: str, unit: str = "kg") -> dict[str, Any]:
 def exposure(pid: str, kind: str, last_contact: str, setting: str, serogroup: str | None = None,
              **booleans: bool) -> dict[str, Any]:
     components: list[dict[str, Any]] = [{
-        "code": {"coding": [{"system": fhir_profiles.PROJECT_CODESYSTEM, "code": ProjectCode.CONTACT_SETTING}]},
-        "valueCodeableConcept": {"coding": [{"system": fhir_profiles.CONTACT_SETTING_CODESYSTEM, "code": setting}]},
+        "code": {"coding": [{"system": terminology.PROJECT_CODESYSTEM, "code": ProjectCode.CONTACT_SETTING}]},
+        "valueCodeableConcept": {"coding": [{"system": terminology.CONTACT_SETTING_CODESYSTEM, "code": setting}]},
     }]
     if serogroup:
         components.append({
-            "code": {"coding": [{"system": fhir_profiles.PROJECT_CODESYSTEM, "code": ProjectCode.SEROGROUP}]},
-            "valueCodeableConcept": {"coding": [{"system": fhir_profiles.SEROGROUP_CODESYSTEM, "code": serogroup}]},
+            "code": {"coding": [{"system": terminology.PROJECT_CODESYSTEM, "code": ProjectCode.SEROGROUP}]},
+            "valueCodeableConcept": {"coding": [{"system": terminology.SEROGROUP_CODESYSTEM, "code": serogroup}]},
         })
     for code, value in booleans.items():
         components.append({
-            "code": {"coding": [{"system": fhir_profiles.PROJECT_CODESYSTEM, "code": code.replace("_", "-")}]},
+            "code": {"coding": [{"system": terminology.PROJECT_CODESYSTEM, "code": code.replace("_", "-")}]},
             "valueBoolean": value,
         })
     return {
         "resourceType": "Observation", "id": _id(), "status": "final",
-        "meta": {"profile": [fhir_profiles.EXPOSURE_PROFILE]},
-        "code": {"coding": [{"system": fhir_profiles.PROJECT_CODESYSTEM, "code": kind}]},
+        "meta": {"profile": [terminology.EXPOSURE_PROFILE]},
+        "code": {"coding": [{"system": terminology.PROJECT_CODESYSTEM, "code": kind}]},
         "subject": {"reference": f"Patient/{pid}"}, "effectiveDateTime": last_contact,
         "component": components,
     }
@@ -104,7 +104,7 @@ def searchset(resources: list[dict[str, Any]]) -> dict[str, Any]:
 
 def full_prefetch(resources: list[dict[str, Any]]) -> dict[str, Any]:
     """Every prefetch key answered from ``resources`` (empty searchsets where nothing matches)."""
-    from service.protocol.catalog import prefetch_keys
+    from prevention_cds.hooks.catalog import prefetch_keys
 
     prefetch: dict[str, Any] = {}
     for name, key in prefetch_keys().items():

@@ -17,9 +17,9 @@ from jwt.algorithms import ECAlgorithm
 
 from conftest import EHR_ORIGIN, FROZEN_NOW
 from fhir_factory import hook_request, patient
-from service.config import ConfigError, Settings
-from service.evaluation import CdsEvaluator
-from service.http.app import create_app
+from prevention_cds.app.factory import create_app
+from prevention_cds.evaluate import CdsEvaluator
+from prevention_cds.settings import ConfigError, Settings
 
 ISS = "https://ehr.example.org"
 BASE = "https://cds.example.org"

@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm, get_default_algorithms
 
-from service.auth import (
+from prevention_cds.adapters.auth import (
     SANDBOX_ISS,
     SANDBOX_JKU,
     SANDBOX_KID,
@@ -39,10 +39,10 @@ from service.auth import (
     parse_jwks,
     sandbox_issuer,
 )
-from service.auth.jwks import load_jwks_file
-from service.auth.replay import ReplayCache
-from service.config import ConfigError
-from service.protocol.errors import Unauthorized
+from prevention_cds.adapters.auth.jwks import load_jwks_file
+from prevention_cds.adapters.auth.replay import ReplayCache
+from prevention_cds.hooks.errors import Unauthorized
+from prevention_cds.settings import ConfigError
 
 NOW = 1_760_000_000.0
 ISS = "https://ehr.example.org"
@@ -412,7 +412,7 @@ def test_J12_es384_and_rs384_accepted(
 def test_J13_logs_name_the_caller_but_never_the_token(
     verifier: JwtVerifier, ec384: TestKey, ec384_other: TestKey, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="service.auth")
+    caplog.set_level(logging.DEBUG, logger="prevention_cds.adapters.auth")
     forged = make_token(ec384_other.with_kid(ec384.kid), jti="jti-forged", tenant="clinic-42")
     rejected(verifier, bearer(forged), "bad signature")
     good = make_token(ec384, jti="jti-good")

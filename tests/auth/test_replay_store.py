@@ -22,10 +22,10 @@ from jwt.algorithms import ECAlgorithm
 from sqlalchemy import text
 
 from bench.patient_view import free_port
-from service.auth.replay import SqlReplayStore
-from service.config import Settings
-from service.http.app import create_app
-from service.protocol.errors import ServiceUnavailable
+from prevention_cds.adapters.auth.replay import SqlReplayStore
+from prevention_cds.app.factory import create_app
+from prevention_cds.hooks.errors import ServiceUnavailable
+from prevention_cds.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 ISS = "https://ehr.example.org"
@@ -145,7 +145,7 @@ def test_J10_gunicorn_workers_share_the_replay_store(tmp_path: Path, database_ur
                 "PREVENTION_CDS_WORKERS": "3", "PREVENTION_CDS_AUTH_MODE": "required",
                 "PREVENTION_CDS_TRUSTED_ISSUERS_FILE": str(_issuers_file(tmp_path)),
                 "PREVENTION_CDS_PUBLIC_BASE_URL": BASE, "HOME": str(tmp_path)})
-    process = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port",
+    process = subprocess.Popen([sys.executable, "-m", "prevention_cds.app.cli", "serve", "--host", "127.0.0.1", "--port",
                                 str(port)], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                start_new_session=True)
     try:

@@ -7,7 +7,7 @@ import re
 from flask.testing import FlaskClient
 
 from cds_checks import no_null_or_empty
-from service.protocol.request import schema_validator
+from prevention_cds.hooks.request import schema_validator
 
 CONTRACT_SERVICES = {
     "ror-vaccination": "patient-view",

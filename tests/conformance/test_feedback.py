@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
-from service.config import Settings
+from prevention_cds.settings import Settings
 
 URL = "/cds-services/ror-vaccination/feedback"
 
@@ -85,7 +85,7 @@ def test_F06_batch_of_entries(client: FlaskClient, app: Flask) -> None:
 
 
 def test_F_acknowledged_entries_survive_a_new_store_on_the_same_database(client: FlaskClient, app: Flask) -> None:
-    from service.feedback_store import SqlFeedbackStore
+    from prevention_cds.adapters.feedback_store import SqlFeedbackStore
 
     client.post(URL, json={"feedback": [_accepted("durable")]})
     url = str(_store(app).engine.url)

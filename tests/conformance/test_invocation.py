@@ -210,9 +210,9 @@ def test_S15_tolerant_draft_orders(client: FlaskClient) -> None:
 
 
 def test_S15_draft_order_reading_keeps_dose_frequency_and_duration() -> None:
-    from fhir_profiles.terminology import CodeIndex
-    from rules.concepts import Concept
-    from service.protocol.draft_orders import read_draft_order
+    from prevention_cds.fhir_in.draft_orders import read_draft_order
+    from prevention_cds.rules.concepts import Concept
+    from prevention_cds.terminology.index import CodeIndex
 
     order = read_draft_order({"resourceType": "MedicationRequest", "id": "o1", "status": "draft",
                               "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc",

@@ -18,7 +18,9 @@ from flask.testing import FlaskClient
 from cds_checks import assert_valid_response, no_null_or_empty
 from conftest import FROZEN_NOW
 from fhir_factory import hook_request, medication_request, patient, searchset
-from rules.advice import (
+from prevention_cds.app.factory import create_app
+from prevention_cds.evaluate import CdsEvaluator
+from prevention_cds.rules.advice import (
     Advice,
     DoseSchedule,
     ForecastDose,
@@ -38,11 +40,9 @@ from rules.advice import (
     Suggestion,
     TargetDisease,
 )
-from rules.facts import OrderContext, PatientRecord
-from rules.ruleset import RuleSettings
-from service.config import Settings
-from service.evaluation import CdsEvaluator
-from service.http.app import create_app
+from prevention_cds.rules.facts import OrderContext, PatientRecord
+from prevention_cds.rules.ruleset import RuleSettings
+from prevention_cds.settings import Settings
 
 REF = (GuidelineRef("ameli-ror", "Le calendrier vaccinal"),)
 TEXT = Message.of("card.heading.facts")
@@ -138,7 +138,7 @@ def test_R02_summary_indicator_source(shapes_client: FlaskClient) -> None:
 
 
 def test_R02_long_summary_is_shortened_below_140() -> None:
-    from cards.card import fit_summary
+    from prevention_cds.fhir_out.card import fit_summary
 
     assert len(fit_summary("mot " * 100)) < 140 and fit_summary("court") == "court"
 
@@ -197,8 +197,8 @@ def test_R10_R11_delete_and_update_target_draft_orders(shapes_client: FlaskClien
 
 
 def test_R11_update_of_an_unknown_order_is_refused() -> None:
-    from cards.fhir_resources import ResourceContext
-    from cards.render import RenderContext, advice_to_card
+    from prevention_cds.fhir_out.fhir_resources import ResourceContext
+    from prevention_cds.fhir_out.render import RenderContext, advice_to_card
 
     advice = Advice("x", Indicator.WARNING, Message.of("card.heading.why"), (TEXT,), (), REF,
                     suggestions=(Suggestion(TEXT, (RemoveDraftOrder("MedicationRequest/other", "x"),)),))

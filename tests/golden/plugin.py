@@ -58,11 +58,11 @@ def _keep(kind: str, answer: Callable[[], Any]) -> None:
 
 def _targets() -> list[tuple[Any, str, Callable[..., Any]]]:
     """(owner, attribute, wrapper factory) of what is observed; the only part that names the package layout."""
-    from cards.fhir_resources import ResourceContext
-    from cards.render import RenderContext, advice_to_card
-    from rules.iim import IimRules
-    from rules.mmr import MmrRules
-    from service.evaluation import CdsEvaluator
+    from prevention_cds.evaluate import CdsEvaluator
+    from prevention_cds.fhir_out.fhir_resources import ResourceContext
+    from prevention_cds.fhir_out.render import RenderContext, advice_to_card
+    from prevention_cds.rules.iim import IimRules
+    from prevention_cds.rules.mmr import MmrRules
 
     def rendered(advice: Any, intent: str, drafts: frozenset[str], now: Any) -> dict[str, Any]:
         out = {}

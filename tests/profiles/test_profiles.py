@@ -1,4 +1,4 @@
-"""The project's conformance resources (fhir_profiles/): parsing, ValueSet coverage, code matching, validation."""
+"""The project's conformance resources (prevention_cds/terminology/package/): parsing, ValueSet coverage, code matching, validation."""
 
 from __future__ import annotations
 
@@ -16,8 +16,10 @@ if str(_ROOT) not in sys.path:
 
 from fhir.resources.R4B import get_fhir_model_class  # noqa: E402
 
-import fhir_profiles  # noqa: E402
-from fhir_profiles import (  # noqa: E402
+from prevention_cds import terminology  # noqa: E402
+from prevention_cds.rules.concepts import Concept  # noqa: E402
+from prevention_cds.rules.facts import IimSerogroup  # noqa: E402
+from prevention_cds.terminology import (  # noqa: E402
     CANONICAL_BASE,
     CONTACT_SETTING_CODESYSTEM,
     EXPOSURE_PROFILE,
@@ -25,12 +27,10 @@ from fhir_profiles import (  # noqa: E402
     SEROGROUP_CODESYSTEM,
     ProjectCode,
 )
-from fhir_profiles.terminology import CodeIndex, ValueSetFormatError  # noqa: E402
-from fhir_profiles.validator import profile_urls, validate  # noqa: E402
-from rules.concepts import Concept  # noqa: E402
-from rules.facts import IimSerogroup  # noqa: E402
+from prevention_cds.terminology.index import CodeIndex, ValueSetFormatError  # noqa: E402
+from support.profile_validator import profile_urls, validate  # noqa: E402
 
-FOLDER = _ROOT / "fhir_profiles"
+FOLDER = _ROOT / "prevention_cds" / "terminology" / "package"
 ALL_FILES = sorted(FOLDER.glob("*.json")) + sorted((FOLDER / "examples").glob("*.json"))
 MEDICATION_PROFILE = f"{CANONICAL_BASE}/StructureDefinition/prophylaxis-medicationrequest"
 RECOMMENDATION_PROFILE = f"{CANONICAL_BASE}/StructureDefinition/vaccination-immunizationrecommendation"
@@ -71,7 +71,7 @@ def _example(name: str) -> dict[str, Any]:
 
 
 def _valuesets() -> dict[str, dict[str, Any]]:
-    return {r["id"]: r for r in fhir_profiles.all_resources() if r["resourceType"] == "ValueSet"}
+    return {r["id"]: r for r in terminology.all_resources() if r["resourceType"] == "ValueSet"}
 
 
 def _codes(resource: dict[str, Any]) -> list[str]:
@@ -100,14 +100,14 @@ def test_conformance_resource_metadata(path: Path) -> None:
 
 
 def test_package_helpers_see_the_files() -> None:
-    assert len(fhir_profiles.all_resources()) == len(list(FOLDER.glob("*.json")))
-    assert len(fhir_profiles.examples()) == len(list((FOLDER / "examples").glob("*.json")))
-    assert fhir_profiles.load("StructureDefinition", "exposure-observation")["url"] == EXPOSURE_PROFILE
+    assert len(terminology.all_resources()) == len(list(FOLDER.glob("*.json")))
+    assert len(terminology.examples()) == len(list((FOLDER / "examples").glob("*.json")))
+    assert terminology.load("StructureDefinition", "exposure-observation")["url"] == EXPOSURE_PROFILE
 
 
 # ------------------------------------------------------------------------------------------------ code systems
 def test_project_codesystem_has_every_project_code_with_display_and_definition() -> None:
-    cs = fhir_profiles.load("CodeSystem", "prevention-cds")
+    cs = terminology.load("CodeSystem", "prevention-cds")
     assert cs["url"] == PROJECT_CODESYSTEM
     assert sorted(_codes(cs)) == sorted(PROJECT_CODES)
     assert all(c["display"].strip() and c["definition"].strip() for c in cs["concept"])
@@ -115,7 +115,7 @@ def test_project_codesystem_has_every_project_code_with_display_and_definition()
 
 
 def test_contact_setting_codesystem_is_exactly_the_agreed_codes() -> None:
-    cs = fhir_profiles.load("CodeSystem", "contact-setting")
+    cs = terminology.load("CodeSystem", "contact-setting")
     assert cs["url"] == CONTACT_SETTING_CODESYSTEM
     assert _codes(cs) == CONTACT_SETTINGS
     for concept in cs["concept"]:
@@ -125,7 +125,7 @@ def test_contact_setting_codesystem_is_exactly_the_agreed_codes() -> None:
 
 
 def test_serogroup_codesystem_matches_the_fact_enum() -> None:
-    cs = fhir_profiles.load("CodeSystem", "meningococcal-serogroup")
+    cs = terminology.load("CodeSystem", "meningococcal-serogroup")
     assert cs["url"] == SEROGROUP_CODESYSTEM
     assert _codes(cs) == [s.value for s in IimSerogroup]
 
@@ -139,7 +139,7 @@ def test_binding_valuesets_hold_every_code_of_their_codesystem() -> None:
         include = valuesets[vs_id]["compose"]["include"]
         assert len(include) == 1
         assert include[0]["system"] == f"{CANONICAL_BASE}/CodeSystem/{cs_id}"
-        assert [c["code"] for c in include[0]["concept"]] == _codes(fhir_profiles.load("CodeSystem", cs_id))
+        assert [c["code"] for c in include[0]["concept"]] == _codes(terminology.load("CodeSystem", cs_id))
     kinds = valuesets["exposure-kind"]["compose"]["include"][0]
     assert kinds["system"] == PROJECT_CODESYSTEM
     assert [c["code"] for c in kinds["concept"]] == [ProjectCode.IIM_CONTACT, ProjectCode.MEASLES_CONTACT]
@@ -315,7 +315,7 @@ def _profile_of(example: dict[str, Any]) -> str:
 
 
 def test_every_setting_has_an_exposure_example() -> None:
-    examples = {e["id"]: e for e in fhir_profiles.examples() if e["resourceType"] == "Observation"}
+    examples = {e["id"]: e for e in terminology.examples() if e["resourceType"] == "Observation"}
     measles = {"household", "creche-same-section", "home-childcare", "other-community"}
     for setting in CONTACT_SETTINGS:
         example = examples[f"exposure-{setting}"]
@@ -330,7 +330,7 @@ def test_every_setting_has_an_exposure_example() -> None:
     assert "effectivePeriod" in examples["exposure-iim-period"]
     repeated = {c["code"]["coding"][0]["code"] for c in examples["exposure-iim-repeated-case"]["component"]}
     assert {ProjectCode.REPEATED_CASE, ProjectCode.COMMUNITY_FIRST_CASE, ProjectCode.PRIOR_PROPHYLAXIS_END} <= repeated
-    kinds = {e["resourceType"] for e in fhir_profiles.examples()}
+    kinds = {e["resourceType"] for e in terminology.examples()}
     assert {"MedicationRequest", "ImmunizationRecommendation"} <= kinds
 
 

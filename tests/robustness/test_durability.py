@@ -1,6 +1,6 @@
 """Issue 5, item 7: an acknowledged feedback entry survives a SIGKILL of the whole server.
 
-The real server (``python -m service.cli serve``: gunicorn master + 2 gthread workers, ``--preload``) runs as a
+The real server (``python -m prevention_cds.app.cli serve``: gunicorn master + 2 gthread workers, ``--preload``) runs as a
 subprocess in its own session, on a SQLite file in ``tmp_path``. Four client threads post a stream of feedback
 batches (1–5 entries, every card uuid new, both patient-view services, accepted and overridden outcomes) and
 record each entry whose POST was answered 200. After about 2 s the master and its workers are killed together
@@ -93,7 +93,7 @@ def _get(port: int, path: str) -> tuple[int, bytes]:
 
 
 def start_server(db_path: Path, log_path: Path, budget_end: float) -> ServerProcess:
-    """``python -m service.cli serve`` in a new session (its own process group), ready with both workers,
+    """``python -m prevention_cds.app.cli serve`` in a new session (its own process group), ready with both workers,
     waiting at most STARTUP_SECONDS and never beyond ``budget_end`` (monotonic)."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREVENTION_CDS_")}
@@ -104,7 +104,7 @@ def start_server(db_path: Path, log_path: Path, budget_end: float) -> ServerProc
     })
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [sys.executable, "-m", "prevention_cds.app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
             cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
     server = ServerProcess(process, port, log_path)
     started = time.monotonic()

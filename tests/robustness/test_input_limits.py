@@ -10,8 +10,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from fhir_factory import hook_request, patient
-from service.config import Settings
-from service.http.app import create_app
+from prevention_cds.app.factory import create_app
+from prevention_cds.settings import Settings
 
 URLS = ["/cds-services/ror-vaccination", "/cds-services/ror-vaccination/feedback"]
 

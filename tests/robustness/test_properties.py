@@ -2,18 +2,18 @@
 
 Input: FHIR-like resources of the types the service reads (Patient, Immunization, Condition, Observation,
 AllergyIntolerance, MedicationRequest, MedicationStatement) whose members are right, missing or of the wrong
-JSON type; codes drawn from the project's ValueSets (``fhir_profiles/ValueSet-*.json``) or random; full, partial
+JSON type; codes drawn from the project's ValueSets (``prevention_cds/terminology/package/ValueSet-*.json``) or random; full, partial
 and invalid dates; random units and numbers (including the ``NaN``/``Infinity`` that ``json.loads`` accepts).
 
 Properties:
 
-* ``service.record.build_record`` never raises and returns a ``PatientRecord`` whose facts are consistent (dates
+* ``prevention_cds.fhir_in.record.build_record`` never raises and returns a ``PatientRecord`` whose facts are consistent (dates
   are dates, datetimes are aware, concepts belong to the fact's family, at most one weight and it is a finite
   ``Decimal`` in kg, lists sorted as documented…);
 * ``CdsEvaluator.invoke`` on a request body built from such resources with a full prefetch either raises a
   ``ProtocolError`` with a 4xx status or returns a response that passes ``cds_checks.assert_valid_response``
   (response schema, no null or empty member, uuids, emitted FHIR resources valid against R4B and the project's
-  profiles). The rule sets are those of ``service.evaluation.default_rule_sets()``: whatever is wired is tested.
+  profiles). The rule sets are those of ``prevention_cds.evaluate.default_rule_sets()``: whatever is wired is tested.
 
 Profiles: ``max_examples`` is 150 per test by default (derandomized, no deadline, no example database, a few
 seconds each); ``PREVENTION_CDS_FUZZ_EXAMPLES=2000`` (the variable the schemathesis test reads too) sets it for
@@ -38,19 +38,12 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-import fhir_profiles
 from cds_checks import assert_valid_response
 from conftest import FROZEN_NOW
 from fhir_factory import exposure, full_prefetch, hook_request, patient, weight
-from fhir_profiles import ProjectCode
-from rules.concepts import Concept
-from rules.facts import ExposureKind, IimSerogroup, PatientRecord, Pregnancy, Sex
-from rules.partial_date import PartialDate
-from service.config import Settings
-from service.evaluation import CdsEvaluator
-from service.protocol.catalog import ORDER_SELECT, PATIENT_VIEW, SERVICES
-from service.protocol.errors import ProtocolError
-from service.record import (
+from prevention_cds import terminology
+from prevention_cds.evaluate import CdsEvaluator
+from prevention_cds.fhir_in.record import (
     ALLERGEN_CONCEPTS,
     CONDITION_CONCEPTS,
     KG_PER_UNIT,
@@ -59,6 +52,13 @@ from service.record import (
     VACCINE_CONCEPTS,
     build_record,
 )
+from prevention_cds.hooks.catalog import ORDER_SELECT, PATIENT_VIEW, SERVICES
+from prevention_cds.hooks.errors import ProtocolError
+from prevention_cds.rules.concepts import Concept
+from prevention_cds.rules.facts import ExposureKind, IimSerogroup, PatientRecord, Pregnancy, Sex
+from prevention_cds.rules.partial_date import PartialDate
+from prevention_cds.settings import Settings
+from prevention_cds.terminology import ProjectCode
 
 EXAMPLES = int(os.environ.get("PREVENTION_CDS_FUZZ_EXAMPLES", "0")) or 150
 PROFILE = settings(
@@ -69,7 +69,7 @@ PROFILE = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
 )
 PATIENT_ID = "p1"
-VALUESET_FILES = sorted((Path(fhir_profiles.__file__).parent).glob("ValueSet-*.json"))
+VALUESET_FILES = sorted((Path(terminology.__file__).parent / "package").glob("ValueSet-*.json"))
 
 
 # --- codes of the project's ValueSets ------------------------------------------------------------------------------
@@ -229,7 +229,7 @@ occupations = with_effective(resource("Observation", {
 
 
 def _component(code: str, value: dict[str, Any]) -> dict[str, Any]:
-    return {"code": {"coding": [{"system": fhir_profiles.PROJECT_CODESYSTEM, "code": code}]}, **value}
+    return {"code": {"coding": [{"system": terminology.PROJECT_CODESYSTEM, "code": code}]}, **value}
 
 
 components = st.one_of(
@@ -243,7 +243,7 @@ components = st.one_of(
 )
 exposures = with_effective(resource("Observation", {
     "status": observation_status, "code": concept("exposure-kind"), "subject": subject,
-    "meta": st.just({"profile": [fhir_profiles.EXPOSURE_PROFILE]}),
+    "meta": st.just({"profile": [terminology.EXPOSURE_PROFILE]}),
     "component": st.lists(components, max_size=6),
 }, {"focus": st.just([{"reference": "Condition/c"}])}))
 reactions = st.fixed_dictionaries({}, optional={

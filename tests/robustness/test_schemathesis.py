@@ -48,13 +48,13 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-import fhir_profiles
 from conftest import FROZEN_NOW
 from fhir_factory import full_prefetch, patient
-from fhir_profiles import ProjectCode
-from service.config import Settings
-from service.evaluation import CdsEvaluator
-from service.http.app import create_app
+from prevention_cds import terminology
+from prevention_cds.app.factory import create_app
+from prevention_cds.evaluate import CdsEvaluator
+from prevention_cds.settings import Settings
+from prevention_cds.terminology import ProjectCode
 
 OPENAPI = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
 EXAMPLES = int(os.environ.get("PREVENTION_CDS_FUZZ_EXAMPLES", "40"))
@@ -126,7 +126,7 @@ FUZZ_REGRESSIONS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("a date in year 9999 in prefetch (the usual open-ended sentinel, e.g. an exposure's effectivePeriod.end)",
      _patient_view({"observations": {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": {
             "resourceType": "Observation", "id": "e1", "status": "final",
-            "code": {"coding": [{"system": fhir_profiles.PROJECT_CODESYSTEM, "code": ProjectCode.MEASLES_CONTACT}]},
+            "code": {"coding": [{"system": terminology.PROJECT_CODESYSTEM, "code": ProjectCode.MEASLES_CONTACT}]},
             "subject": {"reference": "Patient/p1"},
             "effectivePeriod": {"start": "2026-11-18", "end": "9999-12-31"}}}]}}),),
 )

@@ -16,7 +16,7 @@ BUNDLES = sorted(SYNTHEA_BUNDLES.glob("*.json"))
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "service.cli", *args], capture_output=True, text=True, timeout=300,
+    return subprocess.run([sys.executable, "-m", "prevention_cds.app.cli", *args], capture_output=True, text=True, timeout=300,
                           cwd=Path(__file__).resolve().parents[2])
 
 

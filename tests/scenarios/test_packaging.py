@@ -16,6 +16,5 @@ def test_wheel_carries_every_runtime_data_file(tmp_path: Path) -> None:
                     "-w", str(tmp_path)], check=True, capture_output=True, timeout=300)
     wheel = next(tmp_path.glob("prevention_cds-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
-    expected = {str(p.relative_to(ROOT)) for package in ("service", "rules", "cards", "fhir_profiles")
-                for p in (ROOT / package).rglob("*.json")}
+    expected = {str(p.relative_to(ROOT)) for p in (ROOT / "prevention_cds").rglob("*.json")}
     assert expected and expected <= names, sorted(expected - names)

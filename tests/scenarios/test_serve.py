@@ -26,7 +26,7 @@ def test_serve_lists_the_four_services(tmp_path: Path, dev: bool) -> None:
     env = {**os.environ, "PREVENTION_CDS_DATABASE_URL": f"sqlite:///{tmp_path / 'fb.sqlite3'}",
            "PREVENTION_CDS_WORKERS": "2", "PREVENTION_CDS_AUTH_MODE": "off", "HOME": str(tmp_path)}
     env.pop("XDG_RUNTIME_DIR", None)  # so gunicorn's default control socket would be under tmp_path/.gunicorn
-    command = [sys.executable, "-m", "service.cli", "serve", "--port", str(port), *(["--dev"] if dev else [])]
+    command = [sys.executable, "-m", "prevention_cds.app.cli", "serve", "--port", str(port), *(["--dev"] if dev else [])]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                start_new_session=True)
     try:
@@ -50,6 +50,6 @@ def test_serve_lists_the_four_services(tmp_path: Path, dev: bool) -> None:
         output = process.communicate(timeout=30)[0].decode()
     assert process.returncode == 0, output[-2000:]
     assert "AUTHENTICATION IS OFF" in output
-    # no per-user control socket that a second instance would take over (service/server.py)
+    # no per-user control socket that a second instance would take over (prevention_cds/app/server.py)
     assert not (tmp_path / ".gunicorn").exists()
     assert "Control socket" not in output

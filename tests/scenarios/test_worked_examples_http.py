@@ -10,9 +10,9 @@ from flask.testing import FlaskClient
 
 from cds_checks import assert_valid_response
 from fhir_factory import exposure, hook_request, immunization, patient, weight
-from service.config import PRACTICE_TIMEZONE, Settings
-from service.evaluation import CdsEvaluator
-from service.http.app import create_app
+from prevention_cds.app.factory import create_app
+from prevention_cds.evaluate import CdsEvaluator
+from prevention_cds.settings import PRACTICE_TIMEZONE, Settings
 
 
 def _call(settings: Settings, now: datetime, service: str, resources: list[dict[str, Any]]) -> dict[str, Any]:

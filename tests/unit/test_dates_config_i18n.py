@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from cards.i18n import format_value, negotiate_language
-from rules.calendar_math import add_months, completed_months, completed_years
-from rules.partial_date import PartialDate
-from service.config import ConfigError, Settings
+from prevention_cds.fhir_out.i18n import format_value, negotiate_language
+from prevention_cds.rules.calendar_math import add_months, completed_months, completed_years
+from prevention_cds.rules.partial_date import PartialDate
+from prevention_cds.settings import ConfigError, Settings
 
 
 def test_partial_date_bounds() -> None:

@@ -9,9 +9,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from conftest import FROZEN_NOW
-from service.bundles import request_body
-from service.protocol.catalog import SERVICES_BY_ID
-from service.warmup import synthetic_record
+from prevention_cds.app.warmup import synthetic_record
+from prevention_cds.hooks.bundles import request_body
+from prevention_cds.hooks.catalog import SERVICES_BY_ID
 
 DOCUMENT: dict[str, Any] = {
     "zeta": "rougeole — 2ᵉ dose à faire",

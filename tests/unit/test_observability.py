@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 
 from fault_server import FaultServer
 from fhir_factory import hook_request, immunization, patient
-from service.observability import JsonFormatter, RequestContextFilter
+from prevention_cds.app.observability import JsonFormatter, RequestContextFilter
 
 PATIENT_ID = "patient-7f3e-secret"
 TOKEN = "eyJ-very-secret-access-token"

@@ -9,10 +9,10 @@ from decimal import Decimal
 import pytest
 
 from fhir_factory import SNOMED, condition, exposure, immunization, medication_request, patient, weight
-from rules.concepts import Concept
-from rules.facts import ExposureKind, IimSerogroup
-from rules.partial_date import Precision
-from service.record import build_record
+from prevention_cds.fhir_in.record import build_record
+from prevention_cds.rules.concepts import Concept
+from prevention_cds.rules.facts import ExposureKind, IimSerogroup
+from prevention_cds.rules.partial_date import Precision
 
 
 def test_partial_birth_dates_keep_their_precision() -> None:
@@ -135,10 +135,10 @@ def test_the_mmr_rules_never_read_a_body_weight() -> None:
     """MmrRules.reads_body_weight is False, so its services build records without weights: keep it true."""
     from pathlib import Path
 
-    from rules.iim import IimRules
-    from rules.mmr import MmrRules
+    from prevention_cds.rules.iim import IimRules
+    from prevention_cds.rules.mmr import MmrRules
 
     assert MmrRules.reads_body_weight is False and IimRules.reads_body_weight is True
-    folder = Path(__file__).resolve().parents[2] / "rules" / "mmr"
+    folder = Path(__file__).resolve().parents[2] / "prevention_cds" / "rules" / "mmr"
     mmr_code = "\n".join(p.read_text(encoding="utf-8") for p in folder.glob("*.py"))
     assert "latest_weight" not in mmr_code and ".weights" not in mmr_code and "WeightMeasurement" not in mmr_code

@@ -12,9 +12,9 @@ import pytest
 from fhir.resources.R4B.medicationrequest import MedicationRequest
 from pydantic import ValidationError
 
-import cards.fhir_resources as builders
-from cards.resource_validation import PRIMITIVE_TYPES, InvalidResourceError, Varying, validated
-from rules.advice import (
+import prevention_cds.fhir_out.fhir_resources as builders
+from prevention_cds.fhir_out.resource_validation import PRIMITIVE_TYPES, InvalidResourceError, Varying, validated
+from prevention_cds.rules.advice import (
     DoseSchedule,
     ForecastDose,
     ForecastStatus,
@@ -121,7 +121,7 @@ def test_each_varying_value_is_declared_with_the_type_of_its_element(monkeypatch
 
 def test_patient_data_never_enters_a_skeleton(monkeypatch: pytest.MonkeyPatch) -> None:
     """Two patients, other ids, dates, references and doses: the same skeletons."""
-    from cards import resource_validation
+    from prevention_cds.fhir_out import resource_validation
 
     monkeypatch.setattr(resource_validation, "_VALID_SKELETONS", {})
     builders.medication_request(_proposal("250"), _context("p1"), resource_id="draft-1")
@@ -186,7 +186,7 @@ def test_an_absent_value_is_left_out_not_varying() -> None:
 
 
 def test_a_dict_equal_to_a_constant_is_not_taken_for_it() -> None:
-    from cards import resource_validation
+    from prevention_cds.fhir_out import resource_validation
 
     constant = resource_validation.constant_concept({"coding": [{"system": "http://loinc.org", "code": "1-8"}]})
     look_alike = {"coding": [{"system": "http://loinc.org", "code": "1-8"}]}
@@ -199,7 +199,7 @@ def test_builders_called_at_once_from_cold_caches_give_valid_plain_json(monkeypa
     import json
     from concurrent.futures import ThreadPoolExecutor
 
-    from cards import resource_validation
+    from prevention_cds.fhir_out import resource_validation
 
     def build(n: int) -> str:
         ctx = _context(f"p{n}")

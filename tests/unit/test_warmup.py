@@ -7,11 +7,11 @@ import logging
 import pytest
 
 from conftest import FROZEN_NOW
-from service.bundles import request_body
-from service.config import Settings
-from service.evaluation import CdsEvaluator
-from service.protocol.catalog import SERVICES_BY_ID
-from service.warmup import synthetic_record, warm_up
+from prevention_cds.app.warmup import synthetic_record, warm_up
+from prevention_cds.evaluate import CdsEvaluator
+from prevention_cds.hooks.bundles import request_body
+from prevention_cds.hooks.catalog import SERVICES_BY_ID
+from prevention_cds.settings import Settings
 
 
 def test_warm_up_runs_both_services_with_a_medicine_and_a_vaccination(settings: Settings) -> None:

@@ -9,16 +9,16 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from advice_messages import all_messages, render_strict
-from rules.advice import (
+from prevention_cds.rules.advice import (
     Advice,
     MedicationProposal,
     Message,
     ProposeMedication,
     ReplaceDraftOrder,
 )
-from rules.calendar_math import add_years
-from rules.concepts import Concept
-from rules.facts import (
+from prevention_cds.rules.calendar_math import add_years
+from prevention_cds.rules.concepts import Concept
+from prevention_cds.rules.facts import (
     AllergyFact,
     ConditionFact,
     DraftOrder,
@@ -33,9 +33,9 @@ from rules.facts import (
     VaccineDose,
     WeightMeasurement,
 )
-from rules.iim import IimRules
-from rules.partial_date import PartialDate
-from rules.ruleset import RuleSettings
+from prevention_cds.rules.iim import IimRules
+from prevention_cds.rules.partial_date import PartialDate
+from prevention_cds.rules.ruleset import RuleSettings
 
 ROOT = Path(__file__).resolve().parents[3]
 TODAY = date(2026, 11, 21)

@@ -1,17 +1,17 @@
 """The IIM advice goes through the real cards layer: every card renders in French and English, and every
-MedicationRequest / ImmunizationRecommendation it carries validates (cards.fhir_resources raises if not)."""
+MedicationRequest / ImmunizationRecommendation it carries validates (prevention_cds.fhir_out.fhir_resources raises if not)."""
 
 import logging
 from datetime import timedelta
 
 import pytest
 
-from cards.fhir_resources import ResourceContext
-from cards.render import RenderContext, advice_to_card
 from cds_checks import assert_valid_response
-from rules.advice import Advice
-from rules.concepts import Concept
-from rules.facts import ConditionFact, IimSerogroup, Sex
+from prevention_cds.fhir_out.fhir_resources import ResourceContext
+from prevention_cds.fhir_out.render import RenderContext, advice_to_card
+from prevention_cds.rules.advice import Advice
+from prevention_cds.rules.concepts import Concept
+from prevention_cds.rules.facts import ConditionFact, IimSerogroup, Sex
 
 from .builders import NOW, TODAY, born_years_ago, check, evaluate, exposure, order, record
 

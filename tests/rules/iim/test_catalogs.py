@@ -1,4 +1,4 @@
-"""The message catalogs (cards/messages/{fr,en}/iim.json) cover every key the rules emit.
+"""The message catalogs (prevention_cds/fhir_out/messages/{fr,en}/iim.json) cover every key the rules emit.
 
 Every Advice produced by the other tests of this package goes through ``assert_renders`` (builders.py):
 each Message key, nested ones included, must exist in both catalogs with every placeholder filled from its
@@ -10,13 +10,13 @@ import re
 
 import pytest
 
-from cards.i18n import catalog, placeholders
-from rules.iim.data import iim_data
-from rules.iim.regimens import Drug
+from prevention_cds.fhir_out.i18n import catalog, placeholders
+from prevention_cds.rules.iim.data import iim_data
+from prevention_cds.rules.iim.regimens import Drug
 
 from .builders import ROOT, TODAY
 
-SOURCE = ROOT / "rules" / "iim"
+SOURCE = ROOT / "prevention_cds" / "rules" / "iim"
 def test_french_and_english_catalogs_have_the_same_keys_andplaceholders() -> None:
     french, english = catalog("fr"), catalog("en")
     assert set(french) == set(english)

@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from rules.advice import Indicator
-from rules.facts import Exposure, ExposureKind, IimSerogroup
+from prevention_cds.rules.advice import Indicator
+from prevention_cds.rules.facts import Exposure, ExposureKind, IimSerogroup
 
 from .builders import NOW, TODAY, born_years_ago, evaluate, exposure, keys, only, record, rules_of
 

@@ -5,9 +5,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from rules.advice import Medicine, ProposeImmunization, ProposeMedication, Route
-from rules.concepts import Concept
-from rules.facts import Exposure, IimSerogroup, VaccineDose
+from prevention_cds.rules.advice import Medicine, ProposeImmunization, ProposeMedication, Route
+from prevention_cds.rules.concepts import Concept
+from prevention_cds.rules.facts import Exposure, IimSerogroup, VaccineDose
 
 from .builders import TODAY, born_years_ago, evaluate, exposure, keys, only, record, rules_of
 

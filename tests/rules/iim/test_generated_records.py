@@ -17,10 +17,10 @@ from typing import Any
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from rules.advice import Advice, MedicationProposal, Medicine
-from rules.calendar_math import completed_months, completed_years
-from rules.concepts import Concept
-from rules.facts import (
+from prevention_cds.rules.advice import Advice, MedicationProposal, Medicine
+from prevention_cds.rules.calendar_math import completed_months, completed_years
+from prevention_cds.rules.concepts import Concept
+from prevention_cds.rules.facts import (
     AllergyFact,
     ConditionFact,
     DraftOrder,
@@ -34,12 +34,12 @@ from rules.facts import (
     Sex,
     WeightMeasurement,
 )
-from rules.partial_date import PartialDate
-from rules.ruleset import RuleSettings
+from prevention_cds.rules.partial_date import PartialDate
+from prevention_cds.rules.ruleset import RuleSettings
 
 from .builders import ROOT, RULES, assert_renders, proposals
 
-DATA: dict[str, Any] = json.loads((ROOT / "rules" / "data" / "iim.json").read_text("utf-8"))["values"]
+DATA: dict[str, Any] = json.loads((ROOT / "prevention_cds" / "rules" / "data" / "iim.json").read_text("utf-8"))["values"]
 SETTING_CODES = [*DATA["contact_settings"]["value"], None, "bogus"]
 CONTACT_CODES = [code for code, row in DATA["contact_settings"]["value"].items() if row["prophylaxis"]]
 SUSPENSIONS = {
@@ -71,7 +71,7 @@ def _row(table: str, born: date, today: date) -> dict[str, Any] | None:
 
 
 def usable_weight(rec: PatientRecord, today: date) -> WeightMeasurement | None:
-    """An independent reading of rules/data/iim.json: the latest weighing, if it may carry a mg/kg dose."""
+    """An independent reading of prevention_cds/rules/data/iim.json: the latest weighing, if it may carry a mg/kg dose."""
     if not rec.weights or rec.birth_date is None:
         return None
     latest = max(rec.weights, key=lambda w: w.measured_at)

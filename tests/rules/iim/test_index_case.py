@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from rules.advice import Medicine
-from rules.concepts import Concept
-from rules.facts import ConditionFact, MedicationFact
+from prevention_cds.rules.advice import Medicine
+from prevention_cds.rules.concepts import Concept
+from prevention_cds.rules.facts import ConditionFact, MedicationFact
 
 from .builders import born_years_ago, evaluate, keys, medicines, recommended, record, rules_of
 

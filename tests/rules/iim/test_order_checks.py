@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from rules.advice import Indicator, RemoveDraftOrder, ReplaceDraftOrder
-from rules.concepts import Concept
-from rules.facts import ConditionFact, DraftOrder, Exposure
+from prevention_cds.rules.advice import Indicator, RemoveDraftOrder, ReplaceDraftOrder
+from prevention_cds.rules.concepts import Concept
+from prevention_cds.rules.facts import ConditionFact, DraftOrder, Exposure
 
 from .builders import TODAY, born_years_ago, check, exposure, keys, record, rules_of
 

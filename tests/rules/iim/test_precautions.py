@@ -4,8 +4,8 @@ from datetime import timedelta
 
 import pytest
 
-from rules.concepts import Concept
-from rules.facts import Sex
+from prevention_cds.rules.concepts import Concept
+from prevention_cds.rules.facts import Sex
 
 from .builders import TODAY, born_years_ago, evaluate, keys, proposals, record
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from rules.advice import Medicine
+from prevention_cds.rules.advice import Medicine
 
 from .builders import TODAY, Renderer, born_years_ago, evaluate, keys, only, recommended, record, rules_of
 

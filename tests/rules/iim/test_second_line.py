@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from rules.advice import Medicine, Route, SelectionBehavior
-from rules.concepts import Concept
-from rules.facts import ConditionFact, Exposure, MedicationFact
+from prevention_cds.rules.advice import Medicine, Route, SelectionBehavior
+from prevention_cds.rules.concepts import Concept
+from prevention_cds.rules.facts import ConditionFact, Exposure, MedicationFact
 
 from .builders import (
     TODAY,

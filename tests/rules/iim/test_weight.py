@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from rules.advice import Indicator
-from rules.facts import WeightMeasurement
+from prevention_cds.rules.advice import Indicator
+from prevention_cds.rules.facts import WeightMeasurement
 
 from .builders import NOW, TODAY, born_years_ago, evaluate, keys, only, recommended, record, rules_of, weight
 

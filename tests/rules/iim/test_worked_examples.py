@@ -3,8 +3,8 @@
 from datetime import timedelta
 from decimal import Decimal
 
-from rules.advice import DoseSchedule, ForecastStatus, Indicator, Medicine, ProposeImmunization, Route
-from rules.facts import IimSerogroup, Sex
+from prevention_cds.rules.advice import DoseSchedule, ForecastStatus, Indicator, Medicine, ProposeImmunization, Route
+from prevention_cds.rules.facts import IimSerogroup, Sex
 
 from .builders import (
     NOW,

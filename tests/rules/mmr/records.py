@@ -9,9 +9,9 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from advice_messages import all_messages
-from rules.advice import Action, Advice, ProposeImmunization, ProposeMedication
-from rules.concepts import Concept
-from rules.facts import (
+from prevention_cds.rules.advice import Action, Advice, ProposeImmunization, ProposeMedication
+from prevention_cds.rules.concepts import Concept
+from prevention_cds.rules.facts import (
     AllergyFact,
     ConditionFact,
     DraftOrder,
@@ -23,9 +23,9 @@ from rules.facts import (
     Sex,
     VaccineDose,
 )
-from rules.mmr import MmrRules
-from rules.partial_date import PartialDate
-from rules.ruleset import RuleSettings
+from prevention_cds.rules.mmr import MmrRules
+from prevention_cds.rules.partial_date import PartialDate
+from prevention_cds.rules.ruleset import RuleSettings
 
 PARIS = ZoneInfo("Europe/Paris")
 RULES = MmrRules()

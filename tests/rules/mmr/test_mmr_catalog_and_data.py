@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 
 from advice_messages import all_messages
-from cards.fhir_resources import ResourceContext
-from cards.i18n import placeholders, render
-from cards.render import RenderContext, advice_to_card
 from cds_checks import assert_valid_response
-from rules.advice import Advice, Message
-from rules.mmr.parameters import MmrParameters
-from rules.ruledata import RuleData, guideline_sources
+from prevention_cds.fhir_out.fhir_resources import ResourceContext
+from prevention_cds.fhir_out.i18n import placeholders, render
+from prevention_cds.fhir_out.render import RenderContext, advice_to_card
+from prevention_cds.rules.advice import Advice, Message
+from prevention_cds.rules.mmr.parameters import MmrParameters
+from prevention_cds.rules.ruledata import RuleData, guideline_sources
 
 from . import (
     test_mmr_contraindications,
@@ -36,7 +36,7 @@ from .records import Scenario
 LANGUAGES = ("fr", "en")
 SUMMARY_LIMIT = 140  # CDS Hooks: shorter than 140 characters
 SUMMARY_TARGET = 110  # the project's aim with realistic parameters
-RULE_CODE = Path(__file__).resolve().parents[3] / "rules" / "mmr"
+RULE_CODE = Path(__file__).resolve().parents[3] / "prevention_cds" / "rules" / "mmr"
 
 # reachable only with other rule data (subcutaneous route), or a defensive wording (too young, age unknown:
 # without a birth date no age check runs)
@@ -68,7 +68,7 @@ def _advices() -> tuple[Advice, ...]:
 
 @cache
 def _catalog(language: str) -> dict[str, str]:
-    text = resources.files("cards").joinpath("messages", language, "mmr.json").read_text(encoding="utf-8")
+    text = resources.files("prevention_cds.fhir_out").joinpath("messages", language, "mmr.json").read_text(encoding="utf-8")
     catalog: dict[str, str] = json.loads(text)
     return catalog
 

@@ -7,9 +7,9 @@ from datetime import date
 
 import pytest
 
-from rules.advice import ForecastStatus, Indicator, Medicine, ProposeMedication
-from rules.concepts import Concept
-from rules.facts import ConditionFact, PatientRecord, Pregnancy, Sex
+from prevention_cds.rules.advice import ForecastStatus, Indicator, Medicine, ProposeMedication
+from prevention_cds.rules.concepts import Concept
+from prevention_cds.rules.facts import ConditionFact, PatientRecord, Pregnancy, Sex
 
 from .records import (
     IMMUNODEFICIENCY,

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from rules.advice import Message
-from rules.facts import PatientRecord
+from prevention_cds.rules.advice import Message
+from prevention_cds.rules.facts import PatientRecord
 
 from .records import Scenario, at, born, medication_of, only, patient
 

@@ -7,14 +7,14 @@ from datetime import date
 
 import pytest
 
-from rules.calendar_math import add_months
-from rules.facts import PatientRecord, VaccineDose
-from rules.mmr.dose_evaluation import evaluate_doses
-from rules.mmr.parameters import MmrParameters
-from rules.mmr.person import BirthBounds
-from rules.mmr.validity import RejectionReason as R
-from rules.partial_date import PartialDate
-from rules.ruleset import RuleSettings
+from prevention_cds.rules.calendar_math import add_months
+from prevention_cds.rules.facts import PatientRecord, VaccineDose
+from prevention_cds.rules.mmr.dose_evaluation import evaluate_doses
+from prevention_cds.rules.mmr.parameters import MmrParameters
+from prevention_cds.rules.mmr.person import BirthBounds
+from prevention_cds.rules.mmr.validity import RejectionReason as R
+from prevention_cds.rules.partial_date import PartialDate
+from prevention_cds.rules.ruleset import RuleSettings
 
 from .records import Scenario, at, born, days, mmr, mmrv, patient, varicella
 

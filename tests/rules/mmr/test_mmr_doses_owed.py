@@ -7,10 +7,10 @@ from datetime import date
 
 import pytest
 
-from rules.advice import ForecastStatus
-from rules.concepts import Concept
-from rules.facts import PatientRecord, Sex
-from rules.ruleset import RuleSettings
+from prevention_cds.rules.advice import ForecastStatus
+from prevention_cds.rules.concepts import Concept
+from prevention_cds.rules.facts import PatientRecord, Sex
+from prevention_cds.rules.ruleset import RuleSettings
 
 from .records import MEASLES_HISTORY, Scenario, at, born, condition, forecast_of, mmr, only, patient
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from rules.advice import ForecastStatus, Indicator, Medicine, Route
-from rules.facts import Sex
+from prevention_cds.rules.advice import ForecastStatus, Indicator, Medicine, Route
+from prevention_cds.rules.facts import Sex
 
 from .records import (
     Scenario,

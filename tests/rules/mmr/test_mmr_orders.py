@@ -7,9 +7,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from rules.advice import Indicator, Medicine, RemoveDraftOrder, ReplaceDraftOrder
-from rules.concepts import Concept
-from rules.facts import DraftOrder, OrderContext, PatientRecord, Sex
+from prevention_cds.rules.advice import Indicator, Medicine, RemoveDraftOrder, ReplaceDraftOrder
+from prevention_cds.rules.concepts import Concept
+from prevention_cds.rules.facts import DraftOrder, OrderContext, PatientRecord, Sex
 
 from .records import (
     IMMUNODEFICIENCY,

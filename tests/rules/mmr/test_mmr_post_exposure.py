@@ -7,11 +7,11 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from rules.advice import ForecastStatus, Indicator, ProposeMedication
-from rules.concepts import Concept
-from rules.facts import Exposure, PatientRecord, Sex
-from rules.partial_date import PartialDate
-from rules.ruleset import RuleSettings
+from prevention_cds.rules.advice import ForecastStatus, Indicator, ProposeMedication
+from prevention_cds.rules.concepts import Concept
+from prevention_cds.rules.facts import Exposure, PatientRecord, Sex
+from prevention_cds.rules.partial_date import PartialDate
+from prevention_cds.rules.ruleset import RuleSettings
 
 from .records import (
     IMMUNODEFICIENCY,

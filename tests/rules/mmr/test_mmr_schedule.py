@@ -7,9 +7,9 @@ from datetime import date, datetime
 
 import pytest
 
-from rules.advice import ForecastStatus, Indicator
-from rules.facts import PatientRecord, Sex
-from rules.ruleset import RuleSettings
+from prevention_cds.rules.advice import ForecastStatus, Indicator
+from prevention_cds.rules.facts import PatientRecord, Sex
+from prevention_cds.rules.ruleset import RuleSettings
 
 from .records import Scenario, at, born, forecast_of, keys, mmr, only, patient, varicella
 

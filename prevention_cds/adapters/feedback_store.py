@@ -1,0 +1,139 @@
+"""Feedback outcomes, stored durably and idempotently (one row per card and outcome).
+
+SQLite by default; any SQLAlchemy URL (PostgreSQL) works. A batch is committed in one transaction before
+the HTTP 200 is sent, so an acknowledged entry survives a crash (SQLite: WAL with synchronous=FULL).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    select,
+    text,
+)
+from sqlalchemy.exc import IntegrityError
+
+from prevention_cds.adapters.database import create_tables, sql_engine, unavailable_as_503
+
+logger = logging.getLogger(__name__)
+
+metadata = MetaData()
+feedback_table = Table(
+    "feedback",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("service_id", String(100), nullable=False),
+    Column("card_uuid", String(200), nullable=False),
+    Column("outcome", String(20), nullable=False),
+    Column("outcome_timestamp", String(40), nullable=False),
+    Column("accepted_suggestions", Text, nullable=False, default="[]"),
+    Column("override_system", String(300)),
+    Column("override_code", String(200)),
+    Column("override_comment", Text),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("service_id", "card_uuid", "outcome", name="uq_feedback_card_outcome"),
+)
+
+
+@dataclass(frozen=True)
+class FeedbackEntry:
+    card_uuid: str
+    outcome: str
+    outcome_timestamp: str
+    accepted_suggestions: tuple[str, ...] = ()
+    override_system: str | None = None
+    override_code: str | None = None
+    override_comment: str | None = None
+
+    @classmethod
+    def from_json(cls, item: dict[str, Any]) -> FeedbackEntry:
+        override: dict[str, Any] = item.get("overrideReason") or {}
+        # nested {reason: {system, code}} (CDS Hooks 2.0) or flat {system, code} (older Sandbox builds)
+        nested = override.get("reason")
+        reason: dict[str, Any] = nested if isinstance(nested, dict) else override
+        return cls(
+            card_uuid=item["card"],
+            outcome=item["outcome"],
+            outcome_timestamp=item["outcomeTimestamp"],
+            accepted_suggestions=tuple(s["id"] for s in item.get("acceptedSuggestions") or ()),
+            override_system=reason.get("system"),
+            override_code=reason.get("code"),
+            override_comment=override.get("userComment"),
+        )
+
+
+class FeedbackStore(Protocol):
+    def record(self, service_id: str, entries: list[FeedbackEntry]) -> int: ...
+
+    def ping(self) -> bool: ...
+
+
+class SqlFeedbackStore:
+    def __init__(self, url: str) -> None:
+        self.engine = sql_engine(url, sqlite_synchronous="FULL")  # an acknowledged entry survives a power loss
+        create_tables(self.engine, metadata)
+
+    def record(self, service_id: str, entries: list[FeedbackEntry]) -> int:
+        """Store the entries in one transaction; an entry already stored for that card and outcome is left as it
+        is. Returns how many were new. Raises :class:`ServiceUnavailable` (503) when the database cannot answer:
+        the client sends the batch again, which stores each entry once whatever the first attempt did."""
+        with unavailable_as_503("feedback store", "feedback store temporarily unavailable: send the feedback again"):
+            return self._insert(service_id, entries)
+
+    def _insert(self, service_id: str, entries: list[FeedbackEntry]) -> int:
+        new = 0
+        now = datetime.now(UTC)
+        with self.engine.begin() as connection:
+            for entry in entries:
+                row = {
+                    "service_id": service_id,
+                    "card_uuid": entry.card_uuid,
+                    "outcome": entry.outcome,
+                    "outcome_timestamp": entry.outcome_timestamp,
+                    "accepted_suggestions": json.dumps(list(entry.accepted_suggestions)),
+                    "override_system": entry.override_system,
+                    "override_code": entry.override_code,
+                    "override_comment": entry.override_comment,
+                    "received_at": now,
+                }
+                savepoint = connection.begin_nested()
+                try:
+                    connection.execute(feedback_table.insert().values(**row))
+                    savepoint.commit()
+                    new += 1
+                except IntegrityError:
+                    savepoint.rollback()
+        return new
+
+    def count(self, service_id: str | None = None) -> int:
+        query = select(feedback_table.c.id)
+        if service_id is not None:
+            query = query.where(feedback_table.c.service_id == service_id)
+        with self.engine.connect() as connection:
+            return len(connection.execute(query).all())
+
+    def rows(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as connection:
+            return [dict(r._mapping) for r in connection.execute(select(feedback_table))]
+
+    def ping(self) -> bool:
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            return True
+        except Exception:  # any database failure means "not ready"
+            logger.exception("database not reachable")
+            return False

@@ -1,0 +1,35 @@
+"""Reading a JSON request body safely: size cap (413), strict UTF-8, and nesting bounded (400).
+
+Nesting is bounded by the C JSON decoder itself, which stops at the interpreter's recursion limit (about a
+thousand levels) with RecursionError: no scan of the body is needed on the hot path, and nothing downstream
+recurses into client data (the record builder reads fixed paths; pydantic has its own recursion guard).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Request
+
+from prevention_cds.hooks.errors import BadRequest, PayloadTooLarge
+
+
+def read_json(request: Request, max_bytes: int) -> Any:
+    if request.content_length is not None and request.content_length > max_bytes:
+        raise PayloadTooLarge(f"request body larger than {max_bytes} bytes")
+    raw = request.stream.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise PayloadTooLarge(f"request body larger than {max_bytes} bytes")
+    if not raw.strip():
+        raise BadRequest("the request body is empty; a JSON object is required")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest("the request body is not UTF-8") from None
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise BadRequest("the request body is nested too deeply") from None
+    except ValueError:
+        raise BadRequest("the request body is not valid JSON") from None

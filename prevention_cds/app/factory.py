@@ -1,0 +1,121 @@
+"""The Flask application factory. Nothing happens at import time."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from typing import Any
+
+from flask import Flask, Response, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from prevention_cds.adapters.auth import JwtVerifier, SqlReplayStore, build_verifier, expected_audience
+from prevention_cds.adapters.feedback_store import FeedbackStore, SqlFeedbackStore
+from prevention_cds.app import cors, health, hooks
+from prevention_cds.app.json_response import ResponseJsonProvider
+from prevention_cds.app.observability import AUTH_REJECTIONS, LATENCY, REQUESTS
+from prevention_cds.evaluate import CdsEvaluator
+from prevention_cds.hooks.catalog import SERVICES_BY_ID
+from prevention_cds.hooks.errors import MethodNotAllowed, ProtocolError, Unauthorized, operation_outcome
+from prevention_cds.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    evaluator: CdsEvaluator | None = None,
+    feedback_store: FeedbackStore | None = None,
+    verifier: JwtVerifier | None = None,
+) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask("prevention_cds")
+    app.config["SETTINGS"] = settings
+    app.json = ResponseJsonProvider(app)
+    app.extensions["prevention_cds.evaluator"] = evaluator or CdsEvaluator(settings)
+    app.extensions["prevention_cds.feedback_store"] = feedback_store or SqlFeedbackStore(settings.database_url)
+
+    _init_authentication(app, settings, verifier or _verifier(settings))
+    app.register_blueprint(hooks.blueprint)
+    app.register_blueprint(health.blueprint)
+    cors.init_cors(app, settings.cors_allowed_origins or (("*",) if settings.dev else ()))
+    _init_request_ids(app)
+    _init_errors(app)
+    return app
+
+
+def _verifier(settings: Settings) -> JwtVerifier | None:
+    """The settings' verifier, its replay store in the database so that every worker refuses a token any of
+    them accepted (none when authentication is off)."""
+    if settings.auth_mode == "off":
+        return None
+    return build_verifier(settings.auth_mode, settings.trusted_issuers_file, SqlReplayStore(settings.database_url))
+
+
+def _init_authentication(app: Flask, settings: Settings, verifier: JwtVerifier | None) -> None:
+    """Every /cds-services call carries a JWT whose audience is the exact URL called (CDS Hooks §Security).
+    CORS preflights and /health are not authenticated."""
+    if verifier is None:
+        logger.warning("authentication is off (PREVENTION_CDS_AUTH_MODE=off): every caller is trusted")
+        return
+
+    @app.before_request
+    def authenticate() -> None:
+        if request.method == "OPTIONS" or not request.path.startswith("/cds-services"):
+            return
+        audience = expected_audience(settings.public_base_url, request.url_root, request.path)
+        try:
+            g.caller = verifier.verify(request.headers.get("Authorization"), audience)
+        except Unauthorized:
+            AUTH_REJECTIONS.inc()
+            raise
+
+
+def _init_request_ids(app: Flask) -> None:
+    @app.before_request
+    def assign() -> None:
+        g.started = time.perf_counter()
+        incoming = request.headers.get("X-Request-Id", "")
+        g.request_id = incoming if 0 < len(incoming) <= 100 and incoming.isprintable() else str(uuid.uuid4())
+
+    @app.after_request
+    def expose(response: Response) -> Response:
+        response.headers["X-Request-Id"] = g.get("request_id", "")
+        endpoint = request.endpoint or "none"
+        service_id = (request.view_args or {}).get("service_id")
+        service = service_id if service_id in SERVICES_BY_ID else "-"
+        REQUESTS.labels(endpoint, service, str(response.status_code)).inc()
+        if "started" in g:
+            LATENCY.labels(endpoint, service).observe(time.perf_counter() - g.started)
+        return response
+
+
+def _error(status: int, body: dict[str, Any]) -> tuple[Response, int]:
+    response = jsonify(body)
+    response.content_type = "application/fhir+json"
+    return response, status
+
+
+def _init_errors(app: Flask) -> None:
+    @app.errorhandler(ProtocolError)
+    def protocol_error(error: ProtocolError) -> tuple[Response, int]:
+        if error.status >= 400:
+            logger.info("answered %d: %s", error.status, error.message)
+        response, status = _error(error.status, error.body())
+        if isinstance(error, MethodNotAllowed):
+            response.headers["Allow"] = "POST, OPTIONS"
+        return response, status
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[Response, int]:
+        status = error.code or 500
+        codes = {404: "not-found", 405: "not-supported", 413: "too-costly"}
+        return _error(status, operation_outcome(codes.get(status, "invalid"), error.name))
+
+    @app.errorhandler(Exception)
+    def internal_error(error: Exception) -> tuple[Response, int]:
+        # a bug: logged with its traceback, answered without one
+        logger.exception("internal error on %s %s", request.method, request.path)
+        return _error(500, operation_outcome("exception", "internal error"))

@@ -1,0 +1,112 @@
+"""Reading ``context.draftOrders`` tolerantly (cds-hooks.md §3.4 S15).
+
+Clients send orders without ``intent`` (the Sandbox), STU3-shaped dosages (``doseQuantity`` on the Dosage) and
+``doseAndRate`` as an object instead of an array (CDS Hooks Library examples). An order is read from its JSON
+rather than rejected by a strict model: the rules check it, they do not need it to be perfect.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from prevention_cds.fhir_in.record import MEDICINE_CONCEPTS, concepts_of, display_of
+from prevention_cds.fhir_out.products import route_coding
+from prevention_cds.rules.facts import DraftOrder, OrderContext
+from prevention_cds.terminology.index import CodeIndex
+
+ROUTES = {route_coding(name)["code"]: name for name in ("oral", "intramuscular", "intravenous", "subcutaneous")}
+MG_PER_UNIT = {"mg": Decimal(1), "g": Decimal(1000), "ug": Decimal("0.001"), "mcg": Decimal("0.001")}
+PERIOD_PER_DAY = {"d": Decimal(1), "h": Decimal(24), "min": Decimal(1440), "wk": Decimal(1) / Decimal(7)}
+DAYS_PER_UNIT = {"d": Decimal(1), "h": Decimal(1) / Decimal(24), "wk": Decimal(7)}
+
+
+def _first(value: Any) -> dict[str, Any]:
+    if isinstance(value, list):
+        value = value[0] if value else {}
+    return value if isinstance(value, dict) else {}
+
+
+LARGEST_READ = Decimal(10) ** 9  # no dose, frequency or duration of an order is anywhere near this
+
+
+def _decimal(value: Any) -> Decimal | None:
+    """A finite number of sensible size, or None: NaN, infinities and absurd magnitudes are not read."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+    return number if number.is_finite() and abs(number) < LARGEST_READ else None
+
+
+def _dose(dosage: dict[str, Any]) -> tuple[Decimal | None, str | None]:
+    quantity = _first(dosage.get("doseAndRate")).get("doseQuantity") or dosage.get("doseQuantity")
+    if not isinstance(quantity, dict):
+        return None, None
+    value = _decimal(quantity.get("value"))
+    unit = str(quantity.get("code") or quantity.get("unit") or "")
+    if value is None:
+        return None, unit or None
+    factor = MG_PER_UNIT.get(unit.lower())
+    return (value * factor, None) if factor is not None else (None, unit or None)
+
+
+def _timing(dosage: dict[str, Any]) -> tuple[Decimal | None, Decimal | None]:
+    timing = dosage.get("timing")
+    repeat = _first(timing.get("repeat") if isinstance(timing, dict) else None)
+    frequency = _decimal(repeat.get("frequency"))
+    period = _decimal(repeat.get("period"))
+    per_day = PERIOD_PER_DAY.get(str(repeat.get("periodUnit")))
+    frequency_per_day = (frequency / period * per_day) if frequency and period and per_day else None
+    raw_bounds = repeat.get("boundsDuration")
+    bounds: dict[str, Any] = raw_bounds if isinstance(raw_bounds, dict) else {}
+    bound_value = _decimal(bounds.get("value"))
+    days_per_unit = DAYS_PER_UNIT.get(str(bounds.get("code") or bounds.get("unit") or ""))
+    duration = bound_value * days_per_unit if bound_value is not None and days_per_unit else None
+    count = _decimal(repeat.get("count"))
+    if duration is None and count is not None and frequency_per_day:
+        duration = count / frequency_per_day
+    return frequency_per_day, duration
+
+
+def _route(dosage: dict[str, Any]) -> str | None:
+    route = dosage.get("route")
+    for coding in (route.get("coding") or ()) if isinstance(route, dict) else ():
+        if isinstance(coding, dict) and coding.get("code") in ROUTES:
+            return ROUTES[coding["code"]]
+    return None
+
+
+def read_draft_order(resource: dict[str, Any], index: CodeIndex, selected: bool) -> DraftOrder:
+    concept = resource.get("medicationCodeableConcept") or resource.get("code")
+    dosage = _first(resource.get("dosageInstruction"))
+    dose_mg, dose_unit = _dose(dosage)
+    frequency, duration = _timing(dosage)
+    rid = resource.get("id")
+    return DraftOrder(
+        resource_type=str(resource["resourceType"]),
+        resource_id=rid if isinstance(rid, str) and rid else None,
+        concepts=concepts_of(concept, index, MEDICINE_CONCEPTS),
+        display=display_of(concept),
+        dose_mg=dose_mg,
+        dose_unit=dose_unit,
+        frequency_per_day=frequency,
+        duration_days=duration,
+        route=_route(dosage),
+        selected=selected,
+        raw=resource,
+    )
+
+
+def read_order_context(
+    hook: str, resources: tuple[dict[str, Any], ...], selections: frozenset[str], index: CodeIndex
+) -> OrderContext:
+    """On order-select only the orders named in ``selections`` are advised on (all of them if none are)."""
+    orders = []
+    for resource in resources:
+        reference = f"{resource['resourceType']}/{resource.get('id')}"
+        selected = hook != "order-select" or not selections or reference in selections
+        orders.append(read_draft_order(resource, index, selected))
+    return OrderContext(hook=hook, orders=tuple(orders))

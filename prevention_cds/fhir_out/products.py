@@ -1,0 +1,44 @@
+"""Codings of the products, routes, target diseases and reasons the service writes (``data/products.json``)."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+Coding = dict[str, str]
+
+
+@cache
+def _products() -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(
+        resources.files("prevention_cds.fhir_out").joinpath("data", "products.json").read_text(encoding="utf-8")
+    )
+    return document
+
+
+def medicine_codings(medicine: str) -> list[Coding]:
+    return [dict(c) for c in _products()["medicines"][medicine]["codings"]]
+
+
+def medicine_text(medicine: str, language: str) -> str:
+    text: str = _products()["medicines"][medicine]["text"][language]
+    return text
+
+
+def route_coding(route: str) -> Coding:
+    return dict(_products()["routes"][route])
+
+
+def target_disease_coding(disease: str) -> Coding:
+    return dict(_products()["target_diseases"][disease])
+
+
+def reason_coding(reason: str) -> Coding:
+    return dict(_products()["reasons"][reason])
+
+
+def authority_display() -> str:
+    display: str = _products()["authority"]["display"]
+    return display

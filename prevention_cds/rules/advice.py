@@ -1,0 +1,204 @@
+"""What the rules answer: advice the cards layer turns into CDS Hooks cards and FHIR resources.
+
+Texts are never written here: a ``Message`` is a catalog key plus parameters, rendered in French or English
+by ``cards``. Numbers travel as typed values (``Decimal`` mg, ``date``), so the card and the FHIR resource
+carry exactly the number the rule computed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Union
+
+ParamValue = Union[str, int, Decimal, date, datetime, "Message", tuple["Message", ...]]
+
+
+@dataclass(frozen=True)
+class Message:
+    key: str
+    params: Mapping[str, ParamValue] = field(default_factory=lambda: MappingProxyType({}))
+
+    @staticmethod
+    def of(key: str, **params: ParamValue) -> Message:
+        return Message(key, MappingProxyType(params))  # params is a new dict at each call: no copy needed
+
+
+class Indicator(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+
+class SelectionBehavior(StrEnum):
+    AT_MOST_ONE = "at-most-one"
+    ANY = "any"
+
+
+@dataclass(frozen=True)
+class GuidelineRef:
+    """A guideline document (an id of ``prevention_cds/rules/data/sources.json``) and the section applied."""
+
+    document: str
+    section: str
+
+
+# --- medicines -------------------------------------------------------------------------------------------
+
+
+class Medicine(StrEnum):
+    """Products the service can propose; their codings live in ``prevention_cds/fhir_out/data/products.json``."""
+
+    RIFAMPICIN_ORAL_SUSPENSION = "rifampicin-oral-suspension"
+    RIFAMPICIN_CAPSULE = "rifampicin-capsule"
+    CIPROFLOXACIN_TABLET = "ciprofloxacin-tablet"
+    CIPROFLOXACIN_ORAL_SUSPENSION = "ciprofloxacin-oral-suspension"
+    CEFTRIAXONE_INJECTION = "ceftriaxone-injection"
+    MMR_VACCINE = "mmr-vaccine"
+    MMR_VACCINE_PRIORIX = "mmr-vaccine-priorix"
+    MENC_CONJUGATE_VACCINE = "menc-conjugate-vaccine"
+    MENACWY_CONJUGATE_VACCINE = "menacwy-conjugate-vaccine"
+
+
+class Route(StrEnum):
+    ORAL = "oral"
+    INTRAMUSCULAR = "intramuscular"
+    INTRAVENOUS = "intravenous"
+    SUBCUTANEOUS = "subcutaneous"
+
+
+@dataclass(frozen=True)
+class DoseSchedule:
+    """``frequency`` administrations every ``period`` ``period_unit`` for ``duration_days`` days, or a
+    single dose (``count`` 1, no frequency)."""
+
+    count: int | None = None
+    frequency: int | None = None
+    period: Decimal | None = None
+    period_unit: str | None = None  # UCUM: "h" | "d"
+    duration_days: int | None = None
+
+    @staticmethod
+    def single_dose() -> DoseSchedule:
+        return DoseSchedule(count=1)
+
+
+@dataclass(frozen=True)
+class MedicationProposal:
+    medicine: Medicine
+    route: Route
+    schedule: DoseSchedule
+    instruction: Message  # the whole instruction in words (with the weight used for a mg/kg dose)
+    dose_mg: Decimal | None = None  # None for vaccines (one dose of the product)
+    volume_ml: Decimal | None = None  # for an oral suspension
+    weight_kg_used: Decimal | None = None
+    mg_per_kg: Decimal | None = None
+    reason_reference: str | None = None  # the exposure Observation or Condition, "Type/id"
+    reason: str | None = None  # a key of prevention_cds/fhir_out/data/products.json "reasons" (e.g. "prophylaxis")
+    patient_instruction: Message | None = None
+    notes: tuple[Message, ...] = ()
+
+
+# --- vaccination forecast --------------------------------------------------------------------------------
+
+
+class ForecastStatus(StrEnum):
+    DUE = "due"
+    OVERDUE = "overdue"
+    CONTRAINDICATED = "contraindicated"
+    COMPLETE = "complete"
+    IMMUNE = "immune"
+
+
+class TargetDisease(StrEnum):
+    MEASLES = "measles"
+    MUMPS = "mumps"
+    RUBELLA = "rubella"
+    MENINGOCOCCAL_DISEASE = "meningococcal-disease"
+
+
+@dataclass(frozen=True)
+class ForecastDose:
+    dose_number: int
+    series_doses: int
+    status: ForecastStatus
+    earliest: date | None = None
+    due: date | None = None
+    overdue: date | None = None
+    reason: Message | None = None
+
+
+@dataclass(frozen=True)
+class ImmunizationForecast:
+    vaccine: Medicine
+    target_diseases: tuple[TargetDisease, ...]
+    doses: tuple[ForecastDose, ...]
+    description: Message
+    supporting_immunizations: tuple[str, ...] = ()  # "Immunization/id" of the doses counted
+
+
+# --- suggestion actions ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProposeMedication:
+    """``create`` a MedicationRequest (intent proposal on patient-view, order on order hooks)."""
+
+    proposal: MedicationProposal
+
+
+@dataclass(frozen=True)
+class ProposeImmunization:
+    """``create`` an ImmunizationRecommendation."""
+
+    forecast: ImmunizationForecast
+
+
+@dataclass(frozen=True)
+class ReplaceDraftOrder:
+    """``update`` the draft order ``order_reference`` ("MedicationRequest/id") with the corrected one."""
+
+    order_reference: str
+    proposal: MedicationProposal
+
+
+@dataclass(frozen=True)
+class RemoveDraftOrder:
+    """``delete`` the draft order ``order_reference``."""
+
+    order_reference: str
+    display: str
+
+
+Action = ProposeMedication | ProposeImmunization | ReplaceDraftOrder | RemoveDraftOrder
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    label: Message
+    actions: tuple[Action, ...]
+    recommended: bool = False
+
+
+@dataclass(frozen=True)
+class Advice:
+    """One card's worth of advice.
+
+    ``rule`` is a stable id (``mmr.catch-up``) used in logs, feedback analytics and tests. ``facts`` are the
+    facts the rule used (age, doses counted and rejected, exposure date, weight), ``decisions`` the project's
+    choices on ambiguous guidance that matter to the clinician (see docs/clinical-decisions.md).
+    """
+
+    rule: str
+    indicator: Indicator
+    summary: Message
+    explanation: tuple[Message, ...]
+    facts: tuple[Message, ...]
+    guideline: tuple[GuidelineRef, ...]
+    decisions: tuple[Message, ...] = ()
+    suggestions: tuple[Suggestion, ...] = ()
+    selection: SelectionBehavior = SelectionBehavior.AT_MOST_ONE

@@ -1,0 +1,209 @@
+"""The facts the rules use, built once per call from the FHIR record by ``prevention_cds.fhir_in.record``.
+
+Every fact keeps the id of the FHIR resource it came from (``source_id``, ``Type/id``) so that cards can cite
+it and suggestions can reference it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from prevention_cds.rules.concepts import Concept
+from prevention_cds.rules.partial_date import PartialDate
+
+
+class Sex(StrEnum):
+    FEMALE = "female"
+    MALE = "male"
+    OTHER = "other"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class VaccineDose:
+    """A completed Immunization. ``concepts`` holds every vaccine concept its code belongs to."""
+
+    given_on: date
+    concepts: frozenset[Concept]
+    display: str
+    source_id: str | None = None
+
+    def is_a(self, concept: Concept) -> bool:
+        return concept in self.concepts
+
+
+@dataclass(frozen=True)
+class ConditionFact:
+    concept: Concept
+    display: str
+    onset: date | None = None
+    recorded: date | None = None
+    abatement: date | None = None
+    active: bool = True
+    confirmed: bool = True  # False for provisional / differential
+    source_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Pregnancy:
+    """The latest pregnancy evidence. ``pregnant`` False means a recorded 'not pregnant' observation."""
+
+    pregnant: bool
+    observed_on: date | None
+    expected_delivery: date | None = None
+    source_id: str | None = None
+
+
+@dataclass(frozen=True)
+class WeightMeasurement:
+    kilograms: Decimal
+    measured_at: datetime
+    original_value: str  # as recorded, e.g. "30 kg" or "66.1 [lb_av]", to show on the card
+    source_id: str | None = None
+
+
+@dataclass(frozen=True)
+class AllergyFact:
+    concepts: frozenset[Concept]  # substance concepts; ANAPHYLAXIS when a reaction manifestation says so
+    display: str
+    confirmed: bool = True
+    high_criticality: bool = False
+    source_id: str | None = None
+
+    @property
+    def anaphylactic(self) -> bool:
+        return Concept.ANAPHYLAXIS in self.concepts
+
+
+@dataclass(frozen=True)
+class MedicationFact:
+    """An active MedicationRequest or MedicationStatement (or, for the index case, one that was given)."""
+
+    concepts: frozenset[Concept]
+    display: str
+    status: str
+    started: date | None = None
+    source_id: str | None = None
+
+
+class ExposureKind(StrEnum):
+    IIM = "iim-contact"
+    MEASLES = "measles-contact"
+
+
+class IimSerogroup(StrEnum):
+    A = "A"
+    B = "B"
+    C = "C"
+    W = "W"
+    Y = "Y"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """An Observation of the project's exposure profile.
+
+    ``last_contact`` is a datetime when a time was recorded; ``has_time`` says whether it was (a date alone
+    cannot decide a 72-hour window and the rules must say so).
+    """
+
+    kind: ExposureKind
+    last_contact: datetime
+    has_time: bool
+    first_contact: datetime | None = None
+    setting: str | None = None  # a code of the project's contact-setting CodeSystem
+    serogroup: IimSerogroup | None = None
+    rifampicin_resistant: bool = False
+    repeated_case_in_community: bool = False
+    community_first_case_on: date | None = None
+    prior_prophylaxis_ended_on: date | None = None
+    case_first_effective_antibiotic: datetime | None = None  # health-worker window ends there (IIM)
+    case_confirmed: bool | None = None
+    source_id: str | None = None
+
+
+@dataclass(frozen=True)
+class PatientRecord:
+    patient_id: str
+    birth_date: PartialDate | None
+    sex: Sex | None
+    vaccine_doses: tuple[VaccineDose, ...] = ()
+    conditions: tuple[ConditionFact, ...] = ()
+    pregnancy: Pregnancy | None = None
+    weights: tuple[WeightMeasurement, ...] = ()
+    occupations: frozenset[Concept] = frozenset()
+    allergies: tuple[AllergyFact, ...] = ()
+    medications: tuple[MedicationFact, ...] = ()
+    exposures: tuple[Exposure, ...] = ()
+    immunoglobulin_dates: tuple[date, ...] = ()
+    state_medical_aid: bool | None = None  # AME beneficiary; None when the record does not say
+    skipped_resources: int = 0  # malformed or unusable resources ignored while building the record
+    notes: tuple[str, ...] = field(default=())
+
+    def doses_of(self, concept: Concept) -> tuple[VaccineDose, ...]:
+        return tuple(sorted((d for d in self.vaccine_doses if d.is_a(concept)), key=lambda d: d.given_on))
+
+    def active_conditions(self, concept: Concept) -> tuple[ConditionFact, ...]:
+        return tuple(c for c in self.conditions if c.concept == concept and c.active)
+
+    def has_condition(self, concept: Concept) -> bool:
+        return bool(self.active_conditions(concept))
+
+    def has_history(self, concept: Concept) -> bool:
+        """A condition ever recorded, active or resolved (history of measles, of rubella)."""
+        return any(c.concept == concept for c in self.conditions)
+
+    def allergies_to(self, concept: Concept) -> tuple[AllergyFact, ...]:
+        return tuple(a for a in self.allergies if concept in a.concepts)
+
+    def medications_of(self, concept: Concept) -> tuple[MedicationFact, ...]:
+        return tuple(m for m in self.medications if concept in m.concepts)
+
+    @property
+    def latest_weight(self) -> WeightMeasurement | None:
+        return max(self.weights, key=lambda w: w.measured_at, default=None)
+
+    def exposures_of(self, kind: ExposureKind) -> tuple[Exposure, ...]:
+        return tuple(sorted((e for e in self.exposures if e.kind == kind), key=lambda e: e.last_contact))
+
+
+class DraftOrderKind(StrEnum):
+    MEDICATION_REQUEST = "MedicationRequest"
+    SERVICE_REQUEST = "ServiceRequest"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class DraftOrder:
+    """A draft order from ``context.draftOrders``, read tolerantly (no intent, STU3 dosage shapes)."""
+
+    resource_type: str
+    resource_id: str | None
+    concepts: frozenset[Concept]
+    display: str
+    dose_mg: Decimal | None = None
+    dose_unit: str | None = None  # the unit as written when it is not mg
+    frequency_per_day: Decimal | None = None
+    duration_days: Decimal | None = None
+    route: str | None = None  # "oral" | "intramuscular" | "intravenous" | "subcutaneous" | None
+    selected: bool = True  # listed in context.selections (order-select); always True on order-sign
+    raw: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def reference(self) -> str | None:
+        return f"{self.resource_type}/{self.resource_id}" if self.resource_id else None
+
+
+@dataclass(frozen=True)
+class OrderContext:
+    """The draft orders of an order-select or order-sign call."""
+
+    hook: str
+    orders: tuple[DraftOrder, ...] = ()
+
+    def orders_of(self, concept: Concept) -> tuple[DraftOrder, ...]:
+        return tuple(o for o in self.orders if concept in o.concepts and o.selected)

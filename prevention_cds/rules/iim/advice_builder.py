@@ -1,0 +1,321 @@
+"""Turning the IIM decisions into Advice (one card each). No clinical decision is taken here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from enum import StrEnum
+
+from prevention_cds.rules.advice import (
+    Advice,
+    GuidelineRef,
+    Indicator,
+    MedicationProposal,
+    Message,
+    ProposeImmunization,
+    ProposeMedication,
+    Suggestion,
+)
+from prevention_cds.rules.iim.age import DosingBand
+from prevention_cds.rules.iim.contact import ContactAssessment
+from prevention_cds.rules.iim.contact_vaccination import VaccinationOutcome
+from prevention_cds.rules.iim.course import CourseKind, CourseOption, CoursePlan, plan_course
+from prevention_cds.rules.iim.data import iim_data, refs
+from prevention_cds.rules.iim.patient import PatientProfile
+from prevention_cds.rules.iim.precautions import Precautions, precautions
+from prevention_cds.rules.iim.regimens import REGIMEN_VALUES, Drug, WeightRequired
+from prevention_cds.rules.iim.second_line import SecondLineDecision
+from prevention_cds.rules.iim.timing import ContactWindow
+from prevention_cds.rules.iim.weight import WeightProblem
+
+
+class Purpose(StrEnum):
+    CONTACT = "contact"
+    INDEX_CASE = "index-case"
+
+
+@dataclass(frozen=True)
+class CardContext:
+    """What the cards of one situation share: why, the facts, the guideline sections."""
+
+    purpose: Purpose
+    patient: PatientProfile
+    explanation: tuple[Message, ...]
+    facts: tuple[Message, ...]
+    guideline: tuple[GuidelineRef, ...]
+    decisions: tuple[Message, ...] = ()
+    trailing: tuple[Message, ...] = ()  # said last (the vaccination status when no vaccination card)
+
+    @property
+    def purpose_label(self) -> Message:
+        return Message.of(f"iim.purpose.{self.purpose.value}")
+
+    def advice(
+        self,
+        rule: str,
+        indicator: Indicator,
+        summary: Message,
+        explanation: tuple[Message, ...] = (),
+        decisions: tuple[Message, ...] = (),
+        suggestions: tuple[Suggestion, ...] = (),
+        guideline: tuple[GuidelineRef, ...] = (),
+    ) -> Advice:
+        return Advice(
+            rule=rule,
+            indicator=indicator,
+            summary=summary,
+            explanation=unique(self.explanation + explanation + self.trailing),
+            facts=self.facts,
+            guideline=tuple(dict.fromkeys(self.guideline + guideline)),
+            decisions=unique(self.decisions + decisions),
+            suggestions=suggestions,
+        )
+
+
+def unique(messages: tuple[Message, ...]) -> tuple[Message, ...]:
+    kept: list[Message] = []
+    for message in messages:  # Message params are mappings: not hashable, compared by value
+        if message not in kept:
+            kept.append(message)
+    return tuple(kept)
+
+
+# --- a course of antibiotics (contact prophylaxis or eradication in the index case) --------------------------
+
+
+def course_advice(
+    ctx: CardContext, second_line: SecondLineDecision, reason_reference: str | None
+) -> tuple[Advice, ...]:
+    patient = ctx.patient
+    band = patient.band
+    if band is None:
+        return (_age_needed(ctx),)
+    plan = plan_course(patient, band, second_line, reason_reference)
+    if plan.kind is CourseKind.SPECIALIST:
+        return (_specialist(ctx, plan),)
+    main = plan.main
+    # Nothing dosable, or an undosable first line: no alternative stands in for it.
+    if (
+        main is None
+        or not plan.proposals
+        or (plan.kind is CourseKind.FIRST_LINE and isinstance(main.outcome, WeightRequired))
+    ):
+        return (_weight_needed(ctx, plan),)
+    return (_course(ctx, plan, main),)
+
+
+def band_decisions(patient: PatientProfile) -> tuple[Message, ...]:
+    """The age-band readings, shown only when they changed the answer for this patient's age."""
+    age, data, on = patient.age, iim_data(), patient.today
+    if age is None:
+        return ()
+    decisions = []
+    if not age.exact:
+        decisions.append(Message.of("iim.decision.partial-birth-date"))
+    neonate_days = data.int("neonate_below_age_days", on)
+    # Between 28 days and the first monthly birthday the two readings of "< 1 month" disagree.
+    in_gap = age.youngest.days >= neonate_days and age.youngest.months < 1
+    if patient.band is DosingBand.NEONATE or in_gap:
+        decisions.append(Message.of("iim.decision.neonate-days", days=neonate_days))
+    adult_years = data.int("adult_from_age_years", on)
+    if age.youngest.years == adult_years:
+        decisions.append(Message.of("iim.decision.adult-from-years", years=adult_years))
+    return tuple(decisions)
+
+
+def _suggestion(option: CourseOption, proposal: MedicationProposal) -> Suggestion:
+    schedule = proposal.schedule
+    if option.drug is Drug.RIFAMPICIN:
+        label = Message.of(
+            "iim.suggestion.rifampicin",
+            dose_mg=proposal.dose_mg or 0,
+            per_day=schedule.frequency or 0,
+            days=schedule.duration_days or 0,
+        )
+    else:
+        label = Message.of(f"iim.suggestion.{option.drug.value}", dose_mg=proposal.dose_mg or 0)
+    return Suggestion(label, (ProposeMedication(proposal),), recommended=option.recommended)
+
+
+def _excluded_alternatives(plan: CoursePlan) -> tuple[Message, ...]:
+    """Why a second-line drug is not offered (a rifampicin contraindication is a second-line reason)."""
+    return tuple(
+        Message.of("iim.excluded", drug=ci.drug.label, reason=ci.reason)
+        for ci in plan.excluded
+        if ci.drug is not Drug.RIFAMPICIN
+    )
+
+
+def _course(ctx: CardContext, plan: CoursePlan, main: CourseOption) -> Advice:
+    patient, proposals = ctx.patient, plan.proposals
+    first_line = plan.kind is CourseKind.FIRST_LINE
+    # First line: the rifampicin precautions; the alternatives carry their notes on their own proposals.
+    cautions = Precautions()
+    for drug in [main.drug] if first_line else [o.drug for o, _ in proposals]:
+        cautions += precautions(drug, patient)
+    explanation = (
+        ((Message.of("iim.no-antibiogram-wait"),) if first_line and ctx.purpose is Purpose.CONTACT else ())
+        + plan.second_line.reasons
+        + plan.second_line.notes
+        + cautions.messages
+        + _excluded_alternatives(plan)
+        + tuple(
+            Message.of("iim.alternative.weight-needed", drug=w.drug.label, problem=w.unavailable.message())
+            for w in plan.weight_required
+        )
+        # Shortage mode yet first line: no usable alternative for this patient.
+        + ((Message.of("iim.shortage.rifampicin-kept"),) if first_line and plan.second_line.shortage else ())
+    )
+    decisions = band_decisions(patient) + plan.decisions + cautions.decisions
+    if any(p.volume_ml is not None for _, p in proposals):
+        step = iim_data().decimal("oral_suspension_volume_step_ml", patient.today)
+        decisions += (Message.of("iim.decision.suspension-rounding", step_ml=step),)
+    if first_line and isinstance(main.outcome, MedicationProposal):
+        summary = Message.of(
+            f"iim.summary.{ctx.purpose.value}.rifampicin",
+            dose_mg=main.outcome.dose_mg or 0,
+            per_day=main.outcome.schedule.frequency or 0,
+            days=main.outcome.schedule.duration_days or 0,
+        )
+        rule = "iim.prophylaxis.rifampicin"
+    else:
+        summary = Message.of(f"iim.summary.{ctx.purpose.value}.second-line")
+        rule = "iim.prophylaxis.second-line"
+    offered = {o.drug for o, _ in proposals}
+    return ctx.advice(
+        "iim.index-case.eradication" if ctx.purpose is Purpose.INDEX_CASE else rule,
+        Indicator.WARNING,
+        summary,
+        explanation,
+        decisions,
+        tuple(_suggestion(o, p) for o, p in proposals),
+        refs(patient.today, *(name for drug in offered for name in REGIMEN_VALUES[drug])),
+    )
+
+
+def _weight_needed(ctx: CardContext, plan: CoursePlan) -> Advice:
+    patient = ctx.patient
+    unavailable = plan.weight_required[0].unavailable
+    decisions = band_decisions(patient) + plan.decisions
+    if unavailable.problem is WeightProblem.STALE and unavailable.max_age_days is not None:
+        decisions += (Message.of("iim.decision.weight-staleness", max_days=unavailable.max_age_days),)
+    if unavailable.problem is WeightProblem.IMPLAUSIBLE:
+        decisions += (Message.of("iim.decision.weight-plausibility"),)
+    explanation = (
+        *plan.second_line.reasons,
+        Message.of("iim.weight-needed.detail", problem=unavailable.message()),
+        *(w.regimen for w in plan.weight_required),
+    )
+    return ctx.advice(
+        "iim.weight-needed",
+        Indicator.WARNING,
+        Message.of("iim.summary.weight-needed", purpose=ctx.purpose_label),
+        explanation,
+        decisions,
+        guideline=refs(patient.today, "weight_max_age_by_age", "weight_plausible_by_age"),
+    )
+
+
+def _age_needed(ctx: CardContext) -> Advice:
+    birth = ctx.patient.record.birth_date
+    detail = (
+        Message.of("iim.age-needed.partial", birth_date=birth.isoformat())
+        if birth is not None and ctx.patient.age is not None
+        else Message.of("iim.age-needed.missing")
+    )
+    return ctx.advice(
+        "iim.age-needed",
+        Indicator.WARNING,
+        Message.of("iim.summary.age-needed", purpose=ctx.purpose_label),
+        (detail,),
+        (Message.of("iim.decision.partial-birth-date"),) if ctx.patient.age is not None else (),
+        guideline=refs(ctx.patient.today, "neonate_below_age_days", "adult_from_age_years"),
+    )
+
+
+def _specialist(ctx: CardContext, plan: CoursePlan) -> Advice:
+    explanation = plan.second_line.reasons + _excluded_alternatives(plan)
+    decisions = band_decisions(ctx.patient) + plan.decisions
+    if plan.band is DosingBand.NEONATE:
+        decisions += (Message.of("iim.decision.neonate-second-line"),)
+    return ctx.advice(
+        "iim.specialist-advice",
+        Indicator.WARNING,
+        Message.of("iim.summary.specialist", purpose=ctx.purpose_label),
+        (*explanation, Message.of("iim.specialist.detail")),
+        decisions,
+    )
+
+
+# --- the contact's situation -------------------------------------------------------------------------------
+
+
+def not_a_contact(ctx: CardContext, contact: ContactAssessment) -> Advice:
+    return ctx.advice(
+        "iim.not-a-contact",
+        Indicator.INFO,
+        Message.of("iim.summary.not-a-contact"),
+        (contact.reason, Message.of("iim.not-a-contact.criteria"), Message.of("iim.not-a-contact.watch")),
+        contact.decisions,
+    )
+
+
+def setting_unknown(ctx: CardContext, contact: ContactAssessment) -> Advice:
+    return ctx.advice(
+        "iim.setting-unknown",
+        Indicator.WARNING,
+        Message.of("iim.summary.setting-unknown"),
+        (contact.reason, Message.of("iim.not-a-contact.criteria")),
+    )
+
+
+def window_closed(ctx: CardContext, window: ContactWindow, vaccination: VaccinationOutcome) -> Advice:
+    return ctx.advice(
+        "iim.window-closed",
+        Indicator.INFO,
+        Message.of("iim.summary.window-closed", days=window.days_since),
+        (
+            Message.of("iim.window-closed.detail", window_days=window.length_days, last_day=window.last_day),
+            Message.of("iim.not-a-contact.watch"),
+            vaccination.message,
+        ),
+    )
+
+
+def already_covered(ctx: CardContext, ended_on: date) -> Advice:
+    on = ctx.patient.today
+    cover_days = iim_data().int("prior_course_cover_days", on)
+    return ctx.advice(
+        "iim.already-covered",
+        Indicator.INFO,
+        Message.of("iim.summary.already-covered", ended_on=ended_on),
+        (Message.of("iim.already-covered.detail", ended_on=ended_on, cover_days=cover_days),),
+        guideline=refs(on, "prior_course_cover_days"),
+    )
+
+
+def vaccination_advice(ctx: CardContext, outcome: VaccinationOutcome) -> Advice:
+    # Called only for an outcome that proposes a vaccine.
+    assert outcome.forecast is not None and outcome.proposal is not None and outcome.last_day is not None
+    vaccine = Message.of(f"iim.vaccine.{outcome.forecast.vaccine.value}")
+    suggestion = Suggestion(
+        Message.of("iim.suggestion.vaccination", vaccine=vaccine),
+        (ProposeImmunization(outcome.forecast), ProposeMedication(outcome.proposal)),
+        recommended=True,
+    )
+    own_ctx = replace(ctx, explanation=(), trailing=(), facts=ctx.facts + outcome.facts)
+    return own_ctx.advice(
+        "iim.vaccination",
+        Indicator.WARNING,
+        Message.of("iim.summary.vaccination", serogroup=outcome.serogroup, vaccine=vaccine, last_day=outcome.last_day),
+        (outcome.message, Message.of("iim.vaccination.schedule")),
+        outcome.decisions,
+        (suggestion,),
+        refs(
+            ctx.patient.today,
+            "vaccination_window_days",
+            "contact_vaccine",
+            "contact_vaccine_min_age_days",
+            "prior_doses_counting",
+        ),
+    )

@@ -1,0 +1,112 @@
+"""Vaccination of contacts around a case (clinical.md §A.8).
+
+Serogroup A, C, W or Y, a contact in the case's regular close circle, within 10 days of the last contact:
+one dose of a conjugate vaccine (ACWY, which also covers C), from the product's minimum age. A previous dose
+counts only if given from 12 months of age and less than 5 years ago (fiche 9-2 bis, derived rule).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from prevention_cds.rules.advice import (
+    DoseSchedule,
+    ForecastDose,
+    ForecastStatus,
+    ImmunizationForecast,
+    MedicationProposal,
+    Medicine,
+    Message,
+    ParamValue,
+    Route,
+    TargetDisease,
+)
+from prevention_cds.rules.calendar_math import add_months, add_years
+from prevention_cds.rules.concepts import Concept
+from prevention_cds.rules.facts import IimSerogroup, VaccineDose
+from prevention_cds.rules.iim.contact import ContactAssessment
+from prevention_cds.rules.iim.data import iim_data
+from prevention_cds.rules.iim.patient import PatientProfile
+from prevention_cds.rules.iim.timing import vaccination_window
+
+
+@dataclass(frozen=True)
+class VaccinationOutcome:
+    message: Message  # why no vaccine, or what is due
+    forecast: ImmunizationForecast | None = None
+    proposal: MedicationProposal | None = None
+    facts: tuple[Message, ...] = ()
+    decisions: tuple[Message, ...] = ()
+    serogroup: str = ""  # set with a forecast
+    last_day: date | None = None  # last day of the vaccination window, set with a forecast
+
+
+def contact_vaccination(patient: PatientProfile, contact: ContactAssessment) -> VaccinationOutcome:
+    data, today = iim_data(), patient.today
+    window = vaccination_window(contact.last_contact, patient.now)
+    serogroup = contact.exposure.serogroup
+    if serogroup is None or serogroup is IimSerogroup.UNKNOWN:
+        if window.is_open:
+            return VaccinationOutcome(Message.of("iim.vaccination.serogroup-unknown", last_day=window.last_day))
+        return VaccinationOutcome(Message.of("iim.vaccination.window-closed", window_days=window.length_days))
+    if serogroup.value not in data.get("vaccination_serogroups", today).value:
+        return VaccinationOutcome(Message.of("iim.vaccination.serogroup-not-covered", serogroup=serogroup.value))
+    if not contact.close_circle:
+        return VaccinationOutcome(Message.of("iim.vaccination.not-close-circle", setting=contact.setting_label()))
+    if not window.is_open:
+        return VaccinationOutcome(Message.of("iim.vaccination.window-closed", window_days=window.length_days))
+    if patient.age is None:
+        return VaccinationOutcome(Message.of("iim.vaccination.age-unknown", last_day=window.last_day))
+    # The latest possible birth date: a dose is 'before 12 months' for the most patients.
+    born = patient.age.youngest.born
+    counted, rejected = _prior_doses(patient, serogroup, born, today)
+    decisions = (Message.of("iim.decision.prior-dose-rule"),) if counted or rejected else ()
+    if counted is not None:
+        message = Message.of("iim.vaccination.already-protected", vaccine=counted.display, given_on=counted.given_on)
+        return VaccinationOutcome(message, facts=rejected, decisions=decisions)
+    eligible_on = born + timedelta(days=data.int("contact_vaccine_min_age_days", today))
+    if eligible_on > window.last_day:
+        message = Message.of("iim.vaccination.too-young", eligible_on=eligible_on, last_day=window.last_day)
+        return VaccinationOutcome(message, facts=rejected, decisions=decisions)
+    earliest = max(today, eligible_on)
+    vaccine = Medicine(data.get("contact_vaccine", today).value)
+    params: dict[str, ParamValue] = {"serogroup": serogroup.value, "earliest": earliest, "last_day": window.last_day}
+    description = Message.of("iim.vaccination.due", **params)
+    forecast = ImmunizationForecast(
+        vaccine=vaccine,
+        target_diseases=(TargetDisease.MENINGOCOCCAL_DISEASE,),
+        doses=(ForecastDose(1, 1, ForecastStatus.DUE, earliest=earliest, due=earliest, reason=description),),
+        description=description,
+    )
+    proposal = MedicationProposal(
+        medicine=vaccine,
+        route=Route.INTRAMUSCULAR,
+        schedule=DoseSchedule.single_dose(),
+        instruction=Message.of(f"iim.instruction.vaccine.{vaccine.value}", **params),
+        reason_reference=contact.exposure.source_id,  # no reason code: Z29.2 is for chemoprophylaxis
+    )
+    return VaccinationOutcome(description, forecast, proposal, rejected, decisions, serogroup.value, window.last_day)
+
+
+def _prior_doses(
+    patient: PatientProfile, serogroup: IimSerogroup, born: date, today: date
+) -> tuple[VaccineDose | None, tuple[Message, ...]]:
+    """The newest previous dose that counts for this serogroup, and why older or earlier ones do not."""
+    data = iim_data()
+    concepts = [Concept(c) for c in data.get("prior_doses_counting", today).value[serogroup.value]]
+    doses = {d for c in concepts for d in patient.record.doses_of(c) if d.given_on <= today}
+    min_age = data.int("prior_dose_min_age_months", today)
+    validity = data.int("prior_dose_validity_years", today)
+    rejected: list[Message] = []
+    for dose in sorted(doses, key=lambda d: d.given_on, reverse=True):
+        if dose.given_on < add_months(born, min_age):
+            reason = Message.of("iim.prior-dose.before-min-age", months=min_age)
+        elif add_years(dose.given_on, validity) <= today:
+            reason = Message.of("iim.prior-dose.too-old", years=validity)
+        else:
+            return dose, tuple(rejected)
+        rejected.append(
+            Message.of("iim.fact.prior-dose-rejected", vaccine=dose.display, given_on=dose.given_on, reason=reason)
+        )
+    return None, tuple(rejected)

@@ -1,0 +1,55 @@
+"""Which prophylaxis antibiotics this patient must not receive, and why (clinical.md §A.4, §A.5).
+
+Absolute: the drug is never proposed and a draft order of it is a critical card. Relative: the drug needs a
+specialist's advice (neonates and the second-line drugs), so it is not proposed automatically.
+A recorded but unconfirmed allergy counts: the safer reading.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from prevention_cds.rules.advice import Message
+from prevention_cds.rules.concepts import Concept
+from prevention_cds.rules.iim.age import DosingBand
+from prevention_cds.rules.iim.patient import PatientProfile
+from prevention_cds.rules.iim.regimens import Drug
+
+
+@dataclass(frozen=True)
+class Contraindication:
+    drug: Drug
+    reason: Message
+    absolute: bool
+    source_id: str | None = None
+
+
+_ALLERGENS = {
+    Drug.RIFAMPICIN: (Concept.RIFAMYCIN_ALLERGEN, "iim.ci.rifamycin-allergy"),
+    Drug.CIPROFLOXACIN: (Concept.CIPROFLOXACIN_ALLERGEN, "iim.ci.fluoroquinolone-allergy"),
+    Drug.CEFTRIAXONE: (Concept.CEPHALOSPORIN_ALLERGEN, "iim.ci.cephalosporin-allergy"),
+}
+
+
+def contraindications(drug: Drug, patient: PatientProfile) -> tuple[Contraindication, ...]:
+    record = patient.record
+    allergen, key = _ALLERGENS[drug]
+    found = [
+        Contraindication(drug, Message.of(key, allergy=a.display), absolute=True, source_id=a.source_id)
+        for a in record.allergies_to(allergen)
+    ]
+    if drug is Drug.RIFAMPICIN:
+        # Porphyria is lifelong: a resolved or inactive record still counts.
+        found += [
+            Contraindication(drug, Message.of("iim.ci.porphyria", condition=c.display), True, c.source_id)
+            for c in record.conditions
+            if c.concept is Concept.PORPHYRIA
+        ]
+        found += [
+            Contraindication(drug, Message.of("iim.ci.interaction", medicine=m.display), True, m.source_id)
+            for m in patient.current_medications(Concept.RIFAMPICIN_INTERACTING)
+        ]
+    elif patient.band is DosingBand.NEONATE:
+        # Ceftriaxone: prematurity, jaundice, IV calcium; ciprofloxacin: no neonatal dosing. Specialist.
+        found.append(Contraindication(drug, Message.of(f"iim.ci.neonate-{drug.value}"), absolute=False))
+    return tuple(found)

@@ -1,0 +1,124 @@
+"""What the IIM rules need to know about the patient, computed once per call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from prevention_cds.rules.advice import Message
+from prevention_cds.rules.concepts import Concept
+from prevention_cds.rules.facts import MedicationFact, PatientRecord, Sex
+from prevention_cds.rules.iim.age import DosingBand, PatientAge
+from prevention_cds.rules.iim.data import iim_data
+from prevention_cds.rules.iim.weight import UsableWeight, WeightStatus, weight_status
+
+# Statuses of a MedicationRequest / MedicationStatement never given, and no longer taken.
+_NOT_GIVEN_STATUSES = frozenset({"cancelled", "entered-in-error", "not-taken"})
+_ENDED_STATUSES = _NOT_GIVEN_STATUSES | {"completed", "stopped"}
+# Display only, not a rule value: a toddler's age reads in months ("18 mois"), not "1 an".
+_AGE_IN_YEARS_FROM = 2
+
+
+@dataclass(frozen=True)
+class PatientProfile:
+    record: PatientRecord
+    now: datetime
+    age: PatientAge | None
+    weight: WeightStatus
+    pregnant: bool
+
+    @classmethod
+    def of(cls, record: PatientRecord, now: datetime) -> PatientProfile:
+        today = now.date()
+        age = PatientAge.of(record.birth_date, today)
+        return cls(
+            record=record,
+            now=now,
+            age=age,
+            weight=weight_status(record, age.youngest if age else None, now),
+            pregnant=_is_pregnant(record, today),
+        )
+
+    @property
+    def today(self) -> date:
+        return self.now.date()
+
+    @property
+    def band(self) -> DosingBand | None:
+        return self.age.band if self.age is not None else None
+
+    @property
+    def usable_weight(self) -> UsableWeight | None:
+        return self.weight if isinstance(self.weight, UsableWeight) else None
+
+    def current_medications(self, concept: Concept) -> tuple[MedicationFact, ...]:
+        return tuple(m for m in self.record.medications_of(concept) if m.status not in _ENDED_STATUSES)
+
+    def given_medications(self, concept: Concept) -> tuple[MedicationFact, ...]:
+        """Taken now or in the past (a finished course counts; a cancelled or erroneous record does not)."""
+        return tuple(m for m in self.record.medications_of(concept) if m.status not in _NOT_GIVEN_STATUSES)
+
+    def may_use_hormonal_contraception(self) -> bool:
+        """A recorded hormonal contraceptive, or a woman (or unknown sex) of childbearing age."""
+        if self.current_medications(Concept.HORMONAL_CONTRACEPTIVE):
+            return True
+        if self.record.sex is Sex.MALE or self.age is None:
+            return False
+        data = iim_data()
+        return self.age.oldest.years >= data.int(
+            "childbearing_age_from_years", self.today
+        ) and self.age.youngest.years < data.int("childbearing_age_below_years", self.today)
+
+    def facts(self) -> tuple[Message, ...]:
+        """Age, weight and pregnancy as the card shows them."""
+        facts: list[Message] = []
+        if self.age is None:
+            facts.append(Message.of("iim.fact.age-unknown"))
+        elif not self.age.exact and self.record.birth_date is not None:
+            facts.append(Message.of("iim.fact.birth-date-partial", birth_date=self.record.birth_date.isoformat()))
+        else:
+            facts.append(_age_fact(self.age))
+        if isinstance(self.weight, UsableWeight):
+            facts.append(
+                Message.of(
+                    "iim.fact.weight",
+                    weight_kg=self.weight.kilograms,
+                    recorded=self.weight.measurement.original_value,
+                    weighed_on=self.weight.measured_on,
+                )
+            )
+        elif self.band is not DosingBand.ADULT:  # adult doses are fixed: a missing weight is no news
+            facts.append(Message.of("iim.fact.weight-unusable", problem=self.weight.message()))
+        if self.pregnant:
+            delivery = self.record.pregnancy.expected_delivery if self.record.pregnancy else None
+            facts.append(
+                Message.of("iim.fact.pregnant-due", expected_delivery=delivery)
+                if delivery
+                else Message.of("iim.fact.pregnant")
+            )
+        return tuple(facts)
+
+
+def _age_fact(age: PatientAge) -> Message:
+    exact = age.youngest
+    if exact.years >= _AGE_IN_YEARS_FROM:
+        return Message.of("iim.fact.age-years", years=exact.years)
+    if exact.months > 0:
+        return Message.of("iim.fact.age-months", months=exact.months, days=exact.days)
+    return Message.of("iim.fact.age-days", days=exact.days)
+
+
+def _is_pregnant(record: PatientRecord, today: date) -> bool:
+    """An active pregnancy Condition, or a 'pregnant' observation recent enough to still be true.
+
+    The expected delivery date does not end it: a pregnancy past its term is when the newborn vitamin K
+    advice matters most.
+    """
+    if record.has_condition(Concept.PREGNANCY):
+        return True
+    evidence = record.pregnancy
+    if evidence is None or not evidence.pregnant:
+        return False
+    if evidence.observed_on is None:
+        return True
+    return (today - evidence.observed_on).days <= iim_data().int("pregnancy_evidence_max_days", today)

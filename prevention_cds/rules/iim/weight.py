@@ -1,0 +1,85 @@
+"""Whether the recorded weight can carry a mg/kg dose: missing, dated in the future, implausible, stale."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from prevention_cds.rules.advice import Message, ParamValue
+from prevention_cds.rules.calendar_math import local_date
+from prevention_cds.rules.facts import PatientRecord, WeightMeasurement
+from prevention_cds.rules.iim.age import Age
+from prevention_cds.rules.iim.data import age_rows, iim_data
+
+
+class WeightProblem(StrEnum):
+    MISSING = "missing"
+    FUTURE = "future"
+    IMPLAUSIBLE = "implausible"
+    STALE = "stale"
+
+
+@dataclass(frozen=True)
+class UsableWeight:
+    kilograms: Decimal
+    measured_on: date
+    measurement: WeightMeasurement
+
+
+@dataclass(frozen=True)
+class WeightUnavailable:
+    problem: WeightProblem
+    measurement: WeightMeasurement | None = None
+    measured_on: date | None = None  # in the practice's time zone
+    min_kg: Decimal | None = None
+    max_kg: Decimal | None = None
+    max_age_days: int | None = None
+
+    def message(self) -> Message:
+        if self.measurement is None or self.measured_on is None:
+            return Message.of("iim.weight.missing")
+        params: dict[str, ParamValue] = {"weight_kg": self.measurement.kilograms, "weighed_on": self.measured_on}
+        if self.problem is WeightProblem.IMPLAUSIBLE and self.min_kg is not None and self.max_kg is not None:
+            return Message.of("iim.weight.implausible", min_kg=self.min_kg, max_kg=self.max_kg, **params)
+        if self.problem is WeightProblem.STALE and self.max_age_days is not None:
+            return Message.of("iim.weight.stale", max_days=self.max_age_days, **params)
+        return Message.of("iim.weight.future", **params)
+
+
+WeightStatus = UsableWeight | WeightUnavailable
+
+
+def plausible_bounds(age: Age | None, today: date) -> tuple[Decimal, Decimal]:
+    """Absolute bounds, narrowed by age: an adult's weight on a child's chart must not be dosed from."""
+    data = iim_data()
+    low, high = data.decimal("weight_min_kg", today), data.decimal("weight_max_kg", today)
+    row = age.row(age_rows("weight_plausible_by_age", today)) if age is not None else None
+    if row is not None:
+        low = max(low, Decimal(str(row.values["min_kg"])))
+        high = min(high, Decimal(str(row.values["max_kg"])))
+    return low, high
+
+
+def max_weight_age_days(age: Age | None, today: date) -> int | None:
+    """How old a weighing may be at this age (None: no limit — adults get fixed doses)."""
+    row = age.row(age_rows("weight_max_age_by_age", today)) if age is not None else None
+    return int(row.values["max_days"]) if row is not None else None
+
+
+def weight_status(record: PatientRecord, age: Age | None, now: datetime) -> WeightStatus:
+    """Judge the latest weighing only: an older plausible one would hide a data problem."""
+    latest = record.latest_weight
+    if latest is None:
+        return WeightUnavailable(WeightProblem.MISSING)
+    today, measured_on = now.date(), local_date(latest.measured_at, now)
+    if measured_on > today:
+        return WeightUnavailable(WeightProblem.FUTURE, latest, measured_on)
+    low, high = plausible_bounds(age, today)
+    if not low <= latest.kilograms <= high:
+        return WeightUnavailable(WeightProblem.IMPLAUSIBLE, latest, measured_on, min_kg=low, max_kg=high)
+    max_days = max_weight_age_days(age, today)
+    if max_days is not None and (today - measured_on).days > max_days:
+        return WeightUnavailable(WeightProblem.STALE, latest, measured_on, max_age_days=max_days)
+    return UsableWeight(latest.kilograms, measured_on, latest)

@@ -1,0 +1,83 @@
+"""The ``ror-vaccination`` patient-view service: which MMR cards to show, in order of urgency."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from prevention_cds.rules.advice import Advice
+from prevention_cds.rules.facts import PatientRecord
+from prevention_cds.rules.mmr import advice_builder as build
+from prevention_cds.rules.mmr.advice_builder import DoseCard
+from prevention_cds.rules.mmr.assessment import MmrAssessment, UndatedAssessment, assess
+from prevention_cds.rules.mmr.parameters import MmrParameters
+from prevention_cds.rules.mmr.post_exposure import Response
+from prevention_cds.rules.mmr.schedule import PlanRequest, next_dose_expected
+from prevention_cds.rules.ruleset import RuleSettings
+
+
+def evaluate(record: PatientRecord, now: datetime, settings: RuleSettings) -> tuple[Advice, ...]:
+    rules = MmrParameters.on(now.date())
+    assessment = assess(record, now, rules)
+    if isinstance(assessment, UndatedAssessment):
+        return _undated(record, assessment)
+    return _dated(assessment, settings)
+
+
+def _undated(record: PatientRecord, u: UndatedAssessment) -> tuple[Advice, ...]:
+    # never guess an age: ask for the birth date; immunoglobulins for the groups that do not depend on it
+    cards = [build.missing_birth_date_advice(record, u)]
+    if u.exposure is not None and u.exposure.response == Response.IMMUNOGLOBULIN:
+        cards.insert(0, build.undated_immunoglobulin_advice(record, u))
+    return tuple(cards)
+
+
+def _dated(a: MmrAssessment, settings: RuleSettings) -> tuple[Advice, ...]:
+    exposure = a.exposure
+    response = exposure.response if exposure is not None else None
+    if response == Response.AGE_UNCERTAIN:
+        return (build.age_uncertain_advice(a),)
+    cards: list[Advice] = []
+    if response == Response.IMMUNOGLOBULIN:
+        cards.append(build.immunoglobulin_advice_for(a))
+    post_exposure = exposure is not None and exposure.vaccinates
+    request = _post_exposure_request(a, response) if post_exposure else a.routine_request()
+    if request.owed == 0 and not request.post_exposure_dose:
+        if settings.info_card_when_up_to_date and not cards:
+            cards.append(build.up_to_date_advice(a, ()))
+        return tuple(cards)
+    if a.safety.contraindicated:
+        edd = a.safety.expected_delivery if a.safety.only_pregnancy else None
+        plan = a.plan(replace(request, not_before=edd, due_now=True))
+        cards.append(build.contraindication_advice(a, plan))
+        return tuple(cards)
+    plan = a.plan(request)
+    if post_exposure:
+        cards.append(build.dose_advice(a, plan, DoseCard.POST_EXPOSURE))
+    elif next_dose_expected(plan, a.today):
+        card = DoseCard.INFANT_SCHEDULE if plan[0].on_calendar else DoseCard.CATCH_UP
+        cards.append(build.dose_advice(a, plan, card))
+    elif settings.info_card_when_up_to_date and not cards:
+        cards.append(build.up_to_date_advice(a, plan))
+    return tuple(cards)
+
+
+def _post_exposure_request(a: MmrAssessment, response: Response | None) -> PlanRequest:
+    counted = a.history.counted_number
+    if response == Response.INFANT_DOSE:
+        return PlanRequest(
+            counted=counted,
+            owed=a.owed,
+            routine_calendar=a.target.routine_calendar,
+            overdue_applies=a.minor,
+            post_exposure_dose=True,
+        )
+    if response == Response.PROFESSIONAL_DOSE:
+        return PlanRequest(
+            counted=counted,
+            owed=a.rules.professional_pep_doses,
+            routine_calendar=False,
+            overdue_applies=False,
+            due_now=True,
+        )
+    return a.routine_request(due_now=True)

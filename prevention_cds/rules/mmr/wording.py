@@ -1,0 +1,229 @@
+"""The Message vocabulary every MMR card shares: facts of the record, rejection reasons, dose timings, cost.
+
+Texts live in prevention_cds/fhir_out/messages/{fr,en}/mmr.json; this module only chooses keys and typed parameters.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from prevention_cds.rules.advice import Message, ParamValue, Route
+from prevention_cds.rules.facts import PatientRecord
+from prevention_cds.rules.mmr.contraindications import Contraindication, Finding, VaccineSafety
+from prevention_cds.rules.mmr.cost import CostRule
+from prevention_cds.rules.mmr.dose_evaluation import DoseHistory, mmr_doses
+from prevention_cds.rules.mmr.doses_owed import DoseTarget, TargetRule
+from prevention_cds.rules.mmr.parameters import MmrParameters
+from prevention_cds.rules.mmr.person import BirthBounds, Person
+from prevention_cds.rules.mmr.post_exposure import ExposureTiming
+from prevention_cds.rules.mmr.schedule import PlannedDose
+from prevention_cds.rules.mmr.validity import Obstacle, RejectionReason
+
+
+def named(display: str | None) -> ParamValue:
+    """A recorded display, or 'unnamed' when the record gives none."""
+    return display if display else Message.of("mmr.unnamed")
+
+
+# --- the patient ---------------------------------------------------------------------------------------
+
+
+def age_message(birth: BirthBounds, on: date, rules: MmrParameters) -> Message:
+    """The youngest possible age on ``on``: in months for small children, else in years."""
+    months = max(0, birth.youngest_age_months(on))
+    if months < rules.age_shown_in_months_until_months:
+        return Message.of("mmr.age.months", months=months)
+    return Message.of("mmr.age.years", years=birth.youngest_age_years(on))
+
+
+def birth_fact(person: Person, today: date, rules: MmrParameters) -> Message:
+    birth = person.birth
+    if birth is None:
+        return Message.of("mmr.fact.birth-date-missing")
+    age = age_message(birth, today, rules)
+    if birth.exact:
+        return Message.of("mmr.fact.birth-date", birth_date=birth.earliest, age=age)
+    return Message.of("mmr.fact.birth-date-partial", birth_date=birth.recorded.isoformat(), age=age)
+
+
+def obstacle_message(obstacle: Obstacle, on: date, birth: BirthBounds | None, rules: MmrParameters) -> Message:
+    """Why a dose given (or ordered) on ``on`` does not count."""
+    days = (on - obstacle.event_on).days
+    match obstacle.reason:
+        case RejectionReason.TOO_YOUNG if birth is not None:
+            return Message.of(
+                "mmr.reject.too-young", age=age_message(birth, on, rules), min_months=rules.min_age_months
+            )
+        case RejectionReason.TOO_YOUNG:
+            return Message.of("mmr.reject.too-young-unknown-age", min_months=rules.min_age_months)
+        case RejectionReason.DUPLICATE:
+            return Message.of("mmr.reject.duplicate")
+        case RejectionReason.TOO_SOON:
+            return Message.of(
+                "mmr.reject.too-soon", days=days, previous=obstacle.event_on, min_days=rules.min_interval_days
+            )
+        case RejectionReason.LIVE_VACCINE:
+            return Message.of(
+                "mmr.reject.live-vaccine",
+                days=days,
+                vaccine=named(obstacle.other),
+                given_on=obstacle.event_on,
+                min_days=rules.live_vaccine_interval_days,
+            )
+        case RejectionReason.IMMUNOGLOBULIN:
+            return Message.of(
+                "mmr.reject.immunoglobulin", given_on=obstacle.event_on, months=rules.immunoglobulin_delay_months
+            )
+        case RejectionReason.FUTURE_DATE:
+            return Message.of("mmr.reject.future-date")
+
+
+def dose_facts(history: DoseHistory, birth: BirthBounds, rules: MmrParameters) -> tuple[Message, ...]:
+    if not history.verdicts:
+        return (Message.of("mmr.fact.no-dose"),)
+    facts: list[Message] = []
+    number = 0
+    for verdict in history.verdicts:
+        dose = verdict.dose
+        if verdict.counted:
+            number += 1
+            key = "mmr.fact.dose-counted-mmrv" if dose.with_varicella else "mmr.fact.dose-counted"
+            facts.append(Message.of(key, number=number, vaccine=named(dose.display), given_on=dose.given_on))
+        else:
+            reasons = tuple(obstacle_message(o, dose.given_on, birth, rules) for o in verdict.obstacles)
+            facts.append(
+                Message.of(
+                    "mmr.fact.dose-rejected", vaccine=named(dose.display), given_on=dose.given_on, reasons=reasons
+                )
+            )
+    return tuple(facts)
+
+
+def recorded_dose_facts(record: PatientRecord) -> tuple[Message, ...]:
+    """Doses listed without judging them (no birth date to judge them by)."""
+    doses = mmr_doses(record)
+    if not doses:
+        return (Message.of("mmr.fact.no-dose"),)
+    return tuple(Message.of("mmr.fact.dose-recorded", vaccine=named(d.display), given_on=d.given_on) for d in doses)
+
+
+def target_rule_message(target: DoseTarget, rules: MmrParameters) -> Message:
+    cutoff = rules.born_since_cutoff
+    match target.rule:
+        case TargetRule.BORN_SINCE_CUTOFF:
+            return Message.of(
+                "mmr.rule.born-since", cutoff=cutoff, doses=target.doses, min_days=rules.min_interval_days
+            )
+        case TargetRule.PROFESSIONAL_BEFORE_CUTOFF:
+            return Message.of("mmr.rule.professional-before", cutoff=cutoff, doses=target.doses)
+        case TargetRule.RUBELLA_WOMAN_BEFORE_CUTOFF:
+            return Message.of("mmr.rule.rubella-woman-before", cutoff=cutoff, doses=target.doses)
+        case TargetRule.NONE_BEFORE_CUTOFF:
+            return Message.of("mmr.rule.none-before", cutoff=cutoff)
+
+
+def rule_fact(rule: Message) -> Message:
+    return Message.of("mmr.fact.rule", rule=rule)
+
+
+def contraindication_name(contraindication: Contraindication) -> Message:
+    return Message.of(f"mmr.contraindication.{contraindication.value}")
+
+
+def safety_facts(safety: VaccineSafety) -> tuple[Message, ...]:
+    facts = [_finding_fact(f) for f in safety.findings]
+    facts.extend(Message.of("mmr.fact.gelatin-allergy", allergy=named(a.display)) for a in safety.gelatin_allergies)
+    facts.extend(Message.of("mmr.fact.allergy-not-severe", allergy=named(a.display)) for a in safety.harmless_allergies)
+    return tuple(facts)
+
+
+def _finding_fact(finding: Finding) -> Message:
+    if finding.contraindication == Contraindication.PREGNANCY:
+        if finding.expected_delivery is not None:
+            return Message.of("mmr.fact.pregnancy-due", expected_delivery=finding.expected_delivery)
+        return Message.of("mmr.fact.pregnancy")
+    return Message.of(f"mmr.fact.{finding.contraindication.value}", recorded=named(finding.display))
+
+
+def person_facts(person: Person, history: DoseHistory | None) -> tuple[Message, ...]:
+    facts: list[Message] = []
+    if person.sex is None or person.sex.value == "unknown":
+        facts.append(Message.of("mmr.fact.sex-unknown"))
+    if person.professional:
+        facts.append(Message.of("mmr.fact.professional"))
+    if person.measles_history:
+        facts.append(Message.of("mmr.fact.measles-history"))
+    if person.state_medical_aid:
+        facts.append(Message.of("mmr.fact.state-medical-aid"))
+    if history is not None:
+        facts.extend(
+            Message.of("mmr.fact.other-live-vaccine", vaccine=named(v.display), given_on=v.given_on)
+            for v in history.events.other_live_vaccines
+        )
+        facts.extend(Message.of("mmr.fact.immunoglobulin", given_on=g) for g in history.events.immunoglobulins)
+    return tuple(facts)
+
+
+def exposure_fact(timing: ExposureTiming) -> Message:
+    exposure = timing.exposure
+    if exposure.has_time:
+        hours = timing.least // timedelta(hours=1)
+        fact = Message.of("mmr.fact.exposure-time", contact=exposure.last_contact, hours=hours)
+    else:
+        fact = Message.of("mmr.fact.exposure-date", contact=exposure.last_contact.date())
+    if exposure.case_confirmed is False:
+        return Message.of("mmr.fact.exposure-unconfirmed", exposure=fact)
+    return fact
+
+
+# --- doses to give ---------------------------------------------------------------------------------------
+
+
+def timing_message(dose: PlannedDose, today: date, rules: MmrParameters, deadline: datetime | None = None) -> Message:
+    if not dose.counts and deadline is not None:
+        return Message.of("mmr.timing.post-exposure", deadline=deadline)
+    late_since = dose.overdue if dose.overdue is not None and dose.overdue <= today else None
+    if dose.due <= today:
+        if late_since is not None:
+            return Message.of("mmr.timing.now-overdue", overdue=late_since)
+        return Message.of("mmr.timing.now")
+    if dose.follows_planned and dose.due == dose.earliest:
+        return Message.of(
+            "mmr.timing.after-previous", previous=dose.number - 1, due=dose.due, days=rules.min_interval_days
+        )
+    if late_since is not None:
+        return Message.of("mmr.timing.on-overdue", due=dose.due, overdue=late_since)
+    return Message.of("mmr.timing.on", due=dose.due)
+
+
+def plan_lines(
+    plan: tuple[PlannedDose, ...], today: date, rules: MmrParameters, deadline: datetime | None = None
+) -> tuple[Message, ...]:
+    return tuple(
+        Message.of("mmr.plan.dose", dose=d.number, series=d.series, timing=timing_message(d, today, rules, deadline))
+        for d in plan
+    )
+
+
+def route_message(route: Route) -> Message:
+    return Message.of(f"mmr.route.{route.value}")
+
+
+def cost_message(rule: CostRule, rules: MmrParameters) -> Message:
+    max_age = rules.free_vaccine_max_age_years
+    rate = rules.reimbursement_rate_percent
+    match rule:
+        case CostRule.FREE_MINOR:
+            return Message.of("mmr.cost.free-minor", max_age=max_age)
+        case CostRule.FREE_STATE_MEDICAL_AID:
+            return Message.of("mmr.cost.free-ame")
+        case CostRule.FREE_IF_MINOR:
+            return Message.of("mmr.cost.free-if-minor", max_age=max_age, rate=rate)
+        case CostRule.REIMBURSED:
+            return Message.of("mmr.cost.reimbursed", rate=rate, from_age=max_age + 1)
+        case CostRule.REIMBURSED_UNLESS_STATE_MEDICAL_AID:
+            return Message.of("mmr.cost.reimbursed-unless-ame", rate=rate, from_age=max_age + 1)
+
+
+def avoid_pregnancy_message(rules: MmrParameters) -> Message:
+    return Message.of("mmr.explain.avoid-pregnancy", months=rules.avoid_pregnancy_months)

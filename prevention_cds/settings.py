@@ -1,0 +1,104 @@
+"""Settings, from ``PREVENTION_CDS_*`` environment variables, with embedded defaults that run anywhere."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from prevention_cds.rules.ruleset import RuleSettings
+
+# French practice: "today" and times written without an offset are Paris time.
+PRACTICE_TIMEZONE = ZoneInfo("Europe/Paris")
+
+PREFIX = "PREVENTION_CDS_"
+AUTH_MODES = ("required", "off", "sandbox")
+LANGUAGES = ("fr", "en")
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be used: the service refuses to start and says which one."""
+
+
+def default_database_url() -> str:
+    data_home = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "prevention-cds"
+    return f"sqlite:///{data_home / 'prevention-cds.sqlite3'}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_base_url: str | None = None  # external URL of the service (JWT audience, links); None = from request
+    database_url: str = field(default_factory=default_database_url)
+    fhir_timeout_seconds: float = 5.0  # connect and read timeout of each FHIR request
+    fhir_deadline_seconds: float = 10.0  # all FHIR fetches of one call
+    fhir_max_pages: int = 20
+    fhir_max_response_bytes: int = 20 * 1024 * 1024
+    fhir_allowed_origins: tuple[str, ...] = ()  # scheme://host[:port] the service may call as fhirServer
+    auth_mode: str = "required"
+    trusted_issuers_file: str | None = None  # JSON list of trusted issuers (see docs/authentication.md)
+    cors_allowed_origins: tuple[str, ...] = ()  # browser origins granted CORS; "*" for any
+    default_language: str = "fr"
+    max_body_bytes: int = 5 * 1024 * 1024
+    workers: int = 0  # gunicorn workers; 0 = 2 x cores + 1
+    rifampicin_shortage_mode: bool = False
+    info_card_when_up_to_date: bool = False
+    dev: bool = False
+
+    def __post_init__(self) -> None:
+        if self.auth_mode not in AUTH_MODES:
+            raise ConfigError(f"{PREFIX}AUTH_MODE must be one of {', '.join(AUTH_MODES)}")
+        if self.default_language not in LANGUAGES:
+            raise ConfigError(f"{PREFIX}DEFAULT_LANGUAGE must be fr or en")
+        if not 1 <= self.port <= 65535:
+            raise ConfigError(f"{PREFIX}PORT must be a TCP port")
+        for name in ("fhir_timeout_seconds", "fhir_deadline_seconds", "fhir_max_pages", "fhir_max_response_bytes",
+                     "max_body_bytes"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{PREFIX}{name.upper()} must be positive")
+        for origin in self.fhir_allowed_origins:
+            if not origin.startswith(("https://", "http://")) or origin.count("/") != 2:
+                raise ConfigError(f"{PREFIX}FHIR_ALLOWED_ORIGINS: {origin!r} is not scheme://host[:port]")
+
+    @property
+    def rule_settings(self) -> RuleSettings:
+        return RuleSettings(
+            rifampicin_shortage_mode=self.rifampicin_shortage_mode,
+            info_card_when_up_to_date=self.info_card_when_up_to_date,
+        )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(PREFIX + f.name.upper())
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _parse(f.name, str(f.type), raw)
+        values.update(overrides)
+        return cls(**values)
+
+    def with_changes(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+
+def _parse(name: str, kind: str, raw: str) -> Any:
+    try:
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+        if kind == "bool":
+            if raw.lower() not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+                raise ValueError(raw)
+            return raw.lower() in ("1", "true", "yes", "on")
+        if kind.startswith("tuple"):
+            return tuple(part.strip().rstrip("/") for part in raw.split(",") if part.strip())
+    except ValueError as exc:
+        raise ConfigError(f"{PREFIX}{name.upper()}: cannot read {raw!r} as {kind}") from exc
+    return raw

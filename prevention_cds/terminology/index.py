@@ -1,0 +1,224 @@
+"""Code matching against the project's ValueSets.
+
+``CodeIndex`` is built once from the ``ValueSet-*.json`` files shipped in this package and answers, for a
+(system, code) pair found in a FHIR resource, which ValueSets contain it. Only the two compose forms the project
+uses are understood (anything else is refused at load time, so a ValueSet cannot silently match nothing):
+
+- ``compose.include[] = {system, concept: [{code, display}]}``: explicit codes;
+- ``compose.include[] = {system, filter: [{property: "concept", op: "is-a", value: <parent>}]}`` for the
+  hierarchical systems whose child codes start with the parent code (ICD-10 / CIM-10, ATC): the parent and every
+  code that starts with it once dots are removed (``D84``, ``D84.9``, ``D849``; ``G03A``, ``G03AA07``).
+
+Systems known under several URIs are folded together (ATC, ICD-10 / CIM-10 / ICD-10-CM, SNOMED CT, CVX, LOINC),
+trailing slashes are ignored, ICD-10 and ATC codes are compared without dots and case-insensitively, and CVX codes
+without leading zeros (``"3"`` = ``"03"``). Lookups are a few dictionary accesses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from functools import cache
+from typing import Any, Final
+
+from prevention_cds import terminology
+
+SNOMED: Final = "http://snomed.info/sct"
+LOINC: Final = "http://loinc.org"
+ICD10: Final = "http://hl7.org/fhir/sid/icd-10"
+ATC: Final = "http://www.whocc.no/atc"
+CVX: Final = "http://hl7.org/fhir/sid/cvx"
+RXNORM: Final = "http://www.nlm.nih.gov/research/umls/rxnorm"
+BDPM: Final = "https://smt.esante.gouv.fr/terminologie-bdpm"
+
+# Every URI a system is known by -> the one the index uses.
+SYSTEM_ALIASES: Final[Mapping[str, str]] = {
+    ATC: ATC,
+    "https://smt.esante.gouv.fr/terminologie-atc": ATC,
+    "urn:oid:2.16.840.1.113883.6.73": ATC,
+    ICD10: ICD10,
+    "https://smt.esante.gouv.fr/terminologie-cim-10": ICD10,
+    "http://hl7.org/fhir/sid/icd-10-cm": ICD10,
+    SNOMED: SNOMED,
+    "urn:oid:2.16.840.1.113883.6.96": SNOMED,
+    CVX: CVX,
+    "urn:oid:2.16.840.1.113883.12.292": CVX,
+    LOINC: LOINC,
+    "urn:oid:2.16.840.1.113883.6.1": LOINC,
+}
+
+# Systems where ``is-a`` means "starts with" and where dots and case do not matter.
+HIERARCHICAL_SYSTEMS: Final = frozenset({ICD10, ATC})
+
+_MEMO_LIMIT: Final = 65_536
+
+
+def canonical_system(system: str | None) -> str | None:
+    """The URI the index uses for ``system`` (aliases folded, trailing slashes and blanks removed)."""
+    if system is None:
+        return None
+    cleaned = system.strip().rstrip("/")
+    if not cleaned:
+        return None
+    return SYSTEM_ALIASES.get(cleaned, cleaned)
+
+
+def normalise_code(system: str, code: str) -> str:
+    """``code`` as the index compares it, for an already canonical ``system``."""
+    cleaned = code.strip()
+    if system in HIERARCHICAL_SYSTEMS:
+        return cleaned.replace(".", "").replace(" ", "").upper()
+    if system == CVX:
+        return cleaned.lstrip("0") or ("0" if cleaned else "")
+    return cleaned
+
+
+class ValueSetFormatError(ValueError):
+    """A shipped ValueSet uses a compose form the code matcher does not understand."""
+
+
+class CodeIndex:
+    """Which of the project's ValueSets contain a given (system, code)."""
+
+    def __init__(self, valuesets: Iterable[Mapping[str, Any]]) -> None:
+        explicit: dict[tuple[str, str], set[str]] = {}
+        prefixes: dict[tuple[str, str], set[str]] = {}
+        systems: dict[str, set[str]] = {}
+        ids: list[str] = []
+        for valueset in valuesets:
+            vs_id = valueset.get("id")
+            if not isinstance(vs_id, str) or not vs_id:
+                raise ValueSetFormatError("a ValueSet has no id")
+            if vs_id in ids:
+                raise ValueSetFormatError(f"ValueSet {vs_id} is defined twice")
+            ids.append(vs_id)
+            systems[vs_id] = set()
+            compose = valueset.get("compose")
+            includes = compose.get("include") if isinstance(compose, Mapping) else None
+            if not isinstance(includes, list) or not includes:
+                raise ValueSetFormatError(f"ValueSet {vs_id}: compose.include is missing or empty")
+            if isinstance(compose, Mapping) and compose.get("exclude"):
+                raise ValueSetFormatError(f"ValueSet {vs_id}: compose.exclude is not supported")
+            for include in includes:
+                self._read_include(vs_id, include, explicit, prefixes, systems[vs_id])
+        self._explicit: dict[tuple[str, str], frozenset[str]] = {
+            key: frozenset(value) for key, value in explicit.items()
+        }
+        self._prefixes: dict[tuple[str, str], frozenset[str]] = {
+            key: frozenset(value) for key, value in prefixes.items()
+        }
+        self._prefix_lengths: dict[str, tuple[int, ...]] = {}
+        for system, prefix in self._prefixes:
+            lengths = set(self._prefix_lengths.get(system, ())) | {len(prefix)}
+            self._prefix_lengths[system] = tuple(sorted(lengths))
+        self._systems: dict[str, frozenset[str]] = {key: frozenset(value) for key, value in systems.items()}
+        self._ids: tuple[str, ...] = tuple(ids)
+        self._memo: dict[tuple[str | None, str | None], frozenset[str]] = {}
+
+    @staticmethod
+    def _read_include(
+        vs_id: str,
+        include: Any,
+        explicit: dict[tuple[str, str], set[str]],
+        prefixes: dict[tuple[str, str], set[str]],
+        systems: set[str],
+    ) -> None:
+        if not isinstance(include, Mapping):
+            raise ValueSetFormatError(f"ValueSet {vs_id}: an include is not an object")
+        unsupported = set(include) - {"system", "concept", "filter", "version"}
+        if unsupported:
+            raise ValueSetFormatError(f"ValueSet {vs_id}: unsupported include keys {sorted(unsupported)}")
+        system = canonical_system(include.get("system") if isinstance(include.get("system"), str) else None)
+        if system is None:
+            raise ValueSetFormatError(f"ValueSet {vs_id}: an include has no system")
+        concepts = include.get("concept")
+        filters = include.get("filter")
+        if (concepts is None) == (filters is None):
+            raise ValueSetFormatError(f"ValueSet {vs_id}: an include needs either concept or filter")
+        systems.add(system)
+        if concepts is not None:
+            if not isinstance(concepts, list) or not concepts:
+                raise ValueSetFormatError(f"ValueSet {vs_id}: empty concept list for {system}")
+            for concept in concepts:
+                code = concept.get("code") if isinstance(concept, Mapping) else None
+                if not isinstance(code, str) or not code.strip():
+                    raise ValueSetFormatError(f"ValueSet {vs_id}: a concept of {system} has no code")
+                explicit.setdefault((system, normalise_code(system, code)), set()).add(vs_id)
+            return
+        if system not in HIERARCHICAL_SYSTEMS:
+            raise ValueSetFormatError(f"ValueSet {vs_id}: is-a filters are only understood for ICD-10 and ATC")
+        if not isinstance(filters, list) or len(filters) != 1:
+            raise ValueSetFormatError(f"ValueSet {vs_id}: give one is-a filter per include")
+        only = filters[0]
+        if (
+            not isinstance(only, Mapping)
+            or only.get("property") != "concept"
+            or only.get("op") != "is-a"
+            or not isinstance(only.get("value"), str)
+            or not only["value"].strip()
+        ):
+            raise ValueSetFormatError(f"ValueSet {vs_id}: only {{property: concept, op: is-a}} filters")
+        prefixes.setdefault((system, normalise_code(system, only["value"])), set()).add(vs_id)
+
+    @classmethod
+    def load(cls) -> CodeIndex:
+        """The index of every ValueSet shipped in ``prevention_cds/terminology/package/`` (built once, then cached)."""
+        return _shipped_index()
+
+    @property
+    def valueset_ids(self) -> tuple[str, ...]:
+        return self._ids
+
+    def include_systems(self, valueset_id: str) -> frozenset[str]:
+        """The (canonical) systems a ValueSet draws its codes from."""
+        return self._systems.get(valueset_id, frozenset())
+
+    def valuesets_for(self, system: str | None, code: str | None) -> frozenset[str]:
+        """Ids of every ValueSet containing (system, code); empty when either is missing.
+
+        A code without a system matches nothing: a bare ``"03"`` could be anything.
+        """
+        raw = self._memo.get((system, code))
+        if raw is not None:
+            return raw  # the same (system, code) as written: no normalisation again (hot path)
+        result = self._lookup(system, code)
+        if len(self._memo) >= _MEMO_LIMIT:
+            self._memo.clear()
+        self._memo[(system, code)] = result
+        return result
+
+    def _lookup(self, system: str | None, code: str | None) -> frozenset[str]:
+        canonical = canonical_system(system)
+        if canonical is None or code is None:
+            return frozenset()
+        normalised = normalise_code(canonical, code)
+        if not normalised:
+            return frozenset()
+        key = (canonical, normalised)
+        result = self._explicit.get(key, frozenset())
+        for length in self._prefix_lengths.get(canonical, ()):
+            if length > len(normalised):
+                break
+            matched = self._prefixes.get((canonical, normalised[:length]))
+            if matched:
+                result = result | matched
+        return result
+
+    def contains(self, valueset_id: str, system: str | None, code: str | None) -> bool:
+        return valueset_id in self.valuesets_for(system, code)
+
+    def valuesets_for_codings(self, codings: Iterable[Mapping[str, Any]]) -> frozenset[str]:
+        """Union over the ``Coding`` objects of a CodeableConcept (non-string fields are ignored)."""
+        result: frozenset[str] = frozenset()
+        for coding in codings:
+            system = coding.get("system")
+            code = coding.get("code")
+            if isinstance(system, str) and isinstance(code, str):
+                result = result | self.valuesets_for(system, code)
+        return result
+
+
+@cache
+def _shipped_index() -> CodeIndex:
+    return CodeIndex(
+        resource for resource in terminology.all_resources() if resource.get("resourceType") == "ValueSet"
+    )
