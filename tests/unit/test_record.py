@@ -125,20 +125,10 @@ def test_medications_and_allergies() -> None:
     assert record.medications_of(Concept.RIFAMPICIN_INTERACTING)
 
 
-def test_weights_are_left_unread_when_no_rule_set_needs_them() -> None:
-    resources = [patient(), weight("p1", 30, "2026-11-18T10:00:00+01:00")]
-    assert build_record("p1", resources).latest_weight is not None
-    assert build_record("p1", resources, with_weights=False).weights == ()
-
-
 def test_the_mmr_rules_never_read_a_body_weight() -> None:
-    """MmrRules.reads_body_weight is False, so its services build records without weights: keep it true."""
+    """MMR doses do not depend on weight: keep the MMR rules free of it."""
     from pathlib import Path
 
-    from prevention_cds.rules.iim import IimRules
-    from prevention_cds.rules.mmr import MmrRules
-
-    assert MmrRules.reads_body_weight is False and IimRules.reads_body_weight is True
     folder = Path(__file__).resolve().parents[2] / "prevention_cds" / "rules" / "mmr"
     mmr_code = "\n".join(p.read_text(encoding="utf-8") for p in folder.glob("*.py"))
     assert "latest_weight" not in mmr_code and ".weights" not in mmr_code and "WeightMeasurement" not in mmr_code
