@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from advice_messages import all_messages, render_strict
 from prevention_cds.rules.advice import (
@@ -36,10 +35,11 @@ from prevention_cds.rules.facts import (
 from prevention_cds.rules.iim import IimRules
 from prevention_cds.rules.partial_date import PartialDate
 from prevention_cds.rules.ruleset import RuleSettings
+from prevention_cds.settings import PRACTICE_TIMEZONE
 
 ROOT = Path(__file__).resolve().parents[3]
 TODAY = date(2026, 11, 21)
-NOW = datetime.combine(TODAY, time(10, 0), tzinfo=ZoneInfo("Europe/Paris"))  # the service's clock is aware
+NOW = datetime.combine(TODAY, time(10, 0), tzinfo=PRACTICE_TIMEZONE)  # the service's clock is aware
 RULES = IimRules()
 
 
