@@ -25,6 +25,7 @@ from prevention_cds.rules.facts import (
     ExposureKind,
     IimSerogroup,
     MedicationFact,
+    MedicationStatus,
     OrderContext,
     PatientRecord,
     Pregnancy,
@@ -92,7 +93,7 @@ def record(
         allergies=tuple(
             AllergyFact(frozenset({c}), f"allergy {c}", source_id="AllergyIntolerance/a") for c in allergies
         ),
-        medications=tuple(MedicationFact(frozenset({c}), f"medicine {c}", "active") for c in medications),
+        medications=tuple(MedicationFact(frozenset({c}), f"medicine {c}", MedicationStatus.ONGOING) for c in medications),
         conditions=conditions,
         pregnancy=Pregnancy(True, TODAY - timedelta(days=100)) if pregnant else None,
         vaccine_doses=doses,
