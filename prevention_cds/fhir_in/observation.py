@@ -75,8 +75,9 @@ OBSERVATION_READERS: tuple[tuple[str, ObservationReader], ...] = (
 
 def read_latest_weight(reading: Reading) -> None:
     """Only the latest usable weight matters to the rules: candidates are validated newest first."""
-    def recorded_at(resource: Resource) -> str:
-        value = resource.get("effectiveDateTime") or (resource.get("effectivePeriod") or {}).get("start")
+    def recorded_at(resource: Resource) -> str:  # a sort key only: a malformed date is reported by validation
+        period = resource.get("effectivePeriod")
+        value = resource.get("effectiveDateTime") or (period.get("start") if isinstance(period, dict) else None)
         return value if isinstance(value, str) else ""
 
     for resource in sorted(reading.weight_candidates, key=recorded_at, reverse=True):

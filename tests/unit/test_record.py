@@ -72,6 +72,16 @@ def test_an_unusable_latest_weight_falls_back_to_the_previous_one() -> None:
     assert record.latest_weight is not None and record.latest_weight.kilograms == 30
 
 
+def test_a_weight_with_a_malformed_period_is_skipped_not_fatal() -> None:
+    broken = weight("p1", 31, "2026-11-18T10:00:00+01:00")
+    del broken["effectiveDateTime"]
+    broken["effectivePeriod"] = "not a period"
+    alone = build_record("p1", [patient(), broken])
+    assert alone.latest_weight is None and alone.skipped_resources == 1
+    record = build_record("p1", [patient(), broken, weight("p1", 30, "2026-10-01T10:00:00+02:00")])
+    assert record.latest_weight is not None and record.latest_weight.kilograms == 30
+
+
 def test_weight_without_timezone_is_skipped() -> None:
     record = build_record("p1", [patient(), weight("p1", 30, "2026-11-18T10:00:00")])
     assert record.latest_weight is None and record.skipped_resources == 1
