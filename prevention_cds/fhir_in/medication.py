@@ -15,8 +15,9 @@ MEDICINE_CONCEPTS = frozenset({
     Concept.RIFAMPICIN, Concept.CIPROFLOXACIN, Concept.CEFTRIAXONE, Concept.THIRD_GEN_CEPHALOSPORIN,
     Concept.RIFAMPICIN_INTERACTING, Concept.HORMONAL_CONTRACEPTIVE, Concept.IMMUNOGLOBULIN, Concept.MMR_VACCINE,
 })
-# Records of a medicine never given, or that say nothing of it: not read.
-IGNORED_STATUSES = {"entered-in-error", "cancelled", "draft", "not-taken", "unknown"}
+# Records of a medicine never given (a MedicationAdministration "not-done" included), or that say nothing of it:
+# not read.
+IGNORED_STATUSES = {"entered-in-error", "cancelled", "draft", "not-taken", "not-done", "unknown"}
 STATUSES = {  # the status codes of the three resources (FHIR R4), by where the medicine stands
     "active": MedicationStatus.ONGOING, "on-hold": MedicationStatus.ONGOING, "intended": MedicationStatus.ONGOING,
     "in-progress": MedicationStatus.ONGOING,

@@ -182,7 +182,7 @@ def test_an_exposure_period_still_open_has_its_last_contact_now() -> None:
     [("active", MedicationStatus.ONGOING), ("on-hold", MedicationStatus.ONGOING),
      ("completed", MedicationStatus.FINISHED), ("stopped", MedicationStatus.FINISHED),
      ("whatever", MedicationStatus.UNSTATED), (None, MedicationStatus.UNSTATED),
-     ("cancelled", None), ("entered-in-error", None), ("draft", None)],
+     ("cancelled", None), ("entered-in-error", None), ("draft", None), ("not-done", None)],
 )
 def test_medication_statuses_are_read_as_where_the_medicine_stands(
     status: str | None, read_as: MedicationStatus | None
@@ -194,3 +194,14 @@ def test_medication_statuses_are_read_as_where_the_medicine_stands(
         resource["status"] = status
     medications = build_record("p1", [patient(), resource]).medications
     assert [m.status for m in medications] == ([read_as] if read_as else [])
+
+
+def test_an_administration_not_done_is_not_a_medicine_given() -> None:
+    """The index case of an IIM treated with a third-generation cephalosporin needs no eradication course: an
+    administration recorded as not done must not pass for that treatment."""
+    given = {"resourceType": "MedicationAdministration", "id": "ma1", "status": "completed",
+             "subject": {"reference": "Patient/p1"}, "effectiveDateTime": "2026-11-19T10:00:00+01:00",
+             "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "J01DD04"}]}}
+    not_done = {**given, "id": "ma2", "status": "not-done"}
+    assert [m.source_id for m in build_record("p1", [patient(), given, not_done]).medications] == [
+        "MedicationAdministration/ma1"]
