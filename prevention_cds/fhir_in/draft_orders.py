@@ -77,8 +77,8 @@ def _timing(dosage: dict[str, Any]) -> tuple[Decimal | None, Decimal | None]:
 def _route(dosage: dict[str, Any]) -> Route | None:
     route = dosage.get("route")
     for coding in (route.get("coding") or ()) if isinstance(route, dict) else ():
-        if isinstance(coding, dict) and coding.get("code") in ROUTES:
-            return ROUTES[coding["code"]]
+        if isinstance(coding, dict) and isinstance(code := coding.get("code"), str) and code in ROUTES:
+            return ROUTES[code]
     return None
 
 
