@@ -87,8 +87,7 @@ class CdsEvaluator:
         request = parse_request(body, service)
         resources = gather_resources(request, prefetch_keys(), self._reader)
         now = self.clock()
-        with_weights = any(self._rule_sets[name].reads_body_weight for name in service.rule_sets)
-        record = build_record(request.patient_id, resources, self.index, now, with_weights=with_weights)
+        record = build_record(request.patient_id, resources, self.index, now)
         advice = self._advise(service, request, record, now)
         ctx = RenderContext(
             resources=ResourceContext(

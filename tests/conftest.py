@@ -22,11 +22,10 @@ from flask.testing import FlaskClient
 from fhir_server_harness import INSTALL_COMMAND, MedplumServer
 from prevention_cds.app.factory import create_app
 from prevention_cds.evaluate import CdsEvaluator
-from prevention_cds.fhir_in.record import LOCAL_TIMEZONE
-from prevention_cds.settings import Settings
+from prevention_cds.settings import PRACTICE_TIMEZONE, Settings
 
 # A deliberately non-UTC "today": 21 November 2026, 10:00 in Paris.
-FROZEN_NOW = datetime(2026, 11, 21, 10, 0, tzinfo=LOCAL_TIMEZONE)
+FROZEN_NOW = datetime(2026, 11, 21, 10, 0, tzinfo=PRACTICE_TIMEZONE)
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SYNTHEA_BUNDLES = SHARED / "data" / "synthea-r4-bundles"
 EHR_ORIGIN = "https://ehr.example.org"

@@ -82,13 +82,13 @@ def serve(args: argparse.Namespace) -> int:
 
 def evaluate(args: argparse.Namespace) -> int:
     from prevention_cds.evaluate import CdsEvaluator, system_clock
-    from prevention_cds.fhir_in.record import LOCAL_TIMEZONE
     from prevention_cds.hooks.bundles import group_by_patient, read_inputs, request_body
     from prevention_cds.hooks.catalog import SERVICES_BY_ID
     from prevention_cds.hooks.errors import ProtocolError
+    from prevention_cds.settings import PRACTICE_TIMEZONE
 
     settings = _settings(True)
-    now = datetime.combine(args.today, time(12, 0), tzinfo=LOCAL_TIMEZONE) if args.today else None
+    now = datetime.combine(args.today, time(12, 0), tzinfo=PRACTICE_TIMEZONE) if args.today else None
     evaluator = CdsEvaluator(settings, clock=(lambda: now) if now else system_clock)
     service = SERVICES_BY_ID[args.service]
     language = args.lang or settings.default_language

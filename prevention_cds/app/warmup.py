@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from prevention_cds import terminology
-from prevention_cds.fhir_in.record import LOCAL_TIMEZONE
 from prevention_cds.hooks.bundles import request_body
 from prevention_cds.hooks.catalog import PATIENT_VIEW, SERVICES
+from prevention_cds.settings import PRACTICE_TIMEZONE
 from prevention_cds.terminology import ProjectCode
 
 logger = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ def synthetic_record(now: datetime) -> list[dict[str, Any]]:
     both rule sets then propose a medicine and a vaccination, so every builder runs."""
     born = (now - timedelta(days=8 * 365 + 30)).date()
     subject = {"reference": f"Patient/{PATIENT_ID}"}
-    yesterday = (now - timedelta(days=1)).astimezone(LOCAL_TIMEZONE).isoformat(timespec="seconds")
+    yesterday = (now - timedelta(days=1)).astimezone(PRACTICE_TIMEZONE).isoformat(timespec="seconds")
     return [
         {"resourceType": "Patient", "id": PATIENT_ID, "birthDate": born.isoformat(), "gender": "female"},
         {"resourceType": "Immunization", "id": "warm-up-mmr", "status": "completed", "patient": subject,

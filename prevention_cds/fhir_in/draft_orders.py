@@ -10,12 +10,15 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from prevention_cds.fhir_in.record import MEDICINE_CONCEPTS, concepts_of, display_of
-from prevention_cds.fhir_out.products import route_coding
+from prevention_cds.fhir_in.codes import concepts_of, display_of
+from prevention_cds.fhir_in.medication import MEDICINE_CONCEPTS
+from prevention_cds.rules.advice import Route
 from prevention_cds.rules.facts import DraftOrder, OrderContext
 from prevention_cds.terminology.index import CodeIndex
+from prevention_cds.terminology.routes import route_codings
 
-ROUTES = {route_coding(name)["code"]: name for name in ("oral", "intramuscular", "intravenous", "subcutaneous")}
+# Matched on the code alone: clients send route codings without a system (the Sandbox).
+ROUTES = {coding["code"]: Route(name) for name, coding in route_codings().items()}
 MG_PER_UNIT = {"mg": Decimal(1), "g": Decimal(1000), "ug": Decimal("0.001"), "mcg": Decimal("0.001")}
 PERIOD_PER_DAY = {"d": Decimal(1), "h": Decimal(24), "min": Decimal(1440), "wk": Decimal(1) / Decimal(7)}
 DAYS_PER_UNIT = {"d": Decimal(1), "h": Decimal(1) / Decimal(24), "wk": Decimal(7)}
@@ -71,11 +74,11 @@ def _timing(dosage: dict[str, Any]) -> tuple[Decimal | None, Decimal | None]:
     return frequency_per_day, duration
 
 
-def _route(dosage: dict[str, Any]) -> str | None:
+def _route(dosage: dict[str, Any]) -> Route | None:
     route = dosage.get("route")
     for coding in (route.get("coding") or ()) if isinstance(route, dict) else ():
-        if isinstance(coding, dict) and coding.get("code") in ROUTES:
-            return ROUTES[coding["code"]]
+        if isinstance(coding, dict) and isinstance(code := coding.get("code"), str) and code in ROUTES:
+            return ROUTES[code]
     return None
 
 
@@ -96,7 +99,6 @@ def read_draft_order(resource: dict[str, Any], index: CodeIndex, selected: bool)
         duration_days=duration,
         route=_route(dosage),
         selected=selected,
-        raw=resource,
     )
 
 

@@ -1,4 +1,5 @@
-"""Codings of the products, routes, target diseases and reasons the service writes (``data/products.json``)."""
+"""Codings of the products, target diseases and reasons the service writes (``data/products.json``), and of the
+routes (defined once, in the terminology's ValueSet administration-route)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import json
 from functools import cache
 from importlib import resources
 from typing import Any
+
+from prevention_cds.terminology.routes import route_codings
 
 Coding = dict[str, str]
 
@@ -28,7 +31,7 @@ def medicine_text(medicine: str, language: str) -> str:
 
 
 def route_coding(route: str) -> Coding:
-    return dict(_products()["routes"][route])
+    return dict(route_codings()[route])
 
 
 def target_disease_coding(disease: str) -> Coding:

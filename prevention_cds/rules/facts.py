@@ -2,17 +2,70 @@
 
 Every fact keeps the id of the FHIR resource it came from (``source_id``, ``Type/id``) so that cards can cite
 it and suggestions can reference it.
+
+Some types here are *readings*: what a resource states, before the rules weigh it (a clinical status, a
+verification status, a period that may be open, a pregnancy observation). ``rules/evidence.py`` decides what they
+mean (is the condition active, which pregnancy evidence wins, when was the last contact); the record builder
+applies it once per call.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from enum import StrEnum
+from enum import Enum, StrEnum
+from typing import Final
 
+from prevention_cds.rules.advice import Route
 from prevention_cds.rules.concepts import Concept
 from prevention_cds.rules.partial_date import PartialDate
+
+
+class Unreadable(Enum):
+    """A value a resource gives but that cannot be read (an unknown code, a partial or implausible date): kept
+    apart from "not stated", since the rules may weigh the two differently."""
+
+    VALUE = "unreadable"
+
+
+UNREADABLE: Final = Unreadable.VALUE
+
+
+class ClinicalStatus(StrEnum):
+    """What a condition or an allergy record says of the patient now."""
+
+    ACTIVE = "active"
+    RECURRENCE = "recurrence"
+    RELAPSE = "relapse"
+    INACTIVE = "inactive"
+    REMISSION = "remission"
+    RESOLVED = "resolved"
+
+
+class Verification(StrEnum):
+    """How sure the author of a condition or an allergy record is (refuted records are not read at all)."""
+
+    CONFIRMED = "confirmed"
+    UNCONFIRMED = "unconfirmed"
+    PROVISIONAL = "provisional"
+    DIFFERENTIAL = "differential"
+
+
+@dataclass(frozen=True)
+class RecordedTime:
+    """A date or a date and time as recorded; a date alone is midnight, practice time, with ``has_time`` False."""
+
+    moment: datetime
+    has_time: bool
+
+
+@dataclass(frozen=True)
+class RecordedPeriod:
+    """A period as recorded. An ``end`` of None is open: whatever the period describes is still going on."""
+
+    start: RecordedTime | Unreadable | None
+    end: RecordedTime | Unreadable | None
 
 
 class Sex(StrEnum):
@@ -58,6 +111,33 @@ class Pregnancy:
 
 
 @dataclass(frozen=True)
+class PregnancyObservation:
+    """A reading: an observation of pregnancy status ('pregnant' or 'not pregnant') and the day it was made."""
+
+    pregnant: bool
+    observed_on: date
+    source_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ExpectedDelivery:
+    """A reading: an expected delivery date, and the day it was recorded."""
+
+    observed_on: date
+    expected: date
+    source_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Occupation:
+    """A reading: an occupation of the patient, with the period it was held when the record gives one."""
+
+    concepts: frozenset[Concept]
+    period: RecordedPeriod | None = None
+    source_id: str | None = None
+
+
+@dataclass(frozen=True)
 class WeightMeasurement:
     kilograms: Decimal
     measured_at: datetime
@@ -78,13 +158,22 @@ class AllergyFact:
         return Concept.ANAPHYLAXIS in self.concepts
 
 
+class MedicationStatus(StrEnum):
+    """Where a recorded medicine stands, whether it was ordered, declared or given."""
+
+    ONGOING = "ongoing"  # being taken, paused, or ordered and not yet finished
+    FINISHED = "finished"  # taken, and no longer
+    NOT_TAKEN = "not-taken"  # never given: cancelled, not taken, recorded in error
+    UNSTATED = "unstated"  # no status, or one that cannot be read
+
+
 @dataclass(frozen=True)
 class MedicationFact:
-    """An active MedicationRequest or MedicationStatement (or, for the index case, one that was given)."""
+    """A medicine ordered, declared or given (MedicationRequest, -Statement or -Administration)."""
 
     concepts: frozenset[Concept]
     display: str
-    status: str
+    status: MedicationStatus
     started: date | None = None
     source_id: str | None = None
 
@@ -142,7 +231,6 @@ class PatientRecord:
     immunoglobulin_dates: tuple[date, ...] = ()
     state_medical_aid: bool | None = None  # AME beneficiary; None when the record does not say
     skipped_resources: int = 0  # malformed or unusable resources ignored while building the record
-    notes: tuple[str, ...] = field(default=())
 
     def doses_of(self, concept: Concept) -> tuple[VaccineDose, ...]:
         return tuple(sorted((d for d in self.vaccine_doses if d.is_a(concept)), key=lambda d: d.given_on))
@@ -171,12 +259,6 @@ class PatientRecord:
         return tuple(sorted((e for e in self.exposures if e.kind == kind), key=lambda e: e.last_contact))
 
 
-class DraftOrderKind(StrEnum):
-    MEDICATION_REQUEST = "MedicationRequest"
-    SERVICE_REQUEST = "ServiceRequest"
-    OTHER = "other"
-
-
 @dataclass(frozen=True)
 class DraftOrder:
     """A draft order from ``context.draftOrders``, read tolerantly (no intent, STU3 dosage shapes)."""
@@ -189,9 +271,8 @@ class DraftOrder:
     dose_unit: str | None = None  # the unit as written when it is not mg
     frequency_per_day: Decimal | None = None
     duration_days: Decimal | None = None
-    route: str | None = None  # "oral" | "intramuscular" | "intravenous" | "subcutaneous" | None
+    route: Route | None = None  # None when the order gives no route the service knows
     selected: bool = True  # listed in context.selections (order-select); always True on order-sign
-    raw: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def reference(self) -> str | None:

@@ -19,10 +19,6 @@ class RuleSettings:
 
 
 class PatientViewRules(Protocol):
-    # Whether the rules read body weights (doses by weight): when no rule set of a service does, the service
-    # layer does not validate the patient's weight observations at all.
-    reads_body_weight: bool
-
     def evaluate(self, record: PatientRecord, now: datetime, settings: RuleSettings) -> tuple[Advice, ...]: ...
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 CANONICAL_BASE = "https://prevention-cds.github.io/fhir"
 
-# CodeSystem of the project's own concepts (exposure kinds, exposure components, occupations)
+# CodeSystem of the project's own concepts (exposure kinds, exposure components, occupations, a designation use)
 PROJECT_CODESYSTEM = f"{CANONICAL_BASE}/CodeSystem/prevention-cds"
 CONTACT_SETTING_CODESYSTEM = f"{CANONICAL_BASE}/CodeSystem/contact-setting"
 SEROGROUP_CODESYSTEM = f"{CANONICAL_BASE}/CodeSystem/meningococcal-serogroup"
@@ -34,6 +34,7 @@ class ProjectCode:
     CASE_FIRST_EFFECTIVE_ANTIBIOTIC = "index-case-first-effective-antibiotic"  # component, valueDateTime
     CASE_CONFIRMED = "index-case-confirmed"  # component, valueBoolean (measles: biologically confirmed)
     EARLY_CHILDHOOD_PROFESSIONAL = "early-childhood-professional"  # occupation (LOINC 11341-5 value)
+    SERVICE_NAME = "service-name"  # designation use: the name the rules give a ValueSet's code (routes)
 
 
 @cache

@@ -63,8 +63,6 @@ FORECAST = ImmunizationForecast(
 
 
 class EveryShapeRules:
-    reads_body_weight = True
-
     def evaluate(self, record: PatientRecord, now: datetime, settings: RuleSettings) -> tuple[Advice, ...]:
         return (
             Advice("test.plain", Indicator.INFO, Message.of("card.heading.why"), (TEXT,), (), REF),

@@ -17,6 +17,7 @@ if str(_ROOT) not in sys.path:
 from fhir.resources.R4B import get_fhir_model_class  # noqa: E402
 
 from prevention_cds import terminology  # noqa: E402
+from prevention_cds.rules.advice import Route  # noqa: E402
 from prevention_cds.rules.concepts import Concept  # noqa: E402
 from prevention_cds.rules.facts import IimSerogroup  # noqa: E402
 from prevention_cds.terminology import (  # noqa: E402
@@ -28,6 +29,7 @@ from prevention_cds.terminology import (  # noqa: E402
     ProjectCode,
 )
 from prevention_cds.terminology.index import CodeIndex, ValueSetFormatError  # noqa: E402
+from prevention_cds.terminology.routes import route_codings  # noqa: E402
 from support.profile_validator import profile_urls, validate  # noqa: E402
 
 FOLDER = _ROOT / "prevention_cds" / "terminology" / "package"
@@ -146,6 +148,14 @@ def test_binding_valuesets_hold_every_code_of_their_codesystem() -> None:
 
 
 # ------------------------------------------------------------------------------------------------ value sets
+def test_every_route_of_the_rules_is_named_once_in_the_route_valueset() -> None:
+    """fhir_in reads draft-order routes and fhir_out writes its own from this one definition."""
+    codings = route_codings()
+    assert sorted(codings) == sorted(r.value for r in Route)
+    assert len({c["code"] for c in codings.values()}) == len(codings)
+    assert all(c["system"] == "http://snomed.info/sct" and c["display"] for c in codings.values())
+
+
 def test_every_concept_has_a_valueset_and_every_valueset_is_expected() -> None:
     ids = set(_valuesets())
     concepts = {c.value for c in Concept}
@@ -163,7 +173,8 @@ def test_valuesets_use_only_the_two_supported_compose_forms(vs_id: str) -> None:
         assert set(include) in ({"system", "concept"}, {"system", "filter"})
         if "concept" in include:
             assert include["concept"]
-            assert all(set(c) == {"code", "display"} and c["code"] and c["display"] for c in include["concept"])
+            assert all(set(c) - {"designation"} == {"code", "display"} and c["code"] and c["display"]
+                       for c in include["concept"])
         else:
             assert include["system"] in ("http://hl7.org/fhir/sid/icd-10", "http://www.whocc.no/atc")
             assert [set(f) for f in include["filter"]] == [{"property", "op", "value"}]

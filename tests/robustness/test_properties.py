@@ -43,19 +43,16 @@ from conftest import FROZEN_NOW
 from fhir_factory import exposure, full_prefetch, hook_request, patient, weight
 from prevention_cds import terminology
 from prevention_cds.evaluate import CdsEvaluator
-from prevention_cds.fhir_in.record import (
-    ALLERGEN_CONCEPTS,
-    CONDITION_CONCEPTS,
-    KG_PER_UNIT,
-    MEDICINE_CONCEPTS,
-    OCCUPATION_CONCEPTS,
-    VACCINE_CONCEPTS,
-    build_record,
-)
+from prevention_cds.fhir_in.allergy import ALLERGEN_CONCEPTS
+from prevention_cds.fhir_in.condition import CONDITION_CONCEPTS
+from prevention_cds.fhir_in.immunization import VACCINE_CONCEPTS
+from prevention_cds.fhir_in.medication import MEDICINE_CONCEPTS
+from prevention_cds.fhir_in.observation import KG_PER_UNIT, OCCUPATION_CONCEPTS
+from prevention_cds.fhir_in.record import build_record
 from prevention_cds.hooks.catalog import ORDER_SELECT, PATIENT_VIEW, SERVICES
 from prevention_cds.hooks.errors import ProtocolError
 from prevention_cds.rules.concepts import Concept
-from prevention_cds.rules.facts import ExposureKind, IimSerogroup, PatientRecord, Pregnancy, Sex
+from prevention_cds.rules.facts import ExposureKind, IimSerogroup, MedicationStatus, PatientRecord, Pregnancy, Sex
 from prevention_cds.rules.partial_date import PartialDate
 from prevention_cds.settings import Settings
 from prevention_cds.terminology import ProjectCode
@@ -380,7 +377,7 @@ def assert_consistent(record: PatientRecord, resources: list[dict[str, Any]]) ->
     assert len(record.medications) <= count("MedicationRequest") + count("MedicationStatement")
     for medication in record.medications:
         assert medication.concepts and medication.concepts <= MEDICINE_CONCEPTS
-        assert _optional(_is_date, medication.started)
+        assert _optional(_is_date, medication.started) and isinstance(medication.status, MedicationStatus)
 
     for contact in record.exposures:
         assert isinstance(contact.kind, ExposureKind) and _is_aware(contact.last_contact)

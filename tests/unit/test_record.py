@@ -11,7 +11,7 @@ import pytest
 from fhir_factory import SNOMED, condition, exposure, immunization, medication_request, patient, weight
 from prevention_cds.fhir_in.record import build_record
 from prevention_cds.rules.concepts import Concept
-from prevention_cds.rules.facts import ExposureKind, IimSerogroup
+from prevention_cds.rules.facts import ExposureKind, IimSerogroup, MedicationStatus
 from prevention_cds.rules.partial_date import Precision
 
 
@@ -72,6 +72,16 @@ def test_an_unusable_latest_weight_falls_back_to_the_previous_one() -> None:
     assert record.latest_weight is not None and record.latest_weight.kilograms == 30
 
 
+def test_a_weight_with_a_malformed_period_is_skipped_not_fatal() -> None:
+    broken = weight("p1", 31, "2026-11-18T10:00:00+01:00")
+    del broken["effectiveDateTime"]
+    broken["effectivePeriod"] = "not a period"
+    alone = build_record("p1", [patient(), broken])
+    assert alone.latest_weight is None and alone.skipped_resources == 1
+    record = build_record("p1", [patient(), broken, weight("p1", 30, "2026-10-01T10:00:00+02:00")])
+    assert record.latest_weight is not None and record.latest_weight.kilograms == 30
+
+
 def test_weight_without_timezone_is_skipped() -> None:
     record = build_record("p1", [patient(), weight("p1", 30, "2026-11-18T10:00:00")])
     assert record.latest_weight is None and record.skipped_resources == 1
@@ -125,20 +135,73 @@ def test_medications_and_allergies() -> None:
     assert record.medications_of(Concept.RIFAMPICIN_INTERACTING)
 
 
-def test_weights_are_left_unread_when_no_rule_set_needs_them() -> None:
-    resources = [patient(), weight("p1", 30, "2026-11-18T10:00:00+01:00")]
-    assert build_record("p1", resources).latest_weight is not None
-    assert build_record("p1", resources, with_weights=False).weights == ()
-
-
 def test_the_mmr_rules_never_read_a_body_weight() -> None:
-    """MmrRules.reads_body_weight is False, so its services build records without weights: keep it true."""
+    """MMR doses do not depend on weight: keep the MMR rules free of it."""
     from pathlib import Path
 
-    from prevention_cds.rules.iim import IimRules
-    from prevention_cds.rules.mmr import MmrRules
-
-    assert MmrRules.reads_body_weight is False and IimRules.reads_body_weight is True
     folder = Path(__file__).resolve().parents[2] / "prevention_cds" / "rules" / "mmr"
     mmr_code = "\n".join(p.read_text(encoding="utf-8") for p in folder.glob("*.py"))
     assert "latest_weight" not in mmr_code and ".weights" not in mmr_code and "WeightMeasurement" not in mmr_code
+
+
+def test_every_resource_type_read_has_one_reader_and_its_typed_elements() -> None:
+    from prevention_cds.fhir_in.record import READERS
+    from prevention_cds.fhir_in.typed_elements import TYPED_ELEMENTS
+
+    assert set(READERS) == set(TYPED_ELEMENTS)
+
+
+def _occupation(period: dict[str, str] | None) -> dict[str, object]:
+    return {"resourceType": "Observation", "id": "occ", "status": "final",
+            "code": {"coding": [{"system": "http://loinc.org", "code": "11341-5"}]},
+            "valueCodeableConcept": {"coding": [{"system": SNOMED, "code": "223366009"}]},
+            **({"effectivePeriod": period} if period else {"effectiveDateTime": "2020-01-01"})}
+
+
+def test_an_occupation_counts_until_its_period_ends() -> None:
+    health = frozenset({Concept.HEALTHCARE_PROFESSIONAL})
+    assert build_record("p1", [patient(), _occupation(None)]).occupations == health
+    assert build_record("p1", [patient(), _occupation({"start": "2010-01-01"})]).occupations == health
+    ended = _occupation({"start": "2010-01-01", "end": "2020-01-01"})
+    assert build_record("p1", [patient(), ended]).occupations == frozenset()
+
+
+def test_an_exposure_period_still_open_has_its_last_contact_now() -> None:
+    from conftest import FROZEN_NOW
+
+    ongoing = exposure("p1", "iim-contact", "2026-11-18T18:30:00+01:00", "household")
+    del ongoing["effectiveDateTime"]
+    ongoing["effectivePeriod"] = {"start": "2026-11-18T18:30:00+01:00"}
+    record = build_record("p1", [patient(), ongoing], now=FROZEN_NOW)
+    assert record.exposures[0].last_contact == FROZEN_NOW and record.exposures[0].has_time
+    assert record.exposures[0].first_contact is not None and record.exposures[0].first_contact.day == 18
+
+
+@pytest.mark.parametrize(
+    ("status", "read_as"),
+    [("active", MedicationStatus.ONGOING), ("on-hold", MedicationStatus.ONGOING),
+     ("completed", MedicationStatus.FINISHED), ("stopped", MedicationStatus.FINISHED),
+     ("whatever", MedicationStatus.UNSTATED), (None, MedicationStatus.UNSTATED),
+     ("cancelled", None), ("entered-in-error", None), ("draft", None), ("not-done", None)],
+)
+def test_medication_statuses_are_read_as_where_the_medicine_stands(
+    status: str | None, read_as: MedicationStatus | None
+) -> None:
+    resource = medication_request("p1", "J05AR10", "lopinavir/ritonavir", status="active")
+    if status is None:
+        del resource["status"]
+    else:
+        resource["status"] = status
+    medications = build_record("p1", [patient(), resource]).medications
+    assert [m.status for m in medications] == ([read_as] if read_as else [])
+
+
+def test_an_administration_not_done_is_not_a_medicine_given() -> None:
+    """The index case of an IIM treated with a third-generation cephalosporin needs no eradication course: an
+    administration recorded as not done must not pass for that treatment."""
+    given = {"resourceType": "MedicationAdministration", "id": "ma1", "status": "completed",
+             "subject": {"reference": "Patient/p1"}, "effectiveDateTime": "2026-11-19T10:00:00+01:00",
+             "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "J01DD04"}]}}
+    not_done = {**given, "id": "ma2", "status": "not-done"}
+    assert [m.source_id for m in build_record("p1", [patient(), given, not_done]).medications] == [
+        "MedicationAdministration/ma1"]

@@ -22,8 +22,6 @@ __all__ = ["IimRules"]
 
 
 class IimRules:
-    reads_body_weight = True  # antibiotic doses in mg/kg
-
     def evaluate(self, record: PatientRecord, now: datetime, settings: RuleSettings) -> tuple[Advice, ...]:
         patient = PatientProfile.of(record, now)
         return index_case_advice(patient, settings) + contact_advice(patient, settings)

@@ -7,14 +7,13 @@ from datetime import date, datetime
 
 from prevention_cds.rules.advice import Message
 from prevention_cds.rules.concepts import Concept
-from prevention_cds.rules.facts import MedicationFact, PatientRecord, Sex
+from prevention_cds.rules.facts import MedicationFact, MedicationStatus, PatientRecord, Sex
 from prevention_cds.rules.iim.age import DosingBand, PatientAge
 from prevention_cds.rules.iim.data import iim_data
 from prevention_cds.rules.iim.weight import UsableWeight, WeightStatus, weight_status
 
-# Statuses of a MedicationRequest / MedicationStatement never given, and no longer taken.
-_NOT_GIVEN_STATUSES = frozenset({"cancelled", "entered-in-error", "not-taken"})
-_ENDED_STATUSES = _NOT_GIVEN_STATUSES | {"completed", "stopped"}
+_NOT_GIVEN_STATUSES = frozenset({MedicationStatus.NOT_TAKEN})
+_ENDED_STATUSES = _NOT_GIVEN_STATUSES | {MedicationStatus.FINISHED}  # not taken now
 # Display only, not a rule value: a toddler's age reads in months ("18 mois"), not "1 an".
 _AGE_IN_YEARS_FROM = 2
 

@@ -12,8 +12,6 @@ from prevention_cds.rules.ruleset import RuleSettings
 
 
 class MmrRules:
-    reads_body_weight = False  # MMR doses do not depend on weight (a test checks the MMR rules never read it)
-
     def evaluate(self, record: PatientRecord, now: datetime, settings: RuleSettings) -> tuple[Advice, ...]:
         return patient_view.evaluate(record, now, settings)
 

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from advice_messages import all_messages, render_strict
 from prevention_cds.rules.advice import (
@@ -26,6 +25,7 @@ from prevention_cds.rules.facts import (
     ExposureKind,
     IimSerogroup,
     MedicationFact,
+    MedicationStatus,
     OrderContext,
     PatientRecord,
     Pregnancy,
@@ -36,10 +36,11 @@ from prevention_cds.rules.facts import (
 from prevention_cds.rules.iim import IimRules
 from prevention_cds.rules.partial_date import PartialDate
 from prevention_cds.rules.ruleset import RuleSettings
+from prevention_cds.settings import PRACTICE_TIMEZONE
 
 ROOT = Path(__file__).resolve().parents[3]
 TODAY = date(2026, 11, 21)
-NOW = datetime.combine(TODAY, time(10, 0), tzinfo=ZoneInfo("Europe/Paris"))  # the service's clock is aware
+NOW = datetime.combine(TODAY, time(10, 0), tzinfo=PRACTICE_TIMEZONE)  # the service's clock is aware
 RULES = IimRules()
 
 
@@ -92,7 +93,7 @@ def record(
         allergies=tuple(
             AllergyFact(frozenset({c}), f"allergy {c}", source_id="AllergyIntolerance/a") for c in allergies
         ),
-        medications=tuple(MedicationFact(frozenset({c}), f"medicine {c}", "active") for c in medications),
+        medications=tuple(MedicationFact(frozenset({c}), f"medicine {c}", MedicationStatus.ONGOING) for c in medications),
         conditions=conditions,
         pregnancy=Pregnancy(True, TODAY - timedelta(days=100)) if pregnant else None,
         vaccine_doses=doses,

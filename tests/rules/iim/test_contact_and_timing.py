@@ -2,12 +2,12 @@
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from prevention_cds.rules.advice import Indicator
 from prevention_cds.rules.facts import Exposure, ExposureKind, IimSerogroup
+from prevention_cds.settings import PRACTICE_TIMEZONE
 
 from .builders import NOW, TODAY, born_years_ago, evaluate, exposure, keys, only, record, rules_of
 
@@ -163,9 +163,6 @@ def test_prior_course_still_covers_for_ten_days(ended_days_ago: int, rule: str) 
         assert advice[0].indicator is Indicator.INFO and advice[0].suggestions == ()
 
 
-PARIS = ZoneInfo("Europe/Paris")
-
-
 @pytest.mark.parametrize(
     ("last_contact_utc", "rule"),
     [
@@ -176,6 +173,6 @@ PARIS = ZoneInfo("Europe/Paris")
     ],
 )
 def test_days_are_counted_in_the_practice_time_zone(last_contact_utc: datetime, rule: str) -> None:
-    now = datetime(2026, 11, 21, 10, 0, tzinfo=PARIS)
+    now = datetime(2026, 11, 21, 10, 0, tzinfo=PRACTICE_TIMEZONE)
     exposed = replace(exposure(), last_contact=last_contact_utc)
     assert rules_of(evaluate(record(ADULT, exposures=(exposed,)), now=now)) == [rule]

@@ -17,7 +17,7 @@ from typing import Any
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from prevention_cds.rules.advice import Advice, MedicationProposal, Medicine
+from prevention_cds.rules.advice import Advice, MedicationProposal, Medicine, Route
 from prevention_cds.rules.calendar_math import completed_months, completed_years
 from prevention_cds.rules.concepts import Concept
 from prevention_cds.rules.facts import (
@@ -28,6 +28,7 @@ from prevention_cds.rules.facts import (
     ExposureKind,
     IimSerogroup,
     MedicationFact,
+    MedicationStatus,
     OrderContext,
     PatientRecord,
     Pregnancy,
@@ -154,7 +155,7 @@ def situations(draw: st.DrawFn) -> Situation:
             AllergyFact(frozenset({a}), str(a)) for a in draw(st.sets(st.sampled_from(allergens), max_size=2))
         ),
         medications=tuple(
-            MedicationFact(frozenset({m}), str(m), "active")
+            MedicationFact(frozenset({m}), str(m), MedicationStatus.ONGOING)
             for m in draw(st.sets(st.sampled_from(medicines), max_size=2))
         ),
         conditions=tuple(conditions),
@@ -169,7 +170,7 @@ def situations(draw: st.DrawFn) -> Situation:
             str(concept),
             dose_mg=draw(st.one_of(st.none(), st.decimals(Decimal(10), Decimal(1200), places=0))),
             frequency_per_day=draw(st.one_of(st.none(), st.sampled_from([Decimal(1), Decimal(2)]))),
-            route=draw(st.sampled_from([None, "oral", "intramuscular", "intravenous"])),
+            route=draw(st.sampled_from([None, Route.ORAL, Route.INTRAMUSCULAR, Route.INTRAVENOUS])),
         )
         for i, concept in enumerate(
             draw(

@@ -8,7 +8,7 @@ import pytest
 
 from prevention_cds.rules.advice import Medicine
 from prevention_cds.rules.concepts import Concept
-from prevention_cds.rules.facts import ConditionFact, MedicationFact
+from prevention_cds.rules.facts import ConditionFact, MedicationFact, MedicationStatus
 
 from .builders import born_years_ago, evaluate, keys, medicines, recommended, record, rules_of
 
@@ -103,9 +103,14 @@ def test_index_case_child_dose() -> None:
 
 
 @pytest.mark.parametrize(
-    ("status", "eradication"), [("completed", False), ("entered-in-error", True), ("cancelled", True)]
+    ("status", "eradication"),
+    [
+        pytest.param(MedicationStatus.FINISHED, False, id="completed-False"),
+        pytest.param(MedicationStatus.NOT_TAKEN, True, id="entered-in-error-True"),
+        pytest.param(MedicationStatus.NOT_TAKEN, True, id="cancelled-True"),
+    ],
 )
-def test_only_a_cephalosporin_actually_given_counts(status: str, eradication: bool) -> None:
+def test_only_a_cephalosporin_actually_given_counts(status: MedicationStatus, eradication: bool) -> None:
     given = MedicationFact(frozenset({Concept.THIRD_GEN_CEPHALOSPORIN}), "céfotaxime", status)
     rec = replace(record(ADULT, exposures=(), conditions=(_iim(),)), medications=(given,))
     assert (rules_of(evaluate(rec)) == ["iim.index-case.eradication"]) is eradication

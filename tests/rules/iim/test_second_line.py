@@ -8,7 +8,7 @@ import pytest
 
 from prevention_cds.rules.advice import Medicine, Route, SelectionBehavior
 from prevention_cds.rules.concepts import Concept
-from prevention_cds.rules.facts import ConditionFact, Exposure, MedicationFact
+from prevention_cds.rules.facts import ConditionFact, Exposure, MedicationFact, MedicationStatus
 
 from .builders import (
     TODAY,
@@ -266,6 +266,6 @@ def test_adult_ciprofloxacin_is_500_mg_single_dose() -> None:
 def test_finished_interacting_medicine_does_not_block_rifampicin() -> None:
     ended = replace(
         record(ADULT),
-        medications=(MedicationFact(frozenset({Concept.RIFAMPICIN_INTERACTING}), "voriconazole", "completed"),),
+        medications=(MedicationFact(frozenset({Concept.RIFAMPICIN_INTERACTING}), "voriconazole", MedicationStatus.FINISHED),),
     )
     assert rules_of(evaluate(ended)) == ["iim.prophylaxis.rifampicin"]

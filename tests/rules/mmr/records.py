@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from advice_messages import all_messages
 from prevention_cds.rules.advice import Action, Advice, ProposeImmunization, ProposeMedication
@@ -26,13 +25,13 @@ from prevention_cds.rules.facts import (
 from prevention_cds.rules.mmr import MmrRules
 from prevention_cds.rules.partial_date import PartialDate
 from prevention_cds.rules.ruleset import RuleSettings
+from prevention_cds.settings import PRACTICE_TIMEZONE
 
-PARIS = ZoneInfo("Europe/Paris")
 RULES = MmrRules()
 
 
 def at(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:
-    return datetime(year, month, day, hour, minute, tzinfo=PARIS)
+    return datetime(year, month, day, hour, minute, tzinfo=PRACTICE_TIMEZONE)
 
 
 def born(year: int, month: int | None = None, day: int | None = None) -> PartialDate:

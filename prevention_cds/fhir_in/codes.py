@@ -1,0 +1,71 @@
+"""Reading codes: the codings of a CodeableConcept, the project ValueSets and rule concepts they belong to, the
+text to show for it. Every helper takes the raw JSON and reads a malformed member as absent."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any, TypeVar
+
+from prevention_cds.rules.concepts import Concept
+from prevention_cds.rules.facts import UNREADABLE, Unreadable
+from prevention_cds.terminology.index import CodeIndex
+
+NO_VALUESETS: frozenset[str] = frozenset()
+NO_CONCEPTS: frozenset[Concept] = frozenset()
+CONCEPT_OF_VALUESET = {concept.value: concept for concept in Concept}
+
+Meaning = TypeVar("Meaning")
+
+
+def codings(concept: Any) -> Iterator[tuple[str | None, str | None]]:
+    """(system, code) pairs of a raw CodeableConcept."""
+    codings_list = concept.get("coding") if isinstance(concept, dict) else None
+    for coding in codings_list if isinstance(codings_list, list) else ():
+        if isinstance(coding, dict):
+            system, code = coding.get("system"), coding.get("code")
+            yield (system if isinstance(system, str) else None), (code if isinstance(code, str) else None)
+
+
+def codes_of(concept: Any) -> set[str | None]:
+    """The codes of a raw CodeableConcept, whatever their system (None for a coding without a code)."""
+    return {code for _, code in codings(concept)}
+
+
+def valuesets_of(concept: Any, index: CodeIndex) -> frozenset[str]:
+    """Ids of the ValueSets any coding of a raw CodeableConcept belongs to (hot path: every resource's code)."""
+    codings_list = concept.get("coding") if isinstance(concept, dict) else None
+    if not isinstance(codings_list, list):
+        return NO_VALUESETS
+    found = NO_VALUESETS
+    for coding in codings_list:
+        if isinstance(coding, dict) and isinstance(code := coding.get("code"), str):
+            system = coding.get("system")
+            matched = index.valuesets_for(system if isinstance(system, str) else None, code)
+            if matched:
+                found = found | matched if found else matched
+    return found
+
+
+def concepts_of(concept: Any, index: CodeIndex, allowed: frozenset[Concept]) -> frozenset[Concept]:
+    """The rule concepts of ``allowed`` a raw CodeableConcept belongs to."""
+    found = valuesets_of(concept, index)
+    if not found:
+        return NO_CONCEPTS
+    return frozenset(c for vs in found if (c := CONCEPT_OF_VALUESET.get(vs)) is not None and c in allowed)
+
+
+def display_of(concept: Any) -> str:
+    """The text of a raw CodeableConcept, else the display of its first coding that has one."""
+    if not isinstance(concept, dict):
+        return ""
+    if isinstance(concept.get("text"), str):
+        return str(concept["text"])
+    for coding in concept.get("coding") or ():
+        if isinstance(coding, dict) and isinstance(coding.get("display"), str):
+            return str(coding["display"])
+    return ""
+
+
+def stated_codes(codes: set[str | None], meaning: Mapping[str, Meaning]) -> frozenset[Meaning | Unreadable]:
+    """What a status element states: the meaning of each of its codes, UNREADABLE for a code without one."""
+    return frozenset(meaning.get(code, UNREADABLE) if code is not None else UNREADABLE for code in codes)

@@ -1,0 +1,54 @@
+"""Reading Conditions: what each states (clinical and verification status, onset, abatement); whether it is
+active and confirmed is the rules' reading of that (``rules.evidence``)."""
+
+from __future__ import annotations
+
+from prevention_cds.fhir_in.codes import codes_of, concepts_of, display_of, stated_codes
+from prevention_cds.fhir_in.dates import as_date, stated_date
+from prevention_cds.fhir_in.reading import Reading, Resource, source_id
+from prevention_cds.rules import evidence
+from prevention_cds.rules.concepts import Concept
+from prevention_cds.rules.facts import ClinicalStatus, ConditionFact, Verification
+
+CONDITION_CONCEPTS = frozenset({
+    Concept.PREGNANCY, Concept.SEVERE_IMMUNODEFICIENCY, Concept.MEASLES_HISTORY, Concept.RUBELLA_HISTORY,
+    Concept.IIM_DISEASE, Concept.PORPHYRIA,
+})
+CLINICAL_STATUSES = {  # FHIR condition-clinical
+    "active": ClinicalStatus.ACTIVE, "recurrence": ClinicalStatus.RECURRENCE, "relapse": ClinicalStatus.RELAPSE,
+    "inactive": ClinicalStatus.INACTIVE, "remission": ClinicalStatus.REMISSION, "resolved": ClinicalStatus.RESOLVED,
+}
+VERIFICATION_STATUSES = {  # FHIR condition-ver-status
+    "confirmed": Verification.CONFIRMED, "unconfirmed": Verification.UNCONFIRMED,
+    "provisional": Verification.PROVISIONAL, "differential": Verification.DIFFERENTIAL,
+}
+# A record its author refuted, or entered in error, states nothing about the patient.
+VOID_VERIFICATION = frozenset({"refuted", "entered-in-error"})
+
+
+def read_condition(resource: Resource, reading: Reading) -> None:
+    code = resource.get("code")
+    concepts = concepts_of(code, reading.index, CONDITION_CONCEPTS)
+    if not concepts:
+        return
+    verification = codes_of(resource.get("verificationStatus"))
+    if not verification.isdisjoint(VOID_VERIFICATION):
+        return
+    typed = reading.typed(resource)
+    if typed is None:
+        return
+    clinical = stated_codes(codes_of(resource.get("clinicalStatus")), CLINICAL_STATUSES)
+    active = evidence.condition_is_active(clinical, stated_date(typed.abatementDateTime))
+    confirmed = evidence.is_confirmed(stated_codes(verification, VERIFICATION_STATUSES))
+    onset = as_date(typed.onsetDateTime) or (as_date(typed.onsetPeriod.start) if typed.onsetPeriod else None)
+    for concept in concepts:
+        reading.conditions.append(ConditionFact(
+            concept=concept,
+            display=display_of(code),
+            onset=onset,
+            recorded=as_date(typed.recordedDate),
+            abatement=as_date(typed.abatementDateTime),
+            active=active,
+            confirmed=confirmed,
+            source_id=source_id(resource),
+        ))

@@ -1,0 +1,110 @@
+"""Reading Observations: body weight, pregnancy status, expected delivery date, occupation, and exposures
+(``exposure.py``). Which one an Observation is comes from the ValueSet its code belongs to."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from prevention_cds.fhir_in.codes import concepts_of, valuesets_of
+from prevention_cds.fhir_in.dates import as_date, effective_time, stated_period
+from prevention_cds.fhir_in.exposure import read_exposure
+from prevention_cds.fhir_in.reading import Reading, Resource, source_id
+from prevention_cds.rules.concepts import Concept
+from prevention_cds.rules.facts import ExpectedDelivery, Occupation, PregnancyObservation, WeightMeasurement
+
+WEIGHT_VS, PREGNANCY_STATUS_VS, DELIVERY_DATE_VS = (
+    "body-weight-observation", "pregnancy-status-observation", "expected-delivery-date-observation",
+)
+OCCUPATION_VS, EXPOSURE_VS = "occupation-observation", "exposure-kind"
+PREGNANT_VS, NOT_PREGNANT_VS = "pregnant-finding", "not-pregnant-finding"
+OCCUPATION_CONCEPTS = frozenset({Concept.HEALTHCARE_PROFESSIONAL, Concept.EARLY_CHILDHOOD_PROFESSIONAL})
+USABLE_OBSERVATION_STATUSES = {"final", "amended", "corrected", "preliminary", "registered"}
+KG_PER_UNIT = {"kg": Decimal(1), "g": Decimal("0.001"), "[lb_av]": Decimal("0.45359237"), "lb": Decimal("0.45359237"),
+               "lbs": Decimal("0.45359237")}
+
+ObservationReader = Callable[[Resource, Any, Reading], None]
+
+
+def read_observation(resource: Resource, reading: Reading) -> None:
+    if resource.get("status") not in USABLE_OBSERVATION_STATUSES:
+        return
+    valuesets = valuesets_of(resource.get("code"), reading.index)
+    if WEIGHT_VS in valuesets:
+        reading.weight_candidates.append(resource)  # only the latest usable weight counts: see read_latest_weight
+        return
+    read = next((read for valueset, read in OBSERVATION_READERS if valueset in valuesets), None)
+    if read is None:
+        return
+    typed = reading.typed(resource)
+    if typed is not None:
+        read(resource, typed, reading)
+
+
+def _pregnancy_status(resource: Resource, typed: Any, reading: Reading) -> None:
+    answer = valuesets_of(resource.get("valueCodeableConcept"), reading.index)
+    effective = effective_time(typed)
+    if not answer.isdisjoint({PREGNANT_VS, NOT_PREGNANT_VS}) and effective is not None:
+        reading.pregnancy_observations.append(
+            PregnancyObservation(PREGNANT_VS in answer, effective.moment.date(), source_id(resource))
+        )
+
+
+def _expected_delivery(resource: Resource, typed: Any, reading: Reading) -> None:
+    expected = as_date(typed.valueDateTime)
+    if expected is not None:
+        effective = effective_time(typed)
+        observed_on = effective.moment.date() if effective else expected
+        reading.expected_deliveries.append(ExpectedDelivery(observed_on, expected, source_id(resource)))
+
+
+def _occupation(resource: Resource, typed: Any, reading: Reading) -> None:
+    concepts = concepts_of(resource.get("valueCodeableConcept"), reading.index, OCCUPATION_CONCEPTS)
+    reading.occupations.append(Occupation(concepts, stated_period(typed.effectivePeriod), source_id(resource)))
+
+
+# In this order: the first ValueSet an Observation's code belongs to says what it is.
+OBSERVATION_READERS: tuple[tuple[str, ObservationReader], ...] = (
+    (EXPOSURE_VS, read_exposure),
+    (PREGNANCY_STATUS_VS, _pregnancy_status),
+    (DELIVERY_DATE_VS, _expected_delivery),
+    (OCCUPATION_VS, _occupation),
+)
+
+
+def read_latest_weight(reading: Reading) -> None:
+    """Only the latest usable weight matters to the rules: candidates are validated newest first."""
+    def recorded_at(resource: Resource) -> str:  # a sort key only: a malformed date is reported by validation
+        period = resource.get("effectivePeriod")
+        value = resource.get("effectiveDateTime") or (period.get("start") if isinstance(period, dict) else None)
+        return value if isinstance(value, str) else ""
+
+    for resource in sorted(reading.weight_candidates, key=recorded_at, reverse=True):
+        typed = reading.typed(resource)
+        if typed is not None and _weight(resource, typed, reading):
+            return
+
+
+def _weight(resource: Resource, typed: Any, reading: Reading) -> bool:
+    effective = effective_time(typed)
+    quantity = typed.valueQuantity
+    if quantity is None or quantity.value is None or effective is None:
+        reading.skip(resource, "weight without value or date")
+        return False
+    unit = quantity.code or quantity.unit or ""
+    factor = KG_PER_UNIT.get(unit) or KG_PER_UNIT.get(unit.lower())
+    if factor is None:
+        reading.skip(resource, "weight in an unknown unit")
+        return False
+    value = Decimal(str(quantity.value))
+    if value <= 0:
+        reading.skip(resource, "weight not positive")
+        return False
+    reading.weights.append(WeightMeasurement(
+        kilograms=value * factor,
+        measured_at=effective.moment,
+        original_value=f"{value} {unit}",
+        source_id=source_id(resource),
+    ))
+    return True
