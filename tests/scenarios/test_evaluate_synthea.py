@@ -1,4 +1,4 @@
-"""`prevention-cds evaluate` over the 12 Synthea bundles: exit 0 and every card valid (issue 2)."""
+"""`prevention-cds evaluate` over the Synthea bundles of tests/data: exit 0 and every card valid (issue 2)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cds_checks import assert_valid_response
-from conftest import SHARED, SYNTHEA_BUNDLES
+from conftest import SYNTHEA_BULK, SYNTHEA_BUNDLES
 
 BUNDLES = sorted(SYNTHEA_BUNDLES.glob("*.json"))
 
@@ -23,11 +23,11 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize("service", ["ror-vaccination", "iim-prophylaxis", "prevention-order-sign",
                                      "prevention-order-select"])
 def test_evaluate_all_synthea_bundles(service: str) -> None:
-    assert len(BUNDLES) == 12, "the shared data set holds 12 bundles"
+    assert len(BUNDLES) == 4, "tests/data/synthea-r4-bundles holds 4 bundles"
     result = _run("evaluate", str(SYNTHEA_BUNDLES), "--service", service, "--today", "2026-11-21")
     assert result.returncode == 0, result.stderr[-2000:]
     lines = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
-    assert len(lines) == 12
+    assert len(lines) == len(BUNDLES)
     for line in lines:
         assert_valid_response({"cards": line["cards"]})
     assert "Traceback" not in result.stderr
@@ -40,11 +40,11 @@ def test_evaluate_one_bundle_prints_the_response() -> None:
 
 
 def test_evaluate_bulk_summary() -> None:
-    result = _run("evaluate", str(SHARED / "data" / "synthea-bulk-100"), "--service", "ror-vaccination",
+    result = _run("evaluate", str(SYNTHEA_BULK), "--service", "ror-vaccination",
                   "--today", "2026-11-21", "--summary")
     assert result.returncode == 0, result.stderr[-2000:]
     summary = json.loads(result.stdout)
-    patients = (SHARED / "data" / "synthea-bulk-100" / "Patient.000.ndjson").read_text().count("\n")
+    patients = (SYNTHEA_BULK / "Patient.000.ndjson").read_text().count("\n")
     assert summary["patients"] == patients and summary["by_status"]["error"] == 0  # 120 Patient lines
 
 
