@@ -56,7 +56,7 @@ from prevention_cds.hooks.bundles import request_body, resources_of  # noqa: E40
 from prevention_cds.hooks.catalog import SERVICES_BY_ID  # noqa: E402
 from prevention_cds.settings import Settings  # noqa: E402
 
-DATA_DIR = ROOT.parent / "shared" / "data" / "synthea-r4-bundles"  # ../shared beside the checkout, as in tests
+DATA_DIR = ROOT / "tests" / "data" / "synthea-r4-bundles"  # the tests' copy (tests/data/README.md)
 SERVICE_ID = "ror-vaccination"
 PATIENT_VIEW_PATH = f"/cds-services/{SERVICE_ID}"
 STATIC_PATH = "/bench/static-card"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,9 +23,10 @@ class ConfigError(ValueError):
     """A setting that cannot be used: the service refuses to start and says which one."""
 
 
-def default_database_url() -> str:
+def default_database_url(port: int) -> str:
+    """The instance's own SQLite file, named by its port: two instances on one machine never share a database."""
     data_home = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "prevention-cds"
-    return f"sqlite:///{data_home / 'prevention-cds.sqlite3'}"
+    return f"sqlite:///{data_home / f'prevention-cds-{port}.sqlite3'}"
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8080
     public_base_url: str | None = None  # external URL of the service (JWT audience, links); None = from request
-    database_url: str = field(default_factory=default_database_url)
+    database_url: str = ""  # empty: default_database_url(port)
     fhir_timeout_seconds: float = 5.0  # connect and read timeout of each FHIR request
     fhir_deadline_seconds: float = 10.0  # all FHIR fetches of one call
     fhir_max_pages: int = 20
@@ -50,6 +51,8 @@ class Settings:
     dev: bool = False
 
     def __post_init__(self) -> None:
+        if not self.database_url:
+            object.__setattr__(self, "database_url", default_database_url(self.port))
         if self.auth_mode not in AUTH_MODES:
             raise ConfigError(f"{PREFIX}AUTH_MODE must be one of {', '.join(AUTH_MODES)}")
         if self.default_language not in LANGUAGES:
@@ -84,6 +87,8 @@ class Settings:
         return cls(**values)
 
     def with_changes(self, **changes: Any) -> Settings:
+        if "port" in changes and "database_url" not in changes and self.database_url == default_database_url(self.port):
+            changes["database_url"] = ""  # the default database follows the instance
         return replace(self, **changes)
 
 

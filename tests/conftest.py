@@ -26,8 +26,10 @@ from prevention_cds.settings import PRACTICE_TIMEZONE, Settings
 
 # A deliberately non-UTC "today": 21 November 2026, 10:00 in Paris.
 FROZEN_NOW = datetime(2026, 11, 21, 10, 0, tzinfo=PRACTICE_TIMEZONE)
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-SYNTHEA_BUNDLES = SHARED / "data" / "synthea-r4-bundles"
+TEST_DATA = Path(__file__).resolve().parent / "data"  # copies with licence and provenance (tests/data/README.md)
+SYNTHEA_BUNDLES = TEST_DATA / "synthea-r4-bundles"
+SYNTHEA_BULK = TEST_DATA / "synthea-bulk-100"
+RXNORM_SANDBOX = TEST_DATA / "rxnorm-sandbox"
 EHR_ORIGIN = "https://ehr.example.org"
 
 

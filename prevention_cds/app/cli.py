@@ -9,11 +9,18 @@ import os
 import signal
 import sys
 import tempfile
+from collections import Counter
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prevention_cds.settings import ConfigError, Settings
+
+if TYPE_CHECKING:
+    from prevention_cds.evaluate import RuleSet
+    from prevention_cds.rules.advice import Advice
+    from prevention_cds.rules.facts import OrderContext, PatientRecord
+    from prevention_cds.rules.ruleset import RuleSettings
 
 # Service modules are imported inside the commands: `serve` must set PROMETHEUS_MULTIPROC_DIR before
 # prometheus_client is first imported, so that metrics add up over the gunicorn workers.
@@ -36,7 +43,9 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--today", type=date.fromisoformat, help="evaluate as of this date (YYYY-MM-DD, noon Paris)")
     evaluate.add_argument("--lang", default=None, choices=("fr", "en"))
     evaluate.add_argument("--summary", action="store_true",
-                          help="print per-patient counts (due, overdue, complete, contraindicated) instead of cards")
+                          help="print counts instead of cards: MMR status per patient (due, overdue, complete, "
+                               "contraindicated) and cards per outcome (iim.prophylaxis.rifampicin, "
+                               "iim.weight-needed, iim.not-a-contact, iim.window-closed...)")
     return parser
 
 
@@ -71,6 +80,9 @@ def serve(args: argparse.Namespace) -> int:
 
     app = create_app(settings)
     if settings.dev:
+        from prevention_cds.app.warmup import warm_up
+
+        warm_up(app.extensions["prevention_cds.evaluator"])  # what gunicorn's master does: no file read afterwards
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop as cleanly as gunicorn does
         app.run(host=settings.host, port=settings.port, debug=False, threaded=True)
         return 0
@@ -80,8 +92,28 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
+class _OutcomeRecorder:
+    """A rule set that notes the rule id of each Advice it returns (one Advice is one card, rules/advice.py), so
+    ``--summary`` counts cards by outcome while the evaluation stays the one HTTP runs."""
+
+    def __init__(self, rules: RuleSet, seen: list[str]) -> None:
+        self._rules, self._seen = rules, seen
+
+    def _noted(self, advice: tuple[Advice, ...]) -> tuple[Advice, ...]:
+        self._seen.extend(a.rule for a in advice)
+        return advice
+
+    def evaluate(self, record: PatientRecord, now: datetime, settings: RuleSettings) -> tuple[Advice, ...]:
+        return self._noted(self._rules.evaluate(record, now, settings))
+
+    def check_orders(
+        self, record: PatientRecord, orders: OrderContext, now: datetime, settings: RuleSettings
+    ) -> tuple[Advice, ...]:
+        return self._noted(self._rules.check_orders(record, orders, now, settings))
+
+
 def evaluate(args: argparse.Namespace) -> int:
-    from prevention_cds.evaluate import CdsEvaluator, system_clock
+    from prevention_cds.evaluate import CdsEvaluator, default_rule_sets, system_clock
     from prevention_cds.hooks.bundles import group_by_patient, read_inputs, request_body
     from prevention_cds.hooks.catalog import SERVICES_BY_ID
     from prevention_cds.hooks.errors import ProtocolError
@@ -89,7 +121,9 @@ def evaluate(args: argparse.Namespace) -> int:
 
     settings = _settings(True)
     now = datetime.combine(args.today, time(12, 0), tzinfo=PRACTICE_TIMEZONE) if args.today else None
-    evaluator = CdsEvaluator(settings, clock=(lambda: now) if now else system_clock)
+    seen: list[str] = []
+    rule_sets: dict[str, RuleSet] = {name: _OutcomeRecorder(rules, seen) for name, rules in default_rule_sets().items()}
+    evaluator = CdsEvaluator(settings, clock=(lambda: now) if now else system_clock, rule_sets=rule_sets)
     service = SERVICES_BY_ID[args.service]
     language = args.lang or settings.default_language
     if not args.path.exists():
@@ -97,16 +131,20 @@ def evaluate(args: argparse.Namespace) -> int:
         return 2
     failures = 0
     results: list[dict[str, Any]] = []
+    outcomes: list[tuple[str, ...]] = []  # the rule id of each card, per result
     for source, resources in read_inputs(args.path):
         for patient_id, items in group_by_patient(resources).items():
+            seen.clear()
             try:
                 response = evaluator.invoke(service.id, request_body(service, patient_id, items), language)
             except ProtocolError as exc:
                 failures += 1
                 response = {"error": exc.message, "status": exc.status}
             results.append({"source": source, "patientId": patient_id, **response})
+            outcomes.append(tuple(seen) if "cards" in response else ())
     if args.summary:
-        print(json.dumps(summarise(results), ensure_ascii=False, indent=2))
+        summary = summarise(results, outcomes, with_mmr_status="mmr" in service.rule_sets)
+        print(json.dumps(summary, ensure_ascii=False, indent=2))
     elif len(results) == 1 and args.path.is_file():
         print(json.dumps({"cards": results[0].get("cards", [])}, ensure_ascii=False, indent=2))
     else:
@@ -118,8 +156,22 @@ def evaluate(args: argparse.Namespace) -> int:
 STATUS_ORDER = ("contraindicated", "overdue", "due", "immune", "complete")
 
 
-def summarise(results: list[dict[str, Any]]) -> dict[str, Any]:
-    """Each patient counted once, under the most pressing forecast status of its cards (no card: complete)."""
+def summarise(
+    results: list[dict[str, Any]], outcomes: list[tuple[str, ...]], *, with_mmr_status: bool = True
+) -> dict[str, Any]:
+    """``by_status`` (services with the MMR rules): each patient once, under the most pressing forecast status of
+    its cards (no card: complete). ``cards_by_outcome``: every card, counted under the id of the rule that gave it
+    (``outcomes``, one tuple of rule ids per result)."""
+    summary: dict[str, Any] = {"patients": len(results), "errors": sum("error" in r for r in results)}
+    if with_mmr_status:
+        summary["by_status"] = mmr_status_counts(results)
+    by_outcome = Counter(rule for rules in outcomes for rule in rules)
+    summary["cards_by_outcome"] = dict(sorted(by_outcome.items()))
+    summary["patients_without_card"] = sum(1 for r in results if "error" not in r and not r.get("cards"))
+    return summary
+
+
+def mmr_status_counts(results: list[dict[str, Any]]) -> dict[str, int]:
     counts = dict.fromkeys((*STATUS_ORDER, "other-card", "error"), 0)
     for result in results:
         if "error" in result:
@@ -138,7 +190,7 @@ def summarise(results: list[dict[str, Any]]) -> dict[str, Any]:
         if chosen is None:
             chosen = "other-card" if result.get("cards") else "complete"
         counts[chosen] += 1
-    return {"patients": len(results), "by_status": counts}
+    return counts
 
 
 if __name__ == "__main__":

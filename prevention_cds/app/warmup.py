@@ -5,6 +5,9 @@ rule parameters, resource skeletons) fill on the first calls. Done in the master
 once: the workers share those pages and the first calls of each worker do not pay ~0.1 s of imports. The patient
 is synthetic (no real data), and the evaluation goes through ``CdsEvaluator.invoke`` only, so it counts in no
 HTTP metric.
+
+It also loads what no evaluation reads (every request schema, the message catalogs): once started, the server
+never reads its package files again, so a ``pip install`` into its environment cannot pull them from under it.
 """
 
 from __future__ import annotations
@@ -14,8 +17,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from prevention_cds import terminology
+from prevention_cds.fhir_out.i18n import catalog
 from prevention_cds.hooks.bundles import request_body
 from prevention_cds.hooks.catalog import PATIENT_VIEW, SERVICES
+from prevention_cds.hooks.request import load_schemas
 from prevention_cds.settings import PRACTICE_TIMEZONE
 from prevention_cds.terminology import ProjectCode
 
@@ -58,6 +63,9 @@ def warm_up(evaluator: Any, languages: tuple[str, ...] = ("fr", "en")) -> int:
     bug) and never stops the server from starting."""
     cards = 0
     try:
+        load_schemas()
+        for language in languages:
+            catalog(language)
         resources = synthetic_record(evaluator.clock())
         for service in SERVICES:
             if service.hook != PATIENT_VIEW:

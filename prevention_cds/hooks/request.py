@@ -26,6 +26,13 @@ def schema_validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(schema)
 
 
+def load_schemas() -> None:
+    """Every validator built now: a running server then never reads its schema files again."""
+    for entry in resources.files("prevention_cds.hooks").joinpath("schemas").iterdir():
+        if entry.name.endswith(".schema.json"):
+            schema_validator(entry.name.removesuffix(".schema.json"))
+
+
 def _where(error: ValidationError, root: str) -> str:
     path = ".".join(str(p) for p in error.absolute_path)
     return f"{root}.{path}" if path else root

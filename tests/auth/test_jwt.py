@@ -52,7 +52,13 @@ BASE = "https://cds.example.org"
 DISCOVERY = f"{BASE}/cds-services"
 SERVICE = f"{BASE}/cds-services/ror-vaccination"
 FEEDBACK = f"{SERVICE}/feedback"
-SHARED_SANDBOX_JWKS = Path("/work/shared/schemas/cds-hooks-sandbox/sandbox-public-jwks.json")
+# The CDS Hooks Sandbox's published public key (GitHub cds-hooks/sandbox, build/.well-known/jwks.json, commit
+# 3b7e25546771c6e7fc5e360aa7db6eb64af0b8b6): the shipped copy must be exactly this key.
+SANDBOX_PUBLIC_KEY = {
+    "kty": "EC", "crv": "P-384", "kid": "44823f3d-0b01-4a6c-a80e-b9d3e8a7226f", "use": "sig", "alg": "ES384",
+    "x": "dw_JGR8nB2I6XveNxUOl2qk699ZPLM2nYI5STSdiEl9avAkrm3CkfYMbrrjr8laB",
+    "y": "Sm3mLE-n1zYNla_aiE3cb3nZsL51RbC7ysw3q8aJLxGm-hx79RPMYpITDjp7kgzy",
+}
 DROP = object()  # a header member or claim to leave out
 
 
@@ -516,8 +522,7 @@ def test_shipped_sandbox_jwks_loads_and_foreign_keys_are_rejected(fetcher: FakeF
     keys = load_jwks_file(issuer.jwks_file)
     assert list(keys) == [SANDBOX_KID]
     assert keys[SANDBOX_KID].supports("ES384")
-    if SHARED_SANDBOX_JWKS.exists():
-        assert json.loads(Path(issuer.jwks_file).read_text()) == json.loads(SHARED_SANDBOX_JWKS.read_text())
+    assert json.loads(Path(issuer.jwks_file).read_text()) == {"keys": [SANDBOX_PUBLIC_KEY]}
     verifier = JwtVerifier([issuer], clock=FakeClock(), fetch=fetcher)
     header = {"alg": "ES384", "typ": "JWT", "kid": SANDBOX_KID, "jku": SANDBOX_JKU}
     claims = {"iss": SANDBOX_ISS, "aud": SERVICE, "exp": int(NOW) + 300, "iat": int(NOW), "jti": "sb"}

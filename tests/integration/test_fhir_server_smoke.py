@@ -3,33 +3,21 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
+from conftest import SYNTHEA_BUNDLES
 from fhir_server_harness import MedplumServer
 
 pytestmark = pytest.mark.integration
 
-SYNTHEA_BUNDLE = (
-    Path(__file__).parents[2].parent
-    / "shared"
-    / "data"
-    / "synthea-r4-bundles"
-    / "Alda_Carter_ee1034c9-cb75-413c-8f36-da7e4268d2b5.json"
-)
+SYNTHEA_BUNDLE = SYNTHEA_BUNDLES / "Alda_Carter_ee1034c9-cb75-413c-8f36-da7e4268d2b5.json"
 
 
 def _synthea_bundle() -> dict[str, Any]:
-    if not SYNTHEA_BUNDLE.is_file():
-        reason = f"Synthea test data not found: {SYNTHEA_BUNDLE}"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason} (CI is set: integration tests must not be skipped)", pytrace=False)
-        pytest.skip(reason)
     bundle: dict[str, Any] = json.loads(SYNTHEA_BUNDLE.read_text(encoding="utf-8"))
     return bundle
 
