@@ -98,14 +98,14 @@ def timing_of(exposure: Exposure, now: datetime) -> ExposureTiming:
 
 def current_exposure(record: PatientRecord, now: datetime, rules: MmrParameters) -> ExposureTiming | None:
     """The most recent measles contact that may still be acted upon."""
-    window = timedelta(days=rules.post_exposure_current_days)
+    window = timedelta(days=rules.post_exposure_current_days.value)
     timings = [timing_of(e, now) for e in record.exposures_of(ExposureKind.MEASLES)]
     current = [t for t in timings if t.least <= window]
     return min(current, key=lambda t: t.least, default=None)
 
 
 def vaccine_window(timing: ExposureTiming, rules: MmrParameters) -> VaccineWindow:
-    limit = timedelta(hours=rules.pep_vaccine_window_hours)
+    limit = timedelta(hours=rules.pep_vaccine_window_hours.value)
     if timing.most <= limit:
         return VaccineWindow.WITHIN
     if timing.least > limit:
@@ -114,9 +114,9 @@ def vaccine_window(timing: ExposureTiming, rules: MmrParameters) -> VaccineWindo
 
 
 def age_band(months: int, rules: MmrParameters) -> AgeBand:
-    if months < rules.pep_min_age_months:
+    if months < rules.pep_min_age_months.value:
         return AgeBand.UNDER_MIN
-    return AgeBand.INFANT if months < rules.min_age_months else AgeBand.FROM_MIN_AGE
+    return AgeBand.INFANT if months < rules.min_age_months.value else AgeBand.FROM_MIN_AGE
 
 
 def assess_exposure(
@@ -131,9 +131,9 @@ def assess_exposure(
 ) -> ExposureAssessment:
     window = vaccine_window(timing, rules)
     start = timing.contact_start
-    complete = rules.target_doses_born_since_cutoff
+    complete = rules.target_doses_born_since_cutoff.value
     measles_immune = person.measles_history or (counted is not None and counted >= complete)
-    ig_possible = timing.least <= timedelta(days=rules.pep_immunoglobulin_window_days)
+    ig_possible = timing.least <= timedelta(days=rules.pep_immunoglobulin_window_days.value)
 
     def answer(response: Response | None, reason: ImmunoglobulinReason | None = None) -> ExposureAssessment:
         if response == Response.IMMUNOGLOBULIN and not ig_possible:
@@ -142,8 +142,8 @@ def assess_exposure(
             timing=timing,
             response=response,
             window=window,
-            vaccine_deadline=start + timedelta(hours=rules.pep_vaccine_window_hours),
-            immunoglobulin_deadline=(start + timedelta(days=rules.pep_immunoglobulin_window_days)).date(),
+            vaccine_deadline=start + timedelta(hours=rules.pep_vaccine_window_hours.value),
+            immunoglobulin_deadline=(start + timedelta(days=rules.pep_immunoglobulin_window_days.value)).date(),
             immunoglobulin_reason=reason,
             measles_immune=measles_immune,
         )
@@ -183,7 +183,7 @@ def _by_age(
             return Response.IMMUNOGLOBULIN, ImmunoglobulinReason.INFANT_BEYOND_WINDOW
         if window == VaccineWindow.UNCERTAIN:
             return Response.IMMUNOGLOBULIN, ImmunoglobulinReason.INFANT_WINDOW_UNCERTAIN
-        if obstacles(today, events, birth.surely_reached(rules.pep_min_age_months), rules):
+        if obstacles(today, events, birth.surely_reached(rules.pep_min_age_months.value), rules):
             return Response.IMMUNOGLOBULIN, ImmunoglobulinReason.INFANT_CANNOT_BE_VACCINATED
         return Response.INFANT_DOSE, None
     if measles_immune:

@@ -52,14 +52,14 @@ def plan_doses(
     planned: list[PlannedDose] = []
     for index in range(total):
         uncounted = request.post_exposure_dose and index == 0
-        min_age = rules.pep_min_age_months if uncounted else rules.min_age_months
+        min_age = (rules.pep_min_age_months if uncounted else rules.min_age_months).value
         earliest = earliest_valid(events, birth.surely_reached(min_age), rules)
         if request.not_before is not None:
             earliest = max(earliest, request.not_before)
         slot = request.counted + index - extra  # position in the routine 2-dose calendar
         calendar = request.routine_calendar and not uncounted and slot < len(rules.dose_due_age_months)
-        calendar_due = birth.surely_reached(rules.dose_due_age_months[slot]) if calendar else None
-        calendar_overdue = birth.possibly_reached(rules.dose_overdue_age_months[slot]) if calendar else None
+        calendar_due = birth.surely_reached(rules.dose_due_age_months[slot].value) if calendar else None
+        calendar_overdue = birth.possibly_reached(rules.dose_overdue_age_months[slot].value) if calendar else None
         first = index == 0
         if calendar_due is not None and calendar_due > today and not (first and request.due_now):
             due = max(earliest, calendar_due)

@@ -53,15 +53,15 @@ class SpacingEvents:
 
 
 def _mmr_clears(dose: PriorVaccine, rules: MmrParameters) -> date:
-    return dose.given_on + timedelta(days=rules.min_interval_days)
+    return dose.given_on + timedelta(days=rules.min_interval_days.value)
 
 
 def _live_clears(dose: PriorVaccine, rules: MmrParameters) -> date:
-    return dose.given_on + timedelta(days=rules.live_vaccine_interval_days)
+    return dose.given_on + timedelta(days=rules.live_vaccine_interval_days.value)
 
 
 def _immunoglobulin_clears(given_on: date, rules: MmrParameters) -> date:
-    return add_months(given_on, rules.immunoglobulin_delay_months)
+    return add_months(given_on, rules.immunoglobulin_delay_months.value)
 
 
 def obstacles(on: date, events: SpacingEvents, min_age_date: date | None, rules: MmrParameters) -> tuple[Obstacle, ...]:
