@@ -98,7 +98,7 @@ class PatientProfile:
 
 
 def _age_fact(age: PatientAge, rules: IimParameters) -> Message:
-    exact = age.youngest  # a toddler's age reads in months ("18 mois"), not "1 an"
+    exact = age.youngest  # a toddler's age reads in months, not in years
     if exact.months >= rules.age_in_months_below_months.value:
         return Message.of("iim.fact.age-years", years=exact.years)
     if exact.months > 0:

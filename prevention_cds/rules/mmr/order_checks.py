@@ -87,7 +87,7 @@ def _obstacles_today(a: Assessment) -> tuple[Obstacle, ...]:
     found = obstacles(a.now.date(), _events(a), _min_age_date(a), a.rules)
     infant_post_exposure = a.exposure is not None and a.exposure.response == Response.INFANT_DOSE
     if infant_post_exposure:
-        # the 6–11-month dose within 72 h of a contact is meant to be given (and not to count)
+        # an infant's dose within the window after a contact is meant to be given (and not to count)
         return tuple(o for o in found if o.reason != RejectionReason.TOO_YOUNG)
     return found
 
