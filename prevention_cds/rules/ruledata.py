@@ -88,6 +88,10 @@ class RuleData:
     def names(self) -> tuple[str, ...]:
         return tuple(self._values)
 
+    def references(self) -> frozenset[GuidelineRef]:
+        """Every section the file gives a source for, in any version: all a card of this set may cite."""
+        return frozenset(v.ref for versions in self._values.values() for v in versions)
+
     def versions(self, name: str) -> tuple[RuleValue, ...]:
         return tuple(self._sorted_versions(name))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TypeGuard
 
 import pytest
 
@@ -21,7 +22,7 @@ MODULES = sorted(RULES.rglob("*.py"))
 PREFIXES = ("iim.", "mmr.")
 
 
-def _is_key(value: object) -> bool:
+def _is_key(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and value.startswith(PREFIXES) and " " not in value
 
 

@@ -68,7 +68,11 @@ def _advices() -> tuple[Advice, ...]:
 
 @cache
 def _catalog(language: str) -> dict[str, str]:
-    text = resources.files("prevention_cds.fhir_out").joinpath("messages", language, "mmr.json").read_text(encoding="utf-8")
+    text = (
+        resources.files("prevention_cds.fhir_out")
+        .joinpath("messages", language, "mmr.json")
+        .read_text(encoding="utf-8")
+    )
     catalog: dict[str, str] = json.loads(text)
     return catalog
 
@@ -77,7 +81,9 @@ def _catalog(language: str) -> dict[str, str]:
 def test_every_scenario_renders_as_valid_cards_and_profiled_resources(language: str) -> None:
     for scenario in _scenarios():
         intent = "proposal" if scenario.orders is None else "order"
-        drafts = frozenset(o.reference for o in scenario.orders.orders if o.reference) if scenario.orders else frozenset()
+        drafts = (
+            frozenset(o.reference for o in scenario.orders.orders if o.reference) if scenario.orders else frozenset()
+        )
         ctx = RenderContext(ResourceContext("p1", scenario.now, language, intent), drafts)
         cards = [advice_to_card(advice, ctx) for advice in scenario.run()]
         assert_valid_response({"cards": cards}, drafts)
@@ -124,9 +130,12 @@ def test_summaries_fit(language: str) -> None:
 
 def test_every_card_cites_a_known_guideline_and_lists_the_rule_applied() -> None:
     sources = guideline_sources()
+    citable = RuleData.load("mmr").references() | RuleData.load("common").references()
     for advice in _advices():
         assert advice.guideline, advice.rule
         assert all(ref.document in sources and ref.section for ref in advice.guideline)
+        assert set(advice.guideline) <= citable, advice.rule  # everything a card cites comes from the rule data
+        assert len(set(advice.guideline)) == len(advice.guideline), advice.rule
         assert any(f.key == "mmr.fact.rule" for f in advice.facts), advice.rule
         assert advice.explanation, advice.rule
 
