@@ -1,16 +1,34 @@
 """A card cites the sections of the rule values it applies for this patient, in the order used: the situation
-first (who is a contact, the window), then the dose of each drug offered, for the patient's dosing band."""
+first (who is a contact, the window), then the dose of each drug offered, for the patient's dosing band.
+
+The cards are built by the rule modules directly, not through ``IimRules``: the golden comparison
+(tests/golden) records what ``IimRules`` answers in the suites it was recorded on, and these are new cases.
+"""
 
 from __future__ import annotations
 
 from prevention_cds.rules.advice import Advice, GuidelineRef
 from prevention_cds.rules.concepts import Concept
+from prevention_cds.rules.facts import DraftOrder, OrderContext, PatientRecord
+from prevention_cds.rules.iim.contact_prophylaxis import contact_advice
+from prevention_cds.rules.iim.order_checks import check_orders
 from prevention_cds.rules.iim.parameters import IimParameters
+from prevention_cds.rules.iim.patient import PatientProfile
+from prevention_cds.rules.ruleset import RuleSettings
 
-from .builders import TODAY, born_years_ago, check, evaluate, only, order, record
+from .builders import NOW, TODAY, assert_renders, born_years_ago, only, order, record
 
 P = IimParameters.on(TODAY)
 RIF, CIPRO, CEF = P.rifampicin, P.ciprofloxacin, P.ceftriaxone
+
+
+def evaluate(rec: PatientRecord) -> tuple[Advice, ...]:
+    return assert_renders(contact_advice(PatientProfile.of(rec, NOW), RuleSettings()))
+
+
+def check(rec: PatientRecord, *orders: DraftOrder) -> tuple[Advice, ...]:
+    context = OrderContext("order-sign", orders)
+    return assert_renders(check_orders(PatientProfile.of(rec, NOW), context, RuleSettings()))
 
 
 def _course(advice: tuple[Advice, ...]) -> tuple[GuidelineRef, ...]:
