@@ -3,7 +3,9 @@ reads is an error; the facts both sets use are one value; the de-duplication and
 
 from __future__ import annotations
 
+import ast
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +19,8 @@ from prevention_cds.rules.ruledata import RuleData, RuleDataError, guideline_sou
 from prevention_cds.rules.unique import unique
 
 TODAY = date(2026, 11, 21)
+RULE_SETS = Path(__file__).resolve().parents[2] / "prevention_cds" / "rules"
+RULE_CODE = sorted(p for rule_set in ("iim", "mmr") for p in (RULE_SETS / rule_set).rglob("*.py"))
 
 
 def _document(**values: Any) -> dict[str, Any]:
@@ -104,3 +108,28 @@ def test_citations_keep_the_order_of_first_use() -> None:
     cites.add(Cited(2, second))
     assert cites.refs == (second, first)
     assert sources(Cited(1, first), Cited(2, first), Cited(3, second)) == (first, second)
+
+
+def _named_constants(tree: ast.Module) -> set[ast.AST]:
+    """Nodes of module-level ``_NAME = ...`` assignments: a unit, not a rule value, gets one name."""
+    found: set[ast.AST] = set()
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) and t.id.isupper() for t in node.targets):
+            found |= set(ast.walk(node.value))
+    return found
+
+
+@pytest.mark.parametrize("path", RULE_CODE, ids=lambda p: str(p.relative_to(RULE_SETS)))
+def test_no_number_is_hard_coded_in_the_rule_code(path: Path) -> None:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    named = _named_constants(tree)
+    numbers = [
+        (node.lineno, node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, int | float)
+        and not isinstance(node.value, bool)
+        and node.value not in (0, 1)  # counters and the day before
+        and node not in named
+    ]
+    assert numbers == []
