@@ -12,7 +12,7 @@ class Concept(StrEnum):
     # Vaccines (Immunization.vaccineCode)
     MMR_VACCINE = "mmr-vaccine"  # MMR and MMRV: both count as an MMR dose
     MMRV_VACCINE = "mmrv-vaccine"
-    LIVE_VACCINE = "live-attenuated-vaccine"  # 28-day spacing rule (MMR, MMRV, varicella, yellow fever)
+    LIVE_VACCINE = "live-attenuated-vaccine"  # the live-vaccine spacing rule (MMR, MMRV, varicella, yellow fever)
     MENC_VACCINE = "menc-vaccine"
     MENACWY_VACCINE = "menacwy-vaccine"
     MENB_VACCINE = "menb-vaccine"

@@ -2,12 +2,13 @@
 
 A value is one entry or a list of entries; the entry in force on the evaluation date is the one with the
 latest ``effective`` date not after it (and before its ``until``, when set). A guideline change is a new
-entry, not a code change.
+entry, not a code change. Each rule set reads its file once per day evaluated, through ``RuleData.on``, into
+its typed parameter record (``rules/iim/parameters.py``, ``rules/mmr/parameters.py``); the values shared by
+both sets are in ``common.json`` (``rules/common_parameters.py``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from dataclasses import dataclass
 from datetime import date
@@ -19,6 +20,7 @@ from typing import Any
 import jsonschema
 
 from prevention_cds.rules.advice import GuidelineRef
+from prevention_cds.rules.citation import Cited, Statement
 
 
 class RuleDataError(ValueError):
@@ -28,7 +30,7 @@ class RuleDataError(ValueError):
 @dataclass(frozen=True)
 class RuleValue:
     name: str
-    value: Any
+    value: Any  # None for a statement (a cited rule without a number)
     unit: str | None
     ref: GuidelineRef
     effective: date
@@ -46,9 +48,16 @@ def guideline_sources() -> dict[str, dict[str, str]]:
     return documents
 
 
+@cache
+def _schema() -> Any:
+    return _read_json("ruledata.schema.json")
+
+
 class RuleData:
+    """One rule set's file, checked against ``ruledata.schema.json`` and its sources when loaded."""
+
     def __init__(self, document: dict[str, Any]) -> None:
-        jsonschema.validate(document, _read_json("ruledata.schema.json"))
+        jsonschema.validate(document, _schema())
         sources = guideline_sources()
         self.ruleset: str = document["ruleset"]
         self.version: str = document["version"]
@@ -62,7 +71,7 @@ class RuleData:
                 versions.append(
                     RuleValue(
                         name=name,
-                        value=entry["value"],
+                        value=entry.get("value"),
                         unit=entry.get("unit"),
                         ref=GuidelineRef(entry["source"], entry["section"]),
                         effective=date.fromisoformat(entry["effective"]),
@@ -79,48 +88,101 @@ class RuleData:
     def names(self) -> tuple[str, ...]:
         return tuple(self._values)
 
+    def references(self) -> frozenset[GuidelineRef]:
+        """Every section the file gives a source for, in any version: all a card of this set may cite."""
+        return frozenset(v.ref for versions in self._values.values() for v in versions)
+
+    def versions(self, name: str) -> tuple[RuleValue, ...]:
+        return tuple(self._sorted_versions(name))
+
     def _sorted_versions(self, name: str) -> list[RuleValue]:
         try:
             return self._values[name]
         except KeyError as exc:
             raise RuleDataError(f"{self.ruleset}: no rule value named {name!r}") from exc
 
-    def versions(self, name: str) -> tuple[RuleValue, ...]:
-        return tuple(self._sorted_versions(name))
-
-    def get(self, name: str, on: dt.date) -> RuleValue:
+    def get(self, name: str, on: date) -> RuleValue:
         """The version in force on a day: of those in force, the one that took effect last."""
         for version in reversed(self._sorted_versions(name)):  # sorted by the day they took effect
             if version.effective <= on and (version.until is None or on < version.until):
                 return version
         raise RuleDataError(f"{self.ruleset}.{name}: no value in force on {on.isoformat()}")
 
-    def int(self, name: str, on: dt.date) -> int:
-        value = self.get(name, on).value
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise RuleDataError(f"{self.ruleset}.{name} is not an integer")
-        return value
+    def on(self, day: date) -> DayValues:
+        return DayValues(self, day)
 
-    def decimal(self, name: str, on: dt.date) -> Decimal:
-        value = self.get(name, on).value
-        if isinstance(value, bool) or not isinstance(value, int | float | str):
-            raise RuleDataError(f"{self.ruleset}.{name} is not a number")
-        return Decimal(str(value))
 
-    def date(self, name: str, on: dt.date) -> dt.date:
-        value = self.get(name, on).value
-        if not isinstance(value, str):
-            raise RuleDataError(f"{self.ruleset}.{name} is not a date")
-        return date.fromisoformat(value)
+class DayValues:
+    """The values of one rule set in force on one day, read by name once, by the set's parameter record.
 
-    def flag(self, name: str, on: dt.date) -> bool:
-        value = self.get(name, on).value
-        if not isinstance(value, bool):
-            raise RuleDataError(f"{self.ruleset}.{name} is not a boolean")
-        return value
+    ``check_all_read`` at the end makes a value of the file that no rule reads an error, not dead data.
+    """
 
-    def ref(self, name: str, on: dt.date) -> GuidelineRef:
-        return self.get(name, on).ref
+    def __init__(self, data: RuleData, day: date) -> None:
+        self._data = data
+        self._day = day
+        self._read: set[str] = set()
+
+    def _entry(self, name: str) -> RuleValue:
+        self._read.add(name)
+        return self._data.get(name, self._day)
+
+    def _fail(self, name: str, expected: str) -> RuleDataError:
+        return RuleDataError(f"{self._data.ruleset}.{name} is not {expected}")
+
+    def raw(self, name: str) -> Cited[Any]:
+        """A table, for the rule set to parse into its own types."""
+        entry = self._entry(name)
+        if entry.value is None:
+            raise self._fail(name, "a value")
+        return Cited(entry.value, entry.ref)
+
+    def integer(self, name: str) -> Cited[int]:
+        entry = self._entry(name)
+        if not isinstance(entry.value, int) or isinstance(entry.value, bool):
+            raise self._fail(name, "an integer")
+        return Cited(entry.value, entry.ref)
+
+    def decimal(self, name: str) -> Cited[Decimal]:
+        entry = self._entry(name)
+        if isinstance(entry.value, bool) or not isinstance(entry.value, int | float | str):
+            raise self._fail(name, "a number")
+        return Cited(Decimal(str(entry.value)), entry.ref)
+
+    def day(self, name: str) -> Cited[date]:
+        entry = self._entry(name)
+        if not isinstance(entry.value, str):
+            raise self._fail(name, "a date")
+        return Cited(date.fromisoformat(entry.value), entry.ref)
+
+    def flag(self, name: str) -> Cited[bool]:
+        entry = self._entry(name)
+        if not isinstance(entry.value, bool):
+            raise self._fail(name, "a boolean")
+        return Cited(entry.value, entry.ref)
+
+    def text(self, name: str) -> Cited[str]:
+        entry = self._entry(name)
+        if not isinstance(entry.value, str):
+            raise self._fail(name, "a text")
+        return Cited(entry.value, entry.ref)
+
+    def texts(self, name: str) -> Cited[tuple[str, ...]]:
+        entry = self._entry(name)
+        if not isinstance(entry.value, list) or not all(isinstance(v, str) for v in entry.value):
+            raise self._fail(name, "a list of texts")
+        return Cited(tuple(entry.value), entry.ref)
+
+    def statement(self, name: str) -> Statement:
+        entry = self._entry(name)
+        if entry.value is not None:
+            raise self._fail(name, "a statement (an entry without a value)")
+        return Cited(None, entry.ref)
+
+    def check_all_read(self) -> None:
+        unread = sorted(set(self._data.names()) - self._read)
+        if unread:
+            raise RuleDataError(f"{self._data.ruleset}: values no rule reads: {', '.join(unread)}")
 
 
 @cache

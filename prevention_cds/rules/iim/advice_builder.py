@@ -16,17 +16,18 @@ from prevention_cds.rules.advice import (
     ProposeMedication,
     Suggestion,
 )
+from prevention_cds.rules.citation import sources
 from prevention_cds.rules.iim.age import DosingBand
 from prevention_cds.rules.iim.contact import ContactAssessment
-from prevention_cds.rules.iim.contact_vaccination import VaccinationOutcome
+from prevention_cds.rules.iim.contact_vaccination import VaccinationOutcome, vaccine_label
 from prevention_cds.rules.iim.course import CourseKind, CourseOption, CoursePlan, plan_course
-from prevention_cds.rules.iim.data import iim_data, refs
 from prevention_cds.rules.iim.patient import PatientProfile
 from prevention_cds.rules.iim.precautions import Precautions, precautions
-from prevention_cds.rules.iim.regimens import REGIMEN_VALUES, Drug, WeightRequired
+from prevention_cds.rules.iim.regimens import Drug, WeightRequired
 from prevention_cds.rules.iim.second_line import SecondLineDecision
 from prevention_cds.rules.iim.timing import ContactWindow
 from prevention_cds.rules.iim.weight import WeightProblem
+from prevention_cds.rules.unique import unique
 
 
 class Purpose(StrEnum):
@@ -34,9 +35,26 @@ class Purpose(StrEnum):
     INDEX_CASE = "index-case"
 
 
+# Per purpose: its label, the summary of a rifampicin course, the summary of a second-line course
+_PURPOSE_KEYS = {
+    Purpose.CONTACT: ("iim.purpose.contact", "iim.summary.contact.rifampicin", "iim.summary.contact.second-line"),
+    Purpose.INDEX_CASE: (
+        "iim.purpose.index-case",
+        "iim.summary.index-case.rifampicin",
+        "iim.summary.index-case.second-line",
+    ),
+}
+_SUGGESTIONS = {
+    Drug.RIFAMPICIN: "iim.suggestion.rifampicin",
+    Drug.CIPROFLOXACIN: "iim.suggestion.ciprofloxacin",
+    Drug.CEFTRIAXONE: "iim.suggestion.ceftriaxone",
+}
+
+
 @dataclass(frozen=True)
 class CardContext:
-    """What the cards of one situation share: why, the facts, the guideline sections."""
+    """What the cards of one situation share: why, the facts, the guideline sections of the values that
+    decided the situation (each card adds those of the values it applies)."""
 
     purpose: Purpose
     patient: PatientProfile
@@ -48,7 +66,7 @@ class CardContext:
 
     @property
     def purpose_label(self) -> Message:
-        return Message.of(f"iim.purpose.{self.purpose.value}")
+        return Message.of(_PURPOSE_KEYS[self.purpose][0])
 
     def advice(
         self,
@@ -66,18 +84,10 @@ class CardContext:
             summary=summary,
             explanation=unique(self.explanation + explanation + self.trailing),
             facts=self.facts,
-            guideline=tuple(dict.fromkeys(self.guideline + guideline)),
+            guideline=unique(self.guideline + guideline),
             decisions=unique(self.decisions + decisions),
             suggestions=suggestions,
         )
-
-
-def unique(messages: tuple[Message, ...]) -> tuple[Message, ...]:
-    kept: list[Message] = []
-    for message in messages:  # Message params are mappings: not hashable, compared by value
-        if message not in kept:
-            kept.append(message)
-    return tuple(kept)
 
 
 # --- a course of antibiotics (contact prophylaxis or eradication in the index case) --------------------------
@@ -106,18 +116,18 @@ def course_advice(
 
 def band_decisions(patient: PatientProfile) -> tuple[Message, ...]:
     """The age-band readings, shown only when they changed the answer for this patient's age."""
-    age, data, on = patient.age, iim_data(), patient.today
+    age, rules = patient.age, patient.rules
     if age is None:
         return ()
     decisions = []
     if not age.exact:
         decisions.append(Message.of("iim.decision.partial-birth-date"))
-    neonate_days = data.int("neonate_below_age_days", on)
-    # Between 28 days and the first monthly birthday the two readings of "< 1 month" disagree.
+    neonate_days = rules.neonate_below_age_days.value
+    # Between the neonate limit and the first monthly birthday the two readings of "< 1 month" disagree.
     in_gap = age.youngest.days >= neonate_days and age.youngest.months < 1
     if patient.band is DosingBand.NEONATE or in_gap:
         decisions.append(Message.of("iim.decision.neonate-days", days=neonate_days))
-    adult_years = data.int("adult_from_age_years", on)
+    adult_years = rules.adult_from_age_years.value
     if age.youngest.years == adult_years:
         decisions.append(Message.of("iim.decision.adult-from-years", years=adult_years))
     return tuple(decisions)
@@ -133,7 +143,7 @@ def _suggestion(option: CourseOption, proposal: MedicationProposal) -> Suggestio
             days=schedule.duration_days or 0,
         )
     else:
-        label = Message.of(f"iim.suggestion.{option.drug.value}", dose_mg=proposal.dose_mg or 0)
+        label = Message.of(_SUGGESTIONS[option.drug], dose_mg=proposal.dose_mg or 0)
     return Suggestion(label, (ProposeMedication(proposal),), recommended=option.recommended)
 
 
@@ -168,20 +178,20 @@ def _course(ctx: CardContext, plan: CoursePlan, main: CourseOption) -> Advice:
     )
     decisions = band_decisions(patient) + plan.decisions + cautions.decisions
     if any(p.volume_ml is not None for _, p in proposals):
-        step = iim_data().decimal("oral_suspension_volume_step_ml", patient.today)
+        step = patient.rules.oral_suspension_volume_step_ml.value
         decisions += (Message.of("iim.decision.suspension-rounding", step_ml=step),)
+    _, rifampicin_summary, second_line_summary = _PURPOSE_KEYS[ctx.purpose]
     if first_line and isinstance(main.outcome, MedicationProposal):
         summary = Message.of(
-            f"iim.summary.{ctx.purpose.value}.rifampicin",
+            rifampicin_summary,
             dose_mg=main.outcome.dose_mg or 0,
             per_day=main.outcome.schedule.frequency or 0,
             days=main.outcome.schedule.duration_days or 0,
         )
         rule = "iim.prophylaxis.rifampicin"
     else:
-        summary = Message.of(f"iim.summary.{ctx.purpose.value}.second-line")
+        summary = Message.of(second_line_summary)
         rule = "iim.prophylaxis.second-line"
-    offered = {o.drug for o, _ in proposals}
     return ctx.advice(
         "iim.index-case.eradication" if ctx.purpose is Purpose.INDEX_CASE else rule,
         Indicator.WARNING,
@@ -189,7 +199,7 @@ def _course(ctx: CardContext, plan: CoursePlan, main: CourseOption) -> Advice:
         explanation,
         decisions,
         tuple(_suggestion(o, p) for o, p in proposals),
-        refs(patient.today, *(name for drug in offered for name in REGIMEN_VALUES[drug])),
+        tuple(ref for option, _ in proposals for ref in option.basis),  # the doses offered, in order
     )
 
 
@@ -212,7 +222,7 @@ def _weight_needed(ctx: CardContext, plan: CoursePlan) -> Advice:
         Message.of("iim.summary.weight-needed", purpose=ctx.purpose_label),
         explanation,
         decisions,
-        guideline=refs(patient.today, "weight_max_age_by_age", "weight_plausible_by_age"),
+        guideline=sources(patient.rules.weight_max_age_by_age, patient.rules.weight_plausible_by_age),
     )
 
 
@@ -229,8 +239,13 @@ def _age_needed(ctx: CardContext) -> Advice:
         Message.of("iim.summary.age-needed", purpose=ctx.purpose_label),
         (detail,),
         (Message.of("iim.decision.partial-birth-date"),) if ctx.patient.age is not None else (),
-        guideline=refs(ctx.patient.today, "neonate_below_age_days", "adult_from_age_years"),
+        guideline=band_limits(ctx.patient),
     )
+
+
+def band_limits(patient: PatientProfile) -> tuple[GuidelineRef, ...]:
+    """The age limits of the dosing bands: why an age is needed."""
+    return sources(patient.rules.neonate_below_age_days, patient.rules.adult_from_age_years)
 
 
 def _specialist(ctx: CardContext, plan: CoursePlan) -> Advice:
@@ -283,21 +298,20 @@ def window_closed(ctx: CardContext, window: ContactWindow, vaccination: Vaccinat
 
 
 def already_covered(ctx: CardContext, ended_on: date) -> Advice:
-    on = ctx.patient.today
-    cover_days = iim_data().int("prior_course_cover_days", on)
+    cover_days = ctx.patient.rules.prior_course_cover_days
     return ctx.advice(
         "iim.already-covered",
         Indicator.INFO,
         Message.of("iim.summary.already-covered", ended_on=ended_on),
-        (Message.of("iim.already-covered.detail", ended_on=ended_on, cover_days=cover_days),),
-        guideline=refs(on, "prior_course_cover_days"),
+        (Message.of("iim.already-covered.detail", ended_on=ended_on, cover_days=cover_days.value),),
+        guideline=sources(cover_days),
     )
 
 
 def vaccination_advice(ctx: CardContext, outcome: VaccinationOutcome) -> Advice:
     # Called only for an outcome that proposes a vaccine.
     assert outcome.forecast is not None and outcome.proposal is not None and outcome.last_day is not None
-    vaccine = Message.of(f"iim.vaccine.{outcome.forecast.vaccine.value}")
+    vaccine = vaccine_label(outcome.forecast.vaccine)
     suggestion = Suggestion(
         Message.of("iim.suggestion.vaccination", vaccine=vaccine),
         (ProposeImmunization(outcome.forecast), ProposeMedication(outcome.proposal)),
@@ -311,11 +325,5 @@ def vaccination_advice(ctx: CardContext, outcome: VaccinationOutcome) -> Advice:
         (outcome.message, Message.of("iim.vaccination.schedule")),
         outcome.decisions,
         (suggestion,),
-        refs(
-            ctx.patient.today,
-            "vaccination_window_days",
-            "contact_vaccine",
-            "contact_vaccine_min_age_days",
-            "prior_doses_counting",
-        ),
+        outcome.basis,
     )

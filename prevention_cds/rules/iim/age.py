@@ -6,10 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import TypeVar
 
 from prevention_cds.rules.calendar_math import completed_months, completed_years
-from prevention_cds.rules.iim.data import AgeRow, iim_data
+from prevention_cds.rules.iim.parameters import AgeBandRow, AgeLimit, IimParameters
 from prevention_cds.rules.partial_date import PartialDate
+
+T = TypeVar("T")
 
 
 class DosingBand(StrEnum):
@@ -35,22 +38,20 @@ class Age:
     def years(self) -> int:
         return completed_years(self.born, self.on)
 
-    def is_below(self, amount: int, unit: str) -> bool:
-        """``unit`` is UCUM: ``d`` days, ``mo`` completed months, ``a`` completed years."""
-        value = {"d": self.days, "mo": self.months, "a": self.years}[unit]
-        return value < amount
+    def is_below(self, limit: AgeLimit) -> bool:
+        value = {"d": self.days, "mo": self.months, "a": self.years}[limit.unit]
+        return value < limit.amount
 
-    def band(self) -> DosingBand:
-        data = iim_data()
-        if self.days < data.int("neonate_below_age_days", self.on):
+    def band(self, rules: IimParameters) -> DosingBand:
+        if self.days < rules.neonate_below_age_days.value:
             return DosingBand.NEONATE
-        if self.years < data.int("adult_from_age_years", self.on):
+        if self.years < rules.adult_from_age_years.value:
             return DosingBand.CHILD
         return DosingBand.ADULT
 
-    def row(self, rows: Sequence[AgeRow]) -> AgeRow | None:
+    def row(self, rows: Sequence[AgeBandRow[T]]) -> AgeBandRow[T] | None:
         """The first row of an age-banded table that applies at this age."""
-        return next((r for r in rows if r.below is None or self.is_below(*r.below)), None)
+        return next((r for r in rows if r.below is None or self.is_below(r.below)), None)
 
 
 @dataclass(frozen=True)
@@ -59,19 +60,16 @@ class PatientAge:
 
     youngest: Age  # from the latest possible birth date: the stricter reading of age limits
     oldest: Age
+    band: DosingBand | None  # None when the possible ages straddle a band limit: the dose must not be guessed
 
     @classmethod
-    def of(cls, birth: PartialDate | None, on: date) -> PatientAge | None:
+    def of(cls, birth: PartialDate | None, on: date, rules: IimParameters) -> PatientAge | None:
         if birth is None or birth.earliest > on:
             return None
-        return cls(Age(min(birth.latest, on), on), Age(birth.earliest, on))
+        youngest, oldest = Age(min(birth.latest, on), on), Age(birth.earliest, on)
+        band = youngest.band(rules)
+        return cls(youngest, oldest, band if band == oldest.band(rules) else None)
 
     @property
     def exact(self) -> bool:
         return self.youngest.born == self.oldest.born
-
-    @property
-    def band(self) -> DosingBand | None:
-        """None when the possible ages straddle a band limit: the dose must not be guessed."""
-        band = self.youngest.band()
-        return band if band == self.oldest.band() else None

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 
 from prevention_cds.rules.advice import Message
 from prevention_cds.rules.calendar_math import local_date
 from prevention_cds.rules.facts import Exposure, ExposureKind, PatientRecord
-from prevention_cds.rules.iim.data import SettingRule, setting_rule
+from prevention_cds.rules.iim.contact_setting import ContactSetting, SettingRule
+from prevention_cds.rules.iim.parameters import IimParameters
 from prevention_cds.rules.iim.timing import not_later
 
 
@@ -33,16 +34,18 @@ class ContactAssessment:
         return self.status is ContactStatus.CONTACT and self.setting is not None and self.setting.close_circle
 
     def setting_label(self) -> Message:
-        code = self.exposure.setting or ""
-        return Message.of(f"iim.setting.{code}") if self.setting else Message.of("iim.setting.unknown", code=code)
+        if self.setting is not None:
+            return self.setting.setting.label
+        return Message.of("iim.setting.unknown", code=self.exposure.setting or "")
 
 
-def assess_contact(exposure: Exposure, today: date) -> ContactAssessment:
+def assess_contact(exposure: Exposure, rules: IimParameters) -> ContactAssessment:
     if exposure.setting is None:
         return ContactAssessment(
             exposure, ContactStatus.UNDETERMINED, Message.of("iim.contact.setting-missing"), exposure.last_contact
         )
-    rule = setting_rule(exposure.setting, today)
+    setting = ContactSetting.of(exposure.setting)
+    rule = rules.contact_settings.value.get(setting) if setting is not None else None
     if rule is None:
         return ContactAssessment(
             exposure,
@@ -50,7 +53,7 @@ def assess_contact(exposure: Exposure, today: date) -> ContactAssessment:
             Message.of("iim.contact.setting-unknown", code=exposure.setting),
             exposure.last_contact,
         )
-    label = Message.of(f"iim.setting.{rule.code}")
+    label = rule.setting.label
     if not rule.prophylaxis:
         reason = Message.of("iim.contact.not-recommended", setting=label)
         return ContactAssessment(exposure, ContactStatus.NOT_A_CONTACT, reason, exposure.last_contact, rule)
@@ -93,8 +96,8 @@ def _health_worker(exposure: Exposure, rule: SettingRule) -> ContactAssessment:
     )
 
 
-def assess_contacts(record: PatientRecord, today: date) -> tuple[ContactAssessment, ...]:
-    return tuple(assess_contact(e, today) for e in record.exposures_of(ExposureKind.IIM))
+def assess_contacts(record: PatientRecord, rules: IimParameters) -> tuple[ContactAssessment, ...]:
+    return tuple(assess_contact(e, rules) for e in record.exposures_of(ExposureKind.IIM))
 
 
 def most_relevant(assessments: tuple[ContactAssessment, ...], now: datetime) -> ContactAssessment | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from prevention_cds.rules.advice import Advice, Message
+from prevention_cds.rules.citation import sources
 from prevention_cds.rules.facts import IimSerogroup
 from prevention_cds.rules.iim.advice_builder import (
     CardContext,
@@ -19,7 +20,6 @@ from prevention_cds.rules.iim.advice_builder import (
 )
 from prevention_cds.rules.iim.contact import ContactAssessment, ContactStatus, assess_contacts, most_relevant
 from prevention_cds.rules.iim.contact_vaccination import contact_vaccination
-from prevention_cds.rules.iim.data import refs
 from prevention_cds.rules.iim.patient import PatientProfile
 from prevention_cds.rules.iim.second_line import second_line_decision
 from prevention_cds.rules.iim.timing import ContactWindow, covered_by_prior_course, prophylaxis_window, urgency
@@ -27,17 +27,17 @@ from prevention_cds.rules.ruleset import RuleSettings
 
 
 def contact_advice(patient: PatientProfile, settings: RuleSettings) -> tuple[Advice, ...]:
-    today = patient.today
-    contact = most_relevant(assess_contacts(patient.record, today), patient.now)
+    today, rules = patient.today, patient.rules
+    contact = most_relevant(assess_contacts(patient.record, rules), patient.now)
     if contact is None:
         return ()
-    window = prophylaxis_window(contact.last_contact, patient.now)
+    window = prophylaxis_window(contact.last_contact, patient.now, rules)
     ctx = CardContext(
         purpose=Purpose.CONTACT,
         patient=patient,
         explanation=(contact.reason,),
         facts=_exposure_facts(contact, window) + patient.facts(),
-        guideline=refs(today, "contact_settings", "contact_window_days"),
+        guideline=sources(rules.contact_settings, window.length),
         decisions=contact.decisions,
     )
     if contact.status is ContactStatus.NOT_A_CONTACT:
@@ -53,9 +53,9 @@ def contact_advice(patient: PatientProfile, settings: RuleSettings) -> tuple[Adv
     else:
         ctx = replace(ctx, trailing=(vaccination.message,))
     exposure = contact.exposure
-    if exposure.prior_prophylaxis_ended_on is not None and covered_by_prior_course(exposure, today):
+    if exposure.prior_prophylaxis_ended_on is not None and covered_by_prior_course(exposure, today, rules):
         return (already_covered(ctx, exposure.prior_prophylaxis_ended_on), *vaccination_card)
-    ctx = replace(ctx, explanation=(*ctx.explanation, urgency(window)))
+    ctx = replace(ctx, explanation=(*ctx.explanation, urgency(window, rules)))
     second_line = second_line_decision(patient, exposure, settings)
     return (*course_advice(ctx, second_line, exposure.source_id), *vaccination_card)
 

@@ -1,8 +1,9 @@
 """Vaccination of contacts around a case (clinical.md §A.8).
 
-Serogroup A, C, W or Y, a contact in the case's regular close circle, within 10 days of the last contact:
-one dose of a conjugate vaccine (ACWY, which also covers C), from the product's minimum age. A previous dose
-counts only if given from 12 months of age and less than 5 years ago (fiche 9-2 bis, derived rule).
+A serogroup of ``vaccination_serogroups``, a contact in the case's regular close circle, within the
+vaccination window after the last contact: one dose of the contact vaccine (conjugate ACWY, which also covers
+C), from its minimum age. A previous dose counts only if given from ``prior_dose_min_age_months`` of age and
+less than ``prior_dose_validity_years`` ago (fiche 9-2 bis, derived rule).
 """
 
 from __future__ import annotations
@@ -14,19 +15,18 @@ from prevention_cds.rules.advice import (
     DoseSchedule,
     ForecastDose,
     ForecastStatus,
+    GuidelineRef,
     ImmunizationForecast,
     MedicationProposal,
     Medicine,
     Message,
     ParamValue,
-    Route,
     TargetDisease,
 )
 from prevention_cds.rules.calendar_math import add_months, add_years
-from prevention_cds.rules.concepts import Concept
+from prevention_cds.rules.citation import Citations
 from prevention_cds.rules.facts import IimSerogroup, VaccineDose
 from prevention_cds.rules.iim.contact import ContactAssessment
-from prevention_cds.rules.iim.data import iim_data
 from prevention_cds.rules.iim.patient import PatientProfile
 from prevention_cds.rules.iim.timing import vaccination_window
 
@@ -40,17 +40,31 @@ class VaccinationOutcome:
     decisions: tuple[Message, ...] = ()
     serogroup: str = ""  # set with a forecast
     last_day: date | None = None  # last day of the vaccination window, set with a forecast
+    basis: tuple[GuidelineRef, ...] = ()  # with a forecast: the sources of the window, vaccine and dose rules
+
+
+# Per contact vaccine of the rule data: its name, the instruction of its dose
+_VACCINE_KEYS = {
+    Medicine.MENACWY_CONJUGATE_VACCINE: (
+        "iim.vaccine.menacwy-conjugate-vaccine",
+        "iim.instruction.vaccine.menacwy-conjugate-vaccine",
+    ),
+}
+
+
+def vaccine_label(vaccine: Medicine) -> Message:
+    return Message.of(_VACCINE_KEYS[vaccine][0])
 
 
 def contact_vaccination(patient: PatientProfile, contact: ContactAssessment) -> VaccinationOutcome:
-    data, today = iim_data(), patient.today
-    window = vaccination_window(contact.last_contact, patient.now)
+    rules, today = patient.rules, patient.today
+    window = vaccination_window(contact.last_contact, patient.now, rules)
     serogroup = contact.exposure.serogroup
     if serogroup is None or serogroup is IimSerogroup.UNKNOWN:
         if window.is_open:
             return VaccinationOutcome(Message.of("iim.vaccination.serogroup-unknown", last_day=window.last_day))
         return VaccinationOutcome(Message.of("iim.vaccination.window-closed", window_days=window.length_days))
-    if serogroup.value not in data.get("vaccination_serogroups", today).value:
+    if serogroup not in rules.vaccination_serogroups.value:
         return VaccinationOutcome(Message.of("iim.vaccination.serogroup-not-covered", serogroup=serogroup.value))
     if not contact.close_circle:
         return VaccinationOutcome(Message.of("iim.vaccination.not-close-circle", setting=contact.setting_label()))
@@ -58,19 +72,21 @@ def contact_vaccination(patient: PatientProfile, contact: ContactAssessment) -> 
         return VaccinationOutcome(Message.of("iim.vaccination.window-closed", window_days=window.length_days))
     if patient.age is None:
         return VaccinationOutcome(Message.of("iim.vaccination.age-unknown", last_day=window.last_day))
-    # The latest possible birth date: a dose is 'before 12 months' for the most patients.
+    # The latest possible birth date: a dose is 'before the minimum age' for the most patients.
     born = patient.age.youngest.born
-    counted, rejected = _prior_doses(patient, serogroup, born, today)
+    counted, rejected = _prior_doses(patient, serogroup, born)
     decisions = (Message.of("iim.decision.prior-dose-rule"),) if counted or rejected else ()
     if counted is not None:
         message = Message.of("iim.vaccination.already-protected", vaccine=counted.display, given_on=counted.given_on)
         return VaccinationOutcome(message, facts=rejected, decisions=decisions)
-    eligible_on = born + timedelta(days=data.int("contact_vaccine_min_age_days", today))
+    cites = Citations(window.length, rules.contact_vaccine)
+    eligible_on = born + timedelta(days=cites.cite(rules.contact_vaccine_min_age_days))
     if eligible_on > window.last_day:
         message = Message.of("iim.vaccination.too-young", eligible_on=eligible_on, last_day=window.last_day)
         return VaccinationOutcome(message, facts=rejected, decisions=decisions)
+    cites.add(rules.prior_doses_counting)
     earliest = max(today, eligible_on)
-    vaccine = Medicine(data.get("contact_vaccine", today).value)
+    vaccine = rules.contact_vaccine.value
     params: dict[str, ParamValue] = {"serogroup": serogroup.value, "earliest": earliest, "last_day": window.last_day}
     description = Message.of("iim.vaccination.due", **params)
     forecast = ImmunizationForecast(
@@ -81,23 +97,25 @@ def contact_vaccination(patient: PatientProfile, contact: ContactAssessment) -> 
     )
     proposal = MedicationProposal(
         medicine=vaccine,
-        route=Route.INTRAMUSCULAR,
+        route=rules.contact_vaccine_routes.value[0],
         schedule=DoseSchedule.single_dose(),
-        instruction=Message.of(f"iim.instruction.vaccine.{vaccine.value}", **params),
+        instruction=Message.of(_VACCINE_KEYS[vaccine][1], **params),
         reason_reference=contact.exposure.source_id,  # no reason code: Z29.2 is for chemoprophylaxis
     )
-    return VaccinationOutcome(description, forecast, proposal, rejected, decisions, serogroup.value, window.last_day)
+    return VaccinationOutcome(
+        description, forecast, proposal, rejected, decisions, serogroup.value, window.last_day, cites.refs
+    )
 
 
 def _prior_doses(
-    patient: PatientProfile, serogroup: IimSerogroup, born: date, today: date
+    patient: PatientProfile, serogroup: IimSerogroup, born: date
 ) -> tuple[VaccineDose | None, tuple[Message, ...]]:
     """The newest previous dose that counts for this serogroup, and why older or earlier ones do not."""
-    data = iim_data()
-    concepts = [Concept(c) for c in data.get("prior_doses_counting", today).value[serogroup.value]]
+    rules, today = patient.rules, patient.today
+    concepts = rules.prior_doses_counting.value[serogroup]
     doses = {d for c in concepts for d in patient.record.doses_of(c) if d.given_on <= today}
-    min_age = data.int("prior_dose_min_age_months", today)
-    validity = data.int("prior_dose_validity_years", today)
+    min_age = rules.prior_dose_min_age_months.value
+    validity = rules.prior_dose_validity_years.value
     rejected: list[Message] = []
     for dose in sorted(doses, key=lambda d: d.given_on, reverse=True):
         if dose.given_on < add_months(born, min_age):

@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from prevention_cds.rules.advice import Message
+from prevention_cds.rules.citation import Statement
 from prevention_cds.rules.concepts import Concept
 from prevention_cds.rules.iim.age import DosingBand
+from prevention_cds.rules.iim.parameters import RifampicinValues
 from prevention_cds.rules.iim.patient import PatientProfile
-from prevention_cds.rules.iim.regimens import Drug
+from prevention_cds.rules.iim.regimens import Drug, values_of
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,7 @@ class Contraindication:
     drug: Drug
     reason: Message
     absolute: bool
+    basis: Statement  # the rule, with its source
     source_id: str | None = None
 
 
@@ -29,27 +32,33 @@ _ALLERGENS = {
     Drug.CIPROFLOXACIN: (Concept.CIPROFLOXACIN_ALLERGEN, "iim.ci.fluoroquinolone-allergy"),
     Drug.CEFTRIAXONE: (Concept.CEPHALOSPORIN_ALLERGEN, "iim.ci.cephalosporin-allergy"),
 }
+_NEONATE_KEYS = {
+    Drug.CIPROFLOXACIN: "iim.ci.neonate-ciprofloxacin",
+    Drug.CEFTRIAXONE: "iim.ci.neonate-ceftriaxone",
+}
 
 
 def contraindications(drug: Drug, patient: PatientProfile) -> tuple[Contraindication, ...]:
-    record = patient.record
+    record, rules = patient.record, patient.rules
     allergen, key = _ALLERGENS[drug]
+    values = values_of(drug, rules)
+    statement = values.contraindications
     found = [
-        Contraindication(drug, Message.of(key, allergy=a.display), absolute=True, source_id=a.source_id)
+        Contraindication(drug, Message.of(key, allergy=a.display), True, statement, a.source_id)
         for a in record.allergies_to(allergen)
     ]
     if drug is Drug.RIFAMPICIN:
         # Porphyria is lifelong: a resolved or inactive record still counts.
         found += [
-            Contraindication(drug, Message.of("iim.ci.porphyria", condition=c.display), True, c.source_id)
+            Contraindication(drug, Message.of("iim.ci.porphyria", condition=c.display), True, statement, c.source_id)
             for c in record.conditions
             if c.concept is Concept.PORPHYRIA
         ]
         found += [
-            Contraindication(drug, Message.of("iim.ci.interaction", medicine=m.display), True, m.source_id)
+            Contraindication(drug, Message.of("iim.ci.interaction", medicine=m.display), True, statement, m.source_id)
             for m in patient.current_medications(Concept.RIFAMPICIN_INTERACTING)
         ]
-    elif patient.band is DosingBand.NEONATE:
+    elif patient.band is DosingBand.NEONATE and not isinstance(values, RifampicinValues):
         # Ceftriaxone: prematurity, jaundice, IV calcium; ciprofloxacin: no neonatal dosing. Specialist.
-        found.append(Contraindication(drug, Message.of(f"iim.ci.neonate-{drug.value}"), absolute=False))
+        found.append(Contraindication(drug, Message.of(_NEONATE_KEYS[drug]), False, values.neonate_restriction))
     return tuple(found)

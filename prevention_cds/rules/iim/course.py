@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from prevention_cds.rules.advice import MedicationProposal, Message
+from prevention_cds.rules.advice import GuidelineRef, MedicationProposal, Message
+from prevention_cds.rules.citation import Citations
 from prevention_cds.rules.iim.age import DosingBand
 from prevention_cds.rules.iim.contraindications import Contraindication, contraindications
 from prevention_cds.rules.iim.patient import PatientProfile
@@ -30,6 +31,7 @@ class CourseOption:
     drug: Drug
     outcome: DoseOutcome
     recommended: bool
+    basis: tuple[GuidelineRef, ...]  # the sources of the values the dose was computed from
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,9 @@ def plan_course(
     alternatives, decisions = _alternatives(patient, band, {ci.drug for ci in excluded})
 
     def option(drug: Drug, recommended: bool) -> CourseOption:
-        return CourseOption(drug, REGIMENS[drug].propose(patient, band, reason_reference), recommended)
+        cites = Citations()
+        outcome = REGIMENS[drug].propose(patient, band, reason_reference, cites)
+        return CourseOption(drug, outcome, recommended, cites.refs)
 
     def plan(kind: CourseKind, options: list[CourseOption], extra: tuple[Message, ...] = ()) -> CoursePlan:
         return CoursePlan(kind, band, tuple(options), excluded, second_line, extra + second_line.decisions)

@@ -4,10 +4,10 @@ persists and an eradication course is due before returning to the community."""
 from __future__ import annotations
 
 from prevention_cds.rules.advice import Advice, Message
+from prevention_cds.rules.citation import sources
 from prevention_cds.rules.concepts import Concept
 from prevention_cds.rules.facts import ConditionFact
 from prevention_cds.rules.iim.advice_builder import CardContext, Purpose, course_advice
-from prevention_cds.rules.iim.data import iim_data, refs
 from prevention_cds.rules.iim.patient import PatientProfile
 from prevention_cds.rules.iim.second_line import second_line_decision
 from prevention_cds.rules.ruleset import RuleSettings
@@ -22,20 +22,19 @@ def index_case_condition(patient: PatientProfile) -> ConditionFact | None:
 def needs_eradication(patient: PatientProfile) -> bool:
     """No recorded treatment that eradicates carriage (a C3G, or an eradication course already given).
 
-    Nothing recorded reads as 'not treated with a C3G': an unneeded 2-day course is the lesser harm than a
+    Nothing recorded reads as 'not treated with a C3G': an unneeded short course is the lesser harm than a
     case returning to the community still carrying the strain; the card says so.
     """
     if index_case_condition(patient) is None:
         return False
-    treatments = iim_data().get("index_case_eradicating_treatments", patient.today).value
-    return not any(patient.given_medications(Concept(t)) for t in treatments)
+    treatments = patient.rules.index_case_eradicating_treatments.value
+    return not any(patient.given_medications(t) for t in treatments)
 
 
 def index_case_advice(patient: PatientProfile, settings: RuleSettings) -> tuple[Advice, ...]:
     condition = index_case_condition(patient)
     if condition is None or not needs_eradication(patient):
         return ()
-    today = patient.today
     facts = [Message.of("iim.fact.index-case", condition=condition.display)]
     if not condition.confirmed:
         facts.append(Message.of("iim.fact.index-case-probable"))
@@ -45,7 +44,7 @@ def index_case_advice(patient: PatientProfile, settings: RuleSettings) -> tuple[
         patient=patient,
         explanation=(Message.of("iim.index-case.detail"),),
         facts=tuple(facts) + patient.facts(),
-        guideline=refs(today, "index_case_eradicating_treatments"),
+        guideline=sources(patient.rules.index_case_eradicating_treatments),
         decisions=(Message.of("iim.decision.c3g-not-recorded"),),
     )
     return course_advice(ctx, second_line_decision(patient, None, settings), condition.source_id)

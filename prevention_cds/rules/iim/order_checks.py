@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from prevention_cds.rules.advice import (
     Advice,
+    GuidelineRef,
     Indicator,
     MedicationProposal,
     Message,
@@ -20,26 +21,35 @@ from prevention_cds.rules.advice import (
     Route,
     Suggestion,
 )
+from prevention_cds.rules.citation import Citations, sources
 from prevention_cds.rules.facts import DraftOrder, OrderContext
-from prevention_cds.rules.iim.advice_builder import CardContext, Purpose, band_decisions
+from prevention_cds.rules.iim.advice_builder import CardContext, Purpose, band_decisions, band_limits
 from prevention_cds.rules.iim.contact import ContactStatus, assess_contacts, most_relevant
 from prevention_cds.rules.iim.contraindications import Contraindication, contraindications
 from prevention_cds.rules.iim.course import plan_course
-from prevention_cds.rules.iim.data import iim_data, refs
 from prevention_cds.rules.iim.index_case import index_case_condition, needs_eradication
+from prevention_cds.rules.iim.parameters import CeftriaxoneValues, IimParameters
 from prevention_cds.rules.iim.patient import PatientProfile
-from prevention_cds.rules.iim.regimens import REGIMEN_VALUES, REGIMENS, Drug, WeightRequired
+from prevention_cds.rules.iim.regimens import REGIMENS, Drug, WeightRequired, values_of
 from prevention_cds.rules.iim.second_line import SecondLineDecision, second_line_decision
 from prevention_cds.rules.iim.timing import covered_by_prior_course, prophylaxis_window
 from prevention_cds.rules.ruleset import RuleSettings
 
-_ROUTES = {
-    Drug.RIFAMPICIN: frozenset({Route.ORAL}),
-    Drug.CIPROFLOXACIN: frozenset({Route.ORAL}),
-    Drug.CEFTRIAXONE: frozenset({Route.INTRAMUSCULAR, Route.INTRAVENOUS}),
+# The routes a drug may be given by, in words: the sets of the rule data (``<drug>_routes``)
+_ROUTE_LABELS: dict[frozenset[Route], str] = {
+    frozenset({Route.ORAL}): "iim.route.oral",
+    frozenset({Route.INTRAMUSCULAR, Route.INTRAVENOUS}): "iim.route.intramuscular-or-intravenous",
 }
-_CAPS = {Drug.RIFAMPICIN: "rifampicin_max_dose_mg", Drug.CIPROFLOXACIN: "ciprofloxacin_max_dose_mg"}
 _PERCENT = Decimal(100)
+
+
+def route_label(routes: frozenset[Route]) -> Message:
+    return Message.of(_ROUTE_LABELS[routes])
+
+
+def _cap_mg(drug: Drug, rules: IimParameters) -> Decimal | None:
+    values = values_of(drug, rules)
+    return None if isinstance(values, CeftriaxoneValues) else values.max_dose_mg.value
 
 
 @dataclass(frozen=True)
@@ -52,12 +62,12 @@ class IimNeed:
 
 
 def iim_need(patient: PatientProfile, settings: RuleSettings) -> IimNeed | None:
-    today = patient.today
-    contact = most_relevant(assess_contacts(patient.record, today), patient.now)
+    today, rules = patient.today, patient.rules
+    contact = most_relevant(assess_contacts(patient.record, rules), patient.now)
     if contact is not None and contact.status is ContactStatus.CONTACT:
         exposure = contact.exposure
-        window = prophylaxis_window(contact.last_contact, patient.now)
-        if window.is_open and not covered_by_prior_course(exposure, today):
+        window = prophylaxis_window(contact.last_contact, patient.now, rules)
+        if window.is_open and not covered_by_prior_course(exposure, today, rules):
             return IimNeed(Purpose.CONTACT, second_line_decision(patient, exposure, settings), exposure.source_id)
     condition = index_case_condition(patient)
     if condition is not None and needs_eradication(patient):
@@ -85,7 +95,7 @@ def _check(
         patient=patient,
         explanation=(),
         facts=(Message.of("iim.fact.order", order=order.display), *facts),
-        guideline=refs(patient.today, *REGIMEN_VALUES[drug]),
+        guideline=(),  # each card cites the values it applies
     )
     # Absolute contraindications whatever the order is for; a neonatal restriction only for IIM prophylaxis
     # (a neonatal unit's ceftriaxone order for sepsis is not this service's to question).
@@ -95,19 +105,25 @@ def _check(
     if need is None:
         return None
     if drug is Drug.RIFAMPICIN and need.second_line.clinical:
+        replacements, bases = _replacements(patient, order, drug, need)
         return ctx.advice(
             "iim.order.second-line",
             Indicator.WARNING,
             Message.of("iim.summary.order.second-line"),
             need.second_line.reasons,
-            suggestions=_replacements(patient, order, drug, need),
+            suggestions=replacements,
+            guideline=sources(patient.rules.second_line_indications) + bases,
         )
     band = patient.band
     if band is None:
         return ctx.advice(
-            "iim.order.age-needed", Indicator.WARNING, Message.of("iim.summary.order.age-needed", drug=drug.label)
+            "iim.order.age-needed",
+            Indicator.WARNING,
+            Message.of("iim.summary.order.age-needed", drug=drug.label),
+            guideline=band_limits(patient),
         )
-    expected = REGIMENS[drug].propose(patient, band, need.reason_reference)
+    cites = Citations()
+    expected = REGIMENS[drug].propose(patient, band, need.reason_reference, cites)
     if isinstance(expected, WeightRequired):
         return ctx.advice(
             "iim.order.weight-needed",
@@ -115,13 +131,14 @@ def _check(
             Message.of("iim.summary.order.weight-needed", drug=drug.label),
             (Message.of("iim.weight-needed.detail", problem=expected.unavailable.message()), expected.regimen),
             band_decisions(patient),
+            guideline=cites.refs,
         )
     mismatches = _mismatches(patient, order, drug, expected)
     if not mismatches:
         return None
     decisions = band_decisions(patient)
     if expected.mg_per_kg is not None:
-        percent = iim_data().int("order_dose_tolerance_percent", patient.today)
+        percent = patient.rules.order_dose_tolerance_percent.value
         decisions += (Message.of("iim.decision.order-tolerance", percent=percent),)
     suggestions: tuple[Suggestion, ...] = ()
     if order.reference is not None:
@@ -139,6 +156,7 @@ def _check(
         ),
         decisions,
         suggestions,
+        cites.refs,
     )
 
 
@@ -146,7 +164,7 @@ def _contraindicated(
     ctx: CardContext, order: DraftOrder, drug: Drug, found: tuple[Contraindication, ...], need: IimNeed | None
 ) -> Advice:
     absolute = any(ci.absolute for ci in found)
-    suggestions = _replacements(ctx.patient, order, drug, need) if absolute else ()
+    suggestions, bases = _replacements(ctx.patient, order, drug, need) if absolute else ((), ())
     if order.reference is not None:
         label = Message.of("iim.suggestion.remove-order", drug=drug.label)
         remove = RemoveDraftOrder(order.reference, order.display)
@@ -159,26 +177,29 @@ def _contraindicated(
         ),
         tuple(ci.reason for ci in found),
         suggestions=suggestions,
+        guideline=sources(*(ci.basis for ci in found)) + bases,
     )
 
 
 def _replacements(
     patient: PatientProfile, order: DraftOrder, drug: Drug, need: IimNeed | None
-) -> tuple[Suggestion, ...]:
-    """The course's other usable, dosable antibiotics, each replacing the draft order."""
+) -> tuple[tuple[Suggestion, ...], tuple[GuidelineRef, ...]]:
+    """The course's other usable, dosable antibiotics, each replacing the draft order, and the sources of
+    their doses."""
     band = patient.band
     if need is None or band is None or order.reference is None:
-        return ()
+        return (), ()
     plan = plan_course(patient, band, need.second_line, need.reason_reference)
-    return tuple(
+    options = [(option, proposal) for option, proposal in plan.proposals if option.drug is not drug]
+    suggestions = tuple(
         Suggestion(
             Message.of("iim.suggestion.replace-with", drug=option.drug.label, dose_mg=proposal.dose_mg or 0),
             (ReplaceDraftOrder(order.reference, proposal),),
             recommended=option.recommended,
         )
-        for option, proposal in plan.proposals
-        if option.drug is not drug
+        for option, proposal in options
     )
+    return suggestions, tuple(ref for option, _ in options for ref in option.basis)
 
 
 def _mismatches(
@@ -201,9 +222,9 @@ def _mismatches(
     days = schedule.duration_days or 1
     if order.duration_days is not None and order.duration_days != days:
         found.append(Message.of("iim.order.mismatch.duration", ordered=order.duration_days, expected=days))
-    allowed = _ROUTES[drug]
+    allowed = frozenset(values_of(drug, patient.rules).routes.value)
     if order.route is not None and order.route not in allowed:
-        expected_route = Message.of(f"iim.route.{'-or-'.join(sorted(r.value for r in allowed))}")
+        expected_route = route_label(allowed)
         found.append(Message.of("iim.order.mismatch.route", ordered=order.route, expected=expected_route))
     return tuple(found)
 
@@ -214,8 +235,9 @@ def _dose_differs(
     """A fixed dose must match; a mg/kg dose may differ by the tolerance, never above the cap."""
     if expected.mg_per_kg is None:
         return ordered != expected_mg
-    data, on = iim_data(), patient.today
-    if drug in _CAPS and ordered > data.decimal(_CAPS[drug], on):
+    rules = patient.rules
+    cap = _cap_mg(drug, rules)
+    if cap is not None and ordered > cap:
         return True
-    tolerance = expected_mg * data.decimal("order_dose_tolerance_percent", on) / _PERCENT
+    tolerance = expected_mg * rules.order_dose_tolerance_percent.value / _PERCENT
     return abs(ordered - expected_mg) > tolerance

@@ -9,19 +9,18 @@ from prevention_cds.rules.advice import Message
 from prevention_cds.rules.concepts import Concept
 from prevention_cds.rules.facts import MedicationFact, MedicationStatus, PatientRecord, Sex
 from prevention_cds.rules.iim.age import DosingBand, PatientAge
-from prevention_cds.rules.iim.data import iim_data
+from prevention_cds.rules.iim.parameters import IimParameters
 from prevention_cds.rules.iim.weight import UsableWeight, WeightStatus, weight_status
 
 _NOT_GIVEN_STATUSES = frozenset({MedicationStatus.NOT_TAKEN})
 _ENDED_STATUSES = _NOT_GIVEN_STATUSES | {MedicationStatus.FINISHED}  # not taken now
-# Display only, not a rule value: a toddler's age reads in months ("18 mois"), not "1 an".
-_AGE_IN_YEARS_FROM = 2
 
 
 @dataclass(frozen=True)
 class PatientProfile:
     record: PatientRecord
     now: datetime
+    rules: IimParameters  # the rule data in force today
     age: PatientAge | None
     weight: WeightStatus
     pregnant: bool
@@ -29,13 +28,15 @@ class PatientProfile:
     @classmethod
     def of(cls, record: PatientRecord, now: datetime) -> PatientProfile:
         today = now.date()
-        age = PatientAge.of(record.birth_date, today)
+        rules = IimParameters.on(today)
+        age = PatientAge.of(record.birth_date, today, rules)
         return cls(
             record=record,
             now=now,
+            rules=rules,
             age=age,
-            weight=weight_status(record, age.youngest if age else None, now),
-            pregnant=_is_pregnant(record, today),
+            weight=weight_status(record, age.youngest if age else None, now, rules),
+            pregnant=_is_pregnant(record, today, rules),
         )
 
     @property
@@ -63,10 +64,7 @@ class PatientProfile:
             return True
         if self.record.sex is Sex.MALE or self.age is None:
             return False
-        data = iim_data()
-        return self.age.oldest.years >= data.int(
-            "childbearing_age_from_years", self.today
-        ) and self.age.youngest.years < data.int("childbearing_age_below_years", self.today)
+        return self.rules.childbearing_age.possible(self.age.youngest.years, self.age.oldest.years)
 
     def facts(self) -> tuple[Message, ...]:
         """Age, weight and pregnancy as the card shows them."""
@@ -76,7 +74,7 @@ class PatientProfile:
         elif not self.age.exact and self.record.birth_date is not None:
             facts.append(Message.of("iim.fact.birth-date-partial", birth_date=self.record.birth_date.isoformat()))
         else:
-            facts.append(_age_fact(self.age))
+            facts.append(_age_fact(self.age, self.rules))
         if isinstance(self.weight, UsableWeight):
             facts.append(
                 Message.of(
@@ -98,16 +96,16 @@ class PatientProfile:
         return tuple(facts)
 
 
-def _age_fact(age: PatientAge) -> Message:
-    exact = age.youngest
-    if exact.years >= _AGE_IN_YEARS_FROM:
+def _age_fact(age: PatientAge, rules: IimParameters) -> Message:
+    exact = age.youngest  # a toddler's age reads in months, not in years
+    if exact.months >= rules.age_in_months_below_months.value:
         return Message.of("iim.fact.age-years", years=exact.years)
     if exact.months > 0:
         return Message.of("iim.fact.age-months", months=exact.months, days=exact.days)
     return Message.of("iim.fact.age-days", days=exact.days)
 
 
-def _is_pregnant(record: PatientRecord, today: date) -> bool:
+def _is_pregnant(record: PatientRecord, today: date, rules: IimParameters) -> bool:
     """An active pregnancy Condition, or a 'pregnant' observation recent enough to still be true.
 
     The expected delivery date does not end it: a pregnancy past its term is when the newborn vitamin K
@@ -120,4 +118,4 @@ def _is_pregnant(record: PatientRecord, today: date) -> bool:
         return False
     if evidence.observed_on is None:
         return True
-    return (today - evidence.observed_on).days <= iim_data().int("pregnancy_evidence_max_days", today)
+    return (today - evidence.observed_on).days <= rules.pregnancy_evidence_max_days.value

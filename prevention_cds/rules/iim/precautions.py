@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from prevention_cds.rules.advice import Message
 from prevention_cds.rules.iim.age import DosingBand
-from prevention_cds.rules.iim.data import iim_data
 from prevention_cds.rules.iim.patient import PatientProfile
 from prevention_cds.rules.iim.regimens import Drug
 
@@ -29,7 +28,7 @@ def precautions(drug: Drug, patient: PatientProfile) -> Precautions:
 
 
 def _rifampicin(patient: PatientProfile) -> Precautions:
-    data, on = iim_data(), patient.today
+    rules = patient.rules
     messages = [
         Message.of("iim.precaution.rifampicin.colour"),
         Message.of("iim.precaution.rifampicin.interactions"),
@@ -37,15 +36,15 @@ def _rifampicin(patient: PatientProfile) -> Precautions:
     ]
     decisions = []
     if patient.may_use_hormonal_contraception():
-        days = data.int("contraception_barrier_days_after", on)
+        days = rules.contraception_barrier_days_after.value
         messages.append(Message.of("iim.precaution.rifampicin.contraception", days=days))
         decisions.append(Message.of("iim.decision.contraception-duration", days=days))
     if patient.pregnant:
         messages.append(
             Message.of(
                 "iim.precaution.rifampicin.pregnancy",
-                min_mg=data.decimal("newborn_vitamin_k_min_mg", on),
-                max_mg=data.decimal("newborn_vitamin_k_max_mg", on),
+                min_mg=rules.newborn_vitamin_k_min_mg.value,
+                max_mg=rules.newborn_vitamin_k_max_mg.value,
             )
         )
     if patient.band is DosingBand.NEONATE:

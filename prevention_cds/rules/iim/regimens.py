@@ -3,6 +3,9 @@
 A mg/kg dose is computed only from a usable weight (``weight.py``); otherwise the regimen answers
 ``WeightRequired`` and the card asks for a weighing. Oral suspension volumes are rounded to the measuring
 step, and the dose in mg is the one that volume delivers, never above the cap.
+
+A regimen cites, in the ``Citations`` it is given, the values the dose was computed from: the dose (per kg or
+fixed, the cap when it binds) and the course duration; the card that shows the dose cites them.
 """
 
 from __future__ import annotations
@@ -13,9 +16,16 @@ from enum import StrEnum
 from typing import Protocol
 
 from prevention_cds.rules.advice import DoseSchedule, MedicationProposal, Medicine, Message, Route
+from prevention_cds.rules.citation import Citations, Cited
 from prevention_cds.rules.concepts import Concept
 from prevention_cds.rules.iim.age import DosingBand
-from prevention_cds.rules.iim.data import iim_data
+from prevention_cds.rules.iim.parameters import (
+    CeftriaxoneValues,
+    CiprofloxacinValues,
+    IimParameters,
+    OralSuspension,
+    RifampicinValues,
+)
 from prevention_cds.rules.iim.patient import PatientProfile
 from prevention_cds.rules.iim.weight import WeightUnavailable
 
@@ -30,15 +40,42 @@ class Drug(StrEnum):
 
     @property
     def concept(self) -> Concept:
-        return {
-            Drug.RIFAMPICIN: Concept.RIFAMPICIN,
-            Drug.CIPROFLOXACIN: Concept.CIPROFLOXACIN,
-            Drug.CEFTRIAXONE: Concept.CEFTRIAXONE,
-        }[self]
+        return _CONCEPTS[self]
 
     @property
     def label(self) -> Message:
-        return Message.of(f"iim.drug.{self.value}")
+        return Message.of(_LABELS[self])
+
+
+_CONCEPTS = {
+    Drug.RIFAMPICIN: Concept.RIFAMPICIN,
+    Drug.CIPROFLOXACIN: Concept.CIPROFLOXACIN,
+    Drug.CEFTRIAXONE: Concept.CEFTRIAXONE,
+}
+_LABELS = {
+    Drug.RIFAMPICIN: "iim.drug.rifampicin",
+    Drug.CIPROFLOXACIN: "iim.drug.ciprofloxacin",
+    Drug.CEFTRIAXONE: "iim.drug.ceftriaxone",
+}
+# The instruction of an oral suspension dose: (drug, capped) -> key
+_SUSPENSION_INSTRUCTIONS = {
+    (Drug.RIFAMPICIN, False): "iim.instruction.rifampicin.suspension",
+    (Drug.RIFAMPICIN, True): "iim.instruction.rifampicin.suspension.capped",
+    (Drug.CIPROFLOXACIN, False): "iim.instruction.ciprofloxacin.suspension",
+    (Drug.CIPROFLOXACIN, True): "iim.instruction.ciprofloxacin.suspension.capped",
+}
+
+
+DrugValues = RifampicinValues | CiprofloxacinValues | CeftriaxoneValues
+
+
+def values_of(drug: Drug, rules: IimParameters) -> DrugValues:
+    """The rule data of one antibiotic: doses, routes, contraindications."""
+    if drug is Drug.RIFAMPICIN:
+        return rules.rifampicin
+    if drug is Drug.CIPROFLOXACIN:
+        return rules.ciprofloxacin
+    return rules.ceftriaxone
 
 
 @dataclass(frozen=True)
@@ -79,74 +116,88 @@ def suspension_dose(
 class Regimen(Protocol):
     drug: Drug
 
-    def propose(self, patient: PatientProfile, band: DosingBand, reason_reference: str | None) -> DoseOutcome:
+    def propose(
+        self, patient: PatientProfile, band: DosingBand, reason_reference: str | None, cites: Citations
+    ) -> DoseOutcome:
         """The proposal for this patient in this dosing band (``band`` already known to be unambiguous)."""
         ...
 
 
-def _per_kg(
-    patient: PatientProfile,
-    drug: Drug,
-    medicine: Medicine,
-    schedule: DoseSchedule,
-    rates: tuple[Decimal, Decimal, Decimal, Decimal],  # mg/kg, cap mg, suspension mg, per mL
-    regimen: Message,
-    reason_reference: str | None,
-    **timing: int,
-) -> DoseOutcome:
-    """A mg/kg dose of an oral suspension, stating the weight used and its date."""
-    weight = patient.weight
-    if isinstance(weight, WeightUnavailable):
-        return WeightRequired(drug, regimen, weight)
-    mg_per_kg, max_mg, suspension_mg, suspension_ml = rates
-    dose = suspension_dose(
-        mg_per_kg,
-        weight.kilograms,
-        max_mg,
-        suspension_mg / suspension_ml,
-        iim_data().decimal("oral_suspension_volume_step_ml", patient.today),
-    )
-    instruction = Message.of(
-        f"iim.instruction.{drug.value}.suspension{'.capped' if dose.capped else ''}",
-        dose_mg=dose.mg,
-        volume_ml=dose.volume_ml,
-        mg_per_kg=mg_per_kg,
-        weight_kg=weight.kilograms,
-        weighed_on=weight.measured_on,
-        max_mg=max_mg,
-        suspension_mg=suspension_mg,
-        suspension_ml=suspension_ml,
-        **timing,
-    )
-    return MedicationProposal(
-        medicine=medicine,
-        route=Route.ORAL,
-        schedule=schedule,
-        instruction=instruction,
-        dose_mg=dose.mg,
-        volume_ml=dose.volume_ml,
-        weight_kg_used=weight.kilograms,
-        mg_per_kg=mg_per_kg,
-        reason_reference=reason_reference,
-        reason=REASON,
-    )
+@dataclass(frozen=True)
+class _PerKg:
+    """A mg/kg dose of an oral suspension, and the values it is computed from."""
+
+    drug: Drug
+    medicine: Medicine
+    route: Route
+    schedule: DoseSchedule
+    mg_per_kg: Cited[Decimal]
+    max_mg: Cited[Decimal]
+    suspension: OralSuspension
+
+    def propose(
+        self, patient: PatientProfile, reason_reference: str | None, cites: Citations, **timing: int
+    ) -> MedicationProposal | WeightUnavailable:
+        """The dose for the recorded weight, stating the weight used and its date."""
+        weight = patient.weight
+        if isinstance(weight, WeightUnavailable):
+            return weight
+        mg_per_kg, max_mg = self.mg_per_kg.value, self.max_mg.value
+        suspension_mg, suspension_ml = self.suspension.mg.value, self.suspension.ml.value
+        dose = suspension_dose(
+            mg_per_kg,
+            weight.kilograms,
+            max_mg,
+            suspension_mg / suspension_ml,
+            patient.rules.oral_suspension_volume_step_ml.value,
+        )
+        if dose.capped:
+            cites.add(self.max_mg)  # the cap is the dose
+        instruction = Message.of(
+            _SUSPENSION_INSTRUCTIONS[self.drug, dose.capped],
+            dose_mg=dose.mg,
+            volume_ml=dose.volume_ml,
+            mg_per_kg=mg_per_kg,
+            weight_kg=weight.kilograms,
+            weighed_on=weight.measured_on,
+            max_mg=max_mg,
+            suspension_mg=suspension_mg,
+            suspension_ml=suspension_ml,
+            **timing,
+        )
+        return MedicationProposal(
+            medicine=self.medicine,
+            route=self.route,
+            schedule=self.schedule,
+            instruction=instruction,
+            dose_mg=dose.mg,
+            volume_ml=dose.volume_ml,
+            weight_kg_used=weight.kilograms,
+            mg_per_kg=mg_per_kg,
+            reason_reference=reason_reference,
+            reason=REASON,
+        )
 
 
 class RifampicinRegimen:
-    """Every 12 hours for 2 days: 5 mg/kg (neonate), 10 mg/kg capped at 600 mg (child), 600 mg (adult)."""
+    """A dose every ``interval_hours`` for ``duration_days``: ``neonate_mg_per_kg`` or ``child_mg_per_kg``
+    (never above ``max_dose_mg``) as an oral suspension below the adult age, ``adult_dose_mg`` in capsules from it."""
 
     drug = Drug.RIFAMPICIN
 
-    def propose(self, patient: PatientProfile, band: DosingBand, reason_reference: str | None) -> DoseOutcome:
-        data, on = iim_data(), patient.today
-        per_day = data.int("rifampicin_doses_per_day", on)
-        days = data.int("rifampicin_duration_days", on)
-        timing = {"interval_h": data.int("rifampicin_interval_hours", on), "days": days, "doses": per_day * days}
+    def propose(
+        self, patient: PatientProfile, band: DosingBand, reason_reference: str | None, cites: Citations
+    ) -> DoseOutcome:
+        rifampicin = patient.rules.rifampicin
+        per_day = rifampicin.doses_per_day.value
+        days = cites.cite(rifampicin.duration_days)
+        timing = {"interval_h": rifampicin.interval_hours.value, "days": days, "doses": per_day * days}
         schedule = DoseSchedule(frequency=per_day, period=_PER_DAY[0], period_unit=_PER_DAY[1], duration_days=days)
         patient_instruction = Message.of("iim.patient.rifampicin", **timing)
+        route = rifampicin.routes.value[0]
         if band is DosingBand.ADULT:
-            dose = data.decimal("rifampicin_adult_dose_mg", on)
-            capsule = data.decimal("rifampicin_capsule_mg", on)
+            dose = cites.cite(rifampicin.adult_dose_mg)
+            capsule = rifampicin.capsule_mg.value
             instruction = Message.of(
                 "iim.instruction.rifampicin.capsule",
                 dose_mg=dose,
@@ -156,7 +207,7 @@ class RifampicinRegimen:
             )
             return MedicationProposal(
                 medicine=Medicine.RIFAMPICIN_CAPSULE,
-                route=Route.ORAL,
+                route=route,
                 schedule=schedule,
                 instruction=instruction,
                 dose_mg=dose,
@@ -164,81 +215,74 @@ class RifampicinRegimen:
                 reason=REASON,
                 patient_instruction=patient_instruction,
             )
-        mg_per_kg = data.decimal(
-            "rifampicin_neonate_mg_per_kg" if band is DosingBand.NEONATE else "rifampicin_child_mg_per_kg", on
+        rate = rifampicin.neonate_mg_per_kg if band is DosingBand.NEONATE else rifampicin.child_mg_per_kg
+        mg_per_kg, max_mg = cites.cite(rate), rifampicin.max_dose_mg
+        per_kg = _PerKg(
+            self.drug, Medicine.RIFAMPICIN_ORAL_SUSPENSION, route, schedule, rate, max_mg, rifampicin.suspension
         )
-        max_mg = data.decimal("rifampicin_max_dose_mg", on)
-        outcome = _per_kg(
-            patient,
-            self.drug,
-            Medicine.RIFAMPICIN_ORAL_SUSPENSION,
-            schedule,
-            (
-                mg_per_kg,
-                max_mg,
-                data.decimal("rifampicin_suspension_mg", on),
-                data.decimal("rifampicin_suspension_ml", on),
-            ),
-            Message.of("iim.regimen.rifampicin", mg_per_kg=mg_per_kg, max_mg=max_mg, **timing),
-            reason_reference,
-            **timing,
-        )
-        if isinstance(outcome, MedicationProposal):
-            return replace(outcome, patient_instruction=patient_instruction)
-        return outcome
+        outcome = per_kg.propose(patient, reason_reference, cites, **timing)
+        if isinstance(outcome, WeightUnavailable):
+            regimen = Message.of("iim.regimen.rifampicin", mg_per_kg=mg_per_kg, max_mg=max_mg.value, **timing)
+            return WeightRequired(self.drug, regimen, outcome)
+        return replace(outcome, patient_instruction=patient_instruction)
 
 
 class CiprofloxacinRegimen:
-    """One oral dose: 500 mg (adult); 20 mg/kg capped at 500 mg (child, national dosing pending)."""
+    """A single oral dose: ``adult_dose_mg``; for a child ``child_mg_per_kg`` capped at ``max_dose_mg``, flagged
+    while ``child_dose_provisional`` (national paediatric dosing pending)."""
 
     drug = Drug.CIPROFLOXACIN
 
-    def propose(self, patient: PatientProfile, band: DosingBand, reason_reference: str | None) -> DoseOutcome:
-        data, on = iim_data(), patient.today
+    def propose(
+        self, patient: PatientProfile, band: DosingBand, reason_reference: str | None, cites: Citations
+    ) -> DoseOutcome:
+        ciprofloxacin = patient.rules.ciprofloxacin
+        route = ciprofloxacin.routes.value[0]
         if band is DosingBand.ADULT:
-            dose = data.decimal("ciprofloxacin_adult_dose_mg", on)
+            dose = cites.cite(ciprofloxacin.adult_dose_mg)
             return MedicationProposal(
                 medicine=Medicine.CIPROFLOXACIN_TABLET,
-                route=Route.ORAL,
+                route=route,
                 schedule=DoseSchedule.single_dose(),
                 instruction=Message.of("iim.instruction.ciprofloxacin.tablet", dose_mg=dose),
                 dose_mg=dose,
                 reason_reference=reason_reference,
                 reason=REASON,
             )
-        mg_per_kg = data.decimal("ciprofloxacin_child_mg_per_kg", on)
-        max_mg = data.decimal("ciprofloxacin_max_dose_mg", on)
-        outcome = _per_kg(
-            patient,
+        rate, max_mg = ciprofloxacin.child_mg_per_kg, ciprofloxacin.max_dose_mg
+        mg_per_kg = cites.cite(rate)
+        per_kg = _PerKg(
             self.drug,
             Medicine.CIPROFLOXACIN_ORAL_SUSPENSION,
+            route,
             DoseSchedule.single_dose(),
-            (
-                mg_per_kg,
-                max_mg,
-                data.decimal("ciprofloxacin_suspension_mg", on),
-                data.decimal("ciprofloxacin_suspension_ml", on),
-            ),
-            Message.of("iim.regimen.ciprofloxacin", mg_per_kg=mg_per_kg, max_mg=max_mg),
-            reason_reference,
+            rate,
+            max_mg,
+            ciprofloxacin.suspension,
         )
-        if isinstance(outcome, MedicationProposal) and data.flag("ciprofloxacin_child_dose_provisional", on):
+        outcome = per_kg.propose(patient, reason_reference, cites)
+        if isinstance(outcome, WeightUnavailable):
+            regimen = Message.of("iim.regimen.ciprofloxacin", mg_per_kg=mg_per_kg, max_mg=max_mg.value)
+            return WeightRequired(self.drug, regimen, outcome)
+        if cites.cite(ciprofloxacin.child_dose_provisional):
             return replace(outcome, notes=(Message.of("iim.note.ciprofloxacin-child-provisional"),))
         return outcome
 
 
 class CeftriaxoneRegimen:
-    """One injection, IM (or IV): 250 mg (adult), 125 mg (child). Fixed doses: no weight needed."""
+    """A single injection of ``adult_dose_mg`` or ``child_dose_mg``: fixed doses, so no weight needed."""
 
     drug = Drug.CEFTRIAXONE
 
-    def propose(self, patient: PatientProfile, band: DosingBand, reason_reference: str | None) -> DoseOutcome:
-        data, on = iim_data(), patient.today
+    def propose(
+        self, patient: PatientProfile, band: DosingBand, reason_reference: str | None, cites: Citations
+    ) -> DoseOutcome:
+        ceftriaxone = patient.rules.ceftriaxone
         adult = band is DosingBand.ADULT
-        dose = data.decimal("ceftriaxone_adult_dose_mg" if adult else "ceftriaxone_child_dose_mg", on)
+        dose = cites.cite(ceftriaxone.adult_dose_mg if adult else ceftriaxone.child_dose_mg)
         return MedicationProposal(
             medicine=Medicine.CEFTRIAXONE_INJECTION,
-            route=Route.INTRAMUSCULAR,
+            route=ceftriaxone.routes.value[0],
             schedule=DoseSchedule.single_dose(),
             instruction=Message.of("iim.instruction.ceftriaxone", dose_mg=dose),
             dose_mg=dose,
@@ -247,13 +291,6 @@ class CeftriaxoneRegimen:
             notes=() if adult else (Message.of("iim.note.ceftriaxone-child-lidocaine"),),
         )
 
-
-# The rule values whose guideline sections a card cites for each drug (doctrine and dosing).
-REGIMEN_VALUES: dict[Drug, tuple[str, ...]] = {
-    Drug.RIFAMPICIN: ("rifampicin_duration_days", "rifampicin_child_mg_per_kg"),
-    Drug.CIPROFLOXACIN: ("ciprofloxacin_child_mg_per_kg", "ciprofloxacin_child_dose_provisional"),
-    Drug.CEFTRIAXONE: ("ceftriaxone_adult_dose_mg",),
-}
 
 REGIMENS: dict[Drug, Regimen] = {
     Drug.RIFAMPICIN: RifampicinRegimen(),

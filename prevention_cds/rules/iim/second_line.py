@@ -1,8 +1,8 @@
 """When ciprofloxacin or ceftriaxone replaces rifampicin (clinical.md §A.4, §A.7; [U1]).
 
 Clinical reasons: rifampicin contraindicated, a documented rifampicin-resistant strain, a repeated case in
-the same community after a previous course. The ANSM shortage setting also puts the second line first, but
-rifampicin then stays possible.
+the same community after a previous course (within ``repeat_case_period_months`` of the first case). The ANSM
+shortage setting also puts the second line first, but rifampicin then stays possible.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from prevention_cds.rules.advice import Message
 from prevention_cds.rules.calendar_math import add_months, local_date
 from prevention_cds.rules.facts import Exposure
 from prevention_cds.rules.iim.contraindications import contraindications
-from prevention_cds.rules.iim.data import iim_data
+from prevention_cds.rules.iim.parameters import IimParameters
 from prevention_cds.rules.iim.patient import PatientProfile
 from prevention_cds.rules.iim.regimens import Drug
 from prevention_cds.rules.iim.timing import covered_by_prior_course
@@ -25,7 +25,7 @@ from prevention_cds.rules.ruleset import RuleSettings
 class SecondLineDecision:
     reasons: tuple[Message, ...]  # why rifampicin must not be used (empty: it may)
     shortage: bool
-    notes: tuple[Message, ...] = ()  # context that is not a reason (a repeated case beyond 5 months)
+    notes: tuple[Message, ...] = ()  # context that is not a reason (a repeated case beyond the period)
     decisions: tuple[Message, ...] = ()
 
     @property
@@ -45,7 +45,7 @@ def second_line_decision(
     if exposure is not None:
         if exposure.rifampicin_resistant:
             reasons.append(Message.of("iim.second-line.resistant"))
-        repeat, notes, decisions = _repeated_case(exposure, patient.now)
+        repeat, notes, decisions = _repeated_case(exposure, patient.now, patient.rules)
         if repeat is not None:
             reasons.append(repeat)
     if settings.rifampicin_shortage_mode:
@@ -54,7 +54,7 @@ def second_line_decision(
 
 
 def _repeated_case(
-    exposure: Exposure, now: datetime
+    exposure: Exposure, now: datetime, rules: IimParameters
 ) -> tuple[Message | None, tuple[Message, ...], tuple[Message, ...]]:
     """(reason, notes, decisions) for a new case in a community where this contact already had a course."""
     if not exposure.repeated_case_in_community:
@@ -63,14 +63,14 @@ def _repeated_case(
     if ended is None:
         return None, (), (Message.of("iim.decision.repeat-no-prior-course"),)
     today = now.date()
-    if covered_by_prior_course(exposure, today):
+    if covered_by_prior_course(exposure, today, rules):
         return None, (), ()  # still covered: no new course at all (the caller says so)
     first_case = exposure.community_first_case_on
     if first_case is None:
-        # Unknown start of the 5-month period: read it as still running (a different antibiotic).
+        # Unknown start of the period: read it as still running (a different antibiotic).
         reason = Message.of("iim.second-line.repeated-case", ended_on=ended)
         return reason, (), (Message.of("iim.decision.repeat-first-case-unknown"),)
-    months = iim_data().int("repeat_case_period_months", today)
+    months = rules.repeat_case_period_months.value
     # The new case is dated by this contact's last exposure to it.
     if local_date(exposure.last_contact, now) > add_months(first_case, months):
         return None, (Message.of("iim.repeat-beyond-period", first_case_on=first_case, months=months),), ()

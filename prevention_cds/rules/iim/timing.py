@@ -1,4 +1,4 @@
-"""Time windows: 10 days after the last contact, a previous course still covering, the ideal delay."""
+"""Time windows: after the last contact, a previous course still covering, the ideal delay."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from datetime import date, datetime, timedelta
 
 from prevention_cds.rules.advice import Message
 from prevention_cds.rules.calendar_math import elapsed, local_date
+from prevention_cds.rules.citation import Cited
 from prevention_cds.rules.facts import Exposure
-from prevention_cds.rules.iim.data import iim_data
+from prevention_cds.rules.iim.parameters import IimParameters
 
 
 @dataclass(frozen=True)
@@ -17,12 +18,15 @@ class ContactWindow:
 
     last_contact: date
     today: date
-    length_days: int
+    length: Cited[int]  # days
 
     @classmethod
-    def after(cls, last_contact: datetime, now: datetime, length_name: str) -> ContactWindow:
-        today = now.date()
-        return cls(local_date(last_contact, now), today, iim_data().int(length_name, today))
+    def after(cls, last_contact: datetime, now: datetime, length: Cited[int]) -> ContactWindow:
+        return cls(local_date(last_contact, now), now.date(), length)
+
+    @property
+    def length_days(self) -> int:
+        return self.length.value
 
     @property
     def days_since(self) -> int:
@@ -40,26 +44,25 @@ class ContactWindow:
         return Message.of("iim.fact.last-contact", last_contact=self.last_contact, days=self.days_since)
 
 
-def prophylaxis_window(last_contact: datetime, now: datetime) -> ContactWindow:
-    return ContactWindow.after(last_contact, now, "contact_window_days")
+def prophylaxis_window(last_contact: datetime, now: datetime, rules: IimParameters) -> ContactWindow:
+    return ContactWindow.after(last_contact, now, rules.contact_window_days)
 
 
-def vaccination_window(last_contact: datetime, now: datetime) -> ContactWindow:
-    return ContactWindow.after(last_contact, now, "vaccination_window_days")
+def vaccination_window(last_contact: datetime, now: datetime, rules: IimParameters) -> ContactWindow:
+    return ContactWindow.after(last_contact, now, rules.vaccination_window_days)
 
 
-def covered_by_prior_course(exposure: Exposure, today: date) -> bool:
-    """A course that ended 10 days ago or less still covers: no new course (clinical.md §A.7)."""
+def covered_by_prior_course(exposure: Exposure, today: date, rules: IimParameters) -> bool:
+    """A course that ended within the cover period still covers: no new course."""
     ended = exposure.prior_prophylaxis_ended_on
-    return ended is not None and (today - ended).days <= iim_data().int("prior_course_cover_days", today)
+    return ended is not None and (today - ended).days <= rules.prior_course_cover_days.value
 
 
-def urgency(window: ContactWindow) -> Message:
-    data, on = iim_data(), window.today
+def urgency(window: ContactWindow, rules: IimParameters) -> Message:
     return Message.of(
         "iim.urgency",
-        min_h=data.int("ideal_delay_hours_min", on),
-        max_h=data.int("ideal_delay_hours_max", on),
+        min_h=rules.ideal_delay_hours_min.value,
+        max_h=rules.ideal_delay_hours_max.value,
         last_day=window.last_day,
         window_days=window.length_days,
     )

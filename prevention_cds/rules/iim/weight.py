@@ -11,7 +11,7 @@ from prevention_cds.rules.advice import Message, ParamValue
 from prevention_cds.rules.calendar_math import local_date
 from prevention_cds.rules.facts import PatientRecord, WeightMeasurement
 from prevention_cds.rules.iim.age import Age
-from prevention_cds.rules.iim.data import age_rows, iim_data
+from prevention_cds.rules.iim.parameters import IimParameters
 
 
 class WeightProblem(StrEnum):
@@ -51,24 +51,22 @@ class WeightUnavailable:
 WeightStatus = UsableWeight | WeightUnavailable
 
 
-def plausible_bounds(age: Age | None, today: date) -> tuple[Decimal, Decimal]:
+def plausible_bounds(age: Age | None, rules: IimParameters) -> tuple[Decimal, Decimal]:
     """Absolute bounds, narrowed by age: an adult's weight on a child's chart must not be dosed from."""
-    data = iim_data()
-    low, high = data.decimal("weight_min_kg", today), data.decimal("weight_max_kg", today)
-    row = age.row(age_rows("weight_plausible_by_age", today)) if age is not None else None
+    low, high = rules.weight_min_kg.value, rules.weight_max_kg.value
+    row = age.row(rules.weight_plausible_by_age.value) if age is not None else None
     if row is not None:
-        low = max(low, Decimal(str(row.values["min_kg"])))
-        high = min(high, Decimal(str(row.values["max_kg"])))
+        low, high = max(low, row.value.min_kg), min(high, row.value.max_kg)
     return low, high
 
 
-def max_weight_age_days(age: Age | None, today: date) -> int | None:
+def max_weight_age_days(age: Age | None, rules: IimParameters) -> int | None:
     """How old a weighing may be at this age (None: no limit — adults get fixed doses)."""
-    row = age.row(age_rows("weight_max_age_by_age", today)) if age is not None else None
-    return int(row.values["max_days"]) if row is not None else None
+    row = age.row(rules.weight_max_age_by_age.value) if age is not None else None
+    return row.value if row is not None else None
 
 
-def weight_status(record: PatientRecord, age: Age | None, now: datetime) -> WeightStatus:
+def weight_status(record: PatientRecord, age: Age | None, now: datetime, rules: IimParameters) -> WeightStatus:
     """Judge the latest weighing only: an older plausible one would hide a data problem."""
     latest = record.latest_weight
     if latest is None:
@@ -76,10 +74,10 @@ def weight_status(record: PatientRecord, age: Age | None, now: datetime) -> Weig
     today, measured_on = now.date(), local_date(latest.measured_at, now)
     if measured_on > today:
         return WeightUnavailable(WeightProblem.FUTURE, latest, measured_on)
-    low, high = plausible_bounds(age, today)
+    low, high = plausible_bounds(age, rules)
     if not low <= latest.kilograms <= high:
         return WeightUnavailable(WeightProblem.IMPLAUSIBLE, latest, measured_on, min_kg=low, max_kg=high)
-    max_days = max_weight_age_days(age, today)
+    max_days = max_weight_age_days(age, rules)
     if max_days is not None and (today - measured_on).days > max_days:
         return WeightUnavailable(WeightProblem.STALE, latest, measured_on, max_age_days=max_days)
     return UsableWeight(latest.kilograms, measured_on, latest)

@@ -46,13 +46,13 @@ class MmrAssessment:
     @property
     def minor(self) -> bool:
         """May still be a child or adolescent (late doses are 'overdue' only for them)."""
-        return self.birth.youngest_age_years(self.today) <= self.rules.overdue_max_age_years
+        return self.birth.youngest_age_years(self.today) <= self.rules.overdue_max_age_years.value
 
     @property
     def possibly_childbearing(self) -> bool:
-        r = self.rules
-        return self.person.possibly_female and self.birth.possibly_aged_between(
-            self.today, r.childbearing_age_from_years, r.childbearing_age_until_years
+        birth, today = self.birth, self.today
+        return self.person.possibly_female and self.rules.childbearing_age.possible(
+            birth.youngest_age_years(today), birth.oldest_age_years(today)
         )
 
     def plan(self, request: PlanRequest) -> tuple[PlannedDose, ...]:
@@ -84,7 +84,7 @@ class UndatedAssessment:
 def assess(record: PatientRecord, now: datetime, rules: MmrParameters) -> MmrAssessment | UndatedAssessment:
     today = now.date()
     person = person_of(record)
-    safety = assess_safety(record)
+    safety = assess_safety(record, rules)
     timing = current_exposure(record, now, rules)
     birth = person.birth
     if birth is None:

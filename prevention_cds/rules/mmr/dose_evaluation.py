@@ -85,7 +85,7 @@ def spacing_events(record: PatientRecord, today: date) -> SpacingEvents:
 
 def evaluate_doses(record: PatientRecord, birth: BirthBounds, today: date, rules: MmrParameters) -> DoseHistory:
     events = spacing_events(record, today)
-    min_age_date = birth.surely_reached(rules.min_age_months)  # a dose that may be too early does not count
+    min_age_date = birth.surely_reached(rules.min_age_months.value)  # a dose that may be too early does not count
     verdicts: list[DoseVerdict] = []
     earlier: list[PriorVaccine] = []
     for dose in mmr_doses(record):

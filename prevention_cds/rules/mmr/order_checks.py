@@ -2,7 +2,8 @@
 
 A draft MMR order for a patient with a contraindication → critical card that removes it; a dose that would
 not count (too young outside post-exposure, too soon after an MMR or live vaccine, after immunoglobulins) →
-warning with the first valid date; M-M-RVaxPro for a gelatin allergy → warning proposing Priorix.
+warning with the first valid date; a product with gelatin for a gelatin allergy → warning proposing the
+gelatin-free one.
 """
 
 from __future__ import annotations
@@ -19,26 +20,31 @@ from prevention_cds.rules.advice import (
     ReplaceDraftOrder,
     Suggestion,
 )
+from prevention_cds.rules.citation import Citations, Cited, sources
 from prevention_cds.rules.concepts import Concept
 from prevention_cds.rules.facts import DraftOrder, OrderContext, PatientRecord
-from prevention_cds.rules.mmr import advice_builder as build
 from prevention_cds.rules.mmr.assessment import MmrAssessment, UndatedAssessment, assess
+from prevention_cds.rules.mmr.cards.missing_birth_date import missing_birth_date_advice
+from prevention_cds.rules.mmr.cards.parts import MMR_REASON, decisions_for, facts_for
 from prevention_cds.rules.mmr.contraindications import gelatin_free
 from prevention_cds.rules.mmr.parameters import MmrParameters
 from prevention_cds.rules.mmr.post_exposure import Response
 from prevention_cds.rules.mmr.validity import Obstacle, RejectionReason, SpacingEvents, earliest_valid, obstacles
-from prevention_cds.rules.mmr.wording import contraindication_name, named, obstacle_message, route_message
+from prevention_cds.rules.mmr.wording import (
+    contraindication_explanation,
+    contraindication_name,
+    named,
+    obstacle_message,
+    route_message,
+)
 from prevention_cds.rules.ruleset import RuleSettings
+from prevention_cds.rules.unique import unique
 
 Assessment = MmrAssessment | UndatedAssessment
 
 
 def mmr_orders(orders: OrderContext) -> tuple[DraftOrder, ...]:
-    found: list[DraftOrder] = []
-    for order in (*orders.orders_of(Concept.MMR_VACCINE), *orders.orders_of(Concept.MMRV_VACCINE)):
-        if order not in found:
-            found.append(order)
-    return tuple(found)
+    return unique((*orders.orders_of(Concept.MMR_VACCINE), *orders.orders_of(Concept.MMRV_VACCINE)))
 
 
 def check_orders(
@@ -51,7 +57,7 @@ def check_orders(
     a = assess(record, now, rules)
     cards: list[Advice] = []
     if isinstance(a, UndatedAssessment) and not a.safety.contraindicated:
-        cards.append(build.missing_birth_date_advice(record, a))
+        cards.append(missing_birth_date_advice(record, a))
     for order in drafts:
         cards.extend(_check(order, record, a, rules))
     return tuple(cards)
@@ -74,21 +80,21 @@ def _events(a: Assessment) -> SpacingEvents:
 
 
 def _min_age_date(a: Assessment) -> date | None:
-    return a.birth.surely_reached(a.rules.min_age_months) if isinstance(a, MmrAssessment) else None
+    return a.birth.surely_reached(a.rules.min_age_months.value) if isinstance(a, MmrAssessment) else None
 
 
 def _obstacles_today(a: Assessment) -> tuple[Obstacle, ...]:
     found = obstacles(a.now.date(), _events(a), _min_age_date(a), a.rules)
     infant_post_exposure = a.exposure is not None and a.exposure.response == Response.INFANT_DOSE
     if infant_post_exposure:
-        # the 6–11-month dose within 72 h of a contact is meant to be given (and not to count)
+        # an infant's dose within the window after a contact is meant to be given (and not to count)
         return tuple(o for o in found if o.reason != RejectionReason.TOO_YOUNG)
     return found
 
 
 def _facts(record: PatientRecord, a: Assessment, order: DraftOrder, rule: Message) -> tuple[Message, ...]:
     order_fact = Message.of("mmr.fact.order", order=named(order.display))
-    return (order_fact, *build.facts_for(record, a, rule))
+    return (order_fact, *facts_for(record, a, rule))
 
 
 def _remove(order: DraftOrder, record: PatientRecord, a: Assessment) -> Advice:
@@ -108,10 +114,10 @@ def _remove(order: DraftOrder, record: PatientRecord, a: Assessment) -> Advice:
         rule="mmr.order.remove",
         indicator=Indicator.CRITICAL,
         summary=Message.of("mmr.summary.order.remove", reason=contraindication_name(findings[0].contraindication)),
-        explanation=tuple(Message.of(f"mmr.explain.contraindication.{f.contraindication.value}") for f in findings),
+        explanation=tuple(contraindication_explanation(f.contraindication) for f in findings),
         facts=_facts(record, a, order, Message.of("mmr.rule.contraindication")),
-        guideline=tuple(dict.fromkeys(build.CONTRAINDICATION_REFS[f.contraindication] for f in findings)),
-        decisions=build.decisions_for(a),
+        guideline=sources(*(f.basis for f in findings)),
+        decisions=decisions_for(a),
         suggestions=suggestions,
     )
 
@@ -126,10 +132,10 @@ def _too_early(order: DraftOrder, record: PatientRecord, a: Assessment, found: t
         explanation.append(Message.of("mmr.explain.order.immunoglobulin"))
     rule = Message.of(
         "mmr.rule.order-validity",
-        min_months=r.min_age_months,
-        min_days=r.min_interval_days,
-        live_days=r.live_vaccine_interval_days,
-        ig_months=r.immunoglobulin_delay_months,
+        min_months=r.min_age_months.value,
+        min_days=r.min_interval_days.value,
+        live_days=r.live_vaccine_interval_days.value,
+        ig_months=r.immunoglobulin_delay_months.value,
     )
     return Advice(
         rule="mmr.order.too-early",
@@ -137,31 +143,32 @@ def _too_early(order: DraftOrder, record: PatientRecord, a: Assessment, found: t
         summary=Message.of("mmr.summary.order.too-early", earliest=earliest),
         explanation=tuple(explanation),
         facts=_facts(record, a, order, rule),
-        guideline=r.refs(*_obstacle_values(found)),
-        decisions=build.decisions_for(a),
+        guideline=sources(*(_obstacle_value(o, r) for o in found)),
+        decisions=decisions_for(a),
     )
 
 
-def _obstacle_values(found: tuple[Obstacle, ...]) -> tuple[str, ...]:
-    by_reason = {
-        RejectionReason.TOO_YOUNG: "min_age_months",
-        RejectionReason.DUPLICATE: "min_interval_days",
-        RejectionReason.TOO_SOON: "min_interval_days",
-        RejectionReason.LIVE_VACCINE: "live_vaccine_interval_days",
-        RejectionReason.IMMUNOGLOBULIN: "immunoglobulin_delay_months",
-        RejectionReason.FUTURE_DATE: "min_interval_days",
-    }
-    return tuple(by_reason[o.reason] for o in found)
+def _obstacle_value(obstacle: Obstacle, r: MmrParameters) -> Cited[int]:
+    """The rule value that stops the dose from counting."""
+    match obstacle.reason:
+        case RejectionReason.TOO_YOUNG:
+            return r.min_age_months
+        case RejectionReason.LIVE_VACCINE:
+            return r.live_vaccine_interval_days
+        case RejectionReason.IMMUNOGLOBULIN:
+            return r.immunoglobulin_delay_months
+        case RejectionReason.DUPLICATE | RejectionReason.TOO_SOON | RejectionReason.FUTURE_DATE:
+            return r.min_interval_days
 
 
 def _gelatin(order: DraftOrder, record: PatientRecord, a: Assessment) -> Advice:
-    r = a.rules
+    r, cites = a.rules, Citations()
     proposal = MedicationProposal(
-        medicine=r.gelatin_free_product,
-        route=r.route,
+        medicine=cites.cite(r.gelatin_free_product),
+        route=r.route.value,
         schedule=DoseSchedule.single_dose(),
-        instruction=Message.of("mmr.instruction.single", route=route_message(r.route)),
-        reason=build.MMR_REASON,
+        instruction=Message.of("mmr.instruction.single", route=route_message(r.route.value)),
+        reason=MMR_REASON,
     )
     suggestions = (
         (
@@ -181,7 +188,7 @@ def _gelatin(order: DraftOrder, record: PatientRecord, a: Assessment) -> Advice:
         summary=Message.of("mmr.summary.order.gelatin"),
         explanation=(Message.of("mmr.explain.gelatin"),),
         facts=_facts(record, a, order, Message.of("mmr.rule.gelatin")),
-        guideline=r.refs("gelatin_free_product"),
-        decisions=build.decisions_for(a),
+        guideline=cites.refs,
+        decisions=decisions_for(a),
         suggestions=suggestions,
     )

@@ -7,9 +7,13 @@ from datetime import datetime
 
 from prevention_cds.rules.advice import Advice
 from prevention_cds.rules.facts import PatientRecord
-from prevention_cds.rules.mmr import advice_builder as build
-from prevention_cds.rules.mmr.advice_builder import DoseCard
 from prevention_cds.rules.mmr.assessment import MmrAssessment, UndatedAssessment, assess
+from prevention_cds.rules.mmr.cards.age_uncertain import age_uncertain_advice
+from prevention_cds.rules.mmr.cards.contraindicated import contraindication_advice
+from prevention_cds.rules.mmr.cards.dose import DoseCard, dose_advice
+from prevention_cds.rules.mmr.cards.immunoglobulin import immunoglobulin_advice_for, undated_immunoglobulin_advice
+from prevention_cds.rules.mmr.cards.missing_birth_date import missing_birth_date_advice
+from prevention_cds.rules.mmr.cards.up_to_date import up_to_date_advice
 from prevention_cds.rules.mmr.parameters import MmrParameters
 from prevention_cds.rules.mmr.post_exposure import Response
 from prevention_cds.rules.mmr.schedule import PlanRequest, next_dose_expected
@@ -26,9 +30,9 @@ def evaluate(record: PatientRecord, now: datetime, settings: RuleSettings) -> tu
 
 def _undated(record: PatientRecord, u: UndatedAssessment) -> tuple[Advice, ...]:
     # never guess an age: ask for the birth date; immunoglobulins for the groups that do not depend on it
-    cards = [build.missing_birth_date_advice(record, u)]
+    cards = [missing_birth_date_advice(record, u)]
     if u.exposure is not None and u.exposure.response == Response.IMMUNOGLOBULIN:
-        cards.insert(0, build.undated_immunoglobulin_advice(record, u))
+        cards.insert(0, undated_immunoglobulin_advice(record, u))
     return tuple(cards)
 
 
@@ -36,29 +40,29 @@ def _dated(a: MmrAssessment, settings: RuleSettings) -> tuple[Advice, ...]:
     exposure = a.exposure
     response = exposure.response if exposure is not None else None
     if response == Response.AGE_UNCERTAIN:
-        return (build.age_uncertain_advice(a),)
+        return (age_uncertain_advice(a),)
     cards: list[Advice] = []
     if response == Response.IMMUNOGLOBULIN:
-        cards.append(build.immunoglobulin_advice_for(a))
+        cards.append(immunoglobulin_advice_for(a))
     post_exposure = exposure is not None and exposure.vaccinates
     request = _post_exposure_request(a, response) if post_exposure else a.routine_request()
     if request.owed == 0 and not request.post_exposure_dose:
         if settings.info_card_when_up_to_date and not cards:
-            cards.append(build.up_to_date_advice(a, ()))
+            cards.append(up_to_date_advice(a, ()))
         return tuple(cards)
     if a.safety.contraindicated:
         edd = a.safety.expected_delivery if a.safety.only_pregnancy else None
         plan = a.plan(replace(request, not_before=edd, due_now=True))
-        cards.append(build.contraindication_advice(a, plan))
+        cards.append(contraindication_advice(a, plan))
         return tuple(cards)
     plan = a.plan(request)
     if post_exposure:
-        cards.append(build.dose_advice(a, plan, DoseCard.POST_EXPOSURE))
+        cards.append(dose_advice(a, plan, DoseCard.POST_EXPOSURE))
     elif next_dose_expected(plan, a.today):
         card = DoseCard.INFANT_SCHEDULE if plan[0].on_calendar else DoseCard.CATCH_UP
-        cards.append(build.dose_advice(a, plan, card))
+        cards.append(dose_advice(a, plan, card))
     elif settings.info_card_when_up_to_date and not cards:
-        cards.append(build.up_to_date_advice(a, plan))
+        cards.append(up_to_date_advice(a, plan))
     return tuple(cards)
 
 
@@ -75,7 +79,7 @@ def _post_exposure_request(a: MmrAssessment, response: Response | None) -> PlanR
     if response == Response.PROFESSIONAL_DOSE:
         return PlanRequest(
             counted=counted,
-            owed=a.rules.professional_pep_doses,
+            owed=a.rules.professional_pep_doses.value,
             routine_calendar=False,
             overdue_applies=False,
             due_now=True,

@@ -59,10 +59,6 @@ class BirthBounds:
     def possibly_born_since(self, cutoff: date) -> bool:
         return self.latest >= cutoff
 
-    def possibly_aged_between(self, on: date, from_years: int, until_years: int) -> bool:
-        """Some possible birth date gives an age in [from_years, until_years) on ``on``."""
-        return self.youngest_age_years(on) < until_years and self.oldest_age_years(on) >= from_years
-
 
 @dataclass(frozen=True)
 class Person:

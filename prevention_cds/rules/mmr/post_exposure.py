@@ -1,9 +1,11 @@
-"""Contact with a measles case: vaccine within 72 hours, or polyvalent immunoglobulins within 6 days.
+"""Contact with a measles case: vaccine within ``pep_vaccine_window_hours``, or polyvalent immunoglobulins
+within ``pep_immunoglobulin_window_days``.
 
 The groups, most specific first: immunocompromised person and non-immune pregnant woman → immunoglobulins
-(no live vaccine); infant under 6 months → immunoglobulins; infant 6–11 months → one uncounted dose within
-72 hours, otherwise immunoglobulins; from 12 months, born since 1980 → complete to two doses now; health or
-early-childhood professional of any birth year, neither immune nor with two doses → one dose now.
+(no live vaccine); infant under ``pep_min_age_months`` → immunoglobulins; infant from ``pep_min_age_months``
+to under ``min_age_months`` → one uncounted dose within the vaccine window, otherwise immunoglobulins; from
+``min_age_months``, born since the cut-off → complete the series now; health or early-childhood professional
+of any birth year, neither immune nor with a complete series → ``professional_pep_doses`` now.
 """
 
 from __future__ import annotations
@@ -22,9 +24,9 @@ from prevention_cds.rules.mmr.validity import SpacingEvents, obstacles
 
 
 class Response(StrEnum):
-    INFANT_DOSE = "infant-dose"  # 6–11 months, within 72 h: one dose now that does not count
-    COMPLETE_SERIES = "complete-series"  # born since 1980, from 12 months: up to two doses, starting now
-    PROFESSIONAL_DOSE = "professional-dose"  # professional born before 1980: one dose now
+    INFANT_DOSE = "infant-dose"  # an infant within the vaccine window: one dose now that does not count
+    COMPLETE_SERIES = "complete-series"  # born since the cut-off, from the minimum age: the series, starting now
+    PROFESSIONAL_DOSE = "professional-dose"  # professional born before the cut-off: a dose now
     IMMUNOGLOBULIN = "immunoglobulin"
     AGE_UNCERTAIN = "age-uncertain"  # partial birth date straddling an age band
 
@@ -32,9 +34,9 @@ class Response(StrEnum):
 class ImmunoglobulinReason(StrEnum):
     IMMUNODEFICIENCY = "immunodeficiency"
     PREGNANCY = "pregnancy"
-    INFANT_UNDER_MIN_AGE = "infant-under-min-age"  # under 6 months
-    INFANT_BEYOND_WINDOW = "infant-beyond-window"  # 6–11 months, more than 72 h after the contact
-    INFANT_WINDOW_UNCERTAIN = "infant-window-uncertain"  # contact time unknown, 72 h maybe passed
+    INFANT_UNDER_MIN_AGE = "infant-under-min-age"  # under the post-exposure minimum age
+    INFANT_BEYOND_WINDOW = "infant-beyond-window"  # an infant seen after the vaccine window
+    INFANT_WINDOW_UNCERTAIN = "infant-window-uncertain"  # contact time unknown, the vaccine window maybe passed
     INFANT_CANNOT_BE_VACCINATED = "infant-cannot-be-vaccinated"  # e.g. another live vaccine days ago
 
 
@@ -45,9 +47,9 @@ class VaccineWindow(StrEnum):
 
 
 class AgeBand(StrEnum):
-    UNDER_MIN = "under-min"  # < 6 months
-    INFANT = "infant"  # 6–11 months
-    FROM_MIN_AGE = "from-min-age"  # ≥ 12 months
+    UNDER_MIN = "under-min"  # under pep_min_age_months
+    INFANT = "infant"  # from pep_min_age_months to under min_age_months
+    FROM_MIN_AGE = "from-min-age"  # from min_age_months
 
 
 @dataclass(frozen=True)
@@ -98,14 +100,14 @@ def timing_of(exposure: Exposure, now: datetime) -> ExposureTiming:
 
 def current_exposure(record: PatientRecord, now: datetime, rules: MmrParameters) -> ExposureTiming | None:
     """The most recent measles contact that may still be acted upon."""
-    window = timedelta(days=rules.post_exposure_current_days)
+    window = timedelta(days=rules.post_exposure_current_days.value)
     timings = [timing_of(e, now) for e in record.exposures_of(ExposureKind.MEASLES)]
     current = [t for t in timings if t.least <= window]
     return min(current, key=lambda t: t.least, default=None)
 
 
 def vaccine_window(timing: ExposureTiming, rules: MmrParameters) -> VaccineWindow:
-    limit = timedelta(hours=rules.pep_vaccine_window_hours)
+    limit = timedelta(hours=rules.pep_vaccine_window_hours.value)
     if timing.most <= limit:
         return VaccineWindow.WITHIN
     if timing.least > limit:
@@ -114,9 +116,9 @@ def vaccine_window(timing: ExposureTiming, rules: MmrParameters) -> VaccineWindo
 
 
 def age_band(months: int, rules: MmrParameters) -> AgeBand:
-    if months < rules.pep_min_age_months:
+    if months < rules.pep_min_age_months.value:
         return AgeBand.UNDER_MIN
-    return AgeBand.INFANT if months < rules.min_age_months else AgeBand.FROM_MIN_AGE
+    return AgeBand.INFANT if months < rules.min_age_months.value else AgeBand.FROM_MIN_AGE
 
 
 def assess_exposure(
@@ -131,9 +133,9 @@ def assess_exposure(
 ) -> ExposureAssessment:
     window = vaccine_window(timing, rules)
     start = timing.contact_start
-    complete = rules.target_doses_born_since_cutoff
+    complete = rules.target_doses_born_since_cutoff.value
     measles_immune = person.measles_history or (counted is not None and counted >= complete)
-    ig_possible = timing.least <= timedelta(days=rules.pep_immunoglobulin_window_days)
+    ig_possible = timing.least <= timedelta(days=rules.pep_immunoglobulin_window_days.value)
 
     def answer(response: Response | None, reason: ImmunoglobulinReason | None = None) -> ExposureAssessment:
         if response == Response.IMMUNOGLOBULIN and not ig_possible:
@@ -142,8 +144,8 @@ def assess_exposure(
             timing=timing,
             response=response,
             window=window,
-            vaccine_deadline=start + timedelta(hours=rules.pep_vaccine_window_hours),
-            immunoglobulin_deadline=(start + timedelta(days=rules.pep_immunoglobulin_window_days)).date(),
+            vaccine_deadline=start + timedelta(hours=rules.pep_vaccine_window_hours.value),
+            immunoglobulin_deadline=(start + timedelta(days=rules.pep_immunoglobulin_window_days.value)).date(),
             immunoglobulin_reason=reason,
             measles_immune=measles_immune,
         )
@@ -183,7 +185,7 @@ def _by_age(
             return Response.IMMUNOGLOBULIN, ImmunoglobulinReason.INFANT_BEYOND_WINDOW
         if window == VaccineWindow.UNCERTAIN:
             return Response.IMMUNOGLOBULIN, ImmunoglobulinReason.INFANT_WINDOW_UNCERTAIN
-        if obstacles(today, events, birth.surely_reached(rules.pep_min_age_months), rules):
+        if obstacles(today, events, birth.surely_reached(rules.pep_min_age_months.value), rules):
             return Response.IMMUNOGLOBULIN, ImmunoglobulinReason.INFANT_CANNOT_BE_VACCINATED
         return Response.INFANT_DOSE, None
     if measles_immune:

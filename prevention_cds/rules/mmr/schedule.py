@@ -1,7 +1,7 @@
 """Dates of the doses still owed: earliest, due and overdue, following the routine calendar.
 
-- earliest: the first date the dose would count (minimum age, 28 days after any MMR or live vaccine dose,
-  9 months after immunoglobulins; the following dose 28 days after this one's due date);
+- earliest: the first date the dose would count (minimum age, the intervals after any MMR or live vaccine dose
+  and after immunoglobulins; the following dose the MMR interval after this one's due date);
 - due: the calendar age while the patient has not reached it, otherwise now (catch-up), never before earliest;
 - overdue: for a minor on the routine calendar, the age after which the dose is late (docs/clinical-decisions.md).
 """
@@ -28,7 +28,7 @@ class PlannedDose:
     overdue: date | None
     status: ForecastStatus
     on_calendar: bool  # the patient has not passed the calendar age for this dose
-    counts: bool = True  # False for the post-exposure dose of an infant under 12 months
+    counts: bool = True  # False for the post-exposure dose of an infant under the minimum age
     follows_planned: bool = False  # its date depends on the previous planned dose
 
 
@@ -38,7 +38,7 @@ class PlanRequest:
     owed: int  # valid doses still owed
     routine_calendar: bool
     overdue_applies: bool  # a minor: a dose past its calendar age is overdue
-    post_exposure_dose: bool = False  # an uncounted infant dose first (6–11 months, within 72 h)
+    post_exposure_dose: bool = False  # an uncounted infant dose first (within the post-exposure vaccine window)
     due_now: bool = False  # post-exposure: the next dose now, not at its calendar age
     not_before: date | None = None  # e.g. the expected delivery date
 
@@ -52,14 +52,14 @@ def plan_doses(
     planned: list[PlannedDose] = []
     for index in range(total):
         uncounted = request.post_exposure_dose and index == 0
-        min_age = rules.pep_min_age_months if uncounted else rules.min_age_months
+        min_age = (rules.pep_min_age_months if uncounted else rules.min_age_months).value
         earliest = earliest_valid(events, birth.surely_reached(min_age), rules)
         if request.not_before is not None:
             earliest = max(earliest, request.not_before)
-        slot = request.counted + index - extra  # position in the routine 2-dose calendar
+        slot = request.counted + index - extra  # position in the routine calendar
         calendar = request.routine_calendar and not uncounted and slot < len(rules.dose_due_age_months)
-        calendar_due = birth.surely_reached(rules.dose_due_age_months[slot]) if calendar else None
-        calendar_overdue = birth.possibly_reached(rules.dose_overdue_age_months[slot]) if calendar else None
+        calendar_due = birth.surely_reached(rules.dose_due_age_months[slot].value) if calendar else None
+        calendar_overdue = birth.possibly_reached(rules.dose_overdue_age_months[slot].value) if calendar else None
         first = index == 0
         if calendar_due is not None and calendar_due > today and not (first and request.due_now):
             due = max(earliest, calendar_due)

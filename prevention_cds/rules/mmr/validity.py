@@ -1,8 +1,9 @@
 """When an MMR dose counts, and the first date on which the next one would.
 
-One predicate serves recorded doses, planned doses and draft orders: the minimum age, 28 days after any
-earlier MMR dose (counted or not: a live vaccine interferes whether or not it counted), another live vaccine
-the same day or 28 days before, and the delay after polyvalent immunoglobulins.
+One predicate serves recorded doses, planned doses and draft orders: the minimum age, ``min_interval_days``
+after any earlier MMR dose (counted or not: a live vaccine interferes whether or not it counted), another live
+vaccine the same day or at least ``live_vaccine_interval_days`` before, and the delay after polyvalent
+immunoglobulins.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ class RejectionReason(StrEnum):
     TOO_YOUNG = "too-young"
     DUPLICATE = "duplicate"  # same day as another MMR dose of the record
     TOO_SOON = "too-soon"  # under the minimum interval after an earlier MMR dose
-    LIVE_VACCINE = "live-vaccine"  # 1–27 days after another live vaccine
+    LIVE_VACCINE = "live-vaccine"  # within the interval after another live vaccine (the same day is allowed)
     IMMUNOGLOBULIN = "immunoglobulin"  # within the delay after polyvalent immunoglobulins
     FUTURE_DATE = "future-date"  # recorded as given after today
 
@@ -53,15 +54,15 @@ class SpacingEvents:
 
 
 def _mmr_clears(dose: PriorVaccine, rules: MmrParameters) -> date:
-    return dose.given_on + timedelta(days=rules.min_interval_days)
+    return dose.given_on + timedelta(days=rules.min_interval_days.value)
 
 
 def _live_clears(dose: PriorVaccine, rules: MmrParameters) -> date:
-    return dose.given_on + timedelta(days=rules.live_vaccine_interval_days)
+    return dose.given_on + timedelta(days=rules.live_vaccine_interval_days.value)
 
 
 def _immunoglobulin_clears(given_on: date, rules: MmrParameters) -> date:
-    return add_months(given_on, rules.immunoglobulin_delay_months)
+    return add_months(given_on, rules.immunoglobulin_delay_months.value)
 
 
 def obstacles(on: date, events: SpacingEvents, min_age_date: date | None, rules: MmrParameters) -> tuple[Obstacle, ...]:

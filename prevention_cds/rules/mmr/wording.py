@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from prevention_cds.rules.advice import Message, ParamValue, Route
+from prevention_cds.rules.citation import Citations
 from prevention_cds.rules.facts import PatientRecord
 from prevention_cds.rules.mmr.contraindications import Contraindication, Finding, VaccineSafety
 from prevention_cds.rules.mmr.cost import CostRule
@@ -31,7 +32,7 @@ def named(display: str | None) -> ParamValue:
 def age_message(birth: BirthBounds, on: date, rules: MmrParameters) -> Message:
     """The youngest possible age on ``on``: in months for small children, else in years."""
     months = max(0, birth.youngest_age_months(on))
-    if months < rules.age_shown_in_months_until_months:
+    if months < rules.age_in_months_below_months.value:
         return Message.of("mmr.age.months", months=months)
     return Message.of("mmr.age.years", years=birth.youngest_age_years(on))
 
@@ -52,15 +53,15 @@ def obstacle_message(obstacle: Obstacle, on: date, birth: BirthBounds | None, ru
     match obstacle.reason:
         case RejectionReason.TOO_YOUNG if birth is not None:
             return Message.of(
-                "mmr.reject.too-young", age=age_message(birth, on, rules), min_months=rules.min_age_months
+                "mmr.reject.too-young", age=age_message(birth, on, rules), min_months=rules.min_age_months.value
             )
         case RejectionReason.TOO_YOUNG:
-            return Message.of("mmr.reject.too-young-unknown-age", min_months=rules.min_age_months)
+            return Message.of("mmr.reject.too-young-unknown-age", min_months=rules.min_age_months.value)
         case RejectionReason.DUPLICATE:
             return Message.of("mmr.reject.duplicate")
         case RejectionReason.TOO_SOON:
             return Message.of(
-                "mmr.reject.too-soon", days=days, previous=obstacle.event_on, min_days=rules.min_interval_days
+                "mmr.reject.too-soon", days=days, previous=obstacle.event_on, min_days=rules.min_interval_days.value
             )
         case RejectionReason.LIVE_VACCINE:
             return Message.of(
@@ -68,11 +69,13 @@ def obstacle_message(obstacle: Obstacle, on: date, birth: BirthBounds | None, ru
                 days=days,
                 vaccine=named(obstacle.other),
                 given_on=obstacle.event_on,
-                min_days=rules.live_vaccine_interval_days,
+                min_days=rules.live_vaccine_interval_days.value,
             )
         case RejectionReason.IMMUNOGLOBULIN:
             return Message.of(
-                "mmr.reject.immunoglobulin", given_on=obstacle.event_on, months=rules.immunoglobulin_delay_months
+                "mmr.reject.immunoglobulin",
+                given_on=obstacle.event_on,
+                months=rules.immunoglobulin_delay_months.value,
             )
         case RejectionReason.FUTURE_DATE:
             return Message.of("mmr.reject.future-date")
@@ -108,11 +111,11 @@ def recorded_dose_facts(record: PatientRecord) -> tuple[Message, ...]:
 
 
 def target_rule_message(target: DoseTarget, rules: MmrParameters) -> Message:
-    cutoff = rules.born_since_cutoff
+    cutoff = rules.born_since_cutoff.value
     match target.rule:
         case TargetRule.BORN_SINCE_CUTOFF:
             return Message.of(
-                "mmr.rule.born-since", cutoff=cutoff, doses=target.doses, min_days=rules.min_interval_days
+                "mmr.rule.born-since", cutoff=cutoff, doses=target.doses, min_days=rules.min_interval_days.value
             )
         case TargetRule.PROFESSIONAL_BEFORE_CUTOFF:
             return Message.of("mmr.rule.professional-before", cutoff=cutoff, doses=target.doses)
@@ -126,8 +129,33 @@ def rule_fact(rule: Message) -> Message:
     return Message.of("mmr.fact.rule", rule=rule)
 
 
+_CONTRAINDICATION_NAMES = {
+    Contraindication.SEVERE_IMMUNODEFICIENCY: "mmr.contraindication.severe-immunodeficiency",
+    Contraindication.ANAPHYLAXIS_MMR: "mmr.contraindication.anaphylaxis-mmr",
+    Contraindication.ANAPHYLAXIS_NEOMYCIN: "mmr.contraindication.anaphylaxis-neomycin",
+    Contraindication.PREGNANCY: "mmr.contraindication.pregnancy",
+}
+_CONTRAINDICATION_EXPLANATIONS = {
+    Contraindication.SEVERE_IMMUNODEFICIENCY: "mmr.explain.contraindication.severe-immunodeficiency",
+    Contraindication.ANAPHYLAXIS_MMR: "mmr.explain.contraindication.anaphylaxis-mmr",
+    Contraindication.ANAPHYLAXIS_NEOMYCIN: "mmr.explain.contraindication.anaphylaxis-neomycin",
+    Contraindication.PREGNANCY: "mmr.explain.contraindication.pregnancy",
+}
+# The finding as recorded (a pregnancy has its own facts, with or without a term)
+_FINDING_FACTS = {
+    Contraindication.SEVERE_IMMUNODEFICIENCY: "mmr.fact.severe-immunodeficiency",
+    Contraindication.ANAPHYLAXIS_MMR: "mmr.fact.anaphylaxis-mmr",
+    Contraindication.ANAPHYLAXIS_NEOMYCIN: "mmr.fact.anaphylaxis-neomycin",
+}
+_ROUTES = {Route.INTRAMUSCULAR: "mmr.route.intramuscular", Route.SUBCUTANEOUS: "mmr.route.subcutaneous"}
+
+
 def contraindication_name(contraindication: Contraindication) -> Message:
-    return Message.of(f"mmr.contraindication.{contraindication.value}")
+    return Message.of(_CONTRAINDICATION_NAMES[contraindication])
+
+
+def contraindication_explanation(contraindication: Contraindication) -> Message:
+    return Message.of(_CONTRAINDICATION_EXPLANATIONS[contraindication])
 
 
 def safety_facts(safety: VaccineSafety) -> tuple[Message, ...]:
@@ -142,7 +170,7 @@ def _finding_fact(finding: Finding) -> Message:
         if finding.expected_delivery is not None:
             return Message.of("mmr.fact.pregnancy-due", expected_delivery=finding.expected_delivery)
         return Message.of("mmr.fact.pregnancy")
-    return Message.of(f"mmr.fact.{finding.contraindication.value}", recorded=named(finding.display))
+    return Message.of(_FINDING_FACTS[finding.contraindication], recorded=named(finding.display))
 
 
 def person_facts(person: Person, history: DoseHistory | None) -> tuple[Message, ...]:
@@ -189,7 +217,7 @@ def timing_message(dose: PlannedDose, today: date, rules: MmrParameters, deadlin
         return Message.of("mmr.timing.now")
     if dose.follows_planned and dose.due == dose.earliest:
         return Message.of(
-            "mmr.timing.after-previous", previous=dose.number - 1, due=dose.due, days=rules.min_interval_days
+            "mmr.timing.after-previous", previous=dose.number - 1, due=dose.due, days=rules.min_interval_days.value
         )
     if late_since is not None:
         return Message.of("mmr.timing.on-overdue", due=dose.due, overdue=late_since)
@@ -206,24 +234,26 @@ def plan_lines(
 
 
 def route_message(route: Route) -> Message:
-    return Message.of(f"mmr.route.{route.value}")
+    return Message.of(_ROUTES[route])
 
 
-def cost_message(rule: CostRule, rules: MmrParameters) -> Message:
-    max_age = rules.free_vaccine_max_age_years
-    rate = rules.reimbursement_rate_percent
+def cost_message(rule: CostRule, rules: MmrParameters, cites: Citations) -> Message:
+    """Who pays, citing the section of the rule applied: the free vaccine (minors and AME) or the
+    reimbursement (whose section states the age it starts from)."""
+    max_age, rate = rules.free_vaccine_max_age_years, rules.reimbursement_rate_percent
     match rule:
         case CostRule.FREE_MINOR:
-            return Message.of("mmr.cost.free-minor", max_age=max_age)
+            return Message.of("mmr.cost.free-minor", max_age=cites.cite(max_age))
         case CostRule.FREE_STATE_MEDICAL_AID:
+            cites.add(max_age)
             return Message.of("mmr.cost.free-ame")
         case CostRule.FREE_IF_MINOR:
-            return Message.of("mmr.cost.free-if-minor", max_age=max_age, rate=rate)
+            return Message.of("mmr.cost.free-if-minor", max_age=cites.cite(max_age), rate=rate.value)
         case CostRule.REIMBURSED:
-            return Message.of("mmr.cost.reimbursed", rate=rate, from_age=max_age + 1)
+            return Message.of("mmr.cost.reimbursed", rate=cites.cite(rate), from_age=max_age.value + 1)
         case CostRule.REIMBURSED_UNLESS_STATE_MEDICAL_AID:
-            return Message.of("mmr.cost.reimbursed-unless-ame", rate=rate, from_age=max_age + 1)
+            return Message.of("mmr.cost.reimbursed-unless-ame", rate=cites.cite(rate), from_age=max_age.value + 1)
 
 
 def avoid_pregnancy_message(rules: MmrParameters) -> Message:
-    return Message.of("mmr.explain.avoid-pregnancy", months=rules.avoid_pregnancy_months)
+    return Message.of("mmr.explain.avoid-pregnancy", months=rules.avoid_pregnancy_months.value)

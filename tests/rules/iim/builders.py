@@ -35,6 +35,7 @@ from prevention_cds.rules.facts import (
 )
 from prevention_cds.rules.iim import IimRules
 from prevention_cds.rules.partial_date import PartialDate
+from prevention_cds.rules.ruledata import RuleData
 from prevention_cds.rules.ruleset import RuleSettings
 from prevention_cds.settings import PRACTICE_TIMEZONE
 
@@ -42,6 +43,8 @@ ROOT = Path(__file__).resolve().parents[3]
 TODAY = date(2026, 11, 21)
 NOW = datetime.combine(TODAY, time(10, 0), tzinfo=PRACTICE_TIMEZONE)  # the service's clock is aware
 RULES = IimRules()
+# Every section a card may cite: those of the rule data (a card cites only the values it applies)
+CITABLE = RuleData.load("iim").references() | RuleData.load("common").references()
 
 
 def born_years_ago(years: int, days_more: int = 0) -> date:
@@ -169,7 +172,7 @@ SUMMARY_MAX = 140
 
 def assert_renders(advice: tuple[Advice, ...]) -> tuple[Advice, ...]:
     """Every message renders in French and English; summaries stay short; details carry no HTML; an
-    at-most-one card recommends at most one suggestion."""
+    at-most-one card recommends at most one suggestion; every card cites sections of the rule data, each once."""
     for language in ("fr", "en"):
         renderer = Renderer(language)
         for card in advice:
@@ -180,4 +183,6 @@ def assert_renders(advice: tuple[Advice, ...]) -> tuple[Advice, ...]:
             summary = renderer.render(card.summary)
             assert len(summary) < SUMMARY_MAX, (language, len(summary), summary)
             assert sum(s.recommended for s in card.suggestions) <= 1, card.rule
+            assert card.guideline and set(card.guideline) <= CITABLE, card.rule
+            assert len(set(card.guideline)) == len(card.guideline), card.rule
     return advice

@@ -40,7 +40,9 @@ from prevention_cds.rules.ruleset import RuleSettings
 
 from .builders import ROOT, RULES, assert_renders, proposals
 
-DATA: dict[str, Any] = json.loads((ROOT / "prevention_cds" / "rules" / "data" / "iim.json").read_text("utf-8"))["values"]
+DATA: dict[str, Any] = json.loads((ROOT / "prevention_cds" / "rules" / "data" / "iim.json").read_text("utf-8"))[
+    "values"
+]
 SETTING_CODES = [*DATA["contact_settings"]["value"], None, "bogus"]
 CONTACT_CODES = [code for code, row in DATA["contact_settings"]["value"].items() if row["prophylaxis"]]
 SUSPENSIONS = {

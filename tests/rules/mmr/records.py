@@ -1,4 +1,3 @@
-
 """Builders for MMR test records: PatientRecord objects made directly, a frozen 'now' passed explicitly."""
 
 from __future__ import annotations

@@ -1,0 +1,260 @@
+"""The IIM rule data in force on a date, typed: the only place that reads ``prevention_cds/rules/data/iim.json``.
+
+Every value is ``Cited``: the rules use ``.value``, and a card cites the value's section by using it through
+``Citations.cite`` (``rules/citation.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from functools import cache
+from typing import Any, Generic, TypeVar
+
+from prevention_cds.rules.advice import Medicine, Route
+from prevention_cds.rules.citation import Cited, Statement
+from prevention_cds.rules.common_parameters import ChildbearingAge, CommonParameters
+from prevention_cds.rules.concepts import Concept
+from prevention_cds.rules.facts import IimSerogroup
+from prevention_cds.rules.iim.contact_setting import ContactSetting, SettingRule
+from prevention_cds.rules.ruledata import DayValues, RuleData, RuleDataError
+
+RULESET = "iim"
+T = TypeVar("T")
+U = TypeVar("U")
+
+_AGE_UNITS = {"below_age_days": "d", "below_age_months": "mo", "below_age_years": "a"}
+
+
+@dataclass(frozen=True)
+class AgeLimit:
+    amount: int
+    unit: str  # UCUM: "d" days, "mo" completed months, "a" completed years
+
+
+@dataclass(frozen=True)
+class AgeBandRow(Generic[T]):
+    """A row of an age-banded table: applies below ``below``, or at any age when None."""
+
+    below: AgeLimit | None
+    value: T
+
+
+@dataclass(frozen=True)
+class WeightRange:
+    min_kg: Decimal
+    max_kg: Decimal
+
+
+AgeBanded = tuple[AgeBandRow[T], ...]
+
+
+@dataclass(frozen=True)
+class OralSuspension:
+    mg: Cited[Decimal]  # ``mg`` in ``ml``
+    ml: Cited[Decimal]
+
+
+@dataclass(frozen=True)
+class RifampicinValues:
+    adult_dose_mg: Cited[Decimal]
+    child_mg_per_kg: Cited[Decimal]
+    neonate_mg_per_kg: Cited[Decimal]
+    max_dose_mg: Cited[Decimal]
+    doses_per_day: Cited[int]
+    interval_hours: Cited[int]
+    duration_days: Cited[int]
+    suspension: OralSuspension
+    capsule_mg: Cited[Decimal]
+    routes: Cited[tuple[Route, ...]]  # the first is the one proposed
+    contraindications: Statement
+
+
+@dataclass(frozen=True)
+class CiprofloxacinValues:
+    adult_dose_mg: Cited[Decimal]
+    child_mg_per_kg: Cited[Decimal]
+    max_dose_mg: Cited[Decimal]
+    child_dose_provisional: Cited[bool]
+    suspension: OralSuspension
+    routes: Cited[tuple[Route, ...]]
+    contraindications: Statement
+    neonate_restriction: Statement
+
+
+@dataclass(frozen=True)
+class CeftriaxoneValues:
+    adult_dose_mg: Cited[Decimal]
+    child_dose_mg: Cited[Decimal]
+    routes: Cited[tuple[Route, ...]]
+    contraindications: Statement
+    neonate_restriction: Statement
+
+
+@dataclass(frozen=True)
+class IimParameters:
+    contact_settings: Cited[Mapping[ContactSetting, SettingRule]]
+    contact_window_days: Cited[int]
+    ideal_delay_hours_min: Cited[int]
+    ideal_delay_hours_max: Cited[int]
+    prior_course_cover_days: Cited[int]
+    repeat_case_period_months: Cited[int]
+    second_line_indications: Statement
+    neonate_below_age_days: Cited[int]
+    adult_from_age_years: Cited[int]
+    rifampicin: RifampicinValues
+    ciprofloxacin: CiprofloxacinValues
+    ceftriaxone: CeftriaxoneValues
+    oral_suspension_volume_step_ml: Cited[Decimal]
+    weight_min_kg: Cited[Decimal]
+    weight_max_kg: Cited[Decimal]
+    weight_plausible_by_age: Cited[AgeBanded[WeightRange]]
+    weight_max_age_by_age: Cited[AgeBanded[int]]  # days
+    vaccination_window_days: Cited[int]
+    vaccination_serogroups: Cited[frozenset[IimSerogroup]]
+    contact_vaccine: Cited[Medicine]
+    contact_vaccine_routes: Cited[tuple[Route, ...]]
+    contact_vaccine_min_age_days: Cited[int]
+    prior_doses_counting: Cited[Mapping[IimSerogroup, tuple[Concept, ...]]]
+    prior_dose_min_age_months: Cited[int]
+    prior_dose_validity_years: Cited[int]
+    contraception_barrier_days_after: Cited[int]
+    childbearing_age: ChildbearingAge
+    age_in_months_below_months: Cited[int]
+    pregnancy_evidence_max_days: Cited[int]
+    newborn_vitamin_k_min_mg: Cited[Decimal]
+    newborn_vitamin_k_max_mg: Cited[Decimal]
+    index_case_eradicating_treatments: Cited[tuple[Concept, ...]]
+    order_dose_tolerance_percent: Cited[int]
+
+    @staticmethod
+    def on(day: date) -> IimParameters:
+        return _parameters_on(day)
+
+
+# The rule data never changes while the service runs, so the parameters of a day are read once.
+@cache  # one entry per day evaluated: a few kilobytes a day
+def _parameters_on(day: date) -> IimParameters:
+    values = RuleData.load(RULESET).on(day)
+    common = CommonParameters.on(day)
+    parameters = IimParameters(
+        contact_settings=_settings(values.raw("contact_settings")),
+        contact_window_days=values.integer("contact_window_days"),
+        ideal_delay_hours_min=values.integer("ideal_delay_hours_min"),
+        ideal_delay_hours_max=values.integer("ideal_delay_hours_max"),
+        prior_course_cover_days=values.integer("prior_course_cover_days"),
+        repeat_case_period_months=values.integer("repeat_case_period_months"),
+        second_line_indications=values.statement("second_line_indications"),
+        neonate_below_age_days=values.integer("neonate_below_age_days"),
+        adult_from_age_years=values.integer("adult_from_age_years"),
+        rifampicin=RifampicinValues(
+            adult_dose_mg=values.decimal("rifampicin_adult_dose_mg"),
+            child_mg_per_kg=values.decimal("rifampicin_child_mg_per_kg"),
+            neonate_mg_per_kg=values.decimal("rifampicin_neonate_mg_per_kg"),
+            max_dose_mg=values.decimal("rifampicin_max_dose_mg"),
+            doses_per_day=values.integer("rifampicin_doses_per_day"),
+            interval_hours=values.integer("rifampicin_interval_hours"),
+            duration_days=values.integer("rifampicin_duration_days"),
+            suspension=OralSuspension(
+                values.decimal("rifampicin_suspension_mg"), values.decimal("rifampicin_suspension_ml")
+            ),
+            capsule_mg=values.decimal("rifampicin_capsule_mg"),
+            routes=_routes(values, "rifampicin_routes"),
+            contraindications=values.statement("rifampicin_contraindications"),
+        ),
+        ciprofloxacin=CiprofloxacinValues(
+            adult_dose_mg=values.decimal("ciprofloxacin_adult_dose_mg"),
+            child_mg_per_kg=values.decimal("ciprofloxacin_child_mg_per_kg"),
+            max_dose_mg=values.decimal("ciprofloxacin_max_dose_mg"),
+            child_dose_provisional=values.flag("ciprofloxacin_child_dose_provisional"),
+            suspension=OralSuspension(
+                values.decimal("ciprofloxacin_suspension_mg"), values.decimal("ciprofloxacin_suspension_ml")
+            ),
+            routes=_routes(values, "ciprofloxacin_routes"),
+            contraindications=values.statement("ciprofloxacin_contraindications"),
+            neonate_restriction=values.statement("ciprofloxacin_neonate_restriction"),
+        ),
+        ceftriaxone=CeftriaxoneValues(
+            adult_dose_mg=values.decimal("ceftriaxone_adult_dose_mg"),
+            child_dose_mg=values.decimal("ceftriaxone_child_dose_mg"),
+            routes=_routes(values, "ceftriaxone_routes"),
+            contraindications=values.statement("ceftriaxone_contraindications"),
+            neonate_restriction=values.statement("ceftriaxone_neonate_restriction"),
+        ),
+        oral_suspension_volume_step_ml=values.decimal("oral_suspension_volume_step_ml"),
+        weight_min_kg=values.decimal("weight_min_kg"),
+        weight_max_kg=values.decimal("weight_max_kg"),
+        weight_plausible_by_age=_age_banded(
+            values.raw("weight_plausible_by_age"),
+            lambda row: WeightRange(Decimal(str(row["min_kg"])), Decimal(str(row["max_kg"]))),
+        ),
+        weight_max_age_by_age=_age_banded(values.raw("weight_max_age_by_age"), lambda row: int(row["max_days"])),
+        vaccination_window_days=values.integer("vaccination_window_days"),
+        vaccination_serogroups=_map(values.texts("vaccination_serogroups"), lambda v: frozenset(map(IimSerogroup, v))),
+        contact_vaccine=_map(values.text("contact_vaccine"), Medicine),
+        contact_vaccine_routes=_routes(values, "contact_vaccine_routes"),
+        contact_vaccine_min_age_days=values.integer("contact_vaccine_min_age_days"),
+        prior_doses_counting=_map(
+            values.raw("prior_doses_counting"),
+            lambda table: {IimSerogroup(group): tuple(map(Concept, concepts)) for group, concepts in table.items()},
+        ),
+        prior_dose_min_age_months=values.integer("prior_dose_min_age_months"),
+        prior_dose_validity_years=values.integer("prior_dose_validity_years"),
+        contraception_barrier_days_after=values.integer("contraception_barrier_days_after"),
+        childbearing_age=common.childbearing_age,
+        age_in_months_below_months=common.age_in_months_below_months,
+        pregnancy_evidence_max_days=values.integer("pregnancy_evidence_max_days"),
+        newborn_vitamin_k_min_mg=values.decimal("newborn_vitamin_k_min_mg"),
+        newborn_vitamin_k_max_mg=values.decimal("newborn_vitamin_k_max_mg"),
+        index_case_eradicating_treatments=_map(
+            values.texts("index_case_eradicating_treatments"), lambda v: tuple(map(Concept, v))
+        ),
+        order_dose_tolerance_percent=values.integer("order_dose_tolerance_percent"),
+    )
+    values.check_all_read()
+    return parameters
+
+
+def _map(cited: Cited[T], parse: Callable[[T], U]) -> Cited[U]:
+    """The value parsed into the rules' own types, with its source kept."""
+    try:
+        return Cited(parse(cited.value), cited.ref)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise RuleDataError(f"{RULESET}: {cited.ref.section!r}: {exc}") from exc
+
+
+def _routes(values: DayValues, name: str) -> Cited[tuple[Route, ...]]:
+    routes = _map(values.texts(name), lambda v: tuple(map(Route, v)))
+    if not routes.value:
+        raise RuleDataError(f"{RULESET}.{name}: no route")
+    return routes
+
+
+def _settings(table: Cited[Any]) -> Cited[Mapping[ContactSetting, SettingRule]]:
+    def parse(rows: Mapping[str, Mapping[str, bool]]) -> Mapping[ContactSetting, SettingRule]:
+        return {
+            ContactSetting(code): SettingRule(
+                setting=ContactSetting(code),
+                prophylaxis=row["prophylaxis"],
+                close_circle=row["close_circle"],
+                until_case_first_effective_antibiotic=row.get("until_case_first_effective_antibiotic", False),
+            )
+            for code, row in rows.items()
+        }
+
+    return _map(table, parse)
+
+
+def _age_banded(table: Cited[Any], parse_row: Callable[[Mapping[str, Any]], U]) -> Cited[AgeBanded[U]]:
+    def parse(rows: list[Mapping[str, Any]]) -> AgeBanded[U]:
+        parsed: list[AgeBandRow[U]] = []
+        for row in rows:
+            bounds = [AgeLimit(row[key], unit) for key, unit in _AGE_UNITS.items() if key in row]
+            if len(bounds) > 1:
+                raise ValueError("a row has more than one age bound")
+            parsed.append(AgeBandRow(bounds[0] if bounds else None, parse_row(row)))
+        return tuple(parsed)
+
+    return _map(table, parse)

@@ -1,0 +1,83 @@
+"""The vaccine is owed but must not be given now; after delivery when pregnancy is the only reason."""
+
+from __future__ import annotations
+
+from prevention_cds.rules.advice import (
+    Advice,
+    ForecastDose,
+    ForecastStatus,
+    Indicator,
+    Message,
+    ProposeImmunization,
+    Suggestion,
+)
+from prevention_cds.rules.citation import Citations
+from prevention_cds.rules.mmr.assessment import MmrAssessment
+from prevention_cds.rules.mmr.cards.parts import decisions, description, facts, forecast, pregnancy_parts
+from prevention_cds.rules.mmr.contraindications import Contraindication
+from prevention_cds.rules.mmr.schedule import PlannedDose
+from prevention_cds.rules.mmr.wording import contraindication_explanation, contraindication_name, plan_lines
+from prevention_cds.rules.unique import unique
+
+
+def contraindication_advice(a: MmrAssessment, plan: tuple[PlannedDose, ...]) -> Advice:
+    safety = a.safety
+    first = safety.findings[0]
+    after_delivery = safety.only_pregnancy
+    edd = safety.expected_delivery if after_delivery else None
+    exposed = a.exposure is not None and a.exposure.vaccinates
+    cites = Citations(*(f.basis for f in safety.findings))
+    explanation = [contraindication_explanation(f.contraindication) for f in safety.findings]
+    found_decisions = decisions(a)
+    if after_delivery:
+        explanation.extend(plan_lines(plan, a.today, a.rules) if edd else ())
+        explanation.append(Message.of("mmr.explain.after-delivery"))
+        reminders, _, pregnancy_decisions = pregnancy_parts(a)
+        explanation.extend(reminders)
+        found_decisions.extend(pregnancy_decisions)
+    if exposed:
+        explanation.insert(0, Message.of("mmr.explain.pep.contraindicated"))
+    if after_delivery:
+        key = "mmr.summary.contraindicated.pregnancy-dated" if edd else "mmr.summary.contraindicated.pregnancy"
+        summary = Message.of(key, expected_delivery=edd) if edd else Message.of(key)
+        rule = "mmr.contraindicated.pregnancy"
+    elif first.contraindication == Contraindication.SEVERE_IMMUNODEFICIENCY:
+        summary, rule = (
+            Message.of("mmr.summary.contraindicated.immunodeficiency"),
+            "mmr.contraindicated.immunodeficiency",
+        )
+    else:
+        summary, rule = Message.of("mmr.summary.contraindicated.anaphylaxis"), "mmr.contraindicated.anaphylaxis"
+    reason = (
+        Message.of("mmr.forecast.reason.after-delivery")
+        if after_delivery
+        else Message.of("mmr.forecast.reason.contraindicated", reason=contraindication_name(first.contraindication))
+    )
+    doses = tuple(
+        ForecastDose(
+            d.number,
+            d.series,
+            ForecastStatus.CONTRAINDICATED,
+            earliest=d.earliest if edd else None,
+            due=d.due if edd else None,
+            reason=reason,
+        )
+        for d in plan
+    )
+    label = "mmr.suggestion.record-after-delivery" if after_delivery else "mmr.suggestion.record-contraindicated"
+    suggestion = Suggestion(
+        label=Message.of(label),
+        actions=(ProposeImmunization(forecast(a, doses, description(a))),),
+        recommended=True,
+    )
+    cites.extend(a.target.basis)  # the doses still owed, recorded as contraindicated
+    return Advice(
+        rule=rule,
+        indicator=Indicator.CRITICAL if exposed else Indicator.WARNING,
+        summary=summary,
+        explanation=tuple(explanation),
+        facts=facts(a, Message.of("mmr.rule.contraindication")),
+        guideline=cites.refs,
+        decisions=unique(found_decisions),
+        suggestions=(suggestion,),
+    )

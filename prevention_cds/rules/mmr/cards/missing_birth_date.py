@@ -1,0 +1,33 @@
+"""No birth date: the vaccination status cannot be judged; the card asks for it."""
+
+from __future__ import annotations
+
+from prevention_cds.rules.advice import Advice, Indicator, Message
+from prevention_cds.rules.citation import Citations
+from prevention_cds.rules.facts import PatientRecord
+from prevention_cds.rules.mmr.assessment import UndatedAssessment
+from prevention_cds.rules.mmr.cards.parts import undated_facts
+
+
+def missing_birth_date_advice(record: PatientRecord, u: UndatedAssessment) -> Advice:
+    r = u.rules
+    cites = Citations()
+    explanation = [
+        Message.of(
+            "mmr.explain.missing-birth-date",
+            cutoff=cites.cite(r.born_since_cutoff),
+            min_months=cites.cite(r.min_age_months),
+        )
+    ]
+    if u.exposure is not None:
+        hours = r.pep_vaccine_window_hours.value
+        explanation.append(Message.of("mmr.explain.missing-birth-date.exposure", hours=hours))
+    return Advice(
+        rule="mmr.missing-birth-date",
+        indicator=Indicator.WARNING if u.exposure is not None else Indicator.INFO,
+        summary=Message.of("mmr.summary.missing-birth-date"),
+        explanation=tuple(explanation),
+        facts=undated_facts(record, u),
+        guideline=cites.refs,
+        decisions=(Message.of("mmr.decision.missing-birth-date"),),
+    )
