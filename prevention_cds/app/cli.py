@@ -81,11 +81,12 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def evaluate(args: argparse.Namespace) -> int:
+    from prevention_cds.app.errors import answer_for
+    from prevention_cds.errors import CdsError
     from prevention_cds.evaluate import CdsEvaluator, system_clock
     from prevention_cds.fhir_in.record import LOCAL_TIMEZONE
     from prevention_cds.hooks.bundles import group_by_patient, read_inputs, request_body
     from prevention_cds.hooks.catalog import SERVICES_BY_ID
-    from prevention_cds.hooks.errors import ProtocolError
 
     settings = _settings(True)
     now = datetime.combine(args.today, time(12, 0), tzinfo=LOCAL_TIMEZONE) if args.today else None
@@ -101,9 +102,10 @@ def evaluate(args: argparse.Namespace) -> int:
         for patient_id, items in group_by_patient(resources).items():
             try:
                 response = evaluator.invoke(service.id, request_body(service, patient_id, items), language)
-            except ProtocolError as exc:
+            except CdsError as exc:
                 failures += 1
-                response = {"error": exc.message, "status": exc.status}
+                answer = answer_for(exc)
+                response = {"error": exc.message, "status": answer.status if answer else None}
             results.append({"source": source, "patientId": patient_id, **response})
     if args.summary:
         print(json.dumps(summarise(results), ensure_ascii=False, indent=2))

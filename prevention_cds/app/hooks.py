@@ -8,10 +8,10 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from prevention_cds.adapters.feedback_store import FeedbackEntry
 from prevention_cds.app.body import read_json
+from prevention_cds.app.errors import MethodNotAllowed
 from prevention_cds.app.observability import CARDS
 from prevention_cds.fhir_out.i18n import negotiate_language
 from prevention_cds.hooks.catalog import discovery_document
-from prevention_cds.hooks.errors import MethodNotAllowed
 from prevention_cds.hooks.request import validate
 
 blueprint = Blueprint("cds_hooks", __name__)
