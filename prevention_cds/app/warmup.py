@@ -1,10 +1,10 @@
 """One evaluation of each patient-view service on a made-up patient, before gunicorn forks its workers.
 
-``fhir.resources`` imports its model classes on first use, and the caches of the rule and card layers (codings,
-rule parameters, resource skeletons) fill on the first calls. Done in the master before forking, this happens
-once: the workers share those pages and the first calls of each worker do not pay ~0.1 s of imports. The patient
-is synthetic (no real data), and the evaluation goes through ``CdsEvaluator.invoke`` only, so it counts in no
-HTTP metric.
+``fhir.resources`` imports its model classes on first use (the record reads typed elements with them), and the
+caches of the rule and card layers (rule parameters, message catalogs, source lines) fill on the first calls. Done
+in the master before forking, this happens once: the workers share those pages and the first calls of each worker
+do not pay ~0.1 s of imports. The patient is synthetic (no real data), and the evaluation goes through
+``CdsEvaluator.invoke`` only, so it counts in no HTTP metric.
 """
 
 from __future__ import annotations
