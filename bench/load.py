@@ -71,13 +71,13 @@ from prevention_cds.adapters.feedback_store import SqlFeedbackStore  # noqa: E40
 from prevention_cds.hooks.bundles import request_body  # noqa: E402
 from prevention_cds.hooks.catalog import SERVICES_BY_ID  # noqa: E402
 from prevention_cds.settings import Settings  # noqa: E402
+from prevention_cds.terminology.index import OVERRIDE_REASON_SYSTEM  # noqa: E402
 
 PATIENT_VIEW_SERVICES = ("ror-vaccination", "iim-prophylaxis")
 ENDPOINTS = ("pv ror-vaccination", "pv iim-prophylaxis", "discovery", "feedback")
 MAX_SECONDS = 3600.0
 MAX_REQUESTS_PER_THREAD = 5_000_000  # a count bound on each client loop, far above what the time bound allows
 REQUEST_TIMEOUT = 30.0
-OVERRIDE_SYSTEM = "http://terminology.hl7.org/CodeSystem/non-adherence-reason-codes"
 
 
 # --- the server: `prevention-cds serve` -----------------------------------------------------------------------
@@ -180,7 +180,8 @@ def _feedback_body(rng: random.Random) -> tuple[bytes, int]:
                             "acceptedSuggestions": [{"id": str(uuid.uuid4())}]})
         else:
             entries.append({"card": card, "outcome": "overridden", "outcomeTimestamp": "2026-11-21T09:05:31Z",
-                            "overrideReason": {"reason": {"system": OVERRIDE_SYSTEM, "code": "patient-refuses"}}})
+                            "overrideReason": {"reason": {"system": OVERRIDE_REASON_SYSTEM,
+                                                          "code": "patient-refuses"}}})
     return json.dumps({"feedback": entries}).encode(), len(entries)
 
 

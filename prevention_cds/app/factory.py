@@ -23,6 +23,7 @@ from prevention_cds.app import cors, health, hooks
 from prevention_cds.app.errors import ANSWERS, ErrorAnswer, operation_outcome, outcome_of
 from prevention_cds.app.json_response import ResponseJsonProvider
 from prevention_cds.app.observability import AUTH_REJECTIONS, FHIR_FETCH_FAILURES, LATENCY, REQUESTS
+from prevention_cds.app.services import Services, install
 from prevention_cds.errors import PrefetchIncomplete
 from prevention_cds.evaluate import CdsEvaluator
 from prevention_cds.hooks.catalog import SERVICES_BY_ID
@@ -40,10 +41,12 @@ def create_app(
 ) -> Flask:
     settings = settings or Settings.from_env()
     app = Flask("prevention_cds")
-    app.config["SETTINGS"] = settings
     app.json = ResponseJsonProvider(app)
-    app.extensions["prevention_cds.evaluator"] = evaluator or CdsEvaluator(settings)
-    app.extensions["prevention_cds.feedback_store"] = feedback_store or SqlFeedbackStore(settings.database_url)
+    install(app, Services(
+        settings=settings,
+        evaluator=evaluator or CdsEvaluator(settings),
+        feedback_store=feedback_store or SqlFeedbackStore(settings.database_url),
+    ))
 
     _init_authentication(app, settings, verifier or _verifier(settings))
     app.register_blueprint(hooks.blueprint)

@@ -24,12 +24,10 @@ from prevention_cds.rules.advice import (
     ImmunizationForecast,
     MedicationProposal,
 )
+from prevention_cds.terminology.index import FORECAST_STATUS_SYSTEM, LOINC, UCUM
 
-UCUM = "http://unitsofmeasure.org"
 MEDICATION_REQUEST_PROFILE = f"{terminology.CANONICAL_BASE}/StructureDefinition/prophylaxis-medicationrequest"
 RECOMMENDATION_PROFILE = f"{terminology.CANONICAL_BASE}/StructureDefinition/vaccination-immunizationrecommendation"
-FORECAST_STATUS_SYSTEM = "http://terminology.hl7.org/CodeSystem/immunization-recommendation-status"
-LOINC = "http://loinc.org"
 DATE_CRITERIA = (
     ("earliest", "30981-5", "Earliest date to give"),
     ("due", "30980-7", "Date vaccine due"),

@@ -21,11 +21,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
 from sqlalchemy import text
 
-from bench.patient_view import free_port
 from prevention_cds.adapters.auth.replay import SqlReplayStore
 from prevention_cds.adapters.database import StoreUnavailable
 from prevention_cds.app.factory import create_app
 from prevention_cds.settings import Settings
+from support.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 ISS = "https://ehr.example.org"
