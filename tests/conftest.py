@@ -158,11 +158,11 @@ def postgres_server() -> Iterator[Any]:
     """One PostgreSQL server for the session, in a folder of its own (pgserver runs it as a user of its own
     when the tests run as root, and opens the folder's parents to that user: not pytest's private tmp)."""
     try:
-        import pgserver  # type: ignore[import-not-found]
+        import pgserver
     except ImportError:
         _skip_or_fail("PostgreSQL test server not installed (pip install -e '.[test]')")
     folder = tempfile.mkdtemp(prefix="prevention-cds-postgres-")
-    server = pgserver.get_server(folder, cleanup_mode="stop")
+    server = pgserver.get_server(folder, cleanup_mode="stop")  # type: ignore[attr-defined]
     yield server
     server.cleanup()
     shutil.rmtree(folder, ignore_errors=True)
