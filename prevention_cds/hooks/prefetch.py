@@ -4,6 +4,9 @@ For each template key: a resource or Bundle is used; ``null`` means the client r
 nothing; an absent key, an OperationOutcome or a value of the wrong type is fetched from ``fhirServer``
 (with the bearer token when one was given); when that cannot be done the call answers 412. Every key is
 required: answering without the allergies or the treatments could miss a contraindication.
+
+The fhirServer is reached through the :class:`FhirReader` port (one bounded GET at a time; evaluate.py gives it
+the HTTP adapter); searches and their pages (``next`` links, at most ``max_pages``, no loop) are read here.
 """
 
 from __future__ import annotations
