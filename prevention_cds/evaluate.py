@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from prevention_cds.adapters.fhir_client import FhirReader, HttpFhirReader, fhir_server_refusal
+from prevention_cds.adapters.fhir_client import HttpFhirReader, fhir_server_refusal
+from prevention_cds.errors import DataUnavailable, UnknownService
 from prevention_cds.fhir_in.draft_orders import read_order_context
 from prevention_cds.fhir_in.record import build_record
 from prevention_cds.fhir_out.fhir_resources import ResourceContext
 from prevention_cds.fhir_out.render import RenderContext, advice_to_card
 from prevention_cds.hooks.catalog import PATIENT_VIEW, SERVICES_BY_ID, ServiceDefinition, prefetch_keys
-from prevention_cds.hooks.errors import DataUnavailable, UnknownService
-from prevention_cds.hooks.prefetch import gather_resources
+from prevention_cds.hooks.prefetch import FhirReader, gather_resources
 from prevention_cds.hooks.request import HookRequest, parse_request
 from prevention_cds.rules.advice import Advice
 from prevention_cds.rules.iim import IimRules
@@ -77,7 +77,6 @@ class CdsEvaluator:
             request.access_token,
             timeout_seconds=s.fhir_timeout_seconds,
             deadline_seconds=s.fhir_deadline_seconds,
-            max_pages=s.fhir_max_pages,
             max_response_bytes=s.fhir_max_response_bytes,
         )
 
@@ -85,7 +84,7 @@ class CdsEvaluator:
         started = time.perf_counter()
         service = self.service(service_id)
         request = parse_request(body, service)
-        resources = gather_resources(request, prefetch_keys(), self._reader)
+        resources = gather_resources(request, prefetch_keys(), self._reader, self.settings.fhir_max_pages)
         now = self.clock()
         record = build_record(request.patient_id, resources, self.index, now)
         advice = self._advise(service, request, record, now)

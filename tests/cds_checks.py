@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fhir.resources.R4B import get_fhir_model_class
-
 from prevention_cds.hooks.request import schema_validator
-from support.profile_validator import validate as validate_profile
+from support.emitted import resource_problems
 
 
 def no_null_or_empty(value: Any, path: str = "$") -> list[str]:
@@ -24,17 +22,6 @@ def no_null_or_empty(value: Any, path: str = "$") -> list[str]:
     elif isinstance(value, list):
         for i, item in enumerate(value):
             problems.extend(no_null_or_empty(item, f"{path}[{i}]"))
-    return problems
-
-
-def resource_problems(resource: dict[str, Any]) -> list[str]:
-    problems: list[str] = []
-    try:
-        get_fhir_model_class(resource["resourceType"]).model_validate(resource)
-    except Exception as exc:  # the test reports it
-        problems.append(f"{resource['resourceType']} invalid: {exc}")
-    for profile in (resource.get("meta") or {}).get("profile", []):
-        problems.extend(validate_profile(resource, profile))
     return problems
 
 

@@ -1,6 +1,7 @@
 """Shared fixtures: a frozen clock, the Flask app on a temporary SQLite database, the real FHIR server, a real
-PostgreSQL server, and a guard that fails any test during which a request got a 500 or the cards layer logged an
-error (a missing message, a parameter missing from a template)."""
+PostgreSQL server, and two guards: one fails any test during which a request got a 500 or the cards layer logged
+an error (a missing message, a parameter missing from a template); the other fails any test (or the collection)
+during which the service built a FHIR resource that is not valid R4B or does not conform to its profiles."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from fhir_server_harness import INSTALL_COMMAND, MedplumServer
 from prevention_cds.app.factory import create_app
 from prevention_cds.evaluate import CdsEvaluator
 from prevention_cds.settings import PRACTICE_TIMEZONE, Settings
+from support.emitted import EmittedResources, watch_builders
 
 # A deliberately non-UTC "today": 21 November 2026, 10:00 in Paris.
 FROZEN_NOW = datetime(2026, 11, 21, 10, 0, tzinfo=PRACTICE_TIMEZONE)
@@ -66,6 +69,39 @@ def app(settings: Settings, evaluator: CdsEvaluator) -> Flask:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+# --- every resource the service builds, in any test, is validated (support/emitted.py) ---
+
+_WATCH = ExitStack()
+_EMITTED: list[EmittedResources] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # before the test modules are imported: some build their cases (and resources) at import time
+    _EMITTED.append(_WATCH.enter_context(watch_builders()))
+    config.add_cleanup(_WATCH.close)
+
+
+def _invalid(problems: list[str]) -> str:
+    return f"{len(problems)} problem(s) in emitted FHIR resources:\n" + "\n".join(problems[:20])
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    problems = _EMITTED[0].take_problems()
+    if problems:
+        raise pytest.UsageError("while collecting: " + _invalid(problems))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    terminalreporter.write_line(f"emitted FHIR resources validated (R4B and profiles): {_EMITTED[0].count}")
+
+
+@pytest.fixture(autouse=True)
+def emitted_resources_are_valid() -> Iterator[None]:
+    yield
+    problems = _EMITTED[0].take_problems()
+    assert not problems, _invalid(problems)
 
 
 @pytest.fixture(autouse=True)
@@ -123,11 +159,11 @@ def postgres_server() -> Iterator[Any]:
     """One PostgreSQL server for the session, in a folder of its own (pgserver runs it as a user of its own
     when the tests run as root, and opens the folder's parents to that user: not pytest's private tmp)."""
     try:
-        import pgserver  # type: ignore[import-not-found]
+        import pgserver
     except ImportError:
         _skip_or_fail("PostgreSQL test server not installed (pip install -e '.[test]')")
     folder = tempfile.mkdtemp(prefix="prevention-cds-postgres-")
-    server = pgserver.get_server(folder, cleanup_mode="stop")
+    server = pgserver.get_server(folder, cleanup_mode="stop")  # type: ignore[attr-defined]
     yield server
     server.cleanup()
     shutil.rmtree(folder, ignore_errors=True)

@@ -13,10 +13,19 @@ from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from prevention_cds.hooks.errors import ServiceUnavailable
 from prevention_cds.settings import PREFIX, ConfigError
 
 logger = logging.getLogger(__name__)
+
+
+class StoreUnavailable(Exception):
+    """A store in the database cannot answer: nothing was taken as done, and the caller may try again later.
+    The message is meant for the client (what to do), never the database's own error."""
+
+    def __init__(self, store: str, message: str) -> None:
+        super().__init__(message)
+        self.store = store
+        self.message = message
 
 
 def sql_engine(url: str, *, sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL") -> Engine:
@@ -63,11 +72,11 @@ def create_tables(engine: Engine, metadata: MetaData) -> None:
 
 
 @contextmanager
-def unavailable_as_503(store: str, answer: str) -> Iterator[None]:
-    """A database failure in the block is logged (without its SQL parameters, see :func:`sql_engine`) and
-    answered 503 with ``answer``: the client may retry, and nothing is taken as done."""
+def store_unavailable_on_failure(store: str, answer: str) -> Iterator[None]:
+    """A database failure in the block is logged (without its SQL parameters, see :func:`sql_engine`) and raised
+    as :class:`StoreUnavailable` with ``answer``."""
     try:
         yield
     except SQLAlchemyError:
         logger.exception("%s unavailable", store)
-        raise ServiceUnavailable(answer) from None
+        raise StoreUnavailable(store, answer) from None

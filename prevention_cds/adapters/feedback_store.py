@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from prevention_cds.adapters.database import create_tables, sql_engine, unavailable_as_503
+from prevention_cds.adapters.database import create_tables, sql_engine, store_unavailable_on_failure
 
 logger = logging.getLogger(__name__)
 
@@ -88,9 +88,11 @@ class SqlFeedbackStore:
 
     def record(self, service_id: str, entries: list[FeedbackEntry]) -> int:
         """Store the entries in one transaction; an entry already stored for that card and outcome is left as it
-        is. Returns how many were new. Raises :class:`ServiceUnavailable` (503) when the database cannot answer:
-        the client sends the batch again, which stores each entry once whatever the first attempt did."""
-        with unavailable_as_503("feedback store", "feedback store temporarily unavailable: send the feedback again"):
+        is. Returns how many were new. Raises :class:`StoreUnavailable` when the database cannot answer: the
+        client sends the batch again, which stores each entry once whatever the first attempt did."""
+        with store_unavailable_on_failure(
+            "feedback store", "feedback store temporarily unavailable: send the feedback again"
+        ):
             return self._insert(service_id, entries)
 
     def _insert(self, service_id: str, entries: list[FeedbackEntry]) -> int:

@@ -12,7 +12,8 @@ from typing import Any
 
 from flask import Request
 
-from prevention_cds.hooks.errors import BadRequest, PayloadTooLarge
+from prevention_cds.app.errors import PayloadTooLarge
+from prevention_cds.errors import InvalidRequest
 
 
 def read_json(request: Request, max_bytes: int) -> Any:
@@ -22,14 +23,14 @@ def read_json(request: Request, max_bytes: int) -> Any:
     if len(raw) > max_bytes:
         raise PayloadTooLarge(f"request body larger than {max_bytes} bytes")
     if not raw.strip():
-        raise BadRequest("the request body is empty; a JSON object is required")
+        raise InvalidRequest("the request body is empty; a JSON object is required")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise BadRequest("the request body is not UTF-8") from None
+        raise InvalidRequest("the request body is not UTF-8") from None
     try:
         return json.loads(text)
     except RecursionError:
-        raise BadRequest("the request body is nested too deeply") from None
+        raise InvalidRequest("the request body is nested too deeply") from None
     except ValueError:
-        raise BadRequest("the request body is not valid JSON") from None
+        raise InvalidRequest("the request body is not valid JSON") from None

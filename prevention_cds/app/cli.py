@@ -113,10 +113,11 @@ class _OutcomeRecorder:
 
 
 def evaluate(args: argparse.Namespace) -> int:
+    from prevention_cds.app.errors import answer_for
+    from prevention_cds.errors import CdsError
     from prevention_cds.evaluate import CdsEvaluator, default_rule_sets, system_clock
     from prevention_cds.hooks.bundles import group_by_patient, read_inputs, request_body
     from prevention_cds.hooks.catalog import SERVICES_BY_ID
-    from prevention_cds.hooks.errors import ProtocolError
     from prevention_cds.settings import PRACTICE_TIMEZONE
 
     settings = _settings(True)
@@ -137,9 +138,10 @@ def evaluate(args: argparse.Namespace) -> int:
             seen.clear()
             try:
                 response = evaluator.invoke(service.id, request_body(service, patient_id, items), language)
-            except ProtocolError as exc:
+            except CdsError as exc:
                 failures += 1
-                response = {"error": exc.message, "status": exc.status}
+                answer = answer_for(exc)
+                response = {"error": exc.message, "status": answer.status if answer else None}
             results.append({"source": source, "patientId": patient_id, **response})
             outcomes.append(tuple(seen) if "cards" in response else ())
     if args.summary:

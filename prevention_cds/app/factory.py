@@ -5,19 +5,28 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from prevention_cds.adapters.auth import JwtVerifier, SqlReplayStore, build_verifier, expected_audience
+from prevention_cds.adapters.auth import (
+    AuthenticationRefused,
+    JwtVerifier,
+    SqlReplayStore,
+    build_verifier,
+    expected_audience,
+)
 from prevention_cds.adapters.feedback_store import FeedbackStore, SqlFeedbackStore
 from prevention_cds.app import cors, health, hooks
+from prevention_cds.app.errors import ANSWERS, ErrorAnswer, operation_outcome, outcome_of
 from prevention_cds.app.json_response import ResponseJsonProvider
-from prevention_cds.app.observability import AUTH_REJECTIONS, LATENCY, REQUESTS
+from prevention_cds.app.observability import AUTH_REJECTIONS, FHIR_FETCH_FAILURES, LATENCY, REQUESTS
+from prevention_cds.app.services import Services, install
+from prevention_cds.errors import PrefetchIncomplete
 from prevention_cds.evaluate import CdsEvaluator
 from prevention_cds.hooks.catalog import SERVICES_BY_ID
-from prevention_cds.hooks.errors import MethodNotAllowed, ProtocolError, Unauthorized, operation_outcome
 from prevention_cds.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -32,10 +41,12 @@ def create_app(
 ) -> Flask:
     settings = settings or Settings.from_env()
     app = Flask("prevention_cds")
-    app.config["SETTINGS"] = settings
     app.json = ResponseJsonProvider(app)
-    app.extensions["prevention_cds.evaluator"] = evaluator or CdsEvaluator(settings)
-    app.extensions["prevention_cds.feedback_store"] = feedback_store or SqlFeedbackStore(settings.database_url)
+    install(app, Services(
+        settings=settings,
+        evaluator=evaluator or CdsEvaluator(settings),
+        feedback_store=feedback_store or SqlFeedbackStore(settings.database_url),
+    ))
 
     _init_authentication(app, settings, verifier or _verifier(settings))
     app.register_blueprint(hooks.blueprint)
@@ -68,7 +79,7 @@ def _init_authentication(app: Flask, settings: Settings, verifier: JwtVerifier |
         audience = expected_audience(settings.public_base_url, request.url_root, request.path)
         try:
             g.caller = verifier.verify(request.headers.get("Authorization"), audience)
-        except Unauthorized:
+        except AuthenticationRefused:
             AUTH_REJECTIONS.inc()
             raise
 
@@ -98,15 +109,23 @@ def _error(status: int, body: dict[str, Any]) -> tuple[Response, int]:
     return response, status
 
 
-def _init_errors(app: Flask) -> None:
-    @app.errorhandler(ProtocolError)
-    def protocol_error(error: ProtocolError) -> tuple[Response, int]:
-        if error.status >= 400:
-            logger.info("answered %d: %s", error.status, error.message)
-        response, status = _error(error.status, error.body())
-        if isinstance(error, MethodNotAllowed):
-            response.headers["Allow"] = "POST, OPTIONS"
+def _refusal_handler(answer: ErrorAnswer) -> Callable[[Exception], tuple[Response, int]]:
+    def refused(error: Exception) -> tuple[Response, int]:
+        logger.info("answered %d: %s", answer.status, error)
+        if isinstance(error, PrefetchIncomplete):
+            FHIR_FETCH_FAILURES.inc()
+        response, status = _error(answer.status, outcome_of(error, answer))
+        if answer.allow:
+            response.headers["Allow"] = answer.allow
         return response, status
+
+    return refused
+
+
+def _init_errors(app: Flask) -> None:
+    # Flask picks the handler of the error's nearest registered class, as answer_for does
+    for kind, answer in ANSWERS.items():
+        app.register_error_handler(kind, _refusal_handler(answer))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[Response, int]:

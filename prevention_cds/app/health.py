@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify
 
 from prevention_cds.app.observability import metrics_payload
+from prevention_cds.app.services import services
 
 blueprint = Blueprint("health", __name__)
 
@@ -17,7 +18,7 @@ def live() -> Response:
 
 @blueprint.get("/health/ready")
 def ready() -> tuple[Response, int]:
-    database = current_app.extensions["prevention_cds.feedback_store"].ping()
+    database = services(current_app).feedback_store.ping()
     return jsonify({"status": "ok" if database else "unavailable", "database": database}), 200 if database else 503
 
 

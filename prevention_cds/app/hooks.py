@@ -8,17 +8,18 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from prevention_cds.adapters.feedback_store import FeedbackEntry
 from prevention_cds.app.body import read_json
+from prevention_cds.app.errors import MethodNotAllowed
 from prevention_cds.app.observability import CARDS
+from prevention_cds.app.services import services
 from prevention_cds.fhir_out.i18n import negotiate_language
 from prevention_cds.hooks.catalog import discovery_document
-from prevention_cds.hooks.errors import MethodNotAllowed
 from prevention_cds.hooks.request import validate
 
 blueprint = Blueprint("cds_hooks", __name__)
 
 
 def _language() -> str:
-    return negotiate_language(request.headers.get("Accept-Language"), current_app.config["SETTINGS"].default_language)
+    return negotiate_language(request.headers.get("Accept-Language"), services(current_app).settings.default_language)
 
 
 def _json(document: Any, language: str | None = None) -> Response:
@@ -36,9 +37,9 @@ def discovery() -> Response:
 
 @blueprint.post("/cds-services/<service_id>")
 def invoke(service_id: str) -> Response:
-    evaluator = current_app.extensions["prevention_cds.evaluator"]
+    evaluator = services(current_app).evaluator
     evaluator.service(service_id)  # 404 before reading the body
-    body = read_json(request, current_app.config["SETTINGS"].max_body_bytes)
+    body = read_json(request, services(current_app).settings.max_body_bytes)
     if isinstance(body, dict) and isinstance(body.get("hookInstance"), str):
         g.hook_instance = body["hookInstance"][:100]  # for the logs of this call
     language = _language()
@@ -50,15 +51,16 @@ def invoke(service_id: str) -> Response:
 
 @blueprint.get("/cds-services/<service_id>")
 def invoke_with_get(service_id: str) -> Response:
-    current_app.extensions["prevention_cds.evaluator"].service(service_id)
+    services(current_app).evaluator.service(service_id)
     raise MethodNotAllowed("a CDS service is called with POST")
 
 
 @blueprint.post("/cds-services/<service_id>/feedback")
 def feedback(service_id: str) -> Response:
-    current_app.extensions["prevention_cds.evaluator"].service(service_id)
-    body = read_json(request, current_app.config["SETTINGS"].max_body_bytes)
+    installed = services(current_app)
+    installed.evaluator.service(service_id)
+    body = read_json(request, installed.settings.max_body_bytes)
     validate(body, "feedback", "feedback")
     entries = [FeedbackEntry.from_json(item) for item in body["feedback"]]
-    current_app.extensions["prevention_cds.feedback_store"].record(service_id, entries)
+    installed.feedback_store.record(service_id, entries)
     return _json({})

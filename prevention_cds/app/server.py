@@ -71,8 +71,9 @@ def settle_heap() -> None:
 
 
 def run_gunicorn(app: Flask, settings: Settings) -> None:
+    from prevention_cds.app.services import services
     from prevention_cds.app.warmup import warm_up
 
-    warm_up(app.extensions["prevention_cds.evaluator"])  # imports and caches filled once, shared by the workers
+    warm_up(services(app).evaluator)  # imports and caches filled once, shared by the workers
     settle_heap()
     _Gunicorn(app, gunicorn_options(settings)).run()

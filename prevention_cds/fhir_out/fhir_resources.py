@@ -1,33 +1,33 @@
-"""FHIR R4 resources carried by suggestions, validated with ``fhir.resources.R4B`` before they leave."""
+"""FHIR R4 resources carried by suggestions, built as plain JSON.
+
+Each call builds new dicts and lists (nothing is shared between two resources, so a caller may change one).
+They are not validated at run time: the tests validate every resource the suite emits against ``fhir.resources``
+R4B and the project's profiles (tests/support/emitted.py, enabled in tests/conftest.py).
+"""
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from functools import cache
 from typing import Any
 
-from fhir.resources.R4B.immunizationrecommendation import ImmunizationRecommendation
-from fhir.resources.R4B.medicationrequest import MedicationRequest
-
 from prevention_cds import terminology
+from prevention_cds.errors import InvalidRequest
 from prevention_cds.fhir_out import products
 from prevention_cds.fhir_out.i18n import render
-from prevention_cds.fhir_out.resource_validation import Varying, constant_concept, validated
 from prevention_cds.rules.advice import (
     DoseSchedule,
     ForecastDose,
     ImmunizationForecast,
     MedicationProposal,
 )
+from prevention_cds.terminology.index import FORECAST_STATUS_SYSTEM, LOINC, UCUM
 
-UCUM = "http://unitsofmeasure.org"
 MEDICATION_REQUEST_PROFILE = f"{terminology.CANONICAL_BASE}/StructureDefinition/prophylaxis-medicationrequest"
 RECOMMENDATION_PROFILE = f"{terminology.CANONICAL_BASE}/StructureDefinition/vaccination-immunizationrecommendation"
-FORECAST_STATUS_SYSTEM = "http://terminology.hl7.org/CodeSystem/immunization-recommendation-status"
-LOINC = "http://loinc.org"
 DATE_CRITERIA = (
     ("earliest", "30981-5", "Earliest date to give"),
     ("due", "30980-7", "Date vaccine due"),
@@ -35,37 +35,30 @@ DATE_CRITERIA = (
 )
 
 
-@cache
 def _medicine_concept(medicine: str, language: str) -> dict[str, Any]:
-    codings = products.medicine_codings(medicine)
-    return constant_concept({"coding": codings, "text": products.medicine_text(medicine, language)})
+    return {"coding": products.medicine_codings(medicine), "text": products.medicine_text(medicine, language)}
 
 
-@cache
 def _route_concept(route: str) -> dict[str, Any]:
-    return constant_concept({"coding": [products.route_coding(route)]})
+    return {"coding": [products.route_coding(route)]}
 
 
-@cache
 def _reason_concept(reason: str) -> dict[str, Any]:
-    return constant_concept({"coding": [products.reason_coding(reason)]})
+    return {"coding": [products.reason_coding(reason)]}
 
 
-@cache
 def _target_disease_concept(diseases: tuple[str, ...]) -> dict[str, Any]:
     # R4 allows one target disease per recommendation: the first coded, all of them named in the text.
     codings = [products.target_disease_coding(d) for d in diseases]
-    return constant_concept({"coding": codings[:1], "text": ", ".join(c["display"] for c in codings)})
+    return {"coding": codings[:1], "text": ", ".join(c["display"] for c in codings)}
 
 
-@cache
 def _forecast_status_concept(status: str) -> dict[str, Any]:
-    return constant_concept({"coding": [{"system": FORECAST_STATUS_SYSTEM, "code": status}]})
+    return {"coding": [{"system": FORECAST_STATUS_SYSTEM, "code": status}]}
 
 
-@cache
 def _date_criterion_concept(code: str, display: str) -> dict[str, Any]:
-    return constant_concept({"coding": [{"system": LOINC, "code": code, "display": display}]})
+    return {"coding": [{"system": LOINC, "code": code, "display": display}]}
 
 
 @dataclass(frozen=True)
@@ -78,8 +71,20 @@ class ResourceContext:
     requester: str | None = None  # context.userId when it is a Practitioner or PractitionerRole
 
 
+# A FHIR id as fhir.resources R4B reads it (the specification says at most 64 characters; the models allow 255)
+FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,255}")
+
+
+def _draft_order_id(resource_id: str) -> str:
+    """The id of the client's draft order that a suggestion replaces: written as it is, so it must be a FHIR id."""
+    if not FHIR_ID.fullmatch(resource_id):
+        raise InvalidRequest("context.draftOrders: an order to replace has an id that is not a FHIR id "
+                             "(letters, digits, '-' and '.')")
+    return resource_id
+
+
 def _reference(reference: str) -> dict[str, Any]:
-    return {"reference": Varying(reference, "string")}
+    return {"reference": reference}
 
 
 def _number(value: Decimal) -> int | float:
@@ -105,27 +110,27 @@ def _timing(schedule: DoseSchedule) -> dict[str, Any]:
 def medication_request(
     proposal: MedicationProposal, ctx: ResourceContext, resource_id: str | None = None
 ) -> dict[str, Any]:
+    """A MedicationRequest for ``proposal``; ``resource_id``: that of the draft order it replaces (else a new one).
+    Raises InvalidRequest when that id is not a FHIR id."""
     dosage: dict[str, Any] = {
-        "text": Varying(render(proposal.instruction, ctx.language), "string"),
+        "text": render(proposal.instruction, ctx.language),
         "timing": _timing(proposal.schedule),
         "route": _route_concept(proposal.route.value),
     }
     if proposal.patient_instruction is not None:
-        dosage["patientInstruction"] = Varying(render(proposal.patient_instruction, ctx.language), "string")
+        dosage["patientInstruction"] = render(proposal.patient_instruction, ctx.language)
     if proposal.dose_mg is not None:
-        dosage["doseAndRate"] = [
-            {"doseQuantity": {"value": Varying(_number(proposal.dose_mg), "decimal"), "unit": "mg", "system": UCUM,
-                              "code": "mg"}}
-        ]
+        dose = {"value": _number(proposal.dose_mg), "unit": "mg", "system": UCUM, "code": "mg"}
+        dosage["doseAndRate"] = [{"doseQuantity": dose}]
     resource: dict[str, Any] = {
         "resourceType": "MedicationRequest",
-        "id": Varying(resource_id or str(uuid.uuid4()), "id"),
+        "id": _draft_order_id(resource_id) if resource_id else str(uuid.uuid4()),
         "meta": {"profile": [MEDICATION_REQUEST_PROFILE]},
         "status": "draft",
         "intent": ctx.intent,
         "medicationCodeableConcept": _medicine_concept(proposal.medicine.value, ctx.language),
         "subject": _reference(f"Patient/{ctx.patient_id}"),
-        "authoredOn": Varying(ctx.now.isoformat(), "dateTime"),
+        "authoredOn": ctx.now.isoformat(),
         "dosageInstruction": [dosage],
     }
     if ctx.encounter_id:
@@ -137,8 +142,8 @@ def medication_request(
     if proposal.reason_reference:
         resource["reasonReference"] = [_reference(proposal.reason_reference)]
     if proposal.notes:
-        resource["note"] = [{"text": Varying(render(note, ctx.language), "markdown")} for note in proposal.notes]
-    return validated(MedicationRequest, resource)
+        resource["note"] = [{"text": render(note, ctx.language)} for note in proposal.notes]
+    return resource
 
 
 def _recommendation(forecast: ImmunizationForecast, dose: ForecastDose, language: str) -> dict[str, Any]:
@@ -148,17 +153,17 @@ def _recommendation(forecast: ImmunizationForecast, dose: ForecastDose, language
         "forecastStatus": _forecast_status_concept(dose.status.value),
         "doseNumberPositiveInt": dose.dose_number,
         "seriesDosesPositiveInt": dose.series_doses,
-        "description": Varying(render(forecast.description, language), "string"),
+        "description": render(forecast.description, language),
     }
     criteria = [
-        {"code": _date_criterion_concept(code, display), "value": Varying(value.isoformat(), "dateTime")}
+        {"code": _date_criterion_concept(code, display), "value": value.isoformat()}
         for attribute, code, display in DATE_CRITERIA
         if (value := getattr(dose, attribute)) is not None
     ]
     if criteria:
         recommendation["dateCriterion"] = criteria
     if dose.reason is not None:
-        recommendation["forecastReason"] = [{"text": Varying(render(dose.reason, language), "string")}]
+        recommendation["forecastReason"] = [{"text": render(dose.reason, language)}]
     if forecast.supporting_immunizations:
         recommendation["supportingImmunization"] = [_reference(ref) for ref in forecast.supporting_immunizations]
     return recommendation
@@ -167,11 +172,11 @@ def _recommendation(forecast: ImmunizationForecast, dose: ForecastDose, language
 def immunization_recommendation(forecast: ImmunizationForecast, ctx: ResourceContext) -> dict[str, Any]:
     resource: dict[str, Any] = {
         "resourceType": "ImmunizationRecommendation",
-        "id": Varying(str(uuid.uuid4()), "id"),
+        "id": str(uuid.uuid4()),
         "meta": {"profile": [RECOMMENDATION_PROFILE]},
         "patient": _reference(f"Patient/{ctx.patient_id}"),
-        "date": Varying(ctx.now.isoformat(), "dateTime"),
+        "date": ctx.now.isoformat(),
         "authority": {"display": products.authority_display()},
         "recommendation": [_recommendation(forecast, dose, ctx.language) for dose in forecast.doses],
     }
-    return validated(ImmunizationRecommendation, resource)
+    return resource

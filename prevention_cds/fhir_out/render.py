@@ -21,8 +21,8 @@ from prevention_cds.rules.advice import (
 )
 from prevention_cds.rules.advice import Suggestion as AdviceSuggestion
 from prevention_cds.rules.ruledata import guideline_sources
+from prevention_cds.terminology.index import OVERRIDE_REASON_SYSTEM
 
-OVERRIDE_REASON_SYSTEM = "http://terminology.hl7.org/CodeSystem/non-adherence-reason-codes"
 OVERRIDE_REASON_CODES = (
     "patient-contraindication",
     "action-completed",

@@ -4,23 +4,35 @@ For each template key: a resource or Bundle is used; ``null`` means the client r
 nothing; an absent key, an OperationOutcome or a value of the wrong type is fetched from ``fhirServer``
 (with the bearer token when one was given); when that cannot be done the call answers 412. Every key is
 required: answering without the allergies or the treatments could miss a contraindication.
+
+The fhirServer is reached through the :class:`FhirReader` port (one bounded GET at a time; evaluate.py gives it
+the HTTP adapter); searches and their pages (``next`` links, at most ``max_pages``, no loop) are read here.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
-from prevention_cds.adapters.fhir_client import FhirReader, FhirUnavailable, entries_of, next_link
-from prevention_cds.app.observability import FHIR_FETCH_FAILURES
+from prevention_cds.errors import DataUnavailable, PrefetchIncomplete
 from prevention_cds.hooks.catalog import PrefetchKey
-from prevention_cds.hooks.errors import DataUnavailable
 from prevention_cds.hooks.request import HookRequest
 
 logger = logging.getLogger(__name__)
+
+
+class FhirReader(Protocol):
+    """The EHR's FHIR server, as prefetch completion reads it (``adapters.fhir_client.HttpFhirReader`` is one)."""
+
+    def fetch(self, path: str) -> dict[str, Any] | None:
+        """The resource at ``path`` (relative to the fhirServer, or a paging link): a JSON object with a string
+        ``resourceType``, or None when there is none. Raises DataUnavailable (or a subclass) when the server gives
+        no usable answer."""
+        ...
+
 
 ReaderFactory = Callable[[HookRequest], FhirReader]
 
@@ -43,12 +55,83 @@ def _usable(value: Any, key: PrefetchKey) -> bool:
     return kind in key.resource_types if key.single else kind == "Bundle"
 
 
+def next_link(bundle: dict[str, Any]) -> str | None:
+    links = bundle.get("link")
+    for link in links if isinstance(links, list) else ():
+        if isinstance(link, dict) and link.get("relation") == "next" and isinstance(link.get("url"), str):
+            url: str = link["url"]
+            return url
+    return None
+
+
+def entries_of(bundle: dict[str, Any], resource_types: Collection[str] | None = None) -> list[dict[str, Any]]:
+    """The resources of a Bundle's entries (search outcomes left out), of ``resource_types`` when given."""
+    entries = bundle.get("entry")
+    found: list[dict[str, Any]] = []
+    for entry in entries if isinstance(entries, list) else ():
+        if not isinstance(entry, dict):
+            continue
+        resource = entry.get("resource")
+        if not isinstance(resource, dict) or not isinstance(kind := resource.get("resourceType"), str):
+            continue
+        search = entry.get("search")
+        if isinstance(search, dict) and search.get("mode") == "outcome":
+            continue
+        if resource_types is None or kind in resource_types:
+            found.append(resource)
+    return found
+
+
+class _FhirServer:
+    """Reads from the fhirServer: a resource, a search with all its pages (up to ``max_pages``), or the pages
+    after a Bundle the client sent."""
+
+    def __init__(self, reader: FhirReader, max_pages: int) -> None:
+        self.reader = reader
+        self.max_pages = max_pages
+
+    def read(self, path: str) -> dict[str, Any] | None:
+        document = self.reader.fetch(path)
+        if document is not None and document["resourceType"] == "OperationOutcome":
+            raise DataUnavailable("FHIR server answered with an OperationOutcome")
+        return document
+
+    def search(self, path: str) -> list[dict[str, Any]]:
+        bundle = self.reader.fetch(path)
+        if bundle is None:
+            return []
+        if bundle["resourceType"] != "Bundle":
+            raise DataUnavailable(f"search answered with {bundle['resourceType']}, not a Bundle")
+        return entries_of(bundle) + self.rest_of_bundle(bundle)
+
+    def rest_of_bundle(self, bundle: dict[str, Any]) -> list[dict[str, Any]]:
+        """Resources of the pages after ``bundle`` (its ``next`` links), up to the page cap."""
+        resources: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        pages = 1
+        page: dict[str, Any] | None = bundle
+        while page is not None and (link := next_link(page)) is not None:
+            if link in seen:
+                raise DataUnavailable("FHIR paging loops")
+            seen.add(link)
+            pages += 1
+            if pages > self.max_pages:
+                raise DataUnavailable("FHIR search has more pages than the configured cap")
+            page = self.reader.fetch(link)
+            if page is None or page["resourceType"] != "Bundle":
+                raise DataUnavailable("a FHIR search page is not a Bundle")
+            resources.extend(entries_of(page))
+        return resources
+
+
 def gather_resources(
     request: HookRequest,
     keys: dict[str, PrefetchKey],
     reader_factory: ReaderFactory,
+    max_pages: int,
 ) -> list[dict[str, Any]]:
-    """Every resource the templates ask for, from prefetch or from fhirServer. Raises DataUnavailable."""
+    """Every resource the templates ask for, from prefetch or from fhirServer (a search read up to ``max_pages``
+    pages). Raises DataUnavailable (PrefetchIncomplete when the fhirServer failed)."""
     resources: list[dict[str, Any]] = []
     to_fetch: list[str] = []
     to_continue: list[tuple[str, dict[str, Any]]] = []
@@ -74,7 +157,7 @@ def gather_resources(
     if not to_fetch and not to_continue:
         return resources
 
-    reader = reader_factory(request)
+    reader = _FhirServer(reader_factory(request), max_pages)
 
     def fetch(name: str) -> list[dict[str, Any]]:
         key = keys[name]
@@ -99,9 +182,8 @@ def gather_resources(
         for future in as_completed(futures):
             try:
                 resources.extend(future.result())
-            except FhirUnavailable as exc:
-                FHIR_FETCH_FAILURES.inc()
-                raise DataUnavailable(f"prefetch '{futures[future]}' could not be completed: {exc}") from exc
+            except DataUnavailable as exc:
+                raise PrefetchIncomplete(f"prefetch '{futures[future]}' could not be completed: {exc}") from exc
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
     return resources

@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from prevention_cds.errors import InvalidRequest
 from prevention_cds.hooks.catalog import ServiceDefinition
-from prevention_cds.hooks.errors import BadRequest
 
 
 @cache
@@ -39,17 +39,17 @@ def _where(error: ValidationError, root: str) -> str:
 
 
 def validate(instance: Any, schema: str, root: str) -> None:
-    """Raise BadRequest naming the first problem (the member, never its value)."""
+    """Raise InvalidRequest naming the first problem (the member, never its value)."""
     errors = sorted(schema_validator(schema).iter_errors(instance), key=lambda e: list(e.absolute_path))
     if not errors:
         return
     error = errors[0]
     if error.validator == "required":
         missing = error.message.split("'")[1] if "'" in error.message else "a member"
-        raise BadRequest(f"{_where(error, root)}: '{missing}' is required")
+        raise InvalidRequest(f"{_where(error, root)}: '{missing}' is required")
     if error.validator == "dependentRequired":
-        raise BadRequest(f"{root}: fhirServer is required when fhirAuthorization is sent")
-    raise BadRequest(f"{_where(error, root)}: invalid ({error.validator})")
+        raise InvalidRequest(f"{root}: fhirServer is required when fhirAuthorization is sent")
+    raise InvalidRequest(f"{_where(error, root)}: invalid ({error.validator})")
 
 
 @dataclass(frozen=True)
@@ -68,23 +68,23 @@ class HookRequest:
 
 def parse_request(body: Any, service: ServiceDefinition) -> HookRequest:
     if not isinstance(body, dict):
-        raise BadRequest("the request body must be a JSON object")
+        raise InvalidRequest("the request body must be a JSON object")
     validate(body, "request", "request")
     if body["hook"] != service.hook:
-        raise BadRequest(f"hook '{body['hook']}' does not match service '{service.id}' ({service.hook})")
+        raise InvalidRequest(f"hook '{body['hook']}' does not match service '{service.id}' ({service.hook})")
     context = body["context"]
     validate(context, f"context-{service.hook}", "context")
     # patientId is a plain id; "Patient/x" is tolerated and read as "x" (cds-hooks.md §3.4 S06)
     patient_id = context["patientId"].removeprefix("Patient/")
     if not patient_id or "/" in patient_id:
-        raise BadRequest("context.patientId: invalid")
+        raise InvalidRequest("context.patientId: invalid")
     fhir_server = body.get("fhirServer", "").rstrip("/") or None
     if fhir_server is not None:
         try:
             if not urlsplit(fhir_server).hostname:
                 raise ValueError(fhir_server)
         except ValueError:
-            raise BadRequest("fhirServer: not a valid URL") from None
+            raise InvalidRequest("fhirServer: not a valid URL") from None
     is_order_hook = service.hook in ("order-select", "order-sign")
     selections = context.get("selections")
     authorization = body.get("fhirAuthorization") or {}
@@ -109,13 +109,13 @@ def _draft_order_resources(draft_orders: Any) -> tuple[dict[str, Any], ...]:
         return ()
     if isinstance(draft_orders, dict):
         if draft_orders.get("resourceType") != "Bundle":
-            raise BadRequest("context.draftOrders: must be a FHIR Bundle")
+            raise InvalidRequest("context.draftOrders: must be a FHIR Bundle")
         entries = draft_orders.get("entry") or []
         if not isinstance(entries, list):
-            raise BadRequest("context.draftOrders.entry: must be an array")
+            raise InvalidRequest("context.draftOrders.entry: must be an array")
         items = [e.get("resource") for e in entries if isinstance(e, dict)]
     elif isinstance(draft_orders, list):
         items = draft_orders
     else:
-        raise BadRequest("context.draftOrders: must be a FHIR Bundle")
+        raise InvalidRequest("context.draftOrders: must be a FHIR Bundle")
     return tuple(r for r in items if isinstance(r, dict) and isinstance(r.get("resourceType"), str))

@@ -29,6 +29,11 @@ ATC: Final = "http://www.whocc.no/atc"
 CVX: Final = "http://hl7.org/fhir/sid/cvx"
 RXNORM: Final = "http://www.nlm.nih.gov/research/umls/rxnorm"
 BDPM: Final = "https://smt.esante.gouv.fr/terminologie-bdpm"
+# Systems the service writes (emitted resources and cards), besides the product codes
+UCUM: Final = "http://unitsofmeasure.org"
+FORECAST_STATUS_SYSTEM: Final = "http://terminology.hl7.org/CodeSystem/immunization-recommendation-status"
+FORECAST_STATUS_VALUESET: Final = "http://hl7.org/fhir/ValueSet/immunization-recommendation-status"
+OVERRIDE_REASON_SYSTEM: Final = "http://terminology.hl7.org/CodeSystem/non-adherence-reason-codes"
 
 # Every URI a system is known by -> the one the index uses.
 SYSTEM_ALIASES: Final[Mapping[str, str]] = {

@@ -28,6 +28,7 @@ from prevention_cds.adapters.auth import (
     SANDBOX_ISS,
     SANDBOX_JKU,
     SANDBOX_KID,
+    AuthenticationRefused,
     HttpJwksFetcher,
     JwksError,
     JwtVerifier,
@@ -41,7 +42,7 @@ from prevention_cds.adapters.auth import (
 )
 from prevention_cds.adapters.auth.jwks import load_jwks_file
 from prevention_cds.adapters.auth.replay import ReplayCache
-from prevention_cds.hooks.errors import Unauthorized
+from prevention_cds.app.errors import answer_for, outcome_of
 from prevention_cds.settings import ConfigError
 
 NOW = 1_760_000_000.0
@@ -196,10 +197,9 @@ def verifier(make_verifier: VerifierFactory) -> JwtVerifier:
 
 
 def rejected(verifier: JwtVerifier, header: str | None, reason: str, audience: str = SERVICE) -> None:
-    with pytest.raises(Unauthorized) as caught:
+    with pytest.raises(AuthenticationRefused) as caught:
         verifier.verify(header, audience)
-    assert caught.value.message == reason
-    assert caught.value.status == 401
+    assert caught.value.reason == reason
 
 
 # --- J01-J15 ------------------------------------------------------------------------------------------------------
@@ -432,10 +432,13 @@ def test_J13_logs_name_the_caller_but_never_the_token(
         for part in token.split("."):
             if part:
                 assert part not in text
-    # the 401 answer itself carries no diagnostic (the HTTP layer sends Unauthorized.body())
-    with pytest.raises(Unauthorized) as caught:
+    # the 401 answer itself carries no diagnostic (the HTTP layer's answer to a refused authentication)
+    with pytest.raises(AuthenticationRefused) as caught:
         verifier.verify(bearer(forged), SERVICE)
-    assert caught.value.body() == {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "login"}]}
+    answer = answer_for(caught.value)
+    assert answer is not None and answer.status == 401
+    assert outcome_of(caught.value, answer) == {"resourceType": "OperationOutcome",
+                                                "issue": [{"severity": "error", "code": "login"}]}
 
 
 def test_J14_jwks_rotation_and_invalid_sets(

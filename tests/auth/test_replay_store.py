@@ -21,11 +21,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
 from sqlalchemy import text
 
-from bench.patient_view import free_port
 from prevention_cds.adapters.auth.replay import SqlReplayStore
+from prevention_cds.adapters.database import StoreUnavailable
 from prevention_cds.app.factory import create_app
-from prevention_cds.hooks.errors import ServiceUnavailable
 from prevention_cds.settings import Settings
+from support.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 ISS = "https://ehr.example.org"
@@ -94,9 +94,9 @@ def test_sql_store_fails_closed_when_the_database_cannot_answer(database_url: st
     store = _store(database_url)
     with store.engine.begin() as connection:
         connection.execute(text("DROP TABLE seen_jwt"))
-    with pytest.raises(ServiceUnavailable) as raised:
+    with pytest.raises(StoreUnavailable) as raised:
         store.add(ISS, "jti-1", NOW + 300, NOW)
-    assert raised.value.status == 503
+    assert raised.value.store == "JWT replay store"
 
 
 # --- through the application -------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
+from prevention_cds.app.services import services
 from prevention_cds.settings import Settings
 
 URL = "/cds-services/ror-vaccination/feedback"
@@ -20,7 +21,7 @@ def settings(settings: Settings, database_url: str) -> Settings:
 
 
 def _store(app: Flask) -> Any:
-    return app.extensions["prevention_cds.feedback_store"]
+    return services(app).feedback_store
 
 
 def _accepted(card: str = "card-1") -> dict[str, Any]:

@@ -183,7 +183,7 @@ def test_S14_paged_prefetch_bundle_is_followed(
     body["prefetch"] = {"immunizations": first_page}
     response = _post(patient_client, body)
     assert response.status_code == 200
-    followed = [r["path"] for r in server.requests_seen() if r["path"].startswith("/fhir/R4/Immunization")]
+    followed = [path for r in server.requests_seen() if (path := str(r["path"])).startswith("/fhir/R4/Immunization")]
     assert followed and all("_offset" in path for path in followed)  # only the next pages, not the first again
     summaries = sorted(c["summary"] for c in response.get_json()["cards"])
     assert summaries == sorted(c["summary"] for c in fetched_everything.get_json()["cards"])

@@ -36,7 +36,7 @@ def test_patient_view_without_prefetch_fetches_from_the_server(
     fetched = patient_client.post(f"/cds-services/{service_id}", json=body)
     assert fetched.status_code == 200, fetched.get_json()
     assert_valid_response(fetched.get_json())
-    paths = [r["path"] for r in fhir_server.requests_seen()]
+    paths = [str(r["path"]) for r in fhir_server.requests_seen()]
     assert any(p.startswith(f"/fhir/R4/Patient/{patient_id}") for p in paths)
     assert any(p.startswith("/fhir/R4/Immunization?patient=") for p in paths)
 

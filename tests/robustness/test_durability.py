@@ -38,7 +38,8 @@ from typing import Any
 
 import pytest
 
-from bench.patient_view import _children, free_port
+from prevention_cds.terminology.index import OVERRIDE_REASON_SYSTEM
+from support.ports import children, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("ror-vaccination", "iim-prophylaxis")
@@ -49,7 +50,6 @@ MAX_POSTS_PER_THREAD = 2000  # per cycle, hard bound of each client loop
 STARTUP_SECONDS = 20.0  # per start, at most; about 1–1.6 s on 2 shared cores, even with 3 CPU hogs beside it
 BUDGET_SECONDS = 28.0  # the whole test: no start waits beyond it (the timeout mark, 30 s, is the backstop)
 HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
-OVERRIDE_SYSTEM = "http://terminology.hl7.org/CodeSystem/non-adherence-reason-codes"
 
 Key = tuple[str, str, str]  # (service_id, card_uuid, outcome): one row of the feedback table
 
@@ -113,7 +113,7 @@ def start_server(db_path: Path, log_path: Path, budget_end: float) -> ServerProc
     while time.monotonic() < wait_until:
         if process.poll() is not None:
             raise AssertionError(f"server exited with {process.returncode}:\n{server.log_tail()}")
-        workers = len([p for p in _children(process.pid) if _alive(p)])
+        workers = len([p for p in children(process.pid) if _alive(p)])
         try:
             status, body = _get(port, "/health/ready")
             last = f"/health/ready {status} {body[:200]!r}, {workers} workers alive"
@@ -132,7 +132,7 @@ def start_server(db_path: Path, log_path: Path, budget_end: float) -> ServerProc
 
 def kill_group(server: ServerProcess) -> list[int]:
     """SIGKILL to the master and its workers at once (the whole process group); returns the pids killed."""
-    pids = [server.process.pid, *_children(server.process.pid)]
+    pids = [server.process.pid, *children(server.process.pid)]
     with contextlib.suppress(ProcessLookupError):
         os.killpg(server.process.pid, signal.SIGKILL)  # start_new_session: pgid == the master's pid
     server.process.wait(timeout=10)
@@ -162,7 +162,7 @@ def _entry(rng: random.Random) -> dict[str, Any]:
                 "acceptedSuggestions": [{"id": str(uuid.uuid4())}]}
     if kind == 1:
         return {"card": card, "outcome": "overridden", "outcomeTimestamp": stamp,
-                "overrideReason": {"reason": {"system": OVERRIDE_SYSTEM, "code": "patient-refuses"},
+                "overrideReason": {"reason": {"system": OVERRIDE_REASON_SYSTEM, "code": "patient-refuses"},
                                    "userComment": "déjà vacciné"}}
     return {"card": card, "outcome": "overridden", "outcomeTimestamp": stamp}
 

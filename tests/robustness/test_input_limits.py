@@ -9,7 +9,7 @@ import json
 import pytest
 from flask.testing import FlaskClient
 
-from fhir_factory import hook_request, patient
+from fhir_factory import exposure, hook_request, medication_request, patient, searchset
 from prevention_cds.app.factory import create_app
 from prevention_cds.settings import Settings
 
@@ -60,3 +60,22 @@ def test_moderately_nested_extension_is_accepted(client: FlaskClient) -> None:
         nested = {"n": nested}
     body["extension"] = {"org.example.deep": nested}
     assert client.post(URLS[0], json=body).status_code == 200
+
+
+@pytest.mark.parametrize("rid", ["bad id!", "x" * 256, "draft_1"])
+def test_a_draft_order_to_replace_whose_id_is_not_a_fhir_id_is_400(client: FlaskClient, rid: str) -> None:
+    """The replacement would carry the client's id as its own: an id FHIR cannot hold is refused, never a 500
+    or an invalid resource."""
+    order = medication_request("p1", "J04AB02", "Rifampicine", dose_mg=300, rid=rid)  # adult dose is 600 mg
+    body = hook_request("order-sign", [patient(), exposure("p1", "iim-contact", "2026-11-19", "household", "W")])
+    body["context"]["draftOrders"] = searchset([order])
+    response = client.post("/cds-services/prevention-order-sign", json=body)
+    _assert_clean_error(response, 400)
+    assert "not a FHIR id" in response.get_json()["issue"][0]["diagnostics"]
+    assert rid not in response.get_data(as_text=True)
+    # the same order with a FHIR id gets its replacement
+    order["id"] = "draft-1"
+    body["context"]["draftOrders"] = searchset([order])
+    cards = client.post("/cds-services/prevention-order-sign", json=body).get_json()["cards"]
+    actions = [a for c in cards for s in c.get("suggestions", []) for a in s["actions"]]
+    assert any(a["type"] == "update" and a["resource"]["id"] == "draft-1" for a in actions)

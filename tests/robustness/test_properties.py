@@ -11,7 +11,7 @@ Properties:
   are dates, datetimes are aware, concepts belong to the fact's family, at most one weight and it is a finite
   ``Decimal`` in kg, lists sorted as documented…);
 * ``CdsEvaluator.invoke`` on a request body built from such resources with a full prefetch either raises a
-  ``ProtocolError`` with a 4xx status or returns a response that passes ``cds_checks.assert_valid_response``
+  ``CdsError`` answered with a 4xx status or returns a response that passes ``cds_checks.assert_valid_response``
   (response schema, no null or empty member, uuids, emitted FHIR resources valid against R4B and the project's
   profiles). The rule sets are those of ``prevention_cds.evaluate.default_rule_sets()``: whatever is wired is tested.
 
@@ -42,6 +42,8 @@ from cds_checks import assert_valid_response
 from conftest import FROZEN_NOW
 from fhir_factory import exposure, full_prefetch, hook_request, patient, weight
 from prevention_cds import terminology
+from prevention_cds.app.errors import answer_for
+from prevention_cds.errors import CdsError
 from prevention_cds.evaluate import CdsEvaluator
 from prevention_cds.fhir_in.allergy import ALLERGEN_CONCEPTS
 from prevention_cds.fhir_in.condition import CONDITION_CONCEPTS
@@ -50,7 +52,6 @@ from prevention_cds.fhir_in.medication import MEDICINE_CONCEPTS
 from prevention_cds.fhir_in.observation import KG_PER_UNIT, OCCUPATION_CONCEPTS
 from prevention_cds.fhir_in.record import build_record
 from prevention_cds.hooks.catalog import ORDER_SELECT, PATIENT_VIEW, SERVICES
-from prevention_cds.hooks.errors import ProtocolError
 from prevention_cds.rules.concepts import Concept
 from prevention_cds.rules.facts import ExposureKind, IimSerogroup, MedicationStatus, PatientRecord, Pregnancy, Sex
 from prevention_cds.rules.partial_date import PartialDate
@@ -529,9 +530,10 @@ def test_evaluator_answers_4xx_or_a_valid_response(invocation: tuple[str, dict[s
     service_id, body = invocation
     try:
         response = evaluator().invoke(service_id, body, language)
-    except ProtocolError as error:
-        assert 400 <= error.status < 500, error
-        event(f"{error.status} {error.message[:40]}")
+    except CdsError as error:
+        answer = answer_for(error)
+        assert answer is not None and 400 <= answer.status < 500, error
+        event(f"{answer.status} {error.message[:40]}")
         return
     resources = assert_valid_response(response, _draft_order_references(body))
     event(f"200 with {min(len(response['cards']), 3)}+ cards")
@@ -552,7 +554,8 @@ def test_non_positive_weight_is_skipped(kg: float) -> None:
 def test_fuzz_regression_answers_4xx_or_a_valid_response(name: str, service_id: str, body: dict[str, Any]) -> None:
     try:
         response = evaluator().invoke(service_id, body, "fr")
-    except ProtocolError as error:
-        assert 400 <= error.status < 500, name
+    except CdsError as error:
+        answer = answer_for(error)
+        assert answer is not None and 400 <= answer.status < 500, name
         return
     assert_valid_response(response, _draft_order_references(body))

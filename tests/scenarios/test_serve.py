@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from bench.patient_view import free_port
+from support.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPECTED = {"ror-vaccination": "patient-view", "iim-prophylaxis": "patient-view",

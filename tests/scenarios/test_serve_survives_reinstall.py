@@ -21,12 +21,12 @@ from typing import Any
 import pytest
 import requests
 
-from bench.patient_view import free_port
 from conftest import SYNTHEA_BUNDLES
 from fhir_factory import exposure, hook_request, medication_request, patient, searchset, weight
 from prevention_cds.hooks.bundles import request_body, resources_of
 from prevention_cds.hooks.catalog import SERVICES_BY_ID
 from prevention_cds.terminology import ProjectCode
+from support.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 ALDA = SYNTHEA_BUNDLES / "Alda_Carter_ee1034c9-cb75-413c-8f36-da7e4268d2b5.json"

@@ -18,10 +18,13 @@ from functools import cache
 from typing import Any, Final
 
 from prevention_cds import terminology
-from prevention_cds.terminology.index import CodeIndex, canonical_system
+from prevention_cds.terminology.index import (
+    FORECAST_STATUS_SYSTEM,
+    FORECAST_STATUS_VALUESET,
+    CodeIndex,
+    canonical_system,
+)
 
-FORECAST_STATUS_VALUESET: Final = "http://hl7.org/fhir/ValueSet/immunization-recommendation-status"
-FORECAST_STATUS_SYSTEM: Final = "http://terminology.hl7.org/CodeSystem/immunization-recommendation-status"
 # ValueSets of HL7 the validator knows without a terminology server: url -> (system, codes)
 KNOWN_EXTERNAL_VALUESETS: Final[Mapping[str, tuple[str, frozenset[str]]]] = {
     FORECAST_STATUS_VALUESET: (

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from bench.patient_view import free_port
 from prevention_cds.adapters.database import create_tables, sql_engine
 from prevention_cds.adapters.feedback_store import SqlFeedbackStore, metadata
 from prevention_cds.app.cli import main
 from prevention_cds.settings import ConfigError
+from support.ports import free_port
 
 
 def test_a_folder_that_cannot_be_created_is_a_config_error(tmp_path: Path) -> None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
-from flask import Flask
+from flask import Flask, Response
 from flask.testing import FlaskClient
 
 from conftest import FROZEN_NOW
@@ -23,7 +23,7 @@ DOCUMENT: dict[str, Any] = {
 def test_body_is_the_same_json_in_insertion_order_utf8_unescaped(app: Flask) -> None:
     app.debug = False
     with app.test_request_context():
-        response = app.json.response(DOCUMENT)
+        response = cast(Response, app.json.response(DOCUMENT))
     assert response.mimetype == "application/json"
     text = response.get_data(as_text=True)
     assert text == json.dumps(DOCUMENT, ensure_ascii=False, separators=(",", ":")) + "\n"
@@ -32,7 +32,7 @@ def test_body_is_the_same_json_in_insertion_order_utf8_unescaped(app: Flask) -> 
 def test_debug_mode_indents_as_flask_does(app: Flask) -> None:
     app.debug = True
     with app.test_request_context():
-        text = app.json.response(DOCUMENT).get_data(as_text=True)
+        text = cast(Response, app.json.response(DOCUMENT)).get_data(as_text=True)
     assert json.loads(text) == DOCUMENT
     assert text.startswith('{\n  "zeta"')
 

@@ -3,7 +3,8 @@
 The application builds one verifier at start-up with :func:`build_verifier` and, for each /cds-services request
 (not OPTIONS preflights, not /health), calls
 ``verifier.verify(request.headers.get("Authorization"), expected_audience(settings.public_base_url,
-request.url_root, request.path))``, which raises ``Unauthorized`` (401) on any failure.
+request.url_root, request.path))``, which raises :class:`AuthenticationRefused` on any failure (the application
+answers 401).
 """
 
 from __future__ import annotations
@@ -11,7 +12,12 @@ from __future__ import annotations
 import logging
 
 from prevention_cds.adapters.auth.jwks import Fetch, HttpJwksFetcher, JwksCache, JwksError, parse_jwks
-from prevention_cds.adapters.auth.jwt_verifier import JwtVerifier, VerifiedCaller, expected_audience
+from prevention_cds.adapters.auth.jwt_verifier import (
+    AuthenticationRefused,
+    JwtVerifier,
+    VerifiedCaller,
+    expected_audience,
+)
 from prevention_cds.adapters.auth.replay import ReplayCache, ReplayStore, SqlReplayStore
 from prevention_cds.adapters.auth.trust import (
     SANDBOX_ISS,
@@ -28,6 +34,7 @@ __all__ = [
     "SANDBOX_ISS",
     "SANDBOX_JKU",
     "SANDBOX_KID",
+    "AuthenticationRefused",
     "Fetch",
     "HttpJwksFetcher",
     "JwksCache",

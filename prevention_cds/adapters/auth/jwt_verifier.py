@@ -27,7 +27,6 @@ from prevention_cds.adapters.auth.jwks import (
 )
 from prevention_cds.adapters.auth.replay import MAX_ID_CHARS, ReplayCache, ReplayStore
 from prevention_cds.adapters.auth.trust import TrustedIssuer
-from prevention_cds.hooks.errors import Unauthorized
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +35,14 @@ OPT_IN_ALGORITHMS = frozenset({"ES256", "RS256"})  # only with a key whose JWK d
 MAX_TOKEN_CHARS = 16 * 1024
 _COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 _PYJWS = jwt.PyJWS()
+
+
+class AuthenticationRefused(Exception):
+    """The caller's JWT is refused; ``reason`` is for the logs only (the client is told nothing more)."""
+
+    def __init__(self, reason: str = "unauthorized") -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -61,7 +68,7 @@ class _Seen:
 class JwtVerifier:
     """Checks ``Authorization: Bearer <JWT>`` headers against trusted issuers (algorithm of cds-hooks.md §1.9).
 
-    Raises :class:`~prevention_cds.hooks.errors.Unauthorized` (HTTP 401, no detail in the body) on any failure; the
+    Raises :class:`AuthenticationRefused` on any failure (the application answers 401 without detail); the
     reason is logged with the token's ``iss``, ``jti``, ``tenant`` and ``kid``, never the token.
     """
 
@@ -114,10 +121,10 @@ class JwtVerifier:
         seen = _Seen()
         try:
             caller = self._verify(authorization_header, audience, seen)
-        except Unauthorized as rejected:
-            logger.warning("JWT rejected: %s (iss=%s jti=%s tenant=%s kid=%s)", rejected.message,
+        except AuthenticationRefused as rejected:
+            logger.warning("JWT rejected: %s (iss=%s jti=%s tenant=%s kid=%s)", rejected.reason,
                            _loggable(seen.iss), _loggable(seen.jti), _loggable(seen.tenant), _loggable(seen.kid))
-            raise Unauthorized(rejected.message) from None
+            raise AuthenticationRefused(rejected.reason) from None
         logger.debug("JWT accepted (iss=%s jti=%s tenant=%s kid=%s)", _loggable(caller.iss), _loggable(caller.jti),
                      _loggable(caller.tenant), _loggable(caller.kid))
         return caller
@@ -131,36 +138,36 @@ class JwtVerifier:
         alg, kid = header.get("alg"), header.get("kid")
         seen.iss, seen.jti, seen.tenant, seen.kid = claims.get("iss"), claims.get("jti"), claims.get("tenant"), kid
         if not isinstance(alg, str) or alg not in ALGORITHMS | OPT_IN_ALGORITHMS:
-            raise Unauthorized("alg not allowed")  # none, HS*, anything not asymmetric and agreed
+            raise AuthenticationRefused("alg not allowed")  # none, HS*, anything not asymmetric and agreed
         typ = header.get("typ")
         if not isinstance(typ, str) or typ.upper() != "JWT":
-            raise Unauthorized("typ is not JWT")
+            raise AuthenticationRefused("typ is not JWT")
         if not isinstance(kid, str) or not kid or len(kid) > MAX_ID_CHARS:
-            raise Unauthorized("kid missing")
+            raise AuthenticationRefused("kid missing")
         if "crit" in header:
-            raise Unauthorized("critical header extensions not supported")
+            raise AuthenticationRefused("critical header extensions not supported")
         jku = header.get("jku")
         if jku is not None and not isinstance(jku, str):
-            raise Unauthorized("jku not allowed for iss")
+            raise AuthenticationRefused("jku not allowed for iss")
 
         # 3. the issuer (unverified yet) must be trusted, and a jku allow-listed for it before anything is fetched
         iss = claims.get("iss")
         if not isinstance(iss, str) or iss not in self.issuers:
-            raise Unauthorized("iss not trusted")
+            raise AuthenticationRefused("iss not trusted")
         issuer = self.issuers[iss]
         if jku is not None and jku not in issuer.allowed_jku:
-            raise Unauthorized("jku not allowed for iss")
+            raise AuthenticationRefused("jku not allowed for iss")
 
         # 4-5. the key, then the signature
         key = self._key(issuer, jku, kid)
         if not key.supports(alg) or (alg in OPT_IN_ALGORITHMS and key.declared_alg != alg):
-            raise Unauthorized("key does not match alg")
+            raise AuthenticationRefused("key does not match alg")
         try:
             payload = _PYJWS.decode(token, key=key.key, algorithms=[alg])
         except InvalidSignatureError:
-            raise Unauthorized("bad signature") from None
+            raise AuthenticationRefused("bad signature") from None
         except PyJWTError:
-            raise Unauthorized("malformed JWT") from None
+            raise AuthenticationRefused("malformed JWT") from None
         claims = _json_object(payload)
 
         # 6-7. audience and time
@@ -168,29 +175,29 @@ class JwtVerifier:
         now = self._clock()
         exp, iat, nbf = _number(claims, "exp"), _number(claims, "iat"), _number(claims, "nbf")
         if exp is None:
-            raise Unauthorized("exp missing")
+            raise AuthenticationRefused("exp missing")
         if iat is None:
-            raise Unauthorized("iat missing")
+            raise AuthenticationRefused("iat missing")
         if now >= exp + self.leeway_seconds:
-            raise Unauthorized("expired")
+            raise AuthenticationRefused("expired")
         if iat > now + self.leeway_seconds or (nbf is not None and nbf > now + self.leeway_seconds):
-            raise Unauthorized("issued in the future")
+            raise AuthenticationRefused("issued in the future")
         if exp <= iat:
-            raise Unauthorized("exp not after iat")
+            raise AuthenticationRefused("exp not after iat")
         if exp - iat > self.max_lifetime_seconds:
-            raise Unauthorized("lifetime too long")
+            raise AuthenticationRefused("lifetime too long")
 
         # 8-9. jti (recorded last, once everything else holds) and tenant
         jti = claims.get("jti")
         if not isinstance(jti, str) or not jti or len(jti) > MAX_ID_CHARS:
-            raise Unauthorized("jti missing")
+            raise AuthenticationRefused("jti missing")
         tenant = claims.get("tenant")
         if tenant is not None and (not isinstance(tenant, str) or len(tenant) > MAX_ID_CHARS):
-            raise Unauthorized("tenant malformed")
+            raise AuthenticationRefused("tenant malformed")
         if issuer.tenants and tenant not in issuer.tenants:
-            raise Unauthorized("tenant not allowed")
+            raise AuthenticationRefused("tenant not allowed")
         if not self._replay.add(iss, jti, exp + self.leeway_seconds, now):
-            raise Unauthorized("jti replayed")
+            raise AuthenticationRefused("jti replayed")
         return VerifiedCaller(iss=iss, tenant=tenant, jti=jti, kid=kid)
 
     def _key(self, issuer: TrustedIssuer, jku: str | None, kid: str) -> VerificationKey:
@@ -200,13 +207,13 @@ class JwtVerifier:
         else:
             url = jku or issuer.jwks_url
             if url is None:
-                raise Unauthorized("no JWK Set for iss without jku")
+                raise AuthenticationRefused("no JWK Set for iss without jku")
             try:
                 key = self._jwks.key(url, kid)
             except JwksError:
-                raise Unauthorized("JWK Set unavailable") from None
+                raise AuthenticationRefused("JWK Set unavailable") from None
         if key is None:
-            raise Unauthorized("unknown kid")
+            raise AuthenticationRefused("unknown kid")
         return key
 
 
@@ -221,13 +228,13 @@ def expected_audience(public_base_url: str | None, request_url_root: str, path: 
 
 def _bearer_token(authorization_header: str | None) -> str:
     if not authorization_header or not isinstance(authorization_header, str):
-        raise Unauthorized("missing Authorization header")
+        raise AuthenticationRefused("missing Authorization header")
     scheme, _, token = authorization_header.strip().partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
-        raise Unauthorized("not a Bearer token")
+        raise AuthenticationRefused("not a Bearer token")
     if len(token) > MAX_TOKEN_CHARS or not _COMPACT_JWS.fullmatch(token):
-        raise Unauthorized("malformed JWT")
+        raise AuthenticationRefused("malformed JWT")
     return token
 
 
@@ -235,7 +242,7 @@ def _json_segment(segment: str) -> dict[str, Any]:
     try:
         raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
     except (binascii.Error, ValueError):
-        raise Unauthorized("malformed JWT") from None
+        raise AuthenticationRefused("malformed JWT") from None
     return _json_object(raw)
 
 
@@ -243,19 +250,19 @@ def _json_object(raw: bytes) -> dict[str, Any]:
     try:
         value = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        raise Unauthorized("malformed JWT") from None
+        raise AuthenticationRefused("malformed JWT") from None
     if not isinstance(value, dict):
-        raise Unauthorized("malformed JWT")
+        raise AuthenticationRefused("malformed JWT")
     return value
 
 
 def _check_audience(aud: Any, expected: str) -> None:
     values = [aud] if isinstance(aud, str) else aud
     if not isinstance(values, list) or not values or any(not isinstance(v, str) for v in values):
-        raise Unauthorized("aud missing")
+        raise AuthenticationRefused("aud missing")
     wanted = _without_trailing_slash(expected)
     if not any(_without_trailing_slash(v) == wanted for v in values):
-        raise Unauthorized("aud mismatch")
+        raise AuthenticationRefused("aud mismatch")
 
 
 def _without_trailing_slash(url: str) -> str:
@@ -267,13 +274,13 @@ def _number(claims: dict[str, Any], name: str) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise Unauthorized(f"{name} malformed")
+        raise AuthenticationRefused(f"{name} malformed")
     try:
         number = float(value)
     except OverflowError:
-        raise Unauthorized(f"{name} malformed") from None
+        raise AuthenticationRefused(f"{name} malformed") from None
     if not math.isfinite(number):
-        raise Unauthorized(f"{name} malformed")
+        raise AuthenticationRefused(f"{name} malformed")
     return number
 
 

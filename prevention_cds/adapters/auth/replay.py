@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from prevention_cds.adapters.database import create_tables, sql_engine, unavailable_as_503
+from prevention_cds.adapters.database import create_tables, sql_engine, store_unavailable_on_failure
 
 logger = logging.getLogger(__name__)
 
@@ -100,8 +100,8 @@ class SqlReplayStore:
 
     SQLite runs with synchronous=NORMAL here: an entry survives a crash of the service, not necessarily a power
     loss, after which a token still live could be replayed once; an fsync on every authenticated call would cost
-    more than that risk. Raises :class:`ServiceUnavailable` (503) when the database cannot answer: a token is
-    never accepted unrecorded.
+    more than that risk. Raises :class:`~prevention_cds.adapters.database.StoreUnavailable` when the database
+    cannot answer: a token is never accepted unrecorded.
     """
 
     def __init__(self, url: str, *, purge_interval_seconds: float = 60.0) -> None:
@@ -113,7 +113,7 @@ class SqlReplayStore:
     def add(self, iss: str, jti: str, expires_at: float, now: float) -> bool:
         table = seen_jwt_table
         with (
-            unavailable_as_503("JWT replay store", "authentication temporarily unavailable"),
+            store_unavailable_on_failure("JWT replay store", "authentication temporarily unavailable"),
             self.engine.begin() as connection,
         ):
             if now >= self._next_purge:

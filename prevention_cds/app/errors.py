@@ -1,0 +1,62 @@
+"""What the application answers when a call is refused or cannot be completed (contract.md §4).
+
+The domain (``prevention_cds/errors.py``) and the adapters raise their own errors, without HTTP statuses; this
+table gives each its status and the code of the FHIR OperationOutcome that is the body. The message of the error
+is the OperationOutcome's ``diagnostics``, except for a refused authentication (CDS Hooks security: no detail).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from prevention_cds.adapters.auth import AuthenticationRefused
+from prevention_cds.adapters.database import StoreUnavailable
+from prevention_cds.errors import DataUnavailable, InvalidRequest, UnknownService
+
+
+class MethodNotAllowed(Exception):
+    """A CDS service called with another method than POST."""
+
+
+class PayloadTooLarge(Exception):
+    """A request body larger than the configured cap."""
+
+
+@dataclass(frozen=True)
+class ErrorAnswer:
+    status: int
+    code: str  # OperationOutcome.issue.code
+    detailed: bool = True  # the error's message goes into diagnostics
+    allow: str | None = None  # the Allow header of a 405
+
+
+ANSWERS: dict[type[Exception], ErrorAnswer] = {
+    InvalidRequest: ErrorAnswer(400, "invalid"),
+    AuthenticationRefused: ErrorAnswer(401, "login", detailed=False),
+    UnknownService: ErrorAnswer(404, "not-found"),
+    MethodNotAllowed: ErrorAnswer(405, "not-supported", allow="POST, OPTIONS"),
+    DataUnavailable: ErrorAnswer(412, "incomplete"),  # CDS Hooks: prefetch data neither sent nor obtainable
+    PayloadTooLarge: ErrorAnswer(413, "too-costly"),
+    StoreUnavailable: ErrorAnswer(503, "transient"),  # the client may retry: nothing was taken as done
+}
+
+
+def answer_for(error: BaseException) -> ErrorAnswer | None:
+    """The answer to ``error`` (that of its nearest mapped class), or None for an error that is a bug."""
+    for kind in type(error).__mro__:
+        answer = ANSWERS.get(kind)
+        if answer is not None:
+            return answer
+    return None
+
+
+def operation_outcome(code: str, diagnostics: str | None) -> dict[str, Any]:
+    issue: dict[str, Any] = {"severity": "error", "code": code}
+    if diagnostics:
+        issue["diagnostics"] = diagnostics
+    return {"resourceType": "OperationOutcome", "issue": [issue]}
+
+
+def outcome_of(error: BaseException, answer: ErrorAnswer) -> dict[str, Any]:
+    return operation_outcome(answer.code, str(error) if answer.detailed else None)
