@@ -80,9 +80,10 @@ def serve(args: argparse.Namespace) -> int:
 
     app = create_app(settings)
     if settings.dev:
+        from prevention_cds.app.services import services
         from prevention_cds.app.warmup import warm_up
 
-        warm_up(app.extensions["prevention_cds.evaluator"])  # what gunicorn's master does: no file read afterwards
+        warm_up(services(app).evaluator)  # what gunicorn's master does: no file read afterwards
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop as cleanly as gunicorn does
         app.run(host=settings.host, port=settings.port, debug=False, threaded=True)
         return 0
