@@ -9,11 +9,17 @@ import os
 import signal
 import sys
 import tempfile
+from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prevention_cds.settings import ConfigError, Settings
+
+if TYPE_CHECKING:
+    from prevention_cds.evaluate import CdsEvaluator
+    from prevention_cds.hooks.catalog import ServiceDefinition
 
 # Service modules are imported inside the commands: `serve` must set PROMETHEUS_MULTIPROC_DIR before
 # prometheus_client is first imported, so that metrics add up over the gunicorn workers.
@@ -36,7 +42,19 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--today", type=date.fromisoformat, help="evaluate as of this date (YYYY-MM-DD, noon Paris)")
     evaluate.add_argument("--lang", default=None, choices=("fr", "en"))
     evaluate.add_argument("--summary", action="store_true",
-                          help="print per-patient counts (due, overdue, complete, contraindicated) instead of cards")
+                          help="print per-patient counts by status (due, overdue, complete, ...) instead of cards")
+    scan = commands.add_parser("scan", help="a bulk FHIR export in: MMR status per patient, aggregates, report")
+    scan.add_argument("path", type=Path, help="a Bulk Data export folder (ndjson, ndjson.gz, manifest) or of Bundles")
+    scan.add_argument("--out", type=Path, required=True, help="output folder (tables, report.html, summary.json)")
+    scan.add_argument("--today", type=date.fromisoformat, help="evaluate as of this date (YYYY-MM-DD, noon Paris)")
+    scan.add_argument("--workers", type=int, help="local worker processes (default: every core)")
+    scan.add_argument("--dask-scheduler", metavar="ADDRESS", help="run on a Dask cluster (tcp://host:8786)")
+    scan.add_argument("--exposure", type=Path, action="append", default=[],
+                      help="ndjson of IIM exposure Observations: the IIM rules run too (repeatable)")
+    scan.add_argument("--lang", default=None, choices=("fr", "en"), help="language of the report")
+    scan.add_argument("--partition-mb", type=int, default=32, help="routed resources per partition, about")
+    scan.add_argument("--keep-work", action="store_true", help="keep the partitions (in OUT/.scan-work)")
+    scan.add_argument("--quiet", action="store_true", help="no progress")
     return parser
 
 
@@ -51,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return serve(args)
+        if args.command == "scan":
+            return scan(args)
         return evaluate(args)
     except ConfigError as exc:
         print(f"prevention-cds: {exc}", file=sys.stderr)
@@ -95,6 +115,10 @@ def evaluate(args: argparse.Namespace) -> int:
     if not args.path.exists():
         print(f"prevention-cds: {args.path} does not exist", file=sys.stderr)
         return 2
+    if args.summary:
+        groups = (group for _, resources in read_inputs(args.path) for group in group_by_patient(resources).items())
+        print(json.dumps(summarise(evaluator, service, groups), ensure_ascii=False, indent=2))
+        return 0
     failures = 0
     results: list[dict[str, Any]] = []
     for source, resources in read_inputs(args.path):
@@ -105,9 +129,7 @@ def evaluate(args: argparse.Namespace) -> int:
                 failures += 1
                 response = {"error": exc.message, "status": exc.status}
             results.append({"source": source, "patientId": patient_id, **response})
-    if args.summary:
-        print(json.dumps(summarise(results), ensure_ascii=False, indent=2))
-    elif len(results) == 1 and args.path.is_file():
+    if len(results) == 1 and args.path.is_file():
         print(json.dumps({"cards": results[0].get("cards", [])}, ensure_ascii=False, indent=2))
     else:
         for result in results:
@@ -115,30 +137,50 @@ def evaluate(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-STATUS_ORDER = ("contraindicated", "overdue", "due", "immune", "complete")
+def summarise(
+    evaluator: CdsEvaluator, service: ServiceDefinition, patients: Iterable[tuple[str, list[dict[str, Any]]]]
+) -> dict[str, Any]:
+    """Each patient counted once, under the most pressing status of the advice of the service's rule sets."""
+    from prevention_cds.evaluate import evaluate_patient
+    from prevention_cds.rules.status import STATUS_ORDER, vaccination_status
+
+    rule_sets = evaluator.rule_sets_of(service)
+    # The up-to-date advice says why nothing is owed (immune, not yet due, complete): always asked for here.
+    rule_settings = replace(evaluator.settings.rule_settings, info_card_when_up_to_date=True)
+    now = evaluator.clock()
+    counts = dict.fromkeys(STATUS_ORDER, 0)
+    for patient_id, resources in patients:
+        evaluation = evaluate_patient(patient_id, resources, rule_sets, now, rule_settings, evaluator.index)
+        counts[vaccination_status(evaluation.advice).status] += 1
+    return {"patients": sum(counts.values()), "by_status": counts}
 
 
-def summarise(results: list[dict[str, Any]]) -> dict[str, Any]:
-    """Each patient counted once, under the most pressing forecast status of its cards (no card: complete)."""
-    counts = dict.fromkeys((*STATUS_ORDER, "other-card", "error"), 0)
-    for result in results:
-        if "error" in result:
-            counts["error"] += 1
-            continue
-        statuses = {
-            coding["code"]
-            for card in result.get("cards", [])
-            for suggestion in card.get("suggestions", [])
-            for action in suggestion.get("actions", [])
-            if (action.get("resource") or {}).get("resourceType") == "ImmunizationRecommendation"
-            for recommendation in action["resource"]["recommendation"]
-            for coding in recommendation["forecastStatus"]["coding"]
-        }
-        chosen = next((s for s in STATUS_ORDER if s in statuses), None)
-        if chosen is None:
-            chosen = "other-card" if result.get("cards") else "complete"
-        counts[chosen] += 1
-    return {"patients": len(results), "by_status": counts}
+def scan(args: argparse.Namespace) -> int:
+    """Exit 0 when every line was read, 1 when some were skipped (listed in errors.csv), 2 when nothing could run."""
+    from prevention_cds.scan.errors import ScanInputError
+    from prevention_cds.scan.progress import progress_for
+    from prevention_cds.scan.runner import MIB, ScanOptions, run_scan
+
+    settings = _settings(True)
+    if args.workers is not None and args.workers < 1:
+        print("prevention-cds: --workers must be at least 1", file=sys.stderr)
+        return 2
+    options = ScanOptions(
+        source=args.path, out=args.out, today=args.today, workers=args.workers, dask_scheduler=args.dask_scheduler,
+        exposures=tuple(args.exposure), language=args.lang or settings.default_language,
+        rule_settings=settings.rule_settings, partition_bytes=max(1, args.partition_mb) * MIB,
+        keep_work=args.keep_work,
+    )
+    try:
+        outcome = run_scan(options, progress_for(args.quiet))
+    except ScanInputError as exc:
+        print(f"prevention-cds: {exc}", file=sys.stderr)
+        return 2
+    summary = outcome.summary
+    print(json.dumps({"out": str(args.out), "patients": summary["patients"], "mmr_status": summary["mmr_status"],
+                      "skipped_lines": outcome.skipped_lines, "seconds": summary["run"]["total_seconds"]},
+                     ensure_ascii=False, indent=2))
+    return 1 if outcome.skipped_lines else 0
 
 
 if __name__ == "__main__":
