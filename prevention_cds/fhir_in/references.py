@@ -23,6 +23,13 @@ def patient_id_of(resource: dict[str, Any]) -> str | None:
         element = resource.get(name)
         reference = element.get("reference") if isinstance(element, dict) else None
         if isinstance(reference, str):
-            found = PATIENT_REFERENCE.fullmatch(reference) or URN_UUID.fullmatch(reference)
-            return found.group(1) if found else None
+            return patient_id_in(reference)
     return None
+
+
+def patient_id_in(reference: str) -> str | None:
+    """The patient id of a reference string; None when it is not a readable reference to a Patient."""
+    if reference.startswith("Patient/") and FHIR_ID.fullmatch(reference, 8):  # the usual form, first
+        return reference[8:]
+    found = PATIENT_REFERENCE.fullmatch(reference) or URN_UUID.fullmatch(reference)
+    return found.group(1) if found else None

@@ -60,8 +60,8 @@ def evaluate_partition(task: EvaluateTask) -> PartitionResult:
     result = PartitionResult(task.partition)
     by_patient: dict[bytes, list[bytes]] = defaultdict(list)
     for line in partition_lines(task.work, task.partition, task.partitions):
-        patient_id, _, resource = line.partition(b"\t")
-        by_patient[patient_id].append(resource)
+        key, _, resource = line.partition(b"\t")
+        by_patient[key].append(resource)
     rule_sets: tuple[PatientViewRules, ...] = (MmrRules(), IimRules()) if task.with_iim else (MmrRules(),)
     # The up-to-date advice says why nothing is owed (complete, immune, not yet due) and which doses counted.
     rule_settings = replace(task.rule_settings, info_card_when_up_to_date=True)
@@ -69,7 +69,7 @@ def evaluate_partition(task: EvaluateTask) -> PartitionResult:
     with task.work.result_of(task.partition).open("wb") as rows:
         for key in sorted(by_patient):
             resources = [orjson.loads(line) for line in by_patient.pop(key)]
-            patient_id = key.decode()
+            patient_id = key.decode("ascii")
             patient = next((r for r in resources if r["resourceType"] == "Patient" and r.get("id") == patient_id), None)
             if patient is None:
                 result.absent_patients += 1

@@ -69,7 +69,7 @@ class DaskExecutor:
     def __init__(self, address: str) -> None:
         from distributed import Client
 
-        self.client: Any = Client(address)
+        self.client: Any = Client(address)  # type: ignore[no-untyped-call]
         self.workers = max(1, sum(w.get("nthreads", 1) for w in self.client.scheduler_info()["workers"].values()))
 
     def __enter__(self) -> DaskExecutor:
@@ -82,6 +82,6 @@ class DaskExecutor:
         from distributed import as_completed as dask_completed
 
         futures = self.client.map(function, list(tasks), pure=False)
-        for future in dask_completed(futures):
+        for future in dask_completed(futures):  # type: ignore[no-untyped-call]
             yield future.result()
             future.release()

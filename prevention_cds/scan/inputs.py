@@ -95,7 +95,8 @@ def _add(file: Path, declared: str | None, found: ExportInputs) -> None:
         found.not_read.append({"file": file.name, "type": declared})
         return
     size = file.stat().st_size
-    found.files.append(InputFile(file, kind, declared, compressed, size, _gzip_size(file, size) if compressed else size))
+    estimated = _gzip_size(file, size) if compressed else size
+    found.files.append(InputFile(file, kind, declared, compressed, size, estimated))
 
 
 def _is_resource_type(name: str) -> bool:

@@ -8,6 +8,7 @@ import io
 from collections import Counter
 from datetime import date
 from pathlib import Path
+from typing import Protocol
 
 from prevention_cds.fhir_out.i18n import render
 from prevention_cds.rules.advice import Message, ParamValue
@@ -59,8 +60,8 @@ def write_report(aggregates: Aggregates, out: Path, today: date, language: str, 
     return path
 
 
-class _Translate:
-    def __call__(self, key: str, **params: ParamValue) -> str: ...  # pragma: no cover
+class _Translate(Protocol):
+    def __call__(self, key: str, **params: ParamValue) -> str: ...
 
 
 def _status_table(counts: Counter[str], t: _Translate) -> str:

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import msgspec
 import orjson
 
-from prevention_cds.fhir_in.references import patient_id_of
+from prevention_cds.fhir_in.references import FHIR_ID, patient_id_in, patient_id_of
 from prevention_cds.scan.inputs import READ_TYPES, Chunk
 from prevention_cds.scan.partitions import RunWriter, WorkDir
 
@@ -53,39 +54,117 @@ def route_chunk(task: RouteTask) -> RouteResult:
         if chunk.file.kind == "bundle":
             _route_bundle(chunk, writer, reporter, result)
         else:
-            for number, line in _lines(chunk, result):
-                resource = _resource(line, reporter, number)
-                if resource is not None:
-                    if chunk.file.declared_type and resource["resourceType"] != chunk.file.declared_type:
-                        reporter.warn(number, None, f"a {resource['resourceType']} in a file of "
-                                      f"{chunk.file.declared_type} resources: read as a {resource['resourceType']}")
-                    _route(resource, line, writer, result)
+            _route_lines(chunk, writer, reporter, result)
     writer.flush()
     return result
 
 
-def _lines(chunk: Chunk, result: RouteResult) -> Iterator[tuple[int, bytes]]:
-    """(number in the chunk from 1, line without its end) of each line starting in the chunk."""
+class _Reference(msgspec.Struct):
+    reference: str | None = None
+
+
+class _Head(msgspec.Struct):
+    """The members routing reads; the decoder checks the whole line is JSON but builds only these."""
+
+    resourceType: str  # noqa: N815 (the FHIR name)
+    id: str | None = None
+    subject: _Reference | None = None
+    patient: _Reference | None = None
+
+
+HEAD = msgspec.json.Decoder(_Head)
+
+
+def _route_lines(chunk: Chunk, writer: RunWriter, reporter: _Reporter, result: RouteResult) -> None:
+    """The hot loop of the scan's first phase (every line of the export): kept flat on purpose."""
+    declared = chunk.file.declared_type
+    decode, read_types = HEAD.decode, READ_TYPES
+    number = 0
+    for block in _blocks(chunk, result):
+        lines = block.split(b"\n")
+        if not lines[-1]:
+            lines.pop()  # after the block's last newline
+        for line in lines:
+            number += 1
+            if line.endswith(b"\r"):
+                line = line[:-1]
+            try:
+                head = decode(line)
+            except msgspec.ValidationError:  # JSON, but not shaped as routing expects: read it whole
+                resource = _resource(line, reporter, number)
+                if resource is not None:
+                    _check_type(resource["resourceType"], declared, reporter, number)
+                    _route(resource, line, writer, result)
+                continue
+            except msgspec.DecodeError as exc:
+                if line.strip():
+                    reporter.skip(number, None, f"not JSON: {exc}")
+                continue
+            kind = head.resourceType
+            if kind != declared and declared is not None:
+                _check_type(kind, declared, reporter, number)
+            if kind not in read_types:
+                result.not_read[kind] += 1
+                continue
+            if kind == "Patient":
+                patient_id = head.id if head.id is not None and FHIR_ID.fullmatch(head.id) else None
+            else:
+                element = head.subject if head.patient is None else head.patient
+                reference = element.reference if element is not None else None
+                patient_id = patient_id_in(reference) if reference is not None else None
+            if patient_id is None:
+                result.without_patient[kind] += 1
+                continue
+            result.resources[kind] += 1
+            result.patients += kind == "Patient"
+            writer.add(patient_id.encode(), line)
+    result.lines = number
+
+
+def _check_type(kind: str, declared: str | None, reporter: _Reporter, number: int) -> None:
+    if declared is not None and kind != declared:
+        reporter.warn(number, None, f"a {kind} in a file of {declared} resources: read as a {kind}")
+
+
+BLOCK_BYTES = 8 << 20
+
+
+def _blocks(chunk: Chunk, result: RouteResult) -> Iterator[bytes]:
+    """The chunk's lines in blocks of whole lines: from the first line that starts at or after ``start`` to the
+    last that starts before ``end`` (a line under way at ``start`` belongs to the previous chunk)."""
     with _open(chunk.file.path, chunk.file.compressed) as stream:
-        position = chunk.start
         if chunk.start:
             stream.seek(chunk.start - 1)
             if stream.read(1) != b"\n":
-                stream.readline()  # the line under way belongs to the previous chunk
-            position = stream.tell()
-        for line in stream:
+                stream.readline()
+        position = stream.tell()
+        carry = b""
+        while True:
             if chunk.end is not None and position >= chunk.end:
-                break
-            position += len(line)
-            result.lines += 1
-            result.bytes_read += len(line)
-            stripped = line.rstrip(b"\r\n")
-            if stripped.strip():
-                yield result.lines, stripped
+                data = b""  # the rest of the line under way at ``end`` still belongs to this chunk
+            else:
+                want = BLOCK_BYTES if chunk.end is None else min(BLOCK_BYTES, chunk.end - position)
+                data = stream.read(want)
+                position += len(data)
+            if not data:
+                if carry and chunk.end is not None and not carry.endswith(b"\n"):
+                    carry += stream.readline()
+                if carry:
+                    result.bytes_read += len(carry)
+                    yield carry
+                return
+            data = carry + data
+            cut = data.rfind(b"\n") + 1
+            carry = data[cut:]
+            if cut:
+                result.bytes_read += cut
+                yield data[:cut]
 
 
 def _open(path: Path, compressed: bool) -> IO[bytes]:
-    return gzip.open(path, "rb") if compressed else path.open("rb", buffering=1 << 20)
+    if compressed:
+        return gzip.open(path, "rb")  # type: ignore[return-value]  # a GzipFile reads bytes like any IO[bytes]
+    return path.open("rb")
 
 
 def _resource(line: bytes, reporter: _Reporter, number: int | None, entry: int | None = None) -> dict[str, Any] | None:

@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 import pyarrow as pa
 import pyarrow.csv as pa_csv
+import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 
 PATIENT_FIELDS = [
@@ -34,37 +35,21 @@ AGGREGATE_SCHEMA = pa.schema([
     pa.field("value", pa.string()), pa.field("patients", pa.int64()),
 ])
 ERROR_COLUMNS = ("file", "line", "entry", "severity", "reason")
-BATCH_ROWS = 50_000
 
 
 def patient_schema(with_iim: bool) -> pa.Schema:
     return pa.schema(PATIENT_FIELDS + (IIM_FIELDS if with_iim else []))
 
 
-def _batches(result_files: Iterable[Path], schema: pa.Schema) -> Iterator[pa.RecordBatch]:
-    names = schema.names
-    rows: list[dict[str, Any]] = []
+def _tables(result_files: Iterable[Path], schema: pa.Schema) -> Iterator[pa.Table]:
+    """Each partition's rows, parsed by Arrow's JSON reader (dates read as text, then cast)."""
+    text_schema = pa.schema([f.with_type(pa.string()) if f.type == pa.date32() else f for f in schema])
+    options = pa_json.ParseOptions(explicit_schema=text_schema, unexpected_field_behavior="error")
     for path in result_files:
-        with path.open("rb") as stream:
-            for line in stream:
-                rows.append(orjson.loads(line))
-                if len(rows) >= BATCH_ROWS:
-                    yield _batch(rows, names, schema)
-                    rows = []
-    if rows:
-        yield _batch(rows, names, schema)
-
-
-def _batch(rows: list[dict[str, Any]], names: list[str], schema: pa.Schema) -> pa.RecordBatch:
-    columns = {name: [row.get(name) for row in rows] for name in names}
-    columns["mmr_next_dose"] = [_date(v) for v in columns["mmr_next_dose"]]
-    return pa.RecordBatch.from_pydict(columns, schema=schema)
-
-
-def _date(value: str | None) -> Any:
-    from datetime import date
-
-    return date.fromisoformat(value) if value else None
+        if not path.stat().st_size:
+            continue
+        table = pa_json.read_json(path, parse_options=options, read_options=pa_json.ReadOptions(use_threads=False))
+        yield table.select(schema.names).cast(schema)
 
 
 def write_patients(result_files: list[Path], out: Path, with_iim: bool) -> int:
@@ -73,10 +58,10 @@ def write_patients(result_files: list[Path], out: Path, with_iim: bool) -> int:
     count = 0
     with pq.ParquetWriter(out / "patients.parquet", schema, compression="zstd") as parquet, \
             pa_csv.CSVWriter(out / "patients.csv", schema) as table_csv:
-        for batch in _batches(result_files, schema):
-            parquet.write_batch(batch)
-            table_csv.write_batch(batch)
-            count += batch.num_rows
+        for table in _tables(result_files, schema):
+            parquet.write_table(table)
+            table_csv.write_table(table)
+            count += table.num_rows
     return count
 
 
