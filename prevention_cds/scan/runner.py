@@ -53,6 +53,7 @@ class ScanOptions:
 @dataclass
 class ScanOutcome:
     summary: dict[str, Any]
+    out: Path
 
     @property
     def skipped_lines(self) -> int:
@@ -103,7 +104,7 @@ def run_scan(options: ScanOptions, progress: Progress | None = None) -> ScanOutc
     summary["run"] = {"workers": workers, "dask_scheduler": options.dask_scheduler,
                       **{k: round(v, 3) for k, v in timings.items()}}
     (options.out / "summary.json").write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2) + b"\n")
-    return ScanOutcome(summary)
+    return ScanOutcome(summary, options.out)
 
 
 def _write_outputs(options: ScanOptions, work: WorkDir, work_chunks: list[Any], routed: list[RouteResult],
