@@ -13,9 +13,9 @@ from typing import Any
 
 import orjson
 import pyarrow.parquet as pq
-from conftest import FROZEN_NOW
 
 from bench.scan_export import generate
+from conftest import FROZEN_NOW
 from prevention_cds.evaluate import evaluate_patient
 from prevention_cds.hooks.bundles import group_by_patient, read_inputs
 from prevention_cds.rules.mmr import MmrRules
