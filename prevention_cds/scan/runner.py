@@ -29,6 +29,9 @@ from prevention_cds.settings import PRACTICE_TIMEZONE
 logger = logging.getLogger(__name__)
 
 MIB = 1 << 20
+# At least this many partitions, whatever the export's size, so that the work spreads over the workers; a constant
+# (never the number of workers), so that the outputs do not depend on how many there are.
+MIN_PARTITIONS = 16
 # Midday in Paris on the scan's day, as `prevention-cds evaluate --today` does.
 SCAN_TIME = day_time(12, 0)
 
@@ -71,7 +74,7 @@ def run_scan(options: ScanOptions, progress: Progress | None = None) -> ScanOutc
     if work.root.exists():
         shutil.rmtree(work.root)
     work.create()
-    partitions = max(1, math.ceil(inputs.estimated_bytes / options.partition_bytes))
+    partitions = max(MIN_PARTITIONS, math.ceil(inputs.estimated_bytes / options.partition_bytes))
     work_chunks = chunks(inputs, options.chunk_bytes)
     timings: dict[str, float] = {}
     try:
