@@ -157,9 +157,13 @@ def summarise(
 
 def scan(args: argparse.Namespace) -> int:
     """Exit 0 when every line was read, 1 when some were skipped (listed in errors.csv), 2 when nothing could run."""
-    from prevention_cds.scan.errors import ScanInputError
-    from prevention_cds.scan.progress import progress_for
-    from prevention_cds.scan.runner import MIB, ScanOptions, run_scan
+    try:
+        from prevention_cds.scan.errors import ScanInputError
+        from prevention_cds.scan.progress import progress_for
+        from prevention_cds.scan.runner import MIB, ScanOptions, run_scan
+    except ImportError as exc:
+        print(f"prevention-cds: scan needs the scan extra (pip install 'prevention-cds[scan]'): {exc}", file=sys.stderr)
+        return 2
 
     settings = _settings(True)
     if args.workers is not None and args.workers < 1:
