@@ -43,6 +43,7 @@ class EvaluateTask:
 class PartitionResult:
     partition: int
     patients: int = 0  # evaluated, one row each
+    resources: int = 0  # read from the partition
     deceased: int = 0  # excluded
     deceased_unreadable: int = 0  # a deceasedDateTime that is not a date: evaluated
     absent_patients: int = 0  # referenced by resources, but no Patient resource in the export
@@ -69,6 +70,7 @@ def evaluate_partition(task: EvaluateTask) -> PartitionResult:
     with task.work.result_of(task.partition).open("wb") as rows:
         for key in sorted(by_patient):
             resources = [orjson.loads(line) for line in by_patient.pop(key)]
+            result.resources += len(resources)
             patient_id = key.decode("ascii")
             patient = next((r for r in resources if r["resourceType"] == "Patient" and r.get("id") == patient_id), None)
             if patient is None:

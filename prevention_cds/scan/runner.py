@@ -94,7 +94,7 @@ def run_scan(options: ScanOptions, progress: Progress | None = None) -> ScanOutc
             ]
             for partition in executor.run(evaluate_partition, evaluate_tasks):
                 evaluated.append(partition)
-                progress.advance(1, 0, partition.patients)
+                progress.advance(1, partition.resources, partition.patients)
             timings["evaluate_seconds"] = time.perf_counter() - started - timings["read_seconds"]
             workers = executor.workers
         written = _write_outputs(options, work, work_chunks, routed, evaluated, partitions, now)
