@@ -226,3 +226,25 @@ def test_aggregates_add_up_to_the_patients(scan: Scan) -> None:
             assert sum(r["patients"] for r in table if r["dimension"] == dimension and r["measure"] == measure) == 100
     summary = json.loads((outcome.out / "summary.json").read_text())
     assert summary["mmr_status"] == outcome.summary["mmr_status"]
+
+
+def test_an_exposure_file_runs_the_iim_rules(scan: Scan, tmp_path: Path) -> None:
+    """Adult household contacts of an IIM case, in a file of exposure Observations: their rows say prophylaxis (an
+    adult's dose needs no weight)."""
+    from fhir_factory import exposure
+
+    patients = [orjson.loads(line) for line in (SAMPLE / "Patient.000.ndjson").read_bytes().splitlines()]
+    contacts = [p["id"] for p in patients if "deceasedDateTime" not in p and p["birthDate"] < "1990"][:3]
+    exposures = tmp_path / "exposures.ndjson"
+    exposures.write_bytes(b"".join(
+        orjson.dumps(exposure(pid, "iim-contact", "2026-11-20T20:00:00+01:00", "household", "B")) + b"\n"
+        for pid in contacts))
+    outcome = scan(SAMPLE, exposures=(exposures,))
+    table = by_id(outcome)
+    assert outcome.summary["iim"] is True
+    for pid in contacts:
+        assert table[pid]["iim_rules"] and "iim.prophylaxis" in table[pid]["iim_rules"], table[pid]
+    others = [row for pid, row in table.items() if pid not in contacts]
+    assert all(row["iim_rules"] is None or "prophylaxis" not in row["iim_rules"] for row in others)
+    assert {pid: table[pid]["mmr_status"] for pid in contacts} == {
+        pid: row["mmr_status"] for pid, row in by_id(scan(SAMPLE)).items() if pid in contacts}
