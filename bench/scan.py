@@ -9,7 +9,8 @@ For each size: makes the export (``bench.scan_export``, reused when already ther
 - the scan: ``prevention-cds scan EXPORT --out OUT --today 2026-11-21 --workers W --quiet`` as a subprocess,
   the resident memory of its whole process tree (the command and every worker) sampled every 0.1 s;
 
-and prints one line per size: patients, seconds, patients/s (patients in the export over wall time), peak RSS
+and prints one line per size: patients, seconds, patients/s (patients in the export over wall time), the CPU
+time of the whole tree (user + system: what the figures would be on dedicated cores, whatever the load), peak RSS
 of the tree, the floor and the scan's phases (read+route, evaluate, write), with the load average before and
 after (the machine is shared).
 """
@@ -20,6 +21,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -50,12 +52,21 @@ def parse_chunk(chunk: Chunk) -> int:
     return parsed
 
 
-def floor_seconds(export: Path, workers: int) -> tuple[float, int]:
+def children_cpu() -> float:
+    """CPU seconds (user + system) of the finished children of this process and of their own children."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def floor_seconds(export: Path, workers: int) -> tuple[float, float, int]:
+    """Wall and CPU seconds to read and parse every line, and how many lines."""
     work = chunks(discover(export), CHUNK_BYTES)
-    started = time.perf_counter()
-    with multiprocessing.get_context("spawn").Pool(workers) as pool:
-        lines = sum(pool.imap_unordered(parse_chunk, work))
-    return time.perf_counter() - started, lines
+    started, cpu = time.perf_counter(), children_cpu()
+    pool = multiprocessing.get_context("spawn").Pool(workers)
+    lines = sum(pool.imap_unordered(parse_chunk, work))
+    pool.close()
+    pool.join()
+    return time.perf_counter() - started, children_cpu() - cpu, lines
 
 
 def tree_rss(process: psutil.Process) -> int:
@@ -68,10 +79,10 @@ def tree_rss(process: psutil.Process) -> int:
     return total
 
 
-def run_scan(export: Path, out: Path, workers: int) -> tuple[float, int, dict[str, object]]:
+def run_scan(export: Path, out: Path, workers: int) -> tuple[float, float, int, dict[str, object]]:
     command = [sys.executable, "-m", "prevention_cds.app.cli", "scan", str(export), "--out", str(out),
                "--today", "2026-11-21", "--workers", str(workers), "--quiet"]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), children_cpu()
     child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0
     watched = psutil.Process(child.pid)
@@ -95,7 +106,7 @@ def run_scan(export: Path, out: Path, workers: int) -> tuple[float, int, dict[st
     if child.returncode != 0:
         raise SystemExit(f"scan failed ({child.returncode}): {stderr.decode()[-2000:]}")
     summary = json.loads((out / "summary.json").read_text())
-    return seconds, peak, summary
+    return seconds, children_cpu() - cpu, peak, summary
 
 
 def main() -> None:
@@ -107,25 +118,26 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the exports and outputs")
     args = parser.parse_args()
     print(f"# {os.cpu_count()} cores, --workers {args.workers}, python {sys.version.split()[0]}")
-    print("| patients | seconds | patients/s | peak RSS (tree) | floor: read+parse s | scan / floor "
-          "| read+route s | evaluate s | write s | load before / after |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| patients | seconds | patients/s | CPU s (tree) | CPU µs / patient | peak RSS (tree) "
+          "| floor: read+parse s (CPU s) | scan / floor | read+route s | evaluate s | write s | load before / after |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for count in args.patients:
         export = args.dir / f"export-{count}{'-gz' if args.gzip else ''}"
         if not (export / "manifest.json").exists():
             shutil.rmtree(export, ignore_errors=True)
             generate(export, count, per_file=100_000, compress=args.gzip)
         load_before = os.getloadavg()[0]
-        floor, lines = floor_seconds(export, args.workers)
+        floor, floor_cpu, lines = floor_seconds(export, args.workers)
         out = args.dir / f"out-{count}"
         shutil.rmtree(out, ignore_errors=True)
-        seconds, peak, summary = run_scan(export, out, args.workers)
+        seconds, cpu, peak, summary = run_scan(export, out, args.workers)
         load_after = os.getloadavg()[0]
         run = summary["run"]
         assert isinstance(run, dict)
         patients = summary["patients"]["in_export"]  # type: ignore[index]
-        print(f"| {patients:,} | {seconds:.1f} | {patients / seconds:,.0f} | {peak / 2**20:.0f} MB "
-              f"| {floor:.1f} ({lines:,} lines) | {seconds / floor:.1f}x | {run['read_seconds']:.1f} "
+        print(f"| {patients:,} | {seconds:.1f} | {patients / seconds:,.0f} | {cpu:.1f} | {1e6 * cpu / patients:.0f} "
+              f"| {peak / 2**20:.0f} MB | {floor:.1f} ({floor_cpu:.1f}; {lines:,} lines) | {seconds / floor:.1f}x "
+              f"| {run['read_seconds']:.1f} "
               f"| {run['evaluate_seconds']:.1f} | {run['write_seconds']:.1f} | {load_before:.1f} / {load_after:.1f} |",
               flush=True)
         if not args.keep:
