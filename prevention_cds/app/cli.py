@@ -156,7 +156,8 @@ def summarise(
 
 
 def scan(args: argparse.Namespace) -> int:
-    """Exit 0 when every line was read, 1 when some were skipped (listed in errors.csv), 2 when nothing could run."""
+    """Exit 0 when every line was read, 1 when some were skipped (listed in errors.csv) or a file the manifest lists
+    is missing, 2 when nothing could run."""
     try:
         from prevention_cds.scan.errors import ScanInputError
         from prevention_cds.scan.progress import progress_for
@@ -184,7 +185,7 @@ def scan(args: argparse.Namespace) -> int:
     print(json.dumps({"out": str(args.out), "patients": summary["patients"], "mmr_status": summary["mmr_status"],
                       "skipped_lines": outcome.skipped_lines, "seconds": summary["run"]["total_seconds"]},
                      ensure_ascii=False, indent=2))
-    return 1 if outcome.skipped_lines else 0
+    return 1 if outcome.skipped_lines or summary["input"]["missing_files"] else 0
 
 
 if __name__ == "__main__":

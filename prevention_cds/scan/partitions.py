@@ -7,16 +7,11 @@ a FHIR id (letters, digits, '-' and '.'), so the tab cannot occur in it, and JSO
 
 from __future__ import annotations
 
-import zlib
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-
-
-def partition_of(patient_id: bytes, partitions: int) -> int:
-    """A stable hash (CRC-32), the same in every process and on every machine."""
-    return zlib.crc32(patient_id) % partitions
+from zlib import crc32
 
 
 @dataclass(frozen=True)
@@ -57,7 +52,8 @@ class RunWriter:
         self.runs = 0
 
     def add(self, patient_id: bytes, line: bytes) -> None:
-        self.buffers[partition_of(patient_id, self.partitions)].append(b"%s\t%s\n" % (patient_id, line))
+        # the partition: CRC-32 of the id, a stable hash (the same in every process and on every machine)
+        self.buffers[crc32(patient_id) % self.partitions].append(b"%s\t%s\n" % (patient_id, line))
         self.buffered += len(line) + len(patient_id) + 2
         if self.buffered >= self.limit:
             self.flush()

@@ -78,7 +78,7 @@ HEAD = msgspec.json.Decoder(_Head)
 def _route_lines(chunk: Chunk, writer: RunWriter, reporter: _Reporter, result: RouteResult) -> None:
     """The hot loop of the scan's first phase (every line of the export): kept flat on purpose."""
     declared = chunk.file.declared_type
-    decode, read_types = HEAD.decode, READ_TYPES
+    decode, read_types, add = HEAD.decode, READ_TYPES, writer.add
     number = 0
     for block in _blocks(chunk, result):
         lines = block.split(b"\n")
@@ -116,8 +116,9 @@ def _route_lines(chunk: Chunk, writer: RunWriter, reporter: _Reporter, result: R
                 result.without_patient[kind] += 1
                 continue
             result.resources[kind] += 1
-            result.patients += kind == "Patient"
-            writer.add(patient_id.encode(), line)
+            if kind == "Patient":
+                result.patients += 1
+            add(patient_id.encode(), line)
     result.lines = number
 
 

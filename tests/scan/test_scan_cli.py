@@ -45,6 +45,18 @@ def test_skipped_lines_exit_1_and_quiet(tmp_path: Path) -> None:
     assert errors[1].startswith("Immunization.000.ndjson,1819,,error,not JSON")
 
 
+def test_a_file_the_manifest_lists_missing_exits_1(tmp_path: Path) -> None:
+    from bench.scan_export import generate
+
+    export = tmp_path / "export"
+    generate(export, patients=20, per_file=100, compress=False)
+    (export / "AllergyIntolerance.000.ndjson").unlink()
+    result = _run(str(export), "--out", str(tmp_path / "out"), "--today", "2026-11-21", "--quiet", "--workers", "1")
+    assert result.returncode == 1, result.stderr[-2000:]
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["input"]["missing_files"] == ["AllergyIntolerance.000.ndjson"]
+
+
 def test_nothing_to_read_exits_2(tmp_path: Path) -> None:
     result = _run(str(tmp_path / "missing"), "--out", str(tmp_path / "out"))
     assert result.returncode == 2 and "does not exist" in result.stderr and "Traceback" not in result.stderr
