@@ -64,7 +64,8 @@ class _Counts:
         eta = elapsed * (1 - share) / share if share else float("nan")
         done = _size(self.done) if self.unit == "bytes" else f"{self.done:,}"
         total = _size(self.total) if self.unit == "bytes" else f"{self.total:,}"
-        return (f"{self.phase}: {done} of {total} {self.unit if self.unit != 'bytes' else ''}({share:.0%}), "
+        unit = "" if self.unit == "bytes" else f" {self.unit}"
+        return (f"{self.phase}: {done} of {total}{unit} ({share:.0%}), "
                 f"{self.resources:,} resources, {self.patients:,} patients, "
                 f"{self.patients / elapsed:,.0f} patients/s, ETA {eta:.0f} s")
 
