@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -22,9 +22,10 @@ from prevention_cds.hooks.catalog import PATIENT_VIEW, SERVICES_BY_ID, ServiceDe
 from prevention_cds.hooks.prefetch import FhirReader, gather_resources
 from prevention_cds.hooks.request import HookRequest, parse_request
 from prevention_cds.rules.advice import Advice
+from prevention_cds.rules.facts import PatientRecord
 from prevention_cds.rules.iim import IimRules
 from prevention_cds.rules.mmr import MmrRules
-from prevention_cds.rules.ruleset import OrderRules, PatientViewRules
+from prevention_cds.rules.ruleset import OrderRules, PatientViewRules, RuleSettings
 from prevention_cds.settings import PRACTICE_TIMEZONE, Settings
 from prevention_cds.terminology.index import CodeIndex
 
@@ -44,6 +45,25 @@ class RuleSet(PatientViewRules, OrderRules, Protocol):
 
 def default_rule_sets() -> dict[str, RuleSet]:
     return {"mmr": MmrRules(), "iim": IimRules()}
+
+
+@dataclass(frozen=True)
+class PatientAdvice:
+    record: PatientRecord
+    advice: tuple[Advice, ...]
+
+
+def evaluate_patient(
+    patient_id: str,
+    resources: Iterable[dict[str, Any]],
+    rule_sets: Sequence[PatientViewRules],
+    now: datetime,
+    settings: RuleSettings,
+    index: CodeIndex,
+) -> PatientAdvice:
+    """One patient's resources -> record -> the advice of the rule sets (patient-view), before any card."""
+    record = build_record(patient_id, resources, index, now)
+    return PatientAdvice(record, tuple(a for rules in rule_sets for a in rules.evaluate(record, now, settings)))
 
 
 @dataclass
@@ -86,8 +106,7 @@ class CdsEvaluator:
         request = parse_request(body, service)
         resources = gather_resources(request, prefetch_keys(), self._reader, self.settings.fhir_max_pages)
         now = self.clock()
-        record = build_record(request.patient_id, resources, self.index, now)
-        advice = self._advise(service, request, record, now)
+        record, advice = self._advise(service, request, resources, now)
         ctx = RenderContext(
             resources=ResourceContext(
                 patient_id=request.patient_id,
@@ -109,19 +128,19 @@ class CdsEvaluator:
         )
         return {"cards": cards}
 
+    def rule_sets_of(self, service: ServiceDefinition) -> tuple[RuleSet, ...]:
+        return tuple(self._rule_sets[name] for name in service.rule_sets)
+
     def _advise(
-        self, service: ServiceDefinition, request: HookRequest, record: Any, now: datetime
-    ) -> list[Advice]:
-        advice: list[Advice] = []
-        rules_settings = self.settings.rule_settings
+        self, service: ServiceDefinition, request: HookRequest, resources: list[dict[str, Any]], now: datetime
+    ) -> tuple[PatientRecord, tuple[Advice, ...]]:
+        rule_sets, rules_settings = self.rule_sets_of(service), self.settings.rule_settings
         if service.hook == PATIENT_VIEW:
-            for name in service.rule_sets:
-                advice.extend(self._rule_sets[name].evaluate(record, now, rules_settings))
-            return advice
+            evaluation = evaluate_patient(request.patient_id, resources, rule_sets, now, rules_settings, self.index)
+            return evaluation.record, evaluation.advice
+        record = build_record(request.patient_id, resources, self.index, now)
         orders = read_order_context(service.hook, request.draft_orders, request.selections, self.index)
-        for name in service.rule_sets:
-            advice.extend(self._rule_sets[name].check_orders(record, orders, now, rules_settings))
-        return advice
+        return record, tuple(a for rules in rule_sets for a in rules.check_orders(record, orders, now, rules_settings))
 
 
 def _is_prescriber(user_id: str | None) -> bool:

@@ -27,6 +27,8 @@ from prevention_cds.evaluate import CdsEvaluator
 from prevention_cds.settings import PRACTICE_TIMEZONE, Settings
 from support.emitted import EmittedResources, watch_builders
 
+pytest_plugins = ["support.browser"]  # the `browser` fixture of the page tests
+
 # A deliberately non-UTC "today": 21 November 2026, 10:00 in Paris.
 FROZEN_NOW = datetime(2026, 11, 21, 10, 0, tzinfo=PRACTICE_TIMEZONE)
 TEST_DATA = Path(__file__).resolve().parent / "data"  # copies with licence and provenance (tests/data/README.md)

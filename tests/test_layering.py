@@ -21,8 +21,9 @@ ALLOWED: dict[str, frozenset[str]] = {
     "hooks": frozenset({"errors", "settings", "rules", "terminology", "fhir_out"}),
     "adapters": frozenset({"errors", "settings"}),
     "evaluate": frozenset({"errors", "settings", "rules", "terminology", "fhir_in", "fhir_out", "hooks", "adapters"}),
+    "scan": frozenset({"errors", "settings", "rules", "terminology", "fhir_in", "fhir_out", "evaluate"}),
     "app": frozenset(
-        {"errors", "settings", "rules", "terminology", "fhir_in", "fhir_out", "hooks", "adapters", "evaluate"}
+        {"errors", "settings", "rules", "terminology", "fhir_in", "fhir_out", "hooks", "adapters", "evaluate", "scan"}
     ),
 }
 # third-party libraries the pure rules must never reach

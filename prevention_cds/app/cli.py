@@ -10,6 +10,8 @@ import signal
 import sys
 import tempfile
 from collections import Counter
+from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,10 +19,8 @@ from typing import TYPE_CHECKING, Any
 from prevention_cds.settings import ConfigError, Settings
 
 if TYPE_CHECKING:
-    from prevention_cds.evaluate import RuleSet
-    from prevention_cds.rules.advice import Advice
-    from prevention_cds.rules.facts import OrderContext, PatientRecord
-    from prevention_cds.rules.ruleset import RuleSettings
+    from prevention_cds.evaluate import CdsEvaluator
+    from prevention_cds.hooks.catalog import ServiceDefinition
 
 # Service modules are imported inside the commands: `serve` must set PROMETHEUS_MULTIPROC_DIR before
 # prometheus_client is first imported, so that metrics add up over the gunicorn workers.
@@ -46,6 +46,18 @@ def _parser() -> argparse.ArgumentParser:
                           help="print counts instead of cards: MMR status per patient (due, overdue, complete, "
                                "contraindicated) and cards per outcome (iim.prophylaxis.rifampicin, "
                                "iim.weight-needed, iim.not-a-contact, iim.window-closed...)")
+    scan = commands.add_parser("scan", help="a bulk FHIR export in: MMR status per patient, aggregates, report")
+    scan.add_argument("path", type=Path, help="a Bulk Data export folder (ndjson, ndjson.gz, manifest) or of Bundles")
+    scan.add_argument("--out", type=Path, required=True, help="output folder (tables, report.html, summary.json)")
+    scan.add_argument("--today", type=date.fromisoformat, help="evaluate as of this date (YYYY-MM-DD, noon Paris)")
+    scan.add_argument("--workers", type=int, help="local worker processes (default: every core)")
+    scan.add_argument("--dask-scheduler", metavar="ADDRESS", help="run on a Dask cluster (tcp://host:8786)")
+    scan.add_argument("--exposure", type=Path, action="append", default=[],
+                      help="ndjson of IIM exposure Observations: the IIM rules run too (repeatable)")
+    scan.add_argument("--lang", default=None, choices=("fr", "en"), help="language of the report")
+    scan.add_argument("--partition-mb", type=int, default=32, help="routed resources per partition, about")
+    scan.add_argument("--keep-work", action="store_true", help="keep the partitions (in OUT/.scan-work)")
+    scan.add_argument("--quiet", action="store_true", help="no progress")
     return parser
 
 
@@ -60,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return serve(args)
+        if args.command == "scan":
+            return scan(args)
         return evaluate(args)
     except ConfigError as exc:
         print(f"prevention-cds: {exc}", file=sys.stderr)
@@ -93,50 +107,30 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
-class _OutcomeRecorder:
-    """A rule set that notes the rule id of each Advice it returns (one Advice is one card, rules/advice.py), so
-    ``--summary`` counts cards by outcome while the evaluation stays the one HTTP runs."""
-
-    def __init__(self, rules: RuleSet, seen: list[str]) -> None:
-        self._rules, self._seen = rules, seen
-
-    def _noted(self, advice: tuple[Advice, ...]) -> tuple[Advice, ...]:
-        self._seen.extend(a.rule for a in advice)
-        return advice
-
-    def evaluate(self, record: PatientRecord, now: datetime, settings: RuleSettings) -> tuple[Advice, ...]:
-        return self._noted(self._rules.evaluate(record, now, settings))
-
-    def check_orders(
-        self, record: PatientRecord, orders: OrderContext, now: datetime, settings: RuleSettings
-    ) -> tuple[Advice, ...]:
-        return self._noted(self._rules.check_orders(record, orders, now, settings))
-
-
 def evaluate(args: argparse.Namespace) -> int:
     from prevention_cds.app.errors import answer_for
     from prevention_cds.errors import CdsError
-    from prevention_cds.evaluate import CdsEvaluator, default_rule_sets, system_clock
+    from prevention_cds.evaluate import CdsEvaluator, system_clock
     from prevention_cds.hooks.bundles import group_by_patient, read_inputs, request_body
     from prevention_cds.hooks.catalog import SERVICES_BY_ID
     from prevention_cds.settings import PRACTICE_TIMEZONE
 
     settings = _settings(True)
     now = datetime.combine(args.today, time(12, 0), tzinfo=PRACTICE_TIMEZONE) if args.today else None
-    seen: list[str] = []
-    rule_sets: dict[str, RuleSet] = {name: _OutcomeRecorder(rules, seen) for name, rules in default_rule_sets().items()}
-    evaluator = CdsEvaluator(settings, clock=(lambda: now) if now else system_clock, rule_sets=rule_sets)
+    evaluator = CdsEvaluator(settings, clock=(lambda: now) if now else system_clock)
     service = SERVICES_BY_ID[args.service]
     language = args.lang or settings.default_language
     if not args.path.exists():
         print(f"prevention-cds: {args.path} does not exist", file=sys.stderr)
         return 2
+    if args.summary:
+        groups = (group for _, resources in read_inputs(args.path) for group in group_by_patient(resources).items())
+        print(json.dumps(summarise(evaluator, service, groups), ensure_ascii=False, indent=2))
+        return 0
     failures = 0
     results: list[dict[str, Any]] = []
-    outcomes: list[tuple[str, ...]] = []  # the rule id of each card, per result
     for source, resources in read_inputs(args.path):
         for patient_id, items in group_by_patient(resources).items():
-            seen.clear()
             try:
                 response = evaluator.invoke(service.id, request_body(service, patient_id, items), language)
             except CdsError as exc:
@@ -144,11 +138,7 @@ def evaluate(args: argparse.Namespace) -> int:
                 answer = answer_for(exc)
                 response = {"error": exc.message, "status": answer.status if answer else None}
             results.append({"source": source, "patientId": patient_id, **response})
-            outcomes.append(tuple(seen) if "cards" in response else ())
-    if args.summary:
-        summary = summarise(results, outcomes, with_mmr_status="mmr" in service.rule_sets)
-        print(json.dumps(summary, ensure_ascii=False, indent=2))
-    elif len(results) == 1 and args.path.is_file():
+    if len(results) == 1 and args.path.is_file():
         print(json.dumps({"cards": results[0].get("cards", [])}, ensure_ascii=False, indent=2))
     else:
         for result in results:
@@ -156,44 +146,70 @@ def evaluate(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-STATUS_ORDER = ("contraindicated", "overdue", "due", "immune", "complete")
-
-
 def summarise(
-    results: list[dict[str, Any]], outcomes: list[tuple[str, ...]], *, with_mmr_status: bool = True
+    evaluator: CdsEvaluator, service: ServiceDefinition, patients: Iterable[tuple[str, list[dict[str, Any]]]]
 ) -> dict[str, Any]:
-    """``by_status`` (services with the MMR rules): each patient once, under the most pressing forecast status of
-    its cards (no card: complete). ``cards_by_outcome``: every card, counted under the id of the rule that gave it
-    (``outcomes``, one tuple of rule ids per result)."""
-    summary: dict[str, Any] = {"patients": len(results), "errors": sum("error" in r for r in results)}
-    if with_mmr_status:
-        summary["by_status"] = mmr_status_counts(results)
-    by_outcome = Counter(rule for rules in outcomes for rule in rules)
-    summary["cards_by_outcome"] = dict(sorted(by_outcome.items()))
-    summary["patients_without_card"] = sum(1 for r in results if "error" not in r and not r.get("cards"))
+    """``by_status`` (services that run the MMR rules): each patient once, under the most pressing status of the
+    advice of the service's rule sets. ``cards_by_outcome``: every card the service answers (one Advice is one
+    card), under the id of the rule that gave it."""
+    from prevention_cds.evaluate import evaluate_patient
+    from prevention_cds.rules.status import STATUS_ORDER, UP_TO_DATE_RULE, vaccination_status
+
+    rule_sets = evaluator.rule_sets_of(service)
+    # The up-to-date advice says why nothing is owed (immune, not yet due, complete): always asked for here, and
+    # counted as a card only when the deployment shows it.
+    shows_up_to_date = evaluator.settings.rule_settings.info_card_when_up_to_date
+    rule_settings = replace(evaluator.settings.rule_settings, info_card_when_up_to_date=True)
+    now = evaluator.clock()
+    statuses = dict.fromkeys(STATUS_ORDER, 0)
+    outcomes: Counter[str] = Counter()
+    patients_seen = without_card = 0
+    for patient_id, resources in patients:
+        advice = evaluate_patient(patient_id, resources, rule_sets, now, rule_settings, evaluator.index).advice
+        patients_seen += 1
+        statuses[vaccination_status(advice).status] += 1
+        cards = [a.rule for a in advice if shows_up_to_date or a.rule != UP_TO_DATE_RULE]
+        outcomes.update(cards)
+        without_card += not cards
+    summary: dict[str, Any] = {"patients": patients_seen}
+    if "mmr" in service.rule_sets:
+        summary["by_status"] = statuses
+    summary["cards_by_outcome"] = dict(sorted(outcomes.items()))
+    summary["patients_without_card"] = without_card
     return summary
 
 
-def mmr_status_counts(results: list[dict[str, Any]]) -> dict[str, int]:
-    counts = dict.fromkeys((*STATUS_ORDER, "other-card", "error"), 0)
-    for result in results:
-        if "error" in result:
-            counts["error"] += 1
-            continue
-        statuses = {
-            coding["code"]
-            for card in result.get("cards", [])
-            for suggestion in card.get("suggestions", [])
-            for action in suggestion.get("actions", [])
-            if (action.get("resource") or {}).get("resourceType") == "ImmunizationRecommendation"
-            for recommendation in action["resource"]["recommendation"]
-            for coding in recommendation["forecastStatus"]["coding"]
-        }
-        chosen = next((s for s in STATUS_ORDER if s in statuses), None)
-        if chosen is None:
-            chosen = "other-card" if result.get("cards") else "complete"
-        counts[chosen] += 1
-    return counts
+def scan(args: argparse.Namespace) -> int:
+    """Exit 0 when every line was read, 1 when some were skipped (listed in errors.csv) or a file the manifest lists
+    is missing, 2 when nothing could run."""
+    try:
+        from prevention_cds.scan.errors import ScanInputError
+        from prevention_cds.scan.progress import progress_for
+        from prevention_cds.scan.runner import MIB, ScanOptions, run_scan
+    except ImportError as exc:
+        print(f"prevention-cds: scan needs the scan extra (pip install 'prevention-cds[scan]'): {exc}", file=sys.stderr)
+        return 2
+
+    settings = _settings(True)
+    if args.workers is not None and args.workers < 1:
+        print("prevention-cds: --workers must be at least 1", file=sys.stderr)
+        return 2
+    options = ScanOptions(
+        source=args.path, out=args.out, today=args.today, workers=args.workers, dask_scheduler=args.dask_scheduler,
+        exposures=tuple(args.exposure), language=args.lang or settings.default_language,
+        rule_settings=settings.rule_settings, partition_bytes=max(1, args.partition_mb) * MIB,
+        keep_work=args.keep_work,
+    )
+    try:
+        outcome = run_scan(options, progress_for(args.quiet))
+    except ScanInputError as exc:
+        print(f"prevention-cds: {exc}", file=sys.stderr)
+        return 2
+    summary = outcome.summary
+    print(json.dumps({"out": str(args.out), "patients": summary["patients"], "mmr_status": summary["mmr_status"],
+                      "skipped_lines": outcome.skipped_lines, "seconds": summary["run"]["total_seconds"]},
+                     ensure_ascii=False, indent=2))
+    return 1 if outcome.skipped_lines or summary["input"]["missing_files"] else 0
 
 
 if __name__ == "__main__":

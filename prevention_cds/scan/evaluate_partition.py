@@ -1,0 +1,121 @@
+"""An evaluation task: one partition's resources grouped by patient, each patient through the services' record and
+rules (``prevention_cds.evaluate.evaluate_patient``), one row per patient and the partition's aggregates.
+
+Rows go to the partition's result file (JSON lines, sorted by patient id); the runner turns them into the
+tables. Only advice is computed: no card is rendered.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from functools import cache
+from typing import Any
+
+import orjson
+
+from prevention_cds.evaluate import PatientAdvice, evaluate_patient
+from prevention_cds.fhir_in.demographics import demographics_of
+from prevention_cds.rules.advice import Advice, Indicator
+from prevention_cds.rules.iim import IimRules
+from prevention_cds.rules.mmr import MmrRules
+from prevention_cds.rules.ruleset import PatientViewRules, RuleSettings
+from prevention_cds.rules.status import vaccination_status
+from prevention_cds.scan.aggregates import Aggregates, PatientFacts
+from prevention_cds.scan.partitions import WorkDir, partition_lines
+from prevention_cds.terminology.index import CodeIndex
+
+INDICATOR_ORDER = (Indicator.CRITICAL, Indicator.WARNING, Indicator.INFO)
+
+
+@dataclass(frozen=True)
+class EvaluateTask:
+    partition: int
+    partitions: int
+    work: WorkDir
+    now: datetime
+    with_iim: bool
+    rule_settings: RuleSettings = field(default_factory=RuleSettings)
+
+
+@dataclass
+class PartitionResult:
+    partition: int
+    patients: int = 0  # evaluated, one row each
+    resources: int = 0  # read from the partition
+    deceased: int = 0  # excluded
+    deceased_unreadable: int = 0  # a deceasedDateTime that is not a date: evaluated
+    absent_patients: int = 0  # referenced by resources, but no Patient resource in the export
+    absent_patient_resources: int = 0
+    skipped_resources: int = 0  # resources the record builder could not use (malformed typed elements)
+    aggregates: Aggregates = field(default_factory=Aggregates)
+
+
+@cache
+def _code_index() -> CodeIndex:
+    return CodeIndex.load()
+
+
+def evaluate_partition(task: EvaluateTask) -> PartitionResult:
+    result = PartitionResult(task.partition)
+    by_patient: dict[bytes, list[bytes]] = defaultdict(list)
+    for line in partition_lines(task.work, task.partition, task.partitions):
+        key, _, resource = line.partition(b"\t")
+        by_patient[key].append(resource)
+    rule_sets: tuple[PatientViewRules, ...] = (MmrRules(), IimRules()) if task.with_iim else (MmrRules(),)
+    # The up-to-date advice says why nothing is owed (complete, immune, not yet due) and which doses counted.
+    rule_settings = replace(task.rule_settings, info_card_when_up_to_date=True)
+    today = task.now.date()
+    with task.work.result_of(task.partition).open("wb") as rows:
+        for key in sorted(by_patient):
+            resources = [orjson.loads(line) for line in by_patient.pop(key)]
+            result.resources += len(resources)
+            patient_id = key.decode("ascii")
+            patient = next((r for r in resources if r["resourceType"] == "Patient" and r.get("id") == patient_id), None)
+            if patient is None:
+                result.absent_patients += 1
+                result.absent_patient_resources += len(resources)
+                continue
+            demographics = demographics_of(patient, today)
+            result.deceased_unreadable += demographics.deceased_unreadable
+            if demographics.deceased:
+                result.deceased += 1
+                continue
+            evaluation = evaluate_patient(patient_id, resources, rule_sets, task.now, rule_settings, _code_index())
+            row = _row(evaluation, demographics.postal_code, demographics.departement, task.with_iim)
+            rows.write(orjson.dumps(row) + b"\n")
+            result.patients += 1
+            result.skipped_resources += evaluation.record.skipped_resources
+            result.aggregates.add(PatientFacts.of(row, today))
+    return result
+
+
+def _row(evaluation: PatientAdvice, postal_code: str | None, departement: str | None, with_iim: bool) -> dict[str, Any]:
+    record = evaluation.record
+    mmr = vaccination_status(a for a in evaluation.advice if a.rule.startswith("mmr."))
+    row: dict[str, Any] = {
+        "patient_id": record.patient_id,
+        "birth_date": record.birth_date.isoformat() if record.birth_date else None,
+        "birth_year": record.birth_date.year if record.birth_date else None,
+        "sex": record.sex.value if record.sex else None,
+        "postal_code": postal_code,
+        "departement": departement,
+        "mmr_doses_counted": mmr.doses_counted,
+        "mmr_doses_rejected": mmr.doses_rejected,
+        "mmr_status": mmr.status,
+        "mmr_next_dose": mmr.next_dose.isoformat() if isinstance(mmr.next_dose, date) else None,
+        "mmr_reason": mmr.reason,
+        "mmr_rule": mmr.rule,
+        "skipped_resources": record.skipped_resources,
+    }
+    if with_iim:
+        iim = [a for a in evaluation.advice if a.rule.startswith("iim.")]
+        row["iim_rules"] = ";".join(a.rule for a in iim) or None
+        row["iim_indicator"] = _most_pressing_indicator(iim)
+    return row
+
+
+def _most_pressing_indicator(advice: list[Advice]) -> str | None:
+    found = {a.indicator for a in advice}
+    return next((i.value for i in INDICATOR_ORDER if i in found), None)
