@@ -12,14 +12,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from prevention_cds.rules.advice import Advice, ImmunizationForecast, ProposeImmunization
+from prevention_cds.rules.mmr.cards.up_to_date import UP_TO_DATE_RULE
 
 # Most pressing first. "not-yet-due": nothing owed yet (an infant before the calendar age); "other": advice
 # without a forecast (no birth date, immunoglobulins after a contact, an age too uncertain to decide).
 STATUS_ORDER = ("contraindicated", "overdue", "due", "not-yet-due", "immune", "complete", "other")
 
-# The up-to-date advice of the MMR rules (prevention_cds/rules/mmr/advice_builder.py up_to_date_advice): its
-# summary says why nothing is owed.
-UP_TO_DATE_RULE = "mmr.up-to-date"
+# The up-to-date advice of the MMR rules: its summary says why nothing is owed.
 UP_TO_DATE_STATUS = {
     "mmr.summary.not-yet-due": "not-yet-due",
     "mmr.summary.up-to-date": "complete",

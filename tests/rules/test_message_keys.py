@@ -46,7 +46,7 @@ def _rule_ids(tree: ast.AST) -> set[str]:
                 found |= set(_strings(node.args[0]))
         elif isinstance(node, ast.Assign):
             for target in node.targets:
-                if isinstance(target, ast.Name) and target.id == "rule":
+                if isinstance(target, ast.Name) and (target.id == "rule" or target.id.endswith("_RULE")):
                     found |= set(_strings(node.value))
                 elif isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple):
                     for name, value in zip(target.elts, node.value.elts, strict=False):

@@ -9,6 +9,8 @@ from prevention_cds.rules.mmr.schedule import PlannedDose
 from prevention_cds.rules.mmr.wording import plan_lines
 from prevention_cds.rules.unique import unique
 
+UP_TO_DATE_RULE = "mmr.up-to-date"  # the stable id of this advice (read by rules/status.py)
+
 
 def up_to_date_advice(a: MmrAssessment, plan: tuple[PlannedDose, ...]) -> Advice:
     r = a.rules
@@ -26,7 +28,7 @@ def up_to_date_advice(a: MmrAssessment, plan: tuple[PlannedDose, ...]) -> Advice
         summary = Message.of("mmr.summary.presumed-immune", cutoff=cutoff)
         explanation = (Message.of("mmr.explain.presumed-immune", cutoff=cutoff),)
     return Advice(
-        rule="mmr.up-to-date",
+        rule=UP_TO_DATE_RULE,
         indicator=Indicator.INFO,
         summary=summary,
         explanation=explanation,
