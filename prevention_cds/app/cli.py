@@ -153,7 +153,8 @@ def summarise(
     advice of the service's rule sets. ``cards_by_outcome``: every card the service answers (one Advice is one
     card), under the id of the rule that gave it."""
     from prevention_cds.evaluate import evaluate_patient
-    from prevention_cds.rules.status import STATUS_ORDER, UP_TO_DATE_RULE, vaccination_status
+    from prevention_cds.rules.mmr.cards.up_to_date import UP_TO_DATE_RULE
+    from prevention_cds.rules.status import STATUS_ORDER, vaccination_status
 
     rule_sets = evaluator.rule_sets_of(service)
     # The up-to-date advice says why nothing is owed (immune, not yet due, complete): always asked for here, and
