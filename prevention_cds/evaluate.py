@@ -1,13 +1,15 @@
 """The service layer: one CDS Hooks call from request body to response, the same for HTTP and the CLI.
 
 It completes the prefetch, builds the patient record, runs the service's rule sets and renders the cards.
+:func:`evaluate_patient` is the step every caller shares (HTTP, the CLI, the infection-control workspace, the
+population scan): FHIR resources of one patient → record → the rule sets' advice.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -22,9 +24,10 @@ from prevention_cds.hooks.errors import DataUnavailable, UnknownService
 from prevention_cds.hooks.prefetch import gather_resources
 from prevention_cds.hooks.request import HookRequest, parse_request
 from prevention_cds.rules.advice import Advice
+from prevention_cds.rules.facts import OrderContext, PatientRecord
 from prevention_cds.rules.iim import IimRules
 from prevention_cds.rules.mmr import MmrRules
-from prevention_cds.rules.ruleset import OrderRules, PatientViewRules
+from prevention_cds.rules.ruleset import OrderRules, PatientViewRules, RuleSettings
 from prevention_cds.settings import PRACTICE_TIMEZONE, Settings
 from prevention_cds.terminology.index import CodeIndex
 
@@ -44,6 +47,34 @@ class RuleSet(PatientViewRules, OrderRules, Protocol):
 
 def default_rule_sets() -> dict[str, RuleSet]:
     return {"mmr": MmrRules(), "iim": IimRules()}
+
+
+@dataclass(frozen=True)
+class PatientEvaluation:
+    record: PatientRecord
+    advice: tuple[Advice, ...]
+
+
+def evaluate_patient(
+    patient_id: str,
+    resources: Iterable[dict[str, Any]],
+    rule_sets: Sequence[RuleSet],
+    now: datetime,
+    settings: RuleSettings,
+    index: CodeIndex,
+    orders: OrderContext | None = None,
+) -> PatientEvaluation:
+    """One patient's FHIR resources through the record builder and the rule sets: their patient-view advice, or
+    their order checks when ``orders`` is given."""
+    with_weights = any(rules.reads_body_weight for rules in rule_sets)
+    record = build_record(patient_id, resources, index, now, with_weights=with_weights)
+    advice: list[Advice] = []
+    for rules in rule_sets:
+        if orders is None:
+            advice.extend(rules.evaluate(record, now, settings))
+        else:
+            advice.extend(rules.check_orders(record, orders, now, settings))
+    return PatientEvaluation(record, tuple(advice))
 
 
 @dataclass
@@ -87,9 +118,15 @@ class CdsEvaluator:
         request = parse_request(body, service)
         resources = gather_resources(request, prefetch_keys(), self._reader)
         now = self.clock()
-        with_weights = any(self._rule_sets[name].reads_body_weight for name in service.rule_sets)
-        record = build_record(request.patient_id, resources, self.index, now, with_weights=with_weights)
-        advice = self._advise(service, request, record, now)
+        orders = (
+            None if service.hook == PATIENT_VIEW
+            else read_order_context(service.hook, request.draft_orders, request.selections, self.index)
+        )
+        rule_sets = [self._rule_sets[name] for name in service.rule_sets]
+        evaluation = evaluate_patient(
+            request.patient_id, resources, rule_sets, now, self.settings.rule_settings, self.index, orders
+        )
+        record, advice = evaluation.record, list(evaluation.advice)
         ctx = RenderContext(
             resources=ResourceContext(
                 patient_id=request.patient_id,
@@ -110,20 +147,6 @@ class CdsEvaluator:
             (time.perf_counter() - started) * 1000,
         )
         return {"cards": cards}
-
-    def _advise(
-        self, service: ServiceDefinition, request: HookRequest, record: Any, now: datetime
-    ) -> list[Advice]:
-        advice: list[Advice] = []
-        rules_settings = self.settings.rule_settings
-        if service.hook == PATIENT_VIEW:
-            for name in service.rule_sets:
-                advice.extend(self._rule_sets[name].evaluate(record, now, rules_settings))
-            return advice
-        orders = read_order_context(service.hook, request.draft_orders, request.selections, self.index)
-        for name in service.rule_sets:
-            advice.extend(self._rule_sets[name].check_orders(record, orders, now, rules_settings))
-        return advice
 
 
 def _is_prescriber(user_id: str | None) -> bool:

@@ -12,7 +12,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Protocol
 
-from prevention_cds.rules.advice import DoseSchedule, MedicationProposal, Medicine, Message, Route
+from prevention_cds.rules.advice import Dispense, DoseSchedule, MedicationProposal, Medicine, Message, Route
 from prevention_cds.rules.concepts import Concept
 from prevention_cds.rules.iim.age import DosingBand
 from prevention_cds.rules.iim.data import iim_data
@@ -129,7 +129,13 @@ def _per_kg(
         mg_per_kg=mg_per_kg,
         reason_reference=reason_reference,
         reason=REASON,
+        dispense=_course_total(dose.volume_ml, "mL", schedule),
     )
+
+
+def _course_total(per_administration: Decimal, form: str, schedule: DoseSchedule) -> Dispense | None:
+    times = schedule.administrations
+    return Dispense(plain(per_administration * times), form) if times is not None else None
 
 
 class RifampicinRegimen:
@@ -163,6 +169,7 @@ class RifampicinRegimen:
                 reason_reference=reason_reference,
                 reason=REASON,
                 patient_instruction=patient_instruction,
+                dispense=_course_total(plain(dose / capsule), "capsule", schedule),
             )
         mg_per_kg = data.decimal(
             "rifampicin_neonate_mg_per_kg" if band is DosingBand.NEONATE else "rifampicin_child_mg_per_kg", on
@@ -205,6 +212,7 @@ class CiprofloxacinRegimen:
                 dose_mg=dose,
                 reason_reference=reason_reference,
                 reason=REASON,
+                dispense=_course_total(Decimal(1), "dose", DoseSchedule.single_dose()),
             )
         mg_per_kg = data.decimal("ciprofloxacin_child_mg_per_kg", on)
         max_mg = data.decimal("ciprofloxacin_max_dose_mg", on)
@@ -245,6 +253,7 @@ class CeftriaxoneRegimen:
             reason_reference=reason_reference,
             reason=REASON,
             notes=() if adult else (Message.of("iim.note.ceftriaxone-child-lidocaine"),),
+            dispense=_course_total(Decimal(1), "dose", DoseSchedule.single_dose()),
         )
 
 

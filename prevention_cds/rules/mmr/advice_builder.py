@@ -254,6 +254,7 @@ def dose_advice(a: MmrAssessment, plan: tuple[PlannedDose, ...], card: DoseCard)
         reason=MMR_REASON,
         patient_instruction=patient_instruction,
         notes=tuple(notes),
+        free_vaccine=a.cost in (CostRule.FREE_MINOR, CostRule.FREE_STATE_MEDICAL_AID),
     )
     suggestion = Suggestion(
         label=Message.of("mmr.suggestion.vaccinate", dose=first.number, series=first.series),
@@ -272,6 +273,7 @@ def dose_advice(a: MmrAssessment, plan: tuple[PlannedDose, ...], card: DoseCard)
         guideline=_unique(refs),
         decisions=_unique(decisions),
         suggestions=(suggestion,),
+        deadline=deadline if card == DoseCard.POST_EXPOSURE else None,
     )
 
 
@@ -543,6 +545,7 @@ def immunoglobulin_advice(
             ]
         ),
         decisions=_unique(decisions),
+        deadline=exposure.immunoglobulin_deadline,
     )
 
 
