@@ -12,13 +12,16 @@ from werkzeug.exceptions import HTTPException
 
 from prevention_cds.adapters.auth import JwtVerifier, SqlReplayStore, build_verifier, expected_audience
 from prevention_cds.adapters.feedback_store import FeedbackStore, SqlFeedbackStore
-from prevention_cds.app import cors, health, hooks
+from prevention_cds.adapters.workspace_db import WorkspaceDatabase
+from prevention_cds.app import cors, health, hooks, workspace_api, workspace_auth, workspace_pages
 from prevention_cds.app.json_response import ResponseJsonProvider
 from prevention_cds.app.observability import AUTH_REJECTIONS, LATENCY, REQUESTS
 from prevention_cds.evaluate import CdsEvaluator
 from prevention_cds.hooks.catalog import SERVICES_BY_ID
 from prevention_cds.hooks.errors import MethodNotAllowed, ProtocolError, Unauthorized, operation_outcome
 from prevention_cds.settings import Settings
+from prevention_cds.workspace.accounts import Accounts
+from prevention_cds.workspace.service import Workspace
 
 logger = logging.getLogger(__name__)
 
@@ -40,10 +43,23 @@ def create_app(
     _init_authentication(app, settings, verifier or _verifier(settings))
     app.register_blueprint(hooks.blueprint)
     app.register_blueprint(health.blueprint)
+    _init_workspace(app, settings, app.extensions["prevention_cds.evaluator"])
     cors.init_cors(app, settings.cors_allowed_origins or (("*",) if settings.dev else ()))
     _init_request_ids(app)
     _init_errors(app)
     return app
+
+
+def _init_workspace(app: Flask, settings: Settings, evaluator: CdsEvaluator) -> None:
+    """The infection-control workspace: its tables migrated, its pages and API behind a login."""
+    database = WorkspaceDatabase(settings.database_url)
+    database.upgrade()
+    app.extensions["prevention_cds.workspace"] = Workspace(database, settings.rule_settings, evaluator.clock)
+    app.extensions["prevention_cds.accounts"] = Accounts(database, evaluator.clock)
+    workspace_auth.init_sessions(app, database, settings)
+    app.register_blueprint(workspace_auth.blueprint)
+    app.register_blueprint(workspace_pages.blueprint)
+    app.register_blueprint(workspace_api.blueprint)
 
 
 def _verifier(settings: Settings) -> JwtVerifier | None:
