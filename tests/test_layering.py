@@ -21,8 +21,13 @@ ALLOWED: dict[str, frozenset[str]] = {
     "hooks": frozenset({"errors", "settings", "rules", "terminology", "fhir_out"}),
     "adapters": frozenset({"errors", "settings"}),
     "evaluate": frozenset({"errors", "settings", "rules", "terminology", "fhir_in", "fhir_out", "hooks", "adapters"}),
+    # the infection-control workspace: contacts become FHIR resources read by the same use case as the services
+    "workspace": frozenset(
+        {"errors", "settings", "rules", "terminology", "fhir_in", "fhir_out", "adapters", "evaluate"}
+    ),
     "app": frozenset(
-        {"errors", "settings", "rules", "terminology", "fhir_in", "fhir_out", "hooks", "adapters", "evaluate"}
+        {"errors", "settings", "rules", "terminology", "fhir_in", "fhir_out", "hooks", "adapters", "evaluate",
+         "workspace"}
     ),
 }
 # third-party libraries the pure rules must never reach

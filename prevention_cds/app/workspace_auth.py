@@ -17,8 +17,8 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from prevention_cds.adapters.workspace_db import AppSecret, WorkspaceDatabase
 from prevention_cds.fhir_out.i18n import negotiate_language
 from prevention_cds.settings import Settings
-from prevention_cds.workspace.accounts import Accounts
 from prevention_cds.workspace import vocabulary
+from prevention_cds.workspace.accounts import Accounts
 from prevention_cds.workspace.evaluation import STATES
 from prevention_cds.workspace.i18n import say, t
 from prevention_cds.workspace.service import Actor, Workspace

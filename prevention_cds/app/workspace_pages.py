@@ -15,7 +15,6 @@ from prevention_cds.workspace import documents, vocabulary
 from prevention_cds.workspace.case import SEROGROUPS
 from prevention_cds.workspace.contacts import COLUMNS
 from prevention_cds.workspace.errors import NotFound, WorkspaceError
-from prevention_cds.workspace.evaluation import STATES
 from prevention_cds.workspace.i18n import say, t
 from prevention_cds.workspace.service import SORT_KEYS, Actor
 from prevention_cds.workspace.spreadsheet import SpreadsheetError
@@ -37,15 +36,13 @@ def _actor() -> Actor:
     return actor
 
 
-def page(template: str, status: int = 200, **context: Any) -> ResponseReturnValue:
-    lang = language()
-    return render_template(template, lang=lang, actor=current_actor(), **context), status
+def page(template: str, http_status: int = 200, **context: Any) -> ResponseReturnValue:
+    return render_template(template, lang=language(), actor=current_actor(), **context), http_status
 
 
 @blueprint.errorhandler(WorkspaceError)
 def refused(error: WorkspaceError) -> ResponseReturnValue:
-    status = 404 if isinstance(error, NotFound) else 400
-    return page("error.html", status, message=say(error.message, language()),
+    return page("error.html", 404 if isinstance(error, NotFound) else 400, message=say(error.message, language()),
                 details=[say(d, language()) for d in error.details])
 
 
@@ -90,7 +87,7 @@ def investigation(investigation_id: str) -> ResponseReturnValue:
     ws = workspace()
     found = ws.investigation(investigation_id)
     status = request.args.get("status") or "all"
-    sort = request.args.get("sort") if request.args.get("sort") in SORT_KEYS else "name"
+    sort = str(request.args.get("sort")) if request.args.get("sort") in SORT_KEYS else "name"
     descending = request.args.get("order") == "desc"
     all_rows = ws.contact_rows(investigation_id)
     rows = [r for r in all_rows if status == "all" or r.status == status]

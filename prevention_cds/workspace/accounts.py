@@ -3,6 +3,7 @@ roles, a lockout after repeated failures, and one API token per account (only it
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import secrets
@@ -70,10 +71,8 @@ class Accounts:
         with self.db.session() as session:
             user = session.scalars(select(User).where(User.username == username.strip())).first()
             if user is None:
-                try:
+                with contextlib.suppress(VerificationError):
                     _hasher.verify(_DUMMY_HASH, password)
-                except VerificationError:
-                    pass
                 return None
             if user.locked_until and datetime.fromisoformat(user.locked_until) > now:
                 session.add(AuditEntry(at=utc_now_text(now), username=user.username, action="login.locked"))

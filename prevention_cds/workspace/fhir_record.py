@@ -90,7 +90,9 @@ def _components(investigation: Investigation, setting: str | None) -> list[dict[
     return parts
 
 
-def contact_resources(contact: Contact, group: ContactGroup | None, investigation: Investigation) -> list[dict[str, Any]]:
+def contact_resources(
+    contact: Contact, group: ContactGroup | None, investigation: Investigation
+) -> list[dict[str, Any]]:
     pid = patient_id(contact)
     subject = {"reference": f"Patient/{pid}"}
     patient: dict[str, Any] = {

@@ -51,7 +51,8 @@ class Term:
 
 @cache
 def _entries(kind: str) -> dict[str, tuple[str, Coding]]:
-    return {fold(word): (entry["label"], dict(entry["coding"])) for entry in vocabulary()[kind] for word in entry["words"]}
+    return {fold(word): (entry["label"], dict(entry["coding"]))
+            for entry in vocabulary()[kind] for word in entry["words"]}
 
 
 ATC_CODE = re.compile(r"^[A-V]\d\d([A-Z]([A-Z](\d\d)?)?)?$")
@@ -124,8 +125,8 @@ def setting_label(code: str, language: str = "fr") -> str:
     for concept in settings_codesystem():
         if concept["code"] == code:
             if language == "fr":
-                return next((d["value"] for d in concept.get("designation", ()) if d.get("language") == "fr"),
-                            concept["display"])
+                return str(next((d["value"] for d in concept.get("designation", ()) if d.get("language") == "fr"),
+                                concept["display"]))
             return str(concept["display"])
     return code
 
