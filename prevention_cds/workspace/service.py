@@ -139,11 +139,10 @@ class Workspace:
             for name, value in values.items():
                 setattr(investigation, name, value)
             changes = []
-            for row in self._evaluate_all(session, investigation, now):
-                before, after = row
-                if before.get("summary") != after["summary"]:
+            for before, after in self._evaluate_all(session, investigation, now):
+                if headline(before) != headline(after):
                     changes.append({"contact_id": after["contact_id"], "name": after["name"],
-                                    "before": before.get("summary"), "after": after["summary"]})
+                                    "before": headline(before), "after": headline(after)})
             investigation.last_changes = json.dumps(changes, ensure_ascii=False)
             self.audit(actor, "investigation.update-case", investigation_id,
                        f"fields={','.join(sorted(values))} changed={len(changes)}", session)
@@ -378,6 +377,15 @@ class Workspace:
             "state": Counter(r.contact.state for r in rows),
             "kind": Counter(str(r.decision.get("kind")) for r in rows),
         }
+
+
+def headline(decision: dict[str, Any]) -> dict[str, str] | None:
+    """What the list shows of a decision: its summary, and the vaccine when one is added."""
+    summary = decision.get("summary")
+    if summary is None:
+        return None
+    vaccine = (decision.get("vaccine") or {}).get("summary")
+    return {lang: f"{text} ; {vaccine[lang]}" if vaccine else text for lang, text in summary.items()}
 
 
 def _columns(data: ContactInput) -> dict[str, Any]:
