@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -108,7 +109,7 @@ def read_csv(content: bytes) -> Sheet:
 def read_xlsx(content: bytes) -> Sheet:
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError, TypeError, EOFError):
+    except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError, TypeError, EOFError):
         raise SpreadsheetError(Message.of("ws.import.file.not-xlsx")) from None
     try:
         sheet = workbook.worksheets[0]

@@ -21,7 +21,7 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 IIM_FILE = DATA / "iim-school-class-25.csv"
 MEASLES_FILE = DATA / "measles-creche-section.csv"
 PASSWORD = "un mot de passe assez long"
-BASE_URL = "https://workspace.test"  # the session cookie is Secure: the test client speaks HTTPS
+BASE_URL = "https://localhost"  # the session cookie is Secure: the test client speaks HTTPS
 CSRF = re.compile(r'name="csrf-token" content="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
 
