@@ -41,7 +41,13 @@ def accounts() -> Accounts:
 
 
 def language() -> str:
-    chosen = request.args.get("lang") or session.get("lang")
+    """?lang= first; then, for the API, Accept-Language; then the session's choice; then Accept-Language."""
+    default = current_app.config["SETTINGS"].default_language
+    header = request.headers.get("Accept-Language")
+    chosen = request.args.get("lang")
+    if chosen not in ("fr", "en") and request.path.startswith("/api/") and header:
+        chosen = negotiate_language(header, default)
+    chosen = chosen if chosen in ("fr", "en") else session.get("lang")
     if chosen in ("fr", "en"):
         return str(chosen)
     return negotiate_language(request.headers.get("Accept-Language"), current_app.config["SETTINGS"].default_language)
