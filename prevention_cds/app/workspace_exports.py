@@ -51,9 +51,9 @@ def investigation_file(actor: Actor, investigation_id: str, name: str, language:
     if name == "prescriptions.zip":
         body = documents.prescriptions_zip(investigation, rows, now, language)
         return _download(body, ZIP, f"{stem}-ordonnances.zip")
-    html = documents.notification_html(investigation, rows, language)
     if name == "notification.html":
-        return Response(html, mimetype="text/html")
+        return Response(documents.notification_html(investigation, rows, language), mimetype="text/html")
+    html = documents.notification_html(investigation, rows, language, for_pdf=True)
     return _download(documents.pdf(html), PDF, f"{stem}-signalement.pdf", inline=True)
 
 

@@ -84,14 +84,26 @@ def _patient_instructions(evaluation: ContactEvaluation, language: str) -> list[
     return texts
 
 
-def render_html(template: str, **context: Any) -> str:
-    return environment().get_template(template).render(**context)
+def render_html(template: str, pdf: bool = True, **context: Any) -> str:
+    """The document's HTML; for a PDF without its inline style (the parsed stylesheet is given to WeasyPrint)."""
+    return environment().get_template(template).render(pdf=pdf, **context)
+
+
+@cache
+def _print_style() -> tuple[Any, Any]:
+    """The print stylesheet parsed once, with one font configuration (fonts are found and loaded once)."""
+    from weasyprint import CSS  # imported on first use: a second of start-up the CDS Hooks path never pays
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = FontConfiguration()
+    return CSS(string=environment().get_template("print.css").render(), font_config=fonts), fonts
 
 
 def pdf(html: str) -> bytes:
-    from weasyprint import HTML  # imported on first use: a second of start-up the CDS Hooks path never pays
+    from weasyprint import HTML
 
-    document: bytes = HTML(string=html).write_pdf()
+    style, fonts = _print_style()
+    document: bytes = HTML(string=html).write_pdf(stylesheets=[style], font_config=fonts)
     return document
 
 
@@ -147,5 +159,5 @@ def notification_context(investigation: Investigation, rows: list[tuple[ContactE
 
 
 def notification_html(investigation: Investigation, rows: list[tuple[ContactEvaluation, ContactGroup | None]],
-                      language: str) -> str:
-    return render_html("notification.html", **notification_context(investigation, rows, language))
+                      language: str, *, for_pdf: bool = False) -> str:
+    return render_html("notification.html", for_pdf, **notification_context(investigation, rows, language))

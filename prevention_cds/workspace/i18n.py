@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -29,13 +29,26 @@ def catalog(language: str) -> Mapping[str, str]:
 
 
 def t(key: str, language: str, **params: Any) -> str:
+    if all(type(v) in (str, int) for v in params.values()):
+        return _t_plain(key, language, tuple(params.items()))  # a list page asks for the same labels 1,000 times
+    return _t(key, language, **params)
+
+
+@lru_cache(maxsize=16_384)
+def _t_plain(key: str, language: str, params: tuple[tuple[str, str | int], ...]) -> str:
+    return _t(key, language, **dict(params))
+
+
+def _t(key: str, language: str, **params: Any) -> str:
     template = catalog(language).get(key)
     if template is None:
         logger.error("missing workspace message %s in %s", key, language)
         return key
+    if not params:
+        return template
     values = {name: card_i18n.format_value(value, language) for name, value in params.items()}
     try:
-        return template.format_map(values) if values or "{" in template else template
+        return template.format_map(values)
     except (KeyError, IndexError, ValueError):
         logger.error("workspace message %s (%s) lacks a parameter", key, language)
         return template

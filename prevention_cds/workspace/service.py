@@ -235,6 +235,8 @@ class Workspace:
             investigation = self._open(session, investigation_id)
             groups = self.groups(investigation_id, session)
             facts, default = self._group_facts(groups), self._default_group(groups, group_id)
+            existing = {c.identity_key: c for c in session.scalars(
+                select(Contact).where(Contact.investigation_id == investigation_id))}
             seen: set[str] = set()
             for line, values in sheet.rows:
                 result: RowResult = read_contact(values, line, now, facts, default)
@@ -246,9 +248,17 @@ class Workspace:
                     report.rows.append({"line": line, "status": "rejected", "errors": result.errors})
                     continue
                 seen.add(result.contact.identity_key)
-                contact, status = self._store(session, investigation, groups, result.contact, line, actor)
+                contact, status = self._store(session, investigation, groups, result.contact, line, actor, existing)
                 report.counts[status] += 1
-                report.rows.append({"line": line, "status": status, "contact_id": contact.id, "errors": []})
+                report.rows.append({"line": line, "status": status, "contact": contact, "errors": []})
+            session.flush()  # one batch of inserts: the new contacts get their ids
+            for row in report.rows:
+                contact = row.pop("contact", None)
+                if contact is not None:
+                    row["contact_id"] = contact.id
+                    if row["status"] == "created":
+                        session.add(ContactEvent(contact_id=contact.id, state="to-reach", by=actor.username,
+                                                 at=contact.created_at))
             session.add(ImportRecord(investigation_id=investigation_id, sha256=hashlib.sha256(content).hexdigest(),
                                      by=actor.username, at=utc_now_text(now), created=report.counts["created"],
                                      unchanged=report.counts["unchanged"]))
@@ -258,10 +268,16 @@ class Workspace:
         return report
 
     def _store(self, session: Session, investigation: Investigation, groups: list[ContactGroup],
-               data: ContactInput, line: int | None, actor: Actor) -> tuple[Contact, str]:
+               data: ContactInput, line: int | None, actor: Actor,
+               known: dict[str, Contact] | None = None) -> tuple[Contact, str]:
+        """Create or update one contact and store its decision; a batch (``known``: the investigation's contacts
+        by identity) leaves the flush and the follow-up events to its caller."""
         now = self.clock()
-        existing = session.scalars(select(Contact).where(Contact.investigation_id == investigation.id,
-                                                         Contact.identity_key == data.identity_key)).first()
+        if known is not None:
+            existing = known.get(data.identity_key)
+        else:
+            existing = session.scalars(select(Contact).where(Contact.investigation_id == investigation.id,
+                                                             Contact.identity_key == data.identity_key)).first()
         values = _columns(data)
         if existing is not None:
             if all(getattr(existing, k) == v for k, v in values.items()):
@@ -276,12 +292,14 @@ class Workspace:
         for name, value in values.items():
             setattr(contact, name, value)
         contact.source_line = line
-        session.flush()  # the contact's id names its FHIR resources
         group = next((g for g in groups if g.id == contact.group_id), None)
+        # the id only names the FHIR resources built for the evaluation: a new contact has none yet
         self._save_evaluation(contact, evaluate_contact(contact, group, investigation, now, self.rule_settings))
-        if status == "created":
-            session.add(ContactEvent(contact_id=contact.id, state="to-reach", by=actor.username,
-                                     at=utc_now_text(now)))
+        if known is None:
+            session.flush()
+            if status == "created":
+                session.add(ContactEvent(contact_id=contact.id, state="to-reach", by=actor.username,
+                                         at=utc_now_text(now)))
         return contact, status
 
     @staticmethod

@@ -10,7 +10,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -21,6 +21,7 @@ from prevention_cds.rules.advice import Message
 Coding = dict[str, str]
 
 
+@lru_cache(maxsize=65_536)
 def fold(text: str) -> str:
     """Lower case, no accents, punctuation as spaces, single spaces: how words are compared."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
