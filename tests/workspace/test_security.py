@@ -36,8 +36,8 @@ def _routes(app: Flask) -> list[tuple[str, str, str]]:
             continue
         values = {}
         for name in rule.arguments:
-            converter = rule._converters[name]  # noqa: SLF001
-            values[name] = getattr(converter, "items", None) and sorted(converter.items)[0] or (
+            converter = rule._converters[name]
+            values[name] = (getattr(converter, "items", None) and sorted(converter.items)[0]) or (
                 1 if "Integer" in type(converter).__name__ else "x")
         url = rule.build(values)[1]  # type: ignore[index]
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
@@ -78,10 +78,7 @@ def test_a_reader_can_read_but_change_nothing(app: Flask) -> None:
         if method not in CHANGING or endpoint in ("accounts.logout", "workspace_api.start_zip"):
             continue
         url = url.replace("/x/", f"/{investigation_id}/").replace("/x", f"/{investigation_id}")
-        if url.startswith("/api/"):
-            response = reader.api(method, url, json={})
-        else:
-            response = reader.post(url)
+        response = reader.api(method, url, json={}) if url.startswith("/api/") else reader.post(url)
         assert response.status_code == 403, (endpoint, method, url, response.status_code)
 
 
