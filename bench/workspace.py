@@ -45,8 +45,9 @@ def contacts_csv(count: int) -> bytes:
             lines.append(f"Adulte{n};Camille;{1970 + n % 30}-0{1 + n % 9}-1{n % 9};F;;;assessed-close-contact;"
                          f"2026-11-19 15:00;non;;pilule;;;06 00 00 00 00;\n")
         else:
+            allergy = "rifampicine" if n % 50 == 0 else ""
             lines.append(f"Eleve{n};Sacha;2016-0{1 + n % 9}-1{n % 9};{'FM'[n % 2]};{25 + n % 15},5;"
-                         f"2026-11-0{1 + n % 9};school-classroom-neighbour;2026-11-19 16:30;;{'rifampicine' if n % 50 == 0 else ''};;;;;\n")
+                         f"2026-11-0{1 + n % 9};school-classroom-neighbour;2026-11-19 16:30;;{allergy};;;;;\n")
     return "".join(lines).encode("utf-8")
 
 
