@@ -18,12 +18,14 @@ from prevention_cds.adapters.fhir_client import FhirReader, HttpFhirReader, fhir
 from prevention_cds.fhir_in.draft_orders import read_order_context
 from prevention_cds.fhir_in.record import build_record
 from prevention_cds.fhir_out.fhir_resources import ResourceContext
+from prevention_cds.fhir_out.investigation_link import with_investigation_link
 from prevention_cds.fhir_out.render import RenderContext, advice_to_card
 from prevention_cds.hooks.catalog import PATIENT_VIEW, SERVICES_BY_ID, ServiceDefinition, prefetch_keys
 from prevention_cds.hooks.errors import DataUnavailable, UnknownService
 from prevention_cds.hooks.prefetch import gather_resources
 from prevention_cds.hooks.request import HookRequest, parse_request
 from prevention_cds.rules.advice import Advice
+from prevention_cds.rules.concepts import Concept
 from prevention_cds.rules.facts import OrderContext, PatientRecord
 from prevention_cds.rules.iim import IimRules
 from prevention_cds.rules.mmr import MmrRules
@@ -43,6 +45,10 @@ def system_clock() -> datetime:
 
 class RuleSet(PatientViewRules, OrderRules, Protocol):
     """A rule set answers both patient-view and order checks."""
+
+
+# The disease whose index case a patient-view service links to a workspace investigation.
+INVESTIGATION_CASES = {"iim-prophylaxis": Concept.IIM_DISEASE, "ror-vaccination": Concept.MEASLES_HISTORY}
 
 
 def default_rule_sets() -> dict[str, RuleSet]:
@@ -112,7 +118,9 @@ class CdsEvaluator:
             max_response_bytes=s.fhir_max_response_bytes,
         )
 
-    def invoke(self, service_id: str, body: Any, language: str) -> dict[str, Any]:
+    def invoke(self, service_id: str, body: Any, language: str, base_url: str | None = None) -> dict[str, Any]:
+        """``base_url``: where the workspace is (the request's, or PREVENTION_CDS_PUBLIC_BASE_URL), for the link
+        of an index case's card; None (the command line) adds no link."""
         started = time.perf_counter()
         service = self.service(service_id)
         request = parse_request(body, service)
@@ -141,6 +149,10 @@ class CdsEvaluator:
             ),
         )
         cards = [advice_to_card(a, ctx) for a in advice]
+        base = self.settings.public_base_url or base_url
+        if base and service.id in INVESTIGATION_CASES:
+            cards = with_investigation_link(cards, [a.rule for a in advice], record, INVESTIGATION_CASES[service.id],
+                                            base, language, now.date())
         logger.info(
             "service=%s hookInstance=%s cards=%d skipped_resources=%d ms=%.1f",
             service.id, request.hook_instance, len(cards), record.skipped_resources,
