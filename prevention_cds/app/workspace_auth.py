@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any, TypeVar, cast
 
@@ -16,7 +16,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from prevention_cds.adapters.workspace_db import AppSecret, WorkspaceDatabase
 from prevention_cds.fhir_out.i18n import negotiate_language
-from prevention_cds.settings import Settings
+from prevention_cds.settings import PRACTICE_TIMEZONE, Settings
 from prevention_cds.workspace import vocabulary
 from prevention_cds.workspace.accounts import Accounts
 from prevention_cds.workspace.evaluation import STATES
@@ -78,6 +78,14 @@ def init_sessions(app: Flask, db: WorkspaceDatabase, settings: Settings) -> None
     )
     csrf.init_app(app)
     app.jinja_env.globals.update(t=t, say=say, states=STATES, setting_label=vocabulary.setting_label)
+    app.jinja_env.filters["local"] = local_time
+
+
+def local_time(moment: str | None) -> str:
+    """A stored UTC moment as the practice's local time, to the minute."""
+    if not moment:
+        return ""
+    return datetime.fromisoformat(moment).astimezone(PRACTICE_TIMEZONE).strftime("%Y-%m-%d %H:%M")
 
 
 def current_actor() -> Actor | None:

@@ -184,7 +184,8 @@ def read_contact(row: dict[str, str], line: int, now: datetime, groups: dict[str
         occupation=occupation,
         phone=_text(row, "telephone")[:40],
         comment=_text(row, "commentaire")[:2000],
-        group_id=group.id if group is not None else None,
+        # a group named in the row, or the import's group for a row that takes its setting or its date
+        group_id=group.id if group is not None and (group_name or not (setting and moment)) else None,
     ))
 
 
