@@ -160,9 +160,11 @@ def add_contacts(investigation_id: str) -> ResponseReturnValue:
     group_id = int(group) if group and group.isdigit() else None
     limit = workspace_limit()
     if media_type in (*CSV_TYPES, XLSX_TYPE):
-        content = request.get_data(cache=False)
+        if request.content_length is not None and request.content_length > limit:
+            return _error(413, say(Message.of("ws.import.file.too-large", max=limit // 1024), language()))
+        content = request.stream.read(limit + 1)
         if len(content) > limit:
-            return _error(413, "too large")
+            return _error(413, say(Message.of("ws.import.file.too-large", max=limit // 1024), language()))
         report = workspace().import_contacts(_actor(), investigation_id, content, media_type, group_id=group_id)
         return _report_json(report), 200
     body = _body()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
 from prevention_cds.app import workspace_exports as exports
@@ -126,6 +126,9 @@ def add_group(investigation_id: str) -> ResponseReturnValue:
 @blueprint.post("/workspace/investigations/<investigation_id>/import")
 @require("editor")
 def import_contacts(investigation_id: str) -> ResponseReturnValue:
+    limit = int(current_app.config["SETTINGS"].max_body_bytes)
+    if request.content_length is None or request.content_length > limit:
+        return page("error.html", 413, message=t("ws.import.file.too-large", language(), max=limit // 1024), details=[])
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return page("error.html", 400, message=t("ws.import.file.none", language()), details=[])

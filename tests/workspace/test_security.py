@@ -4,6 +4,7 @@ a while, the audit log says who saw and changed what, and no patient datum reach
 
 from __future__ import annotations
 
+import io
 import logging
 from datetime import timedelta
 from pathlib import Path
@@ -159,3 +160,15 @@ def test_session_cookie_is_secure_and_http_only(app: Flask) -> None:
     browser: Browser = login(app, "reader")
     cookie = browser.client.get_cookie("prevention_cds_session")
     assert cookie is not None and cookie.secure and cookie.http_only and cookie.same_site == "Lax"
+
+
+def test_a_spreadsheet_larger_than_the_body_limit_is_refused_before_it_is_read(app: Flask) -> None:
+    editor = login(app, "editor")
+    investigation_id = editor.api("POST", "/api/investigations", json={"title": "t", "disease": "iim"}).json["id"]
+    limit = app.config["SETTINGS"].max_body_bytes
+    api = editor.api("POST", f"/api/investigations/{investigation_id}/contacts", data=b"x" * (limit + 1),
+                     content_type="text/csv")
+    assert api.status_code == 413
+    page = editor.post(f"/workspace/investigations/{investigation_id}/import",
+                       {"file": (io.BytesIO(b"x" * (limit + 1)), "big.csv")}, content_type="multipart/form-data")
+    assert page.status_code == 413
