@@ -62,6 +62,12 @@ def test_every_page_and_api_route_refuses_an_anonymous_request(app: Flask) -> No
             assert response.status_code == 302, (endpoint, method, url, response.status_code)
 
 
+def test_the_login_page_and_its_style_are_public(app: Flask) -> None:
+    client = app.test_client()
+    assert client.get(f"{BASE_URL}/workspace/login").status_code == 200
+    assert client.get(f"{BASE_URL}/workspace/static/workspace.css").status_code == 200
+
+
 def test_an_unknown_api_token_is_anonymous(app: Flask) -> None:
     response = app.test_client().get(f"{BASE_URL}/api/investigations", headers={"Authorization": "Bearer nope"})
     assert response.status_code == 401
