@@ -9,7 +9,7 @@ import io
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from typing import Any
 
@@ -17,6 +17,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from prevention_cds.adapters.workspace_db import ContactGroup, Investigation
 from prevention_cds.fhir_out import products
+from prevention_cds.fhir_out.i18n import format_value
 from prevention_cds.rules.advice import MedicationProposal, Message
 from prevention_cds.workspace import vocabulary
 from prevention_cds.workspace.evaluation import ContactEvaluation, main_proposal
@@ -31,7 +32,17 @@ def environment() -> Environment:
                       autoescape=select_autoescape(("html",)), trim_blocks=True, lstrip_blocks=True)
     env.globals["t"] = t
     env.globals["setting_label"] = vocabulary.setting_label
+    env.filters["moment"] = moment_text
     return env
+
+
+def moment_text(value: str | None, language: str) -> str:
+    """A stored ISO date or moment as a person reads it (JJ/MM/AAAA [HH:MM] in French)."""
+    if not value:
+        return ""
+    if len(value) <= 10:
+        return format_value(date.fromisoformat(value) if len(value) == 10 else value, language)
+    return format_value(datetime.fromisoformat(value), language)
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,7 @@ def test_prescription_is_one_page_with_the_dose_and_the_prescriber_fields(app: F
     pages, text = _pdf_text(response.data)
     assert pages == 1
     flat = " ".join(text.split())
-    for expected in ("Ordonnance", "ABADIE Lina", "2016-02-10", "Prescripteur", "RPPS", "Signature",
+    for expected in ("Ordonnance", "ABADIE Lina", "10/02/2016", "Prescripteur", "RPPS", "Signature",
                      "Rifampicine 2 % suspension buvable", "320 mg (16 mL)", "64 mL de suspension buvable",
                      "Vaccin méningococcique ACWY conjugué", "EOH CHU Exemple"):
         assert expected in flat, expected
