@@ -3,10 +3,12 @@ login session (with its CSRF token in ``X-CSRFToken``) or an account's token (``
 
 from __future__ import annotations
 
+import logging
 from typing import Any, NoReturn
 
 from flask import Blueprint, Response, current_app, request
 from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import SQLAlchemyError
 
 from prevention_cds.adapters.workspace_db import Contact, ContactGroup, Investigation
 from prevention_cds.app import workspace_exports as exports
@@ -16,10 +18,11 @@ from prevention_cds.workspace.case import CASE_FIELDS
 from prevention_cds.workspace.contacts import COLUMNS, OPTIONAL_COLUMNS
 from prevention_cds.workspace.errors import Conflict, Invalid, NotFound, WorkspaceError
 from prevention_cds.workspace.evaluation import status_of
-from prevention_cds.workspace.i18n import both, say
+from prevention_cds.workspace.i18n import both, say, t
 from prevention_cds.workspace.service import Actor, ContactRow, ImportReport
 from prevention_cds.workspace.spreadsheet import CSV_TYPES, XLSX_TYPE, SpreadsheetError
 
+logger = logging.getLogger(__name__)
 blueprint = Blueprint("workspace_api", __name__, url_prefix="/api")
 blueprint.before_request(guard(api=True))
 
@@ -39,6 +42,12 @@ def refused(error: WorkspaceError) -> ResponseReturnValue:
     status = 404 if isinstance(error, NotFound) else 409 if isinstance(error, Conflict) else 400
     lang = language()
     return _error(status, say(error.message, lang), [say(d, lang) for d in error.details])
+
+
+@blueprint.errorhandler(SQLAlchemyError)
+def database_unavailable(error: SQLAlchemyError) -> ResponseReturnValue:
+    logger.exception("workspace database unavailable")  # without SQL parameters (hide_parameters)
+    return _error(503, t("ws.error.database", language()))
 
 
 @blueprint.errorhandler(SpreadsheetError)

@@ -4,10 +4,12 @@ JavaScript; a few lines of it show the progress of the ZIP of prescriptions)."""
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import SQLAlchemyError
 
 from prevention_cds.app import workspace_exports as exports
 from prevention_cds.app.workspace_auth import accounts, current_actor, guard, language, require, workspace
@@ -19,6 +21,7 @@ from prevention_cds.workspace.i18n import say, t
 from prevention_cds.workspace.service import SORT_KEYS, Actor
 from prevention_cds.workspace.spreadsheet import SpreadsheetError
 
+logger = logging.getLogger(__name__)
 blueprint = Blueprint("workspace_pages", __name__, template_folder="templates", static_folder="static",
                       static_url_path="/workspace/static")
 blueprint.before_request(guard(api=False))
@@ -44,6 +47,12 @@ def page(template: str, http_status: int = 200, **context: Any) -> ResponseRetur
 def refused(error: WorkspaceError) -> ResponseReturnValue:
     return page("error.html", 404 if isinstance(error, NotFound) else 400, message=say(error.message, language()),
                 details=[say(d, language()) for d in error.details])
+
+
+@blueprint.errorhandler(SQLAlchemyError)
+def database_unavailable(error: SQLAlchemyError) -> ResponseReturnValue:
+    logger.exception("workspace database unavailable")  # without SQL parameters (hide_parameters)
+    return page("error.html", 503, message=t("ws.error.database", language()), details=[])
 
 
 @blueprint.errorhandler(SpreadsheetError)

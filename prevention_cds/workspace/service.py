@@ -9,13 +9,15 @@ import json
 import logging
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from prevention_cds.adapters.workspace_db import (
@@ -43,6 +45,15 @@ Clock = Callable[[], datetime]
 # A stored decision older than this is evaluated again before it is shown (time windows move).
 STALE_AFTER = timedelta(hours=1)
 SORT_KEYS = ("name", "birth_date", "decision", "status", "state", "last_contact")
+
+
+@contextmanager
+def concurrent_change() -> Iterator[None]:
+    """Two imports of the same contact at once: the second is refused whole (its transaction rolled back)."""
+    try:
+        yield
+    except IntegrityError:
+        raise Conflict(Message.of("ws.error.concurrent")) from None
 
 
 def utc_now_text(now: datetime) -> str:
@@ -203,7 +214,7 @@ class Workspace:
     def add_contact(self, actor: Actor, investigation_id: str, fields: dict[str, Any],
                     group_id: int | None = None) -> Contact:
         """One contact from a form or the JSON API (the spreadsheet's column names)."""
-        with self.db.session() as session:
+        with concurrent_change(), self.db.session() as session:
             investigation = self._open(session, investigation_id)
             groups = self.groups(investigation_id, session)
             result = read_contact({k: str(v) for k, v in fields.items() if v is not None}, 0, self.clock(),
@@ -231,7 +242,7 @@ class Workspace:
         sheet = read_spreadsheet(content, media_type, filename)
         now = self.clock()
         report = ImportReport()
-        with self.db.session() as session:
+        with concurrent_change(), self.db.session() as session:
             investigation = self._open(session, investigation_id)
             groups = self.groups(investigation_id, session)
             facts, default = self._group_facts(groups), self._default_group(groups, group_id)
