@@ -52,7 +52,9 @@ def refused(error: WorkspaceError) -> ResponseReturnValue:
 @blueprint.errorhandler(SQLAlchemyError)
 def database_unavailable(error: SQLAlchemyError) -> ResponseReturnValue:
     logger.exception("workspace database unavailable")  # without SQL parameters (hide_parameters)
-    return page("error.html", 503, message=t("ws.error.database", language()), details=[])
+    # no account lookup here: the database that would answer it is the one that failed
+    return render_template("error.html", lang=language(), actor=None, message=t("ws.error.database", language()),
+                           details=[]), 503
 
 
 @blueprint.errorhandler(SpreadsheetError)

@@ -178,3 +178,18 @@ def test_a_spreadsheet_larger_than_the_body_limit_is_refused_before_it_is_read(a
     page = editor.post(f"/workspace/investigations/{investigation_id}/import",
                        {"file": (io.BytesIO(b"x" * (limit + 1)), "big.csv")}, content_type="multipart/form-data")
     assert page.status_code == 413
+
+
+def test_a_database_that_does_not_answer_is_a_503_never_a_500(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    editor = login(app, "editor")
+    database = app.extensions["prevention_cds.workspace"].db
+
+    def gone() -> None:
+        raise OperationalError("SELECT", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(database, "session", gone)
+    assert editor.client.get("/workspace/").status_code == 503
+    response = editor.api("GET", "/api/investigations")
+    assert response.status_code == 503 and "indisponible" in response.json["error"]
