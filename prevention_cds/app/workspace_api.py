@@ -209,6 +209,20 @@ def contact(investigation_id: str, contact_id: int) -> ResponseReturnValue:
         "history": history}
 
 
+@blueprint.put("/investigations/<investigation_id>/contacts/<int:contact_id>")
+@require("editor")
+def update_contact(investigation_id: str, contact_id: int) -> ResponseReturnValue:
+    body = _body()
+    unknown = sorted(set(body) - set(COLUMNS) - set(OPTIONAL_COLUMNS) - {"group_id"})
+    if unknown:
+        return _error(400, say_unknown(unknown))
+    group_id = body["group_id"] if isinstance(body.get("group_id"), int) else None
+    fields = {k: v for k, v in body.items() if k != "group_id" and isinstance(v, str | int | float)}
+    workspace().update_contact(_actor(), investigation_id, contact_id, fields, group_id)
+    rows = [r for r in workspace().contact_rows(investigation_id) if r.contact.id == contact_id]
+    return _row_json(rows[0])
+
+
 @blueprint.put("/investigations/<investigation_id>/contacts/<int:contact_id>/state")
 @require("editor")
 def set_state(investigation_id: str, contact_id: int) -> ResponseReturnValue:

@@ -15,7 +15,7 @@ from prevention_cds.app import workspace_exports as exports
 from prevention_cds.app.workspace_auth import accounts, current_actor, guard, language, require, workspace
 from prevention_cds.workspace import documents, vocabulary
 from prevention_cds.workspace.case import SEROGROUPS
-from prevention_cds.workspace.contacts import COLUMNS
+from prevention_cds.workspace.contacts import COLUMNS, as_row
 from prevention_cds.workspace.errors import NotFound, WorkspaceError
 from prevention_cds.workspace.i18n import say, t
 from prevention_cds.workspace.service import SORT_KEYS, Actor
@@ -189,6 +189,32 @@ def contact(investigation_id: str, contact_id: int) -> ResponseReturnValue:
                 decision=evaluation.decision, history=ws.history(contact_id),
                 allergies=json.loads(stored.allergies), treatments=json.loads(stored.treatments),
                 mmr_doses=json.loads(stored.mmr_doses), has_prescription=documents.has_prescription(evaluation))
+
+
+@blueprint.get("/workspace/investigations/<investigation_id>/contacts/<int:contact_id>/edit")
+@require("editor")
+def edit_contact(investigation_id: str, contact_id: int) -> ResponseReturnValue:
+    ws = workspace()
+    found, contact, _ = ws.contact(investigation_id, contact_id)
+    return page("contact_new.html", investigation=found, groups=ws.groups(investigation_id), columns=COLUMNS,
+                values=as_row(contact), settings=vocabulary.setting_codes(), contact=contact)
+
+
+@blueprint.post("/workspace/investigations/<investigation_id>/contacts/<int:contact_id>")
+@require("editor")
+def update_contact(investigation_id: str, contact_id: int) -> ResponseReturnValue:
+    ws = workspace()
+    fields = {k: v for k, v in request.form.items() if k in COLUMNS}
+    group = request.form.get("group_id") or None
+    try:
+        ws.update_contact(_actor(), investigation_id, contact_id, fields,
+                          int(group) if group and group.isdigit() else None)
+    except WorkspaceError as error:
+        found, contact, _ = ws.contact(investigation_id, contact_id)
+        return page("contact_new.html", 400, investigation=found, groups=ws.groups(investigation_id),
+                    columns=COLUMNS, values=fields, settings=vocabulary.setting_codes(), contact=contact,
+                    errors=[say(d, language()) for d in error.details])
+    return redirect(url_for(".contact", investigation_id=investigation_id, contact_id=contact_id))
 
 
 @blueprint.post("/workspace/investigations/<investigation_id>/contacts/<int:contact_id>/state")

@@ -5,6 +5,7 @@ A value that cannot be read is an error of its row, named; nothing is guessed an
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -63,6 +64,26 @@ class RowResult:
     line: int
     contact: ContactInput | None = None
     errors: list[Message] = field(default_factory=list)
+
+
+def as_row(contact: Any) -> dict[str, str]:
+    """A stored contact as the spreadsheet row that would enter it again (the edit form's values)."""
+    doses = json.loads(contact.mmr_doses)
+    moment = contact.last_contact or ""
+    row = {
+        "nom": contact.last_name, "prenom": contact.first_name, "date_naissance": contact.birth_date or "",
+        "sexe": {"female": "F", "male": "M", "other": "autre"}.get(contact.sex, "inconnu"),
+        "poids_kg": contact.weight_kg or "", "date_pesee": contact.weighed_on or "",
+        "situation": contact.setting or "",
+        "dernier_contact": (moment[:16].replace("T", " ") if contact.has_time else moment[:10]),
+        "grossesse": {"yes": "oui", "no": "non"}.get(contact.pregnancy, "inconnu"),
+        "allergies": ", ".join(json.loads(contact.allergies)), "traitements": ", ".join(json.loads(contact.treatments)),
+        "doses_ror": str(doses["count"]) if "count" in doses else "|".join(doses.get("dates", ())),
+        "profession": {"healthcare": "professionnel de santé", "early-childhood": "petite enfance"}.get(
+            contact.occupation, "autre"),
+        "telephone": contact.phone, "commentaire": contact.comment,
+    }
+    return row
 
 
 def parse_date(text: str) -> date | None:

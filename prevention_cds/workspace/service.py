@@ -225,6 +225,34 @@ class Workspace:
             self.audit(actor, f"contact.{status}", f"{investigation_id}/contact/{contact.id}", session=session)
         return contact
 
+    def update_contact(self, actor: Actor, investigation_id: str, contact_id: int, fields: dict[str, Any],
+                       group_id: int | None = None) -> Contact:
+        """Correct a contact (the weight has come in): every value read again as in a spreadsheet row, and the
+        decision evaluated again."""
+        with concurrent_change(), self.db.session() as session:
+            investigation = self._open(session, investigation_id)
+            contact = session.get(Contact, contact_id)
+            if contact is None or contact.investigation_id != investigation_id:
+                raise NotFound(Message.of("ws.error.contact-not-found"))
+            groups = self.groups(investigation_id, session)
+            result = read_contact({k: str(v) for k, v in fields.items() if v is not None}, 0, self.clock(),
+                                  self._group_facts(groups), self._default_group(groups, group_id))
+            if result.contact is None:
+                raise Invalid(Message.of("ws.contact.error"), result.errors)
+            taken = session.scalars(select(Contact.id).where(
+                Contact.investigation_id == investigation_id, Contact.identity_key == result.contact.identity_key,
+                Contact.id != contact_id)).first()
+            if taken is not None:
+                raise Conflict(Message.of("ws.error.same-contact"))
+            contact.identity_key = result.contact.identity_key
+            for name, value in _columns(result.contact).items():
+                setattr(contact, name, value)
+            group = next((g for g in groups if g.id == contact.group_id), None)
+            self._save_evaluation(contact, evaluate_contact(contact, group, investigation, self.clock(),
+                                                            self.rule_settings))
+            self.audit(actor, "contact.update", f"{investigation_id}/contact/{contact_id}", session=session)
+        return contact
+
     @staticmethod
     def _default_group(groups: list[ContactGroup], group_id: int | None) -> GroupFacts | None:
         if group_id is None:

@@ -73,6 +73,15 @@ def test_nurse_scenario_end_to_end(browser: Any, live_server: Callable[[Flask], 
     assert "editor" in row.inner_text()
     assert row.get_by_label("Suivi").input_value() == "prescribed"
 
+    page.get_by_role("link", name="CARON Jade", exact=True).click()  # her weight comes in
+    page.get_by_role("link", name="Modifier le contact").click()
+    page.get_by_label("Poids (kg)").fill("27")
+    page.get_by_label("Date de pesée").fill("2026-11-21")
+    page.get_by_role("button", name="Enregistrer").click()
+    assert "rifampicine 270 mg" in page.locator("article.card h3").first.inner_text()
+    page.get_by_role("link", name="← École Jules-Ferry, CM2 B").click()
+    assert page.locator("#count-blocked").inner_text() == "1"
+
     page.locator("form.case-form").get_by_label("Sérogroupe").select_option("W")
     page.get_by_role("button", name="Enregistrer et réévaluer tous les contacts").click()
     changes = page.locator("#changes").inner_text()

@@ -155,3 +155,19 @@ def test_a_stale_decision_is_evaluated_again_before_it_is_shown(tmp_path: Path) 
     now[0] = datetime(2026, 12, 2, 10, 0, tzinfo=FROZEN_NOW.tzinfo)  # 13 days after the class contact
     decisions = _by_name(workspace, investigation_id)
     assert decisions[("Abadie", "Lina")]["kind"] == "past-window"
+
+
+def test_the_weight_comes_in_and_the_dose_follows(workspace: Workspace) -> None:
+    from prevention_cds.workspace.contacts import as_row
+    from prevention_cds.workspace.errors import Conflict
+
+    investigation_id = _import(workspace, "iim", IIM_FILE, serogroup="unknown")
+    rows = {(r.contact.last_name, r.contact.first_name): r.contact for r in workspace.contact_rows(investigation_id)}
+    jade = rows[("Caron", "Jade")]
+    fields = as_row(jade) | {"poids_kg": "27", "date_pesee": "2026-11-21"}
+    workspace.update_contact(NURSE, investigation_id, jade.id, fields)
+    decision = _by_name(workspace, investigation_id)[("Caron", "Jade")]
+    assert decision["kind"] == "prophylaxis" and decision["medication"]["dose_mg"] == "270"
+    assert len(_by_name(workspace, investigation_id)) == 25
+    with pytest.raises(Conflict):  # renamed onto another contact
+        workspace.update_contact(NURSE, investigation_id, jade.id, as_row(rows[("Delmas", "Hugo")]))
