@@ -11,9 +11,8 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
+from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import ForeignKey, Integer, LargeBinary, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -184,7 +183,10 @@ class AppSecret(Base):
     value: Mapped[str] = mapped_column(String(200))
 
 
-def alembic_config(url: str) -> Config:
+def alembic_config(url: str) -> Any:
+    """Alembic's configuration for ``url`` (imported here: Alembic logs its plugins when first imported)."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(resources.files("prevention_cds.adapters").joinpath("migrations")))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -199,15 +201,27 @@ class WorkspaceDatabase:
 
     def upgrade(self) -> None:
         """Migrate the schema to the latest revision; a database that cannot be opened stops the start-up."""
+        alembic_logger = logging.getLogger("alembic")
+        level = alembic_logger.level
+        alembic_logger.setLevel(logging.WARNING)  # its plugin and context lines at every start-up are noise
         try:
+            from alembic import command
+            from alembic.migration import MigrationContext
+
             with self.engine.begin() as connection:
                 config = alembic_config(self.url)
                 config.attributes["connection"] = connection
+                before = MigrationContext.configure(connection).get_current_revision()
                 command.upgrade(config, "head")
+                after = MigrationContext.configure(connection).get_current_revision()
+            if before != after:
+                logger.info("workspace schema migrated from %s to %s", before or "nothing", after)
         except SQLAlchemyError as exc:
             where = self.engine.url.render_as_string(hide_password=True)
             reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
             raise ConfigError(f"{PREFIX}DATABASE_URL: cannot migrate the database {where}: {reason}") from None
+        finally:
+            alembic_logger.setLevel(level)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
