@@ -74,5 +74,8 @@ def run_gunicorn(app: Flask, settings: Settings) -> None:
     from prevention_cds.app.warmup import warm_up
 
     warm_up(app.extensions["prevention_cds.evaluator"])  # imports and caches filled once, shared by the workers
+    from prevention_cds.workspace import documents
+
+    documents.warm_up()
     settle_heap()
     _Gunicorn(app, gunicorn_options(settings)).run()

@@ -110,6 +110,12 @@ def _print_style() -> tuple[Any, Any]:
     return CSS(string=environment().get_template("print.css").render(), font_config=fonts), fonts
 
 
+def warm_up() -> None:
+    """WeasyPrint imported, the stylesheet parsed and the fonts loaded once, before the server forks its workers:
+    the first prescription of each worker then costs what the others cost."""
+    pdf("<p>prevention-cds</p>")
+
+
 def pdf(html: str) -> bytes:
     from weasyprint import HTML
 
