@@ -1,6 +1,8 @@
 """The service layer: one CDS Hooks call from request body to response, the same for HTTP and the CLI.
 
 It completes the prefetch, builds the patient record, runs the service's rule sets and renders the cards.
+:func:`evaluate_patient` is the step every caller shares (HTTP, the CLI, the infection-control workspace, the
+population scan): FHIR resources of one patient → record → the rule sets' advice.
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ from prevention_cds.errors import DataUnavailable, UnknownService
 from prevention_cds.fhir_in.draft_orders import read_order_context
 from prevention_cds.fhir_in.record import build_record
 from prevention_cds.fhir_out.fhir_resources import ResourceContext
+from prevention_cds.fhir_out.investigation_link import with_investigation_link
 from prevention_cds.fhir_out.render import RenderContext, advice_to_card
 from prevention_cds.hooks.catalog import PATIENT_VIEW, SERVICES_BY_ID, ServiceDefinition, prefetch_keys
 from prevention_cds.hooks.prefetch import FhirReader, gather_resources
 from prevention_cds.hooks.request import HookRequest, parse_request
 from prevention_cds.rules.advice import Advice
-from prevention_cds.rules.facts import PatientRecord
+from prevention_cds.rules.concepts import Concept
+from prevention_cds.rules.facts import OrderContext, PatientRecord
 from prevention_cds.rules.iim import IimRules
 from prevention_cds.rules.mmr import MmrRules
 from prevention_cds.rules.ruleset import OrderRules, PatientViewRules, RuleSettings
@@ -43,12 +47,16 @@ class RuleSet(PatientViewRules, OrderRules, Protocol):
     """A rule set answers both patient-view and order checks."""
 
 
+# The disease whose index case a patient-view service links to a workspace investigation.
+INVESTIGATION_CASES = {"iim-prophylaxis": Concept.IIM_DISEASE, "ror-vaccination": Concept.MEASLES_HISTORY}
+
+
 def default_rule_sets() -> dict[str, RuleSet]:
     return {"mmr": MmrRules(), "iim": IimRules()}
 
 
 @dataclass(frozen=True)
-class PatientAdvice:
+class PatientEvaluation:
     record: PatientRecord
     advice: tuple[Advice, ...]
 
@@ -56,14 +64,22 @@ class PatientAdvice:
 def evaluate_patient(
     patient_id: str,
     resources: Iterable[dict[str, Any]],
-    rule_sets: Sequence[PatientViewRules],
+    rule_sets: Sequence[RuleSet],
     now: datetime,
     settings: RuleSettings,
     index: CodeIndex,
-) -> PatientAdvice:
-    """One patient's resources -> record -> the advice of the rule sets (patient-view), before any card."""
+    orders: OrderContext | None = None,
+) -> PatientEvaluation:
+    """One patient's FHIR resources through the record builder and the rule sets: their patient-view advice, or
+    their order checks when ``orders`` is given."""
     record = build_record(patient_id, resources, index, now)
-    return PatientAdvice(record, tuple(a for rules in rule_sets for a in rules.evaluate(record, now, settings)))
+    advice: list[Advice] = []
+    for rules in rule_sets:
+        if orders is None:
+            advice.extend(rules.evaluate(record, now, settings))
+        else:
+            advice.extend(rules.check_orders(record, orders, now, settings))
+    return PatientEvaluation(record, tuple(advice))
 
 
 @dataclass
@@ -100,13 +116,23 @@ class CdsEvaluator:
             max_response_bytes=s.fhir_max_response_bytes,
         )
 
-    def invoke(self, service_id: str, body: Any, language: str) -> dict[str, Any]:
+    def invoke(self, service_id: str, body: Any, language: str, base_url: str | None = None) -> dict[str, Any]:
+        """``base_url``: where the workspace is (the request's, or PREVENTION_CDS_PUBLIC_BASE_URL), for the link
+        of an index case's card; None (the command line) adds no link."""
         started = time.perf_counter()
         service = self.service(service_id)
         request = parse_request(body, service)
         resources = gather_resources(request, prefetch_keys(), self._reader, self.settings.fhir_max_pages)
         now = self.clock()
-        record, advice = self._advise(service, request, resources, now)
+        orders = (
+            None if service.hook == PATIENT_VIEW
+            else read_order_context(service.hook, request.draft_orders, request.selections, self.index)
+        )
+        rule_sets = self.rule_sets_of(service)
+        evaluation = evaluate_patient(
+            request.patient_id, resources, rule_sets, now, self.settings.rule_settings, self.index, orders
+        )
+        record, advice = evaluation.record, list(evaluation.advice)
         ctx = RenderContext(
             resources=ResourceContext(
                 patient_id=request.patient_id,
@@ -121,6 +147,10 @@ class CdsEvaluator:
             ),
         )
         cards = [advice_to_card(a, ctx) for a in advice]
+        base = self.settings.public_base_url or base_url
+        if base and service.id in INVESTIGATION_CASES:
+            cards = with_investigation_link(cards, [a.rule for a in advice], record, INVESTIGATION_CASES[service.id],
+                                            base, language, now.date())
         logger.info(
             "service=%s hookInstance=%s cards=%d skipped_resources=%d ms=%.1f",
             service.id, request.hook_instance, len(cards), record.skipped_resources,
@@ -130,17 +160,6 @@ class CdsEvaluator:
 
     def rule_sets_of(self, service: ServiceDefinition) -> tuple[RuleSet, ...]:
         return tuple(self._rule_sets[name] for name in service.rule_sets)
-
-    def _advise(
-        self, service: ServiceDefinition, request: HookRequest, resources: list[dict[str, Any]], now: datetime
-    ) -> tuple[PatientRecord, tuple[Advice, ...]]:
-        rule_sets, rules_settings = self.rule_sets_of(service), self.settings.rule_settings
-        if service.hook == PATIENT_VIEW:
-            evaluation = evaluate_patient(request.patient_id, resources, rule_sets, now, rules_settings, self.index)
-            return evaluation.record, evaluation.advice
-        record = build_record(request.patient_id, resources, self.index, now)
-        orders = read_order_context(service.hook, request.draft_orders, request.selections, self.index)
-        return record, tuple(a for rules in rule_sets for a in rules.check_orders(record, orders, now, rules_settings))
 
 
 def _is_prescriber(user_id: str | None) -> bool:

@@ -48,6 +48,7 @@ class Settings:
     workers: int = 0  # gunicorn workers; 0 = 2 x cores + 1
     rifampicin_shortage_mode: bool = False
     info_card_when_up_to_date: bool = False
+    secret_key: str | None = None  # signs the workspace's session cookies; None: one kept in the database
     dev: bool = False
 
     def __post_init__(self) -> None:

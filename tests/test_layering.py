@@ -22,8 +22,13 @@ ALLOWED: dict[str, frozenset[str]] = {
     "adapters": frozenset({"errors", "settings"}),
     "evaluate": frozenset({"errors", "settings", "rules", "terminology", "fhir_in", "fhir_out", "hooks", "adapters"}),
     "scan": frozenset({"errors", "settings", "rules", "terminology", "fhir_in", "fhir_out", "evaluate"}),
+    # the infection-control workspace: contacts become FHIR resources read by the same use case as the services
+    "workspace": frozenset(
+        {"errors", "settings", "rules", "terminology", "fhir_in", "fhir_out", "adapters", "evaluate"}
+    ),
     "app": frozenset(
-        {"errors", "settings", "rules", "terminology", "fhir_in", "fhir_out", "hooks", "adapters", "evaluate", "scan"}
+        {"errors", "settings", "rules", "terminology", "fhir_in", "fhir_out", "hooks", "adapters", "evaluate", "scan",
+         "workspace"}
     ),
 }
 # third-party libraries the pure rules must never reach

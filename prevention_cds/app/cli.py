@@ -58,6 +58,19 @@ def _parser() -> argparse.ArgumentParser:
     scan.add_argument("--partition-mb", type=int, default=32, help="routed resources per partition, about")
     scan.add_argument("--keep-work", action="store_true", help="keep the partitions (in OUT/.scan-work)")
     scan.add_argument("--quiet", action="store_true", help="no progress")
+    user = commands.add_parser("user", help="workspace accounts")
+    user_commands = user.add_subparsers(dest="user_command", required=True)
+    create = user_commands.add_parser("create", help="create an account (the password is asked, or read from stdin)")
+    create.add_argument("username")
+    roles = create.add_mutually_exclusive_group()
+    roles.add_argument("--admin", action="store_const", const="admin", dest="role", help="administrator")
+    roles.add_argument("--editor", action="store_const", const="editor", dest="role", help="may enter and change")
+    roles.add_argument("--reader", action="store_const", const="reader", dest="role", help="may read only (default)")
+    create.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    token = user_commands.add_parser("token", help="a new API token for an account (printed once)")
+    token.add_argument("username")
+    unlock = user_commands.add_parser("unlock", help="unlock an account locked after failed logins")
+    unlock.add_argument("username")
     return parser
 
 
@@ -74,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
             return serve(args)
         if args.command == "scan":
             return scan(args)
+        if args.command == "user":
+            return user(args)
         return evaluate(args)
     except ConfigError as exc:
         print(f"prevention-cds: {exc}", file=sys.stderr)
@@ -178,6 +193,42 @@ def summarise(
     summary["cards_by_outcome"] = dict(sorted(outcomes.items()))
     summary["patients_without_card"] = without_card
     return summary
+
+
+def user(args: argparse.Namespace) -> int:
+    """Accounts of the workspace, in the service's database (PREVENTION_CDS_DATABASE_URL)."""
+    import getpass
+
+    from prevention_cds.adapters.workspace_db import WorkspaceDatabase
+    from prevention_cds.evaluate import system_clock
+    from prevention_cds.workspace.accounts import Accounts
+    from prevention_cds.workspace.errors import WorkspaceError
+    from prevention_cds.workspace.i18n import say
+
+    database = WorkspaceDatabase(Settings.from_env().database_url)
+    database.upgrade()
+    accounts = Accounts(database, system_clock)
+    try:
+        if args.user_command == "create":
+            if args.password_stdin:
+                password = sys.stdin.readline().rstrip("\n")
+            else:
+                password = getpass.getpass("Mot de passe / password: ")
+                if getpass.getpass("Confirmer / confirm: ") != password:
+                    print("prevention-cds: the passwords differ", file=sys.stderr)
+                    return 2
+            accounts.create(args.username, password, args.role or "reader")
+            print(f"account {args.username} created ({args.role or 'reader'})")
+        elif args.user_command == "token":
+            print(accounts.new_token(args.username))
+        else:
+            accounts.unlock(args.username, "cli")
+            print(f"account {args.username} unlocked")
+    except WorkspaceError as exc:
+        print(f"prevention-cds: {say(exc.message, 'en')}", file=sys.stderr)
+        return 2
+    return 0
+
 
 
 def scan(args: argparse.Namespace) -> int:

@@ -19,7 +19,8 @@ from prevention_cds.adapters.auth import (
     expected_audience,
 )
 from prevention_cds.adapters.feedback_store import FeedbackStore, SqlFeedbackStore
-from prevention_cds.app import cors, health, hooks
+from prevention_cds.adapters.workspace_db import WorkspaceDatabase
+from prevention_cds.app import cors, health, hooks, workspace_api, workspace_auth, workspace_pages
 from prevention_cds.app.errors import ANSWERS, ErrorAnswer, operation_outcome, outcome_of
 from prevention_cds.app.json_response import ResponseJsonProvider
 from prevention_cds.app.observability import AUTH_REJECTIONS, FHIR_FETCH_FAILURES, LATENCY, REQUESTS
@@ -28,6 +29,8 @@ from prevention_cds.errors import PrefetchIncomplete
 from prevention_cds.evaluate import CdsEvaluator
 from prevention_cds.hooks.catalog import SERVICES_BY_ID
 from prevention_cds.settings import Settings
+from prevention_cds.workspace.accounts import Accounts
+from prevention_cds.workspace.service import Workspace
 
 logger = logging.getLogger(__name__)
 
@@ -42,19 +45,33 @@ def create_app(
     settings = settings or Settings.from_env()
     app = Flask("prevention_cds")
     app.json = ResponseJsonProvider(app)
+    evaluator = evaluator or CdsEvaluator(settings)
+    database = WorkspaceDatabase(settings.database_url)
+    database.upgrade()  # the workspace's tables, migrated before the first request
     install(app, Services(
         settings=settings,
-        evaluator=evaluator or CdsEvaluator(settings),
+        evaluator=evaluator,
         feedback_store=feedback_store or SqlFeedbackStore(settings.database_url),
+        workspace=Workspace(database, settings.rule_settings, evaluator.clock),
+        accounts=Accounts(database, evaluator.clock),
     ))
 
     _init_authentication(app, settings, verifier or _verifier(settings))
     app.register_blueprint(hooks.blueprint)
     app.register_blueprint(health.blueprint)
+    _init_workspace(app, settings, database)
     cors.init_cors(app, settings.cors_allowed_origins or (("*",) if settings.dev else ()))
     _init_request_ids(app)
     _init_errors(app)
     return app
+
+
+def _init_workspace(app: Flask, settings: Settings, database: WorkspaceDatabase) -> None:
+    """The infection-control workspace: its pages and API behind a login."""
+    workspace_auth.init_sessions(app, database, settings)
+    app.register_blueprint(workspace_auth.blueprint)
+    app.register_blueprint(workspace_pages.blueprint)
+    app.register_blueprint(workspace_api.blueprint)
 
 
 def _verifier(settings: Settings) -> JwtVerifier | None:

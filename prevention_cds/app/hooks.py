@@ -43,7 +43,7 @@ def invoke(service_id: str) -> Response:
     if isinstance(body, dict) and isinstance(body.get("hookInstance"), str):
         g.hook_instance = body["hookInstance"][:100]  # for the logs of this call
     language = _language()
-    response = evaluator.invoke(service_id, body, language)
+    response = evaluator.invoke(service_id, body, language, request.url_root)
     for card in response["cards"]:
         CARDS.labels(service_id, card["indicator"]).inc()
     return _json(response, language)

@@ -75,5 +75,8 @@ def run_gunicorn(app: Flask, settings: Settings) -> None:
     from prevention_cds.app.warmup import warm_up
 
     warm_up(services(app).evaluator)  # imports and caches filled once, shared by the workers
+    from prevention_cds.workspace import documents
+
+    documents.warm_up()
     settle_heap()
     _Gunicorn(app, gunicorn_options(settings)).run()

@@ -12,6 +12,8 @@ from flask import Flask
 from prevention_cds.adapters.feedback_store import FeedbackStore
 from prevention_cds.evaluate import CdsEvaluator
 from prevention_cds.settings import Settings
+from prevention_cds.workspace.accounts import Accounts
+from prevention_cds.workspace.service import Workspace
 
 _KEY = "prevention_cds"
 
@@ -21,6 +23,8 @@ class Services:
     settings: Settings
     evaluator: CdsEvaluator
     feedback_store: FeedbackStore
+    workspace: Workspace
+    accounts: Accounts
 
 
 def install(app: Flask, installed: Services) -> None:

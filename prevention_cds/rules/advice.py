@@ -86,6 +86,26 @@ class DoseSchedule:
     def single_dose() -> DoseSchedule:
         return DoseSchedule(count=1)
 
+    @property
+    def administrations(self) -> int | None:
+        """How many times the dose is given over the whole schedule (None when it is not bounded)."""
+        if self.count is not None:
+            return self.count
+        daily = self.period == 1 and self.period_unit == "d"
+        if self.frequency is not None and self.duration_days is not None and daily:
+            return self.frequency * self.duration_days
+        return None
+
+
+@dataclass(frozen=True)
+class Dispense:
+    """What the pharmacy hands over for the whole course: ``amount`` of ``form`` ("capsule", "mL" of an oral
+    suspension, or "dose": administrations of ``dose_mg`` / of one vaccine dose). Whole packs are the
+    pharmacy's business."""
+
+    amount: Decimal
+    form: str
+
 
 @dataclass(frozen=True)
 class MedicationProposal:
@@ -101,6 +121,8 @@ class MedicationProposal:
     reason: str | None = None  # a key of prevention_cds/fhir_out/data/products.json "reasons" (e.g. "prophylaxis")
     patient_instruction: Message | None = None
     notes: tuple[Message, ...] = ()
+    dispense: Dispense | None = None  # the whole course (None when the card does not say)
+    free_vaccine: bool = False  # a free vaccine: its own prescription, with the mention the payer requires
 
 
 # --- vaccination forecast --------------------------------------------------------------------------------
@@ -202,3 +224,4 @@ class Advice:
     decisions: tuple[Message, ...] = ()
     suggestions: tuple[Suggestion, ...] = ()
     selection: SelectionBehavior = SelectionBehavior.AT_MOST_ONE
+    deadline: date | datetime | None = None  # the last moment the suggested measure still helps, when one applies

@@ -15,12 +15,12 @@ from typing import Any
 
 import orjson
 
-from prevention_cds.evaluate import PatientAdvice, evaluate_patient
+from prevention_cds.evaluate import PatientEvaluation, RuleSet, evaluate_patient
 from prevention_cds.fhir_in.demographics import demographics_of
 from prevention_cds.rules.advice import Advice, Indicator
 from prevention_cds.rules.iim import IimRules
 from prevention_cds.rules.mmr import MmrRules
-from prevention_cds.rules.ruleset import PatientViewRules, RuleSettings
+from prevention_cds.rules.ruleset import RuleSettings
 from prevention_cds.rules.status import vaccination_status
 from prevention_cds.scan.aggregates import Aggregates, PatientFacts
 from prevention_cds.scan.partitions import WorkDir, partition_lines
@@ -63,7 +63,7 @@ def evaluate_partition(task: EvaluateTask) -> PartitionResult:
     for line in partition_lines(task.work, task.partition, task.partitions):
         key, _, resource = line.partition(b"\t")
         by_patient[key].append(resource)
-    rule_sets: tuple[PatientViewRules, ...] = (MmrRules(), IimRules()) if task.with_iim else (MmrRules(),)
+    rule_sets: tuple[RuleSet, ...] = (MmrRules(), IimRules()) if task.with_iim else (MmrRules(),)
     # The up-to-date advice says why nothing is owed (complete, immune, not yet due) and which doses counted.
     rule_settings = replace(task.rule_settings, info_card_when_up_to_date=True)
     today = task.now.date()
@@ -91,7 +91,9 @@ def evaluate_partition(task: EvaluateTask) -> PartitionResult:
     return result
 
 
-def _row(evaluation: PatientAdvice, postal_code: str | None, departement: str | None, with_iim: bool) -> dict[str, Any]:
+def _row(
+    evaluation: PatientEvaluation, postal_code: str | None, departement: str | None, with_iim: bool
+) -> dict[str, Any]:
     record = evaluation.record
     mmr = vaccination_status(a for a in evaluation.advice if a.rule.startswith("mmr."))
     row: dict[str, Any] = {

@@ -51,10 +51,13 @@ from schemathesis.specs.openapi.checks import (
 from conftest import FROZEN_NOW
 from fhir_factory import full_prefetch, patient
 from prevention_cds import terminology
+from prevention_cds.adapters.workspace_db import Investigation
 from prevention_cds.app.factory import create_app
+from prevention_cds.app.services import services
 from prevention_cds.evaluate import CdsEvaluator
 from prevention_cds.settings import Settings
 from prevention_cds.terminology import ProjectCode
+from prevention_cds.workspace.service import Actor
 
 OPENAPI = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
 EXAMPLES = int(os.environ.get("PREVENTION_CDS_FUZZ_EXAMPLES", "40"))
@@ -77,10 +80,26 @@ def _settings(database_url: str) -> Settings:
     )
 
 
+# The workspace's API is fuzzed as an editor with an account token (its pages' CSRF does not apply to tokens), on an
+# investigation with the id of the description's example and one contact, so that positive examples reach data.
+FUZZ_INVESTIGATION = "00000000-0000-4000-8000-000000000017"
+
+
 @pytest.fixture(scope="module")
 def wsgi_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     settings = _settings(f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'feedback.sqlite3'}")
-    yield create_app(settings, evaluator=CdsEvaluator(settings, clock=lambda: FROZEN_NOW))
+    app = create_app(settings, evaluator=CdsEvaluator(settings, clock=lambda: FROZEN_NOW))
+    accounts = services(app).accounts
+    accounts.create("fuzz", "a fuzzing password", "editor")
+    app.config["FUZZ_TOKEN"] = accounts.new_token("fuzz")
+    workspace = services(app).workspace
+    with workspace.db.session() as session:
+        session.add(Investigation(id=FUZZ_INVESTIGATION, disease="iim", title="fuzz", status="open", confirmed=False,
+                                  created_by="fuzz", created_at="2026-11-21T09:00:00+00:00", last_changes="[]"))
+    workspace.add_contact(Actor("fuzz", "editor"), FUZZ_INVESTIGATION, {
+        "nom": "Fuzz", "prenom": "Ana", "date_naissance": "2016-01-01", "poids_kg": "30",
+        "situation": "household", "dernier_contact": "2026-11-20 10:00"})
+    yield app
 
 
 # --- service bugs found by this test: reported, not fixed here ---------------------------------------------------
@@ -137,8 +156,9 @@ FUZZ_REGRESSIONS: tuple[tuple[str, dict[str, Any]], ...] = (
 
 @schema.parametrize()
 def test_api_conforms_to_openapi(case: Case[Any], wsgi_app: Flask) -> None:
-    response = case.call(app=wsgi_app)
-    case.validate_response(response, checks=CHECKS, transport_kwargs={"app": wsgi_app})
+    headers = {"Authorization": f"Bearer {wsgi_app.config['FUZZ_TOKEN']}"} if case.path.startswith("/api/") else None
+    response = case.call(app=wsgi_app, headers=headers)
+    case.validate_response(response, checks=CHECKS, transport_kwargs={"app": wsgi_app, "headers": headers})
 
 
 # --- regressions: the bugs fuzzing found --------------------------------------------------------------------------

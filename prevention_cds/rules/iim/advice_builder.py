@@ -318,7 +318,7 @@ def vaccination_advice(ctx: CardContext, outcome: VaccinationOutcome) -> Advice:
         recommended=True,
     )
     own_ctx = replace(ctx, explanation=(), trailing=(), facts=ctx.facts + outcome.facts)
-    return own_ctx.advice(
+    advice = own_ctx.advice(
         "iim.vaccination",
         Indicator.WARNING,
         Message.of("iim.summary.vaccination", serogroup=outcome.serogroup, vaccine=vaccine, last_day=outcome.last_day),
@@ -327,3 +327,4 @@ def vaccination_advice(ctx: CardContext, outcome: VaccinationOutcome) -> Advice:
         (suggestion,),
         outcome.basis,
     )
+    return replace(advice, deadline=outcome.last_day)

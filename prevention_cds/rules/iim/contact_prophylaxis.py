@@ -57,7 +57,8 @@ def contact_advice(patient: PatientProfile, settings: RuleSettings) -> tuple[Adv
         return (already_covered(ctx, exposure.prior_prophylaxis_ended_on), *vaccination_card)
     ctx = replace(ctx, explanation=(*ctx.explanation, urgency(window, rules)))
     second_line = second_line_decision(patient, exposure, settings)
-    return (*course_advice(ctx, second_line, exposure.source_id), *vaccination_card)
+    course = tuple(replace(a, deadline=window.last_day) for a in course_advice(ctx, second_line, exposure.source_id))
+    return (*course, *vaccination_card)
 
 
 def _exposure_facts(contact: ContactAssessment, window: ContactWindow) -> tuple[Message, ...]:

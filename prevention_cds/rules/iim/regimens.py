@@ -15,7 +15,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Protocol
 
-from prevention_cds.rules.advice import DoseSchedule, MedicationProposal, Medicine, Message, Route
+from prevention_cds.rules.advice import Dispense, DoseSchedule, MedicationProposal, Medicine, Message, Route
 from prevention_cds.rules.citation import Citations, Cited
 from prevention_cds.rules.concepts import Concept
 from prevention_cds.rules.iim.age import DosingBand
@@ -176,7 +176,13 @@ class _PerKg:
             mg_per_kg=mg_per_kg,
             reason_reference=reason_reference,
             reason=REASON,
+            dispense=_course_total(dose.volume_ml, "mL", self.schedule),
         )
+
+
+def _course_total(per_administration: Decimal, form: str, schedule: DoseSchedule) -> Dispense | None:
+    times = schedule.administrations
+    return Dispense(plain(per_administration * times), form) if times is not None else None
 
 
 class RifampicinRegimen:
@@ -214,6 +220,7 @@ class RifampicinRegimen:
                 reason_reference=reason_reference,
                 reason=REASON,
                 patient_instruction=patient_instruction,
+                dispense=_course_total(plain(dose / capsule), "capsule", schedule),
             )
         rate = rifampicin.neonate_mg_per_kg if band is DosingBand.NEONATE else rifampicin.child_mg_per_kg
         mg_per_kg, max_mg = cites.cite(rate), rifampicin.max_dose_mg
@@ -248,6 +255,7 @@ class CiprofloxacinRegimen:
                 dose_mg=dose,
                 reason_reference=reason_reference,
                 reason=REASON,
+                dispense=_course_total(Decimal(1), "dose", DoseSchedule.single_dose()),
             )
         rate, max_mg = ciprofloxacin.child_mg_per_kg, ciprofloxacin.max_dose_mg
         mg_per_kg = cites.cite(rate)
@@ -289,6 +297,7 @@ class CeftriaxoneRegimen:
             reason_reference=reason_reference,
             reason=REASON,
             notes=() if adult else (Message.of("iim.note.ceftriaxone-child-lidocaine"),),
+            dispense=_course_total(Decimal(1), "dose", DoseSchedule.single_dose()),
         )
 
 

@@ -30,6 +30,7 @@ from prevention_cds.rules.mmr.cards.parts import (
     pregnancy_parts,
 )
 from prevention_cds.rules.mmr.cards.post_exposure import post_exposure_parts
+from prevention_cds.rules.mmr.cost import CostRule
 from prevention_cds.rules.mmr.parameters import MmrParameters
 from prevention_cds.rules.mmr.schedule import PlannedDose
 from prevention_cds.rules.mmr.wording import age_message, plan_lines, route_message
@@ -112,6 +113,7 @@ def dose_advice(a: MmrAssessment, plan: tuple[PlannedDose, ...], card: DoseCard)
         reason=MMR_REASON,
         patient_instruction=patient_instruction,
         notes=tuple(notes),
+        free_vaccine=a.cost in (CostRule.FREE_MINOR, CostRule.FREE_STATE_MEDICAL_AID),
     )
     suggestion = Suggestion(
         label=Message.of("mmr.suggestion.vaccinate", dose=first.number, series=first.series),
@@ -127,6 +129,7 @@ def dose_advice(a: MmrAssessment, plan: tuple[PlannedDose, ...], card: DoseCard)
         guideline=cites.refs,
         decisions=unique(found_decisions),
         suggestions=(suggestion,),
+        deadline=deadline if card == DoseCard.POST_EXPOSURE else None,
     )
 
 

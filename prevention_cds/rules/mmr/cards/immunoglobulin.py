@@ -84,6 +84,7 @@ def immunoglobulin_advice(
         facts=card_facts,
         guideline=cites.refs,
         decisions=unique(found_decisions),
+        deadline=exposure.immunoglobulin_deadline,
     )
 
 
