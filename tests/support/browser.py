@@ -4,7 +4,7 @@
     def test_page(browser: Browser, live_server: Callable[[Flask], str]) -> None:
         page = browser.new_page(); page.goto(live_server(app) + "/workspace/")
 
-Import the fixtures into a test module (``from support.browser import browser, live_server``).
+Both are registered for the whole suite by tests/conftest.py (``pytest_plugins``).
 """
 
 from __future__ import annotations

@@ -14,7 +14,6 @@ from flask import Flask
 from pypdf import PdfReader
 
 from conftest import FROZEN_NOW
-from support.browser import browser, live_server  # noqa: F401  (fixtures)
 from support.workspace import IIM_FILE, PASSWORD, Clock, workspace_app
 
 
@@ -23,7 +22,7 @@ def app(tmp_path: Path) -> Flask:
     return workspace_app(f"sqlite:///{tmp_path / 'ws.sqlite3'}", Clock(FROZEN_NOW))
 
 
-def test_nurse_scenario_end_to_end(browser: Any, live_server: Callable[[Flask], str], app: Flask,  # noqa: F811
+def test_nurse_scenario_end_to_end(browser: Any, live_server: Callable[[Flask], str], app: Flask,
                                    tmp_path: Path) -> None:
     base = live_server(app)
     context = browser.new_context(accept_downloads=True, locale="fr-FR")
