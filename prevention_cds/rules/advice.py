@@ -101,6 +101,7 @@ class MedicationProposal:
     reason: str | None = None  # a key of prevention_cds/fhir_out/data/products.json "reasons" (e.g. "prophylaxis")
     patient_instruction: Message | None = None
     notes: tuple[Message, ...] = ()
+    not_before: date | None = None  # not to be given, nor dispensed, before this day (the instruction says so too)
 
 
 # --- vaccination forecast --------------------------------------------------------------------------------
