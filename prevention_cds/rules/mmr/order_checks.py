@@ -27,7 +27,7 @@ from prevention_cds.rules.citation import Citations, Cited, sources
 from prevention_cds.rules.concepts import Concept
 from prevention_cds.rules.facts import DraftOrder, OrderContext, PatientRecord
 from prevention_cds.rules.mmr.assessment import MmrAssessment, UndatedAssessment, assess
-from prevention_cds.rules.mmr.cards.measles_case import case_facts, case_name
+from prevention_cds.rules.mmr.cards.measles_case import case_facts, case_name, suspected_decisions
 from prevention_cds.rules.mmr.cards.missing_birth_date import missing_birth_date_advice
 from prevention_cds.rules.mmr.cards.parts import MMR_REASON, decisions_for, facts_for, yellow_fever_decision
 from prevention_cds.rules.mmr.contraindications import gelatin_free
@@ -160,6 +160,7 @@ def _measles_case(order: DraftOrder, record: PatientRecord, a: Assessment, case:
         explanation=(Message.of("mmr.explain.order.measles-case"), Message.of("mmr.explain.measles-case.report")),
         facts=(order_fact, *case_facts(case), rule_fact(Message.of("mmr.rule.measles-case-no-dose"))),
         guideline=sources(r.measles_case_no_dose, r.measles_case_report),
+        decisions=suspected_decisions(case),
         suggestions=_remove_suggestion(order),
     )
 

@@ -272,3 +272,10 @@ def test_an_mmr_order_for_a_case_without_birth_date_does_not_ask_for_it() -> Non
 def test_a_contraindication_still_comes_first_on_an_order() -> None:
     record = ill(measles(days_ago(1)), birth=ADULT, sex=Sex.FEMALE, pregnancy=pregnant(date(2025, 5, 1)))
     assert rules_of(Scenario(record, NOW, orders=orders(mmr_order())).run()) == ["mmr.order.remove"]
+
+
+def test_an_mmr_order_for_a_suspected_case_says_it_is_handled_as_a_case() -> None:
+    record = ill(measles(days_ago(1), confirmed=False))
+    (advice,) = Scenario(record, NOW, orders=orders(mmr_order())).run()
+    assert advice.rule == "mmr.order.measles-case"
+    assert {"mmr.decision.measles-suspected", "mmr.measles-case.suspected"} <= keys(advice)

@@ -26,9 +26,14 @@ def case_facts(case: MeaslesCase) -> tuple[Message, ...]:
     )
 
 
+def suspected_decisions(case: MeaslesCase) -> tuple[Message, ...]:
+    """A suspected case is handled as a case: said when the diagnosis is not confirmed."""
+    return () if case.confirmed else (Message.of("mmr.decision.measles-suspected"),)
+
+
 def case_decisions(case: MeaslesCase) -> list[Message]:
     r = case.rules
-    found = [] if case.confirmed else [Message.of("mmr.decision.measles-suspected")]
+    found = list(suspected_decisions(case))
     if case.rash_began is not None:
         found.append(Message.of("mmr.decision.measles-onset-is-rash", days=r.measles_eviction_days_after_rash.value))
     found.append(
