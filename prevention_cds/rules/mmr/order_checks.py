@@ -57,7 +57,9 @@ def check_orders(
     record: PatientRecord, orders: OrderContext, now: datetime, settings: RuleSettings
 ) -> tuple[Advice, ...]:
     drafts = mmr_orders(orders)
-    yellow_fever = tuple(o for o in orders.orders_of(Concept.YELLOW_FEVER_VACCINE) if o not in drafts)
+    yellow_fever = orders.orders_of(Concept.YELLOW_FEVER_VACCINE)
+    # an MMR order is weighed against every yellow fever order of the call, selected or not: both will be signed
+    with_yellow_fever = tuple(o for o in orders.orders if Concept.YELLOW_FEVER_VACCINE in o.concepts)
     if not drafts and not yellow_fever:
         return ()
     rules = MmrParameters.on(now.date())
@@ -67,7 +69,7 @@ def check_orders(
     if drafts and isinstance(a, UndatedAssessment) and not a.safety.contraindicated and case is None:
         cards.append(missing_birth_date_advice(record, a))
     for order in drafts:
-        cards.extend(_check(order, record, a, case, yellow_fever))
+        cards.extend(_check(order, record, a, case, with_yellow_fever))
     for order in yellow_fever:
         cards.extend(_check_yellow_fever(order, record, a))
     return tuple(cards)

@@ -5,7 +5,7 @@ order after a recent MMR dose. Edges: the day before and the day of the second b
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -227,3 +227,9 @@ def test_the_age_limit_is_rule_data_in_force_from_2021() -> None:
 
 
 SCENARIOS = [case.scenario for case in ORDER_CASES]
+
+
+def test_on_order_select_an_mmr_order_is_weighed_against_a_yellow_fever_order_not_selected() -> None:
+    drafts = orders(mmr_order(), replace(yellow_fever_order(), selected=False), hook="order-select")
+    advices = Scenario(_with(EIGHTEEN_MONTHS, mmr(date(2024, 12, 12))), NOW, orders=drafts).run()
+    assert rules_of(advices) == ["mmr.order.yellow-fever-together"]
