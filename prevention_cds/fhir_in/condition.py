@@ -11,8 +11,8 @@ from prevention_cds.rules.concepts import Concept
 from prevention_cds.rules.facts import ClinicalStatus, ConditionFact, Verification
 
 CONDITION_CONCEPTS = frozenset({
-    Concept.PREGNANCY, Concept.SEVERE_IMMUNODEFICIENCY, Concept.MEASLES_HISTORY, Concept.RUBELLA_HISTORY,
-    Concept.IIM_DISEASE, Concept.PORPHYRIA,
+    Concept.PREGNANCY, Concept.SEVERE_IMMUNODEFICIENCY, Concept.MEASLES, Concept.MEASLES_HISTORY,
+    Concept.RUBELLA_HISTORY, Concept.IIM_DISEASE, Concept.PORPHYRIA,
 })
 CLINICAL_STATUSES = {  # FHIR condition-clinical
     "active": ClinicalStatus.ACTIVE, "recurrence": ClinicalStatus.RECURRENCE, "relapse": ClinicalStatus.RELAPSE,

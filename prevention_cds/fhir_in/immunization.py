@@ -10,7 +10,7 @@ from prevention_cds.rules.facts import VaccineDose
 
 VACCINE_CONCEPTS = frozenset({
     Concept.MMR_VACCINE, Concept.MMRV_VACCINE, Concept.LIVE_VACCINE, Concept.MENC_VACCINE,
-    Concept.MENACWY_VACCINE, Concept.MENB_VACCINE,
+    Concept.MENACWY_VACCINE, Concept.MENB_VACCINE, Concept.YELLOW_FEVER_VACCINE,
 })
 IMMUNIZATION_CONCEPTS = VACCINE_CONCEPTS | {Concept.IMMUNOGLOBULIN}
 

@@ -14,6 +14,7 @@ from prevention_cds.rules.facts import MedicationFact, MedicationStatus
 MEDICINE_CONCEPTS = frozenset({
     Concept.RIFAMPICIN, Concept.CIPROFLOXACIN, Concept.CEFTRIAXONE, Concept.THIRD_GEN_CEPHALOSPORIN,
     Concept.RIFAMPICIN_INTERACTING, Concept.HORMONAL_CONTRACEPTIVE, Concept.IMMUNOGLOBULIN, Concept.MMR_VACCINE,
+    Concept.YELLOW_FEVER_VACCINE,  # a draft order with MMR: not the same day under 2 years
 })
 # Records of a medicine never given (a MedicationAdministration "not-done" included), or that say nothing of it:
 # not read.

@@ -143,6 +143,11 @@ def medication_request(
         resource["reasonReference"] = [_reference(proposal.reason_reference)]
     if proposal.notes:
         resource["note"] = [{"text": render(note, ctx.language)} for note in proposal.notes]
+    dispense: dict[str, Any] = {}
+    if proposal.not_before is not None:  # a dose that would not count before then: not dispensed before either
+        dispense["validityPeriod"] = {"start": proposal.not_before.isoformat()}
+    if dispense:
+        resource["dispenseRequest"] = dispense
     return resource
 
 

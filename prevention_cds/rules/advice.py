@@ -123,6 +123,7 @@ class MedicationProposal:
     notes: tuple[Message, ...] = ()
     dispense: Dispense | None = None  # the whole course (None when the card does not say)
     free_vaccine: bool = False  # a free vaccine: its own prescription, with the mention the payer requires
+    not_before: date | None = None  # not to be given, nor dispensed, before this day (the instruction says so too)
 
 
 # --- vaccination forecast --------------------------------------------------------------------------------

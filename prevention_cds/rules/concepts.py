@@ -16,11 +16,13 @@ class Concept(StrEnum):
     MENC_VACCINE = "menc-vaccine"
     MENACWY_VACCINE = "menacwy-vaccine"
     MENB_VACCINE = "menb-vaccine"
+    YELLOW_FEVER_VACCINE = "yellow-fever-vaccine"  # not with MMR the same day under 2 years
     IMMUNOGLOBULIN = "normal-human-immunoglobulin"
     # Conditions
     PREGNANCY = "pregnancy"
     SEVERE_IMMUNODEFICIENCY = "severe-immunodeficiency"
-    MEASLES_HISTORY = "measles-history"
+    MEASLES = "measles"  # the disease: a case while active and recent, a history afterwards (rules/evidence.py)
+    MEASLES_HISTORY = "measles-history"  # a history-of code: always a past measles
     RUBELLA_HISTORY = "rubella-history"
     IIM_DISEASE = "invasive-meningococcal-disease"
     PORPHYRIA = "porphyria"

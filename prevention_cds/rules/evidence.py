@@ -1,15 +1,16 @@
-"""How the rules weigh what a record states: whether a condition is active and confirmed, whether an allergy
-still counts, which pregnancy evidence wins, which occupations are the patient's today, when an exposure's last
-contact was and which disease it concerns.
+"""How the rules weigh what a record states: whether a condition is active and confirmed, whether an acute
+illness is still going on, whether an allergy still counts, which pregnancy evidence wins, which occupations are the
+patient's today, when an exposure's last contact was and which disease it concerns.
 
 Pure functions over the readings of ``rules/facts.py``; the record builder (``fhir_in.record``) applies them once
-per call, so that every rule sees the same answer.
+per call, so that every rule sees the same answer. The one that depends on the day and on a rule value (an acute
+illness going on) is applied by the rule set that owns the value.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from prevention_cds.rules.concepts import Concept
 from prevention_cds.rules.facts import (
@@ -43,6 +44,19 @@ def condition_is_active(clinical: StatedStatuses, abatement: date | Unreadable |
 def is_confirmed(verification: StatedVerification) -> bool:
     """Confirmed unless its verification status casts doubt: a record without one counts as confirmed."""
     return verification.isdisjoint(DOUBTFUL)
+
+
+def acute_illness_is_current(condition: ConditionFact, today: date, lasts_days: int) -> bool:
+    """Whether the record of an acute illness (measles) describes an illness going on today.
+
+    Only an active record can; it is dated by its onset, else by when it was recorded. Up to ``lasts_days`` after
+    that date it is current; an older one is a past illness whose record was never closed. An undated active record
+    is current: the measures a current illness calls for are not dropped for want of a date.
+    """
+    if not condition.active:
+        return False
+    dated = condition.onset or condition.recorded
+    return dated is None or today <= dated + timedelta(days=lasts_days)
 
 
 def allergy_is_current(clinical: StatedStatuses) -> bool:

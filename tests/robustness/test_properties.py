@@ -91,14 +91,14 @@ VALUESETS: dict[str, list[tuple[str, str]]] = {
 }
 ALL_CODES = sorted({pair for codes in VALUESETS.values() for pair in codes})
 VACCINES = ("mmr-vaccine", "mmrv-vaccine", "live-attenuated-vaccine", "menc-vaccine", "menacwy-vaccine", "menb-vaccine",
-            "normal-human-immunoglobulin")
-CONDITIONS = ("pregnancy", "severe-immunodeficiency", "measles-history", "rubella-history",
+            "yellow-fever-vaccine", "normal-human-immunoglobulin")
+CONDITIONS = ("pregnancy", "severe-immunodeficiency", "measles", "measles-history", "rubella-history",
               "invasive-meningococcal-disease", "porphyria")
 ALLERGENS = ("rifamycin-allergen", "fluoroquinolone-allergen", "cephalosporin-allergen", "mmr-vaccine-allergen",
              "neomycin-allergen", "gelatin-allergen")
 MEDICINES = ("rifampicin", "ciprofloxacin", "ceftriaxone", "third-generation-cephalosporin",
              "rifampicin-contraindicated-comedication", "hormonal-contraceptive", "normal-human-immunoglobulin",
-             "mmr-vaccine")
+             "mmr-vaccine", "yellow-fever-vaccine")
 SYSTEM_ALIASES = ["urn:oid:2.16.840.1.113883.6.96", "http://example.org", "http://snomed.info/sct/"]
 
 

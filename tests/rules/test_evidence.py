@@ -156,3 +156,29 @@ def test_without_a_time_of_reading_an_open_exposure_ends_at_its_start() -> None:
 def test_an_exposure_naming_no_disease_is_a_measles_contact() -> None:
     assert evidence.exposure_disease(ExposureKind.IIM) is ExposureKind.IIM
     assert evidence.exposure_disease(None) is ExposureKind.MEASLES
+
+
+# --- an acute illness going on ------------------------------------------------------------------------------
+
+TODAY = NOW.date()
+LASTS = 30
+
+
+@pytest.mark.parametrize(
+    ("onset", "recorded", "active", "current"),
+    [
+        (TODAY, None, True, True),
+        (TODAY - timedelta(days=LASTS), None, True, True),  # the last day it is still current
+        (TODAY - timedelta(days=LASTS + 1), None, True, False),  # a record never closed
+        (None, TODAY - timedelta(days=LASTS + 1), True, False),  # dated by when it was recorded
+        (TODAY - timedelta(days=2), TODAY - timedelta(days=LASTS + 9), True, True),  # the onset wins
+        (None, None, True, True),  # undated: its measures are not dropped
+        (TODAY + timedelta(days=1), None, True, True),  # an onset after today (an entry error) is not past
+        (TODAY, None, False, False),  # resolved or inactive: never current
+    ],
+)
+def test_an_acute_illness_is_current_while_recent_and_active(
+    onset: date | None, recorded: date | None, active: bool, current: bool
+) -> None:
+    condition = ConditionFact(Concept.MEASLES, "Rougeole", onset=onset, recorded=recorded, active=active)
+    assert evidence.acute_illness_is_current(condition, TODAY, LASTS) is current

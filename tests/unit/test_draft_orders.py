@@ -8,6 +8,7 @@ import pytest
 
 from prevention_cds.fhir_in.draft_orders import read_draft_order
 from prevention_cds.rules.advice import Route
+from prevention_cds.rules.concepts import Concept
 from prevention_cds.terminology.index import CodeIndex
 from prevention_cds.terminology.routes import route_codings
 
@@ -32,3 +33,11 @@ def test_every_route_written_is_read_back(route: Route) -> None:
 )
 def test_a_route_is_read_by_its_code_and_an_unreadable_one_is_none(route: Any, read_as: Route | None) -> None:
     assert read_draft_order(_order_with_route(route), CodeIndex.load(), selected=True).route is read_as
+
+
+def test_a_yellow_fever_vaccine_order_is_read_as_such() -> None:
+    order = {"resourceType": "MedicationRequest", "id": "yf", "status": "draft",
+             "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "J07BL01"}],
+                                           "text": "STAMARIL"}}
+    read = read_draft_order(order, CodeIndex.load(), selected=True)
+    assert Concept.YELLOW_FEVER_VACCINE in read.concepts and read.display == "STAMARIL"

@@ -94,9 +94,28 @@ def test_conditions_active_resolved_and_refuted() -> None:
                                  condition("p1", SNOMED, "14189004", clinical="resolved"), refuted,
                                  condition("p1", "http://hl7.org/fhir/sid/icd-10", "D84.9")])
     assert record.has_condition(Concept.SEVERE_IMMUNODEFICIENCY)
-    assert record.has_history(Concept.MEASLES_HISTORY) and not record.has_condition(Concept.MEASLES_HISTORY)
+    assert record.has_history(Concept.MEASLES) and not record.has_condition(Concept.MEASLES)
     assert record.pregnancy is None
     assert len(record.active_conditions(Concept.SEVERE_IMMUNODEFICIENCY)) == 2
+
+
+def test_measles_the_disease_and_a_history_of_measles_are_two_concepts() -> None:
+    provisional = condition("p1", SNOMED, "14189004")
+    provisional["verificationStatus"] = {"coding": [{"code": "provisional"}]}
+    provisional["onsetDateTime"] = "2026-11-19"
+    history = condition("p1", SNOMED, "161419000")
+    icd = condition("p1", "http://hl7.org/fhir/sid/icd-10", "B05.9", clinical="inactive")
+    record = build_record("p1", [patient(), provisional, history, icd])
+    (current, past) = [c for c in record.conditions if c.concept == Concept.MEASLES]
+    assert current.active and not current.confirmed and current.onset == date(2026, 11, 19)
+    assert not past.active and past.confirmed
+    assert [c.concept for c in record.conditions if c.concept != Concept.MEASLES] == [Concept.MEASLES_HISTORY]
+
+
+def test_a_yellow_fever_vaccine_is_a_live_vaccine_and_itself() -> None:
+    record = build_record("p1", [patient(), immunization("p1", "37", "2026-11-21")])
+    (dose,) = record.vaccine_doses
+    assert dose.concepts == {Concept.LIVE_VACCINE, Concept.YELLOW_FEVER_VACCINE}
 
 
 def test_pregnancy_from_condition_and_observation() -> None:

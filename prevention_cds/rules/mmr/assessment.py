@@ -15,7 +15,7 @@ from prevention_cds.rules.mmr.parameters import MmrParameters
 from prevention_cds.rules.mmr.person import BirthBounds, Person, person_of
 from prevention_cds.rules.mmr.post_exposure import ExposureAssessment, assess_exposure, current_exposure
 from prevention_cds.rules.mmr.schedule import PlannedDose, PlanRequest, plan_doses
-from prevention_cds.rules.mmr.validity import SpacingEvents
+from prevention_cds.rules.mmr.validity import AgeLimits, Obstacle, SpacingEvents, obstacles
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,14 @@ class MmrAssessment:
             birth.youngest_age_years(today), birth.oldest_age_years(today)
         )
 
+    @property
+    def limits(self) -> AgeLimits:
+        return AgeLimits.of(self.birth, self.rules.min_age_months.value, self.rules)
+
+    def obstacles_today(self) -> tuple[Obstacle, ...]:
+        """Why a dose given today would not count (empty: it would)."""
+        return obstacles(self.today, self.history.events, self.limits, self.rules)
+
     def plan(self, request: PlanRequest) -> tuple[PlannedDose, ...]:
         return plan_doses(request, self.birth, self.history.events, self.today, self.rules)
 
@@ -80,10 +88,14 @@ class UndatedAssessment:
     exposure: ExposureAssessment | None
     rules: MmrParameters
 
+    @property
+    def limits(self) -> AgeLimits:
+        return AgeLimits.of(None, self.rules.min_age_months.value, self.rules)
+
 
 def assess(record: PatientRecord, now: datetime, rules: MmrParameters) -> MmrAssessment | UndatedAssessment:
     today = now.date()
-    person = person_of(record)
+    person = person_of(record, today, rules)
     safety = assess_safety(record, rules)
     timing = current_exposure(record, now, rules)
     birth = person.birth

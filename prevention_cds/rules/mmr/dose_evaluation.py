@@ -9,7 +9,14 @@ from prevention_cds.rules.concepts import Concept
 from prevention_cds.rules.facts import PatientRecord, VaccineDose
 from prevention_cds.rules.mmr.parameters import MmrParameters
 from prevention_cds.rules.mmr.person import BirthBounds
-from prevention_cds.rules.mmr.validity import Obstacle, PriorVaccine, RejectionReason, SpacingEvents, obstacles
+from prevention_cds.rules.mmr.validity import (
+    AgeLimits,
+    Obstacle,
+    PriorVaccine,
+    RejectionReason,
+    SpacingEvents,
+    obstacles,
+)
 
 MMR_CONCEPTS = frozenset({Concept.MMR_VACCINE, Concept.MMRV_VACCINE})
 
@@ -75,7 +82,7 @@ def spacing_events(record: PatientRecord, today: date) -> SpacingEvents:
     return SpacingEvents(
         mmr_doses=tuple(d.as_prior for d in mmr_doses(record) if d.given_on <= today),
         other_live_vaccines=tuple(
-            PriorVaccine(d.given_on, d.display)
+            PriorVaccine(d.given_on, d.display, d.is_a(Concept.YELLOW_FEVER_VACCINE))
             for d in record.vaccine_doses
             if d.is_a(Concept.LIVE_VACCINE) and not is_mmr(d) and d.given_on <= today
         ),
@@ -85,7 +92,7 @@ def spacing_events(record: PatientRecord, today: date) -> SpacingEvents:
 
 def evaluate_doses(record: PatientRecord, birth: BirthBounds, today: date, rules: MmrParameters) -> DoseHistory:
     events = spacing_events(record, today)
-    min_age_date = birth.surely_reached(rules.min_age_months.value)  # a dose that may be too early does not count
+    limits = AgeLimits.of(birth, rules.min_age_months.value, rules)  # a dose that may be too early does not count
     verdicts: list[DoseVerdict] = []
     earlier: list[PriorVaccine] = []
     for dose in mmr_doses(record):
@@ -94,6 +101,6 @@ def evaluate_doses(record: PatientRecord, birth: BirthBounds, today: date, rules
             verdicts.append(DoseVerdict(dose, (future,)))
             continue
         prior = SpacingEvents(tuple(earlier), events.other_live_vaccines, events.immunoglobulins)
-        verdicts.append(DoseVerdict(dose, obstacles(dose.given_on, prior, min_age_date, rules)))
+        verdicts.append(DoseVerdict(dose, obstacles(dose.given_on, prior, limits, rules)))
         earlier.append(dose.as_prior)
     return DoseHistory(tuple(verdicts), events)

@@ -48,12 +48,22 @@ class MmrParameters:
     gelatin_free_product_names: Cited[tuple[str, ...]]  # lower case
     route: Cited[Route]
     age_in_months_below_months: Cited[int]
+    # a measles case (the patient is ill)
+    measles_case_current_days: Cited[int]
+    measles_eviction_days_after_rash: Cited[int]
+    measles_airborne_hours: Cited[int]
+    measles_contagious_days_before_rash: Cited[int]
+    yellow_fever_apart_below_months: Cited[int]  # below this age, never the same day as MMR
     # rules without a number, cited by the cards that apply them
     pregnancy_contraindication: Statement
     severe_immunodeficiency_contraindication: Statement
     mmr_anaphylaxis_contraindication: Statement
     neomycin_anaphylaxis_contraindication: Statement
     immunoglobulin_groups: Statement
+    measles_case_report: Statement
+    measles_case_isolation: Statement
+    measles_contacts: Statement
+    measles_case_no_dose: Statement
 
     @staticmethod
     def on(day: date) -> MmrParameters:
@@ -97,11 +107,20 @@ def _parameters_on(day: date) -> MmrParameters:
         gelatin_free_product_names=_lower(values.texts("gelatin_free_product_names")),
         route=_route(values.text("route")),
         age_in_months_below_months=common.age_in_months_below_months,
+        measles_case_current_days=values.integer("measles_case_current_days"),
+        measles_eviction_days_after_rash=values.integer("measles_eviction_days_after_rash"),
+        measles_airborne_hours=values.integer("measles_airborne_hours"),
+        measles_contagious_days_before_rash=values.integer("measles_contagious_days_before_rash"),
+        yellow_fever_apart_below_months=values.integer("yellow_fever_apart_below_months"),
         pregnancy_contraindication=values.statement("pregnancy_contraindication"),
         severe_immunodeficiency_contraindication=values.statement("severe_immunodeficiency_contraindication"),
         mmr_anaphylaxis_contraindication=values.statement("mmr_anaphylaxis_contraindication"),
         neomycin_anaphylaxis_contraindication=values.statement("neomycin_anaphylaxis_contraindication"),
         immunoglobulin_groups=values.statement("immunoglobulin_groups"),
+        measles_case_report=values.statement("measles_case_report"),
+        measles_case_isolation=values.statement("measles_case_isolation"),
+        measles_contacts=values.statement("measles_contacts"),
+        measles_case_no_dose=values.statement("measles_case_no_dose"),
     )
     values.check_all_read()
     return parameters

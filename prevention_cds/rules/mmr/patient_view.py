@@ -1,4 +1,5 @@
-"""The ``ror-vaccination`` patient-view service: which MMR cards to show, in order of urgency."""
+"""The ``ror-vaccination`` patient-view service: which MMR cards to show, in order of urgency. A patient who has
+measles now gets the case card alone: no MMR dose while ill, and a contact's advice no longer applies."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from prevention_cds.rules.mmr.cards.age_uncertain import age_uncertain_advice
 from prevention_cds.rules.mmr.cards.contraindicated import contraindication_advice
 from prevention_cds.rules.mmr.cards.dose import DoseCard, dose_advice
 from prevention_cds.rules.mmr.cards.immunoglobulin import immunoglobulin_advice_for, undated_immunoglobulin_advice
+from prevention_cds.rules.mmr.cards.measles_case import measles_case_advice
 from prevention_cds.rules.mmr.cards.missing_birth_date import missing_birth_date_advice
 from prevention_cds.rules.mmr.cards.up_to_date import up_to_date_advice
+from prevention_cds.rules.mmr.measles_case import current_case
 from prevention_cds.rules.mmr.parameters import MmrParameters
 from prevention_cds.rules.mmr.post_exposure import Response
 from prevention_cds.rules.mmr.schedule import PlanRequest, next_dose_expected
@@ -22,6 +25,9 @@ from prevention_cds.rules.ruleset import RuleSettings
 
 def evaluate(record: PatientRecord, now: datetime, settings: RuleSettings) -> tuple[Advice, ...]:
     rules = MmrParameters.on(now.date())
+    case = current_case(record, now.date(), rules)
+    if case is not None:
+        return (measles_case_advice(case),)
     assessment = assess(record, now, rules)
     if isinstance(assessment, UndatedAssessment):
         return _undated(record, assessment)

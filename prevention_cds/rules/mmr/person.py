@@ -12,6 +12,8 @@ from datetime import date
 from prevention_cds.rules.calendar_math import add_months, completed_months, completed_years
 from prevention_cds.rules.concepts import Concept
 from prevention_cds.rules.facts import PatientRecord, Sex
+from prevention_cds.rules.mmr.measles_case import never_closed, past_measles
+from prevention_cds.rules.mmr.parameters import MmrParameters
 from prevention_cds.rules.partial_date import PartialDate
 
 PROFESSIONAL_OCCUPATIONS = frozenset({Concept.HEALTHCARE_PROFESSIONAL, Concept.EARLY_CHILDHOOD_PROFESSIONAL})
@@ -65,9 +67,10 @@ class Person:
     birth: BirthBounds | None
     sex: Sex | None
     professional: bool  # health-care or early-childhood professional
-    measles_history: bool  # a confirmed measles diagnosis, active or resolved
+    measles_history: bool  # a confirmed measles that is over (a current case is not yet immunity)
     rubella_history: bool  # recorded only: it does not waive the rubella dose (docs/clinical-decisions.md)
     state_medical_aid: bool | None
+    measles_open_since: date | None = None  # a measles record left active long after it began: read as past
 
     @property
     def possibly_female(self) -> bool:
@@ -75,12 +78,15 @@ class Person:
         return self.sex != Sex.MALE
 
 
-def person_of(record: PatientRecord) -> Person:
+def person_of(record: PatientRecord, today: date, rules: MmrParameters) -> Person:
     return Person(
         birth=BirthBounds(record.birth_date) if record.birth_date is not None else None,
         sex=record.sex,
         professional=bool(record.occupations & PROFESSIONAL_OCCUPATIONS),
-        measles_history=any(c.concept == Concept.MEASLES_HISTORY and c.confirmed for c in record.conditions),
+        measles_history=bool(past_measles(record, today, rules)),
         rubella_history=record.has_history(Concept.RUBELLA_HISTORY),
         state_medical_aid=record.state_medical_aid,
+        measles_open_since=min(
+            (since for c in never_closed(record, today, rules) if (since := c.onset or c.recorded)), default=None
+        ),
     )

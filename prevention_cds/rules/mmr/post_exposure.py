@@ -20,7 +20,7 @@ from prevention_cds.rules.mmr.contraindications import Contraindication, Vaccine
 from prevention_cds.rules.mmr.doses_owed import DoseTarget, TargetRule
 from prevention_cds.rules.mmr.parameters import MmrParameters
 from prevention_cds.rules.mmr.person import BirthBounds, Person
-from prevention_cds.rules.mmr.validity import SpacingEvents, obstacles
+from prevention_cds.rules.mmr.validity import AgeLimits, SpacingEvents, obstacles
 
 
 class Response(StrEnum):
@@ -185,7 +185,7 @@ def _by_age(
             return Response.IMMUNOGLOBULIN, ImmunoglobulinReason.INFANT_BEYOND_WINDOW
         if window == VaccineWindow.UNCERTAIN:
             return Response.IMMUNOGLOBULIN, ImmunoglobulinReason.INFANT_WINDOW_UNCERTAIN
-        if obstacles(today, events, birth.surely_reached(rules.pep_min_age_months.value), rules):
+        if obstacles(today, events, AgeLimits.of(birth, rules.pep_min_age_months.value, rules), rules):
             return Response.IMMUNOGLOBULIN, ImmunoglobulinReason.INFANT_CANNOT_BE_VACCINATED
         return Response.INFANT_DOSE, None
     if measles_immune:

@@ -77,8 +77,23 @@ def obstacle_message(obstacle: Obstacle, on: date, birth: BirthBounds | None, ru
                 given_on=obstacle.event_on,
                 months=rules.immunoglobulin_delay_months.value,
             )
+        case RejectionReason.YELLOW_FEVER_SAME_DAY:
+            return Message.of(
+                "mmr.reject.yellow-fever-same-day",
+                vaccine=named(obstacle.other),
+                months=rules.yellow_fever_apart_below_months.value,
+                min_days=rules.live_vaccine_interval_days.value,
+            )
         case RejectionReason.FUTURE_DATE:
             return Message.of("mmr.reject.future-date")
+
+
+def too_early_message(
+    found: tuple[Obstacle, ...], today: date, birth: BirthBounds | None, earliest: date, rules: MmrParameters
+) -> Message:
+    """Why a dose given today would not count, and the first day it would."""
+    reasons = tuple(obstacle_message(o, today, birth, rules) for o in found)
+    return Message.of("mmr.explain.too-early", reasons=reasons, earliest=earliest)
 
 
 def dose_facts(history: DoseHistory, birth: BirthBounds, rules: MmrParameters) -> tuple[Message, ...]:
@@ -181,6 +196,8 @@ def person_facts(person: Person, history: DoseHistory | None) -> tuple[Message, 
         facts.append(Message.of("mmr.fact.professional"))
     if person.measles_history:
         facts.append(Message.of("mmr.fact.measles-history"))
+    if person.measles_open_since is not None:
+        facts.append(Message.of("mmr.fact.measles-not-closed", since=person.measles_open_since))
     if person.state_medical_aid:
         facts.append(Message.of("mmr.fact.state-medical-aid"))
     if history is not None:

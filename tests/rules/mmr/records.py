@@ -59,6 +59,28 @@ def varicella(on: date) -> VaccineDose:
     return VaccineDose(on, frozenset({Concept.LIVE_VACCINE}), "Varivax", f"Immunization/var-{on.isoformat()}")
 
 
+def yellow_fever(on: date) -> VaccineDose:
+    return VaccineDose(
+        on,
+        frozenset({Concept.LIVE_VACCINE, Concept.YELLOW_FEVER_VACCINE}),
+        "Stamaril",
+        f"Immunization/yf-{on.isoformat()}",
+    )
+
+
+def measles(
+    onset: date | None,
+    confirmed: bool = True,
+    active: bool = True,
+    recorded: date | None = None,
+    ident: str = "Condition/measles",
+) -> ConditionFact:
+    """A measles diagnosis (the disease, not a history-of code) as the record builder reads it."""
+    return ConditionFact(
+        Concept.MEASLES, "Rougeole", onset=onset, recorded=recorded, active=active, confirmed=confirmed, source_id=ident
+    )
+
+
 def measles_contact(
     last: datetime, has_time: bool = True, confirmed: bool | None = True, ident: str = "Observation/contact"
 ) -> Exposure:
@@ -92,6 +114,10 @@ def patient(
 
 def mmr_order(reference_id: str | None = "o1", display: str = "M-M-RVaxPro") -> DraftOrder:
     return DraftOrder("MedicationRequest", reference_id, frozenset({Concept.MMR_VACCINE}), display)
+
+
+def yellow_fever_order(reference_id: str | None = "yf1") -> DraftOrder:
+    return DraftOrder("MedicationRequest", reference_id, frozenset({Concept.YELLOW_FEVER_VACCINE}), "STAMARIL")
 
 
 def orders(*drafts: DraftOrder, hook: str = "order-sign") -> OrderContext:

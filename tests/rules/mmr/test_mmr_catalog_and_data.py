@@ -22,12 +22,15 @@ from prevention_cds.rules.ruledata import RuleData, guideline_sources
 from . import (
     test_mmr_contraindications,
     test_mmr_cost,
+    test_mmr_dispensing,
     test_mmr_dose_evaluation,
     test_mmr_doses_owed,
     test_mmr_examples,
+    test_mmr_measles_case,
     test_mmr_orders,
     test_mmr_post_exposure,
     test_mmr_schedule,
+    test_mmr_yellow_fever,
 )
 from .records import Scenario
 
@@ -51,6 +54,9 @@ def _scenarios() -> list[Scenario]:
         test_mmr_contraindications,
         test_mmr_cost,
         test_mmr_orders,
+        test_mmr_measles_case,
+        test_mmr_dispensing,
+        test_mmr_yellow_fever,
     ):
         for case in module.CASES:
             found.append(case if isinstance(case, Scenario) else case.scenario)

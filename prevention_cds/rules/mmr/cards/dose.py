@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from prevention_cds.rules.advice import (
@@ -33,7 +33,7 @@ from prevention_cds.rules.mmr.cards.post_exposure import post_exposure_parts
 from prevention_cds.rules.mmr.cost import CostRule
 from prevention_cds.rules.mmr.parameters import MmrParameters
 from prevention_cds.rules.mmr.schedule import PlannedDose
-from prevention_cds.rules.mmr.wording import age_message, plan_lines, route_message
+from prevention_cds.rules.mmr.wording import age_message, plan_lines, route_message, too_early_message
 from prevention_cds.rules.unique import unique
 
 
@@ -57,6 +57,7 @@ _ROUTINE_SUMMARIES = {
 def dose_advice(a: MmrAssessment, plan: tuple[PlannedDose, ...], card: DoseCard) -> Advice:
     r, first, exposure = a.rules, plan[0], a.exposure
     overdue = first.status == ForecastStatus.OVERDUE
+    not_before = first.due if first.due > a.today else None  # the prescription carries it
     deadline = exposure.vaccine_deadline if exposure is not None else None
     explanation: list[Message] = list(plan_lines(plan, a.today, r, deadline))
     found_decisions = decisions(a)
@@ -83,6 +84,9 @@ def dose_advice(a: MmrAssessment, plan: tuple[PlannedDose, ...], card: DoseCard)
             found_decisions.append(_overdue_decision(r))
         if a.target.routine_calendar:
             cites.add(*r.dose_due_age_months)
+    found_obstacles = a.obstacles_today() if not_before is not None else ()
+    if not_before is not None and found_obstacles:
+        explanation.append(too_early_message(found_obstacles, a.today, a.birth, not_before, r))
     if a.mandatory:
         explanation.append(Message.of("mmr.explain.mandatory", cutoff=cites.cite(r.mandatory_cohort_from)))
     if a.history.rejected:
@@ -108,12 +112,13 @@ def dose_advice(a: MmrAssessment, plan: tuple[PlannedDose, ...], card: DoseCard)
         medicine=a.product,
         route=r.route.value,
         schedule=DoseSchedule.single_dose(),
-        instruction=_instruction(a, first, deadline),
+        instruction=_instruction(a, first, deadline, not_before),
         reason_reference=exposure.exposure.source_id if card == DoseCard.POST_EXPOSURE and exposure else None,
         reason=MMR_REASON,
         patient_instruction=patient_instruction,
         notes=tuple(notes),
         free_vaccine=a.cost in (CostRule.FREE_MINOR, CostRule.FREE_STATE_MEDICAL_AID),
+        not_before=not_before,
     )
     suggestion = Suggestion(
         label=Message.of("mmr.suggestion.vaccinate", dose=first.number, series=first.series),
@@ -143,10 +148,14 @@ def _dose_reason(dose: PlannedDose, card: DoseCard, r: MmrParameters) -> Message
     return Message.of("mmr.forecast.reason.calendar" if dose.on_calendar else "mmr.forecast.reason.catch-up")
 
 
-def _instruction(a: MmrAssessment, first: PlannedDose, deadline: datetime | None) -> Message:
+def _instruction(a: MmrAssessment, first: PlannedDose, deadline: datetime | None, not_before: date | None) -> Message:
     route = route_message(a.rules.route.value)
     if not first.counts and deadline is not None:
         return Message.of("mmr.instruction.post-exposure", route=route, deadline=deadline)
+    if not_before is not None:
+        return Message.of(
+            "mmr.instruction.dose-from", route=route, dose=first.number, series=first.series, not_before=not_before
+        )
     return Message.of("mmr.instruction.dose", route=route, dose=first.number, series=first.series)
 
 

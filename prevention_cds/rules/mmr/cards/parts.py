@@ -72,6 +72,8 @@ def decisions(a: MmrAssessment) -> list[Message]:
         found.append(Message.of("mmr.decision.interval", days=r.min_interval_days.value))
     if RejectionReason.IMMUNOGLOBULIN in reasons or a.history.events.immunoglobulins:
         found.append(immunoglobulin_delay_decision(r))
+    if RejectionReason.YELLOW_FEVER_SAME_DAY in reasons:
+        found.append(yellow_fever_decision(r))
     min_age_day = birth.surely_reached(min_age)
     if any(v.dose.given_on == min_age_day for v in a.history.counted):
         found.append(Message.of("mmr.decision.dose-on-min-age-day", months=min_age))
@@ -80,12 +82,26 @@ def decisions(a: MmrAssessment) -> list[Message]:
             found.append(Message.of("mmr.decision.sex-unknown-rubella", cutoff=cutoff))
         if a.person.rubella_history:
             found.append(Message.of("mmr.decision.rubella-history"))
+    if a.person.measles_open_since is not None:
+        found.append(measles_not_closed_decision(r))
     found.extend(safety_decisions(a.safety))
     return found
 
 
+def measles_not_closed_decision(r: MmrParameters) -> Message:
+    return Message.of("mmr.decision.measles-not-closed", days=r.measles_case_current_days.value)
+
+
 def immunoglobulin_delay_decision(r: MmrParameters) -> Message:
     return Message.of("mmr.decision.immunoglobulin-delay", months=r.immunoglobulin_delay_months.value)
+
+
+def yellow_fever_decision(r: MmrParameters) -> Message:
+    return Message.of(
+        "mmr.decision.yellow-fever-same-day",
+        months=r.yellow_fever_apart_below_months.value,
+        days=r.live_vaccine_interval_days.value,
+    )
 
 
 def birth_decisions(birth: BirthBounds) -> list[Message]:
@@ -158,4 +174,7 @@ def facts_for(
 def decisions_for(a: MmrAssessment | UndatedAssessment) -> tuple[Message, ...]:
     if isinstance(a, MmrAssessment):
         return unique(decisions(a))
-    return unique([Message.of("mmr.decision.missing-birth-date"), *safety_decisions(a.safety)])
+    found = [Message.of("mmr.decision.missing-birth-date"), *safety_decisions(a.safety)]
+    if a.person.measles_open_since is not None:
+        found.append(measles_not_closed_decision(a.rules))
+    return unique(found)
