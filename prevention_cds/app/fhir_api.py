@@ -23,9 +23,10 @@ from prevention_cds.fhir_in.questionnaire_response import (
     read_questionnaire_response,
 )
 from prevention_cds.fhir_out.capability import FHIR_JSON, FhirOperation, capability_statement
+from prevention_cds.fhir_out.capture_links import FHIR_PATH
 from prevention_cds.fhir_out.extraction import extracted_resource
 
-PREFIX = "/fhir"
+PREFIX = FHIR_PATH  # the path the capture links of the cards point to
 # Resource types of the package served read-only (examples are in the package, not served)
 SERVED_TYPES = ("CodeSystem", "ImplementationGuide", "Questionnaire", "StructureDefinition", "ValueSet")
 EXTRACT = FhirOperation(
