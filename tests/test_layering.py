@@ -22,8 +22,12 @@ ALLOWED: dict[str, frozenset[str]] = {
     "adapters": frozenset({"errors", "settings"}),
     "evaluate": frozenset({"errors", "settings", "rules", "terminology", "fhir_in", "fhir_out", "hooks", "adapters"}),
     "scan": frozenset({"errors", "settings", "rules", "terminology", "fhir_in", "fhir_out", "evaluate"}),
+    "check": frozenset(
+        {"errors", "settings", "rules", "terminology", "fhir_in", "fhir_out", "hooks", "adapters", "evaluate"}
+    ),
     "app": frozenset(
-        {"errors", "settings", "rules", "terminology", "fhir_in", "fhir_out", "hooks", "adapters", "evaluate", "scan"}
+        {"errors", "settings", "rules", "terminology", "fhir_in", "fhir_out", "hooks", "adapters", "evaluate", "scan",
+         "check"}
     ),
 }
 # third-party libraries the pure rules must never reach
