@@ -329,14 +329,23 @@ def _values(questionnaire: Mapping[str, Any], reading: _Response) -> Iterator[Ex
             value_type, value = _value_of(fixed)
             yield ExtractedValue(element, value_type, value)
         elif expression is not None:
-            for value in fhirpath(reading.response, expression["valueExpression"]["expression"],
-                                  {"resource": reading.response}):
+            for value in _evaluate(reading.response, expression["valueExpression"]["expression"]):
                 yield ExtractedValue(element, None, reference_of(value))
     for link_id, question in reading.items.items():
         if "definition" in question and reading.enabled(question):
             _, value_type = ANSWER_TYPES[question["type"]]
             for value in reading.answers.get(link_id) or ():
                 yield ExtractedValue(_element(question["definition"], profile), value_type, value)
+
+
+def _evaluate(response: dict[str, Any], expression: str) -> list[Any]:
+    """A FHIRPath expression of the Questionnaire on the response (``%resource``). The response is the client's:
+    whatever fhirpathpy cannot walk in it is refused, never a server error."""
+    try:
+        found = fhirpath(response, expression, {"resource": response})
+    except Exception as exc:  # fhirpathpy raises plain exceptions of several kinds on malformed input
+        raise AnswersRefused(f"the response cannot be read for the extraction ({type(exc).__name__})") from exc
+    return list(found) if isinstance(found, list) else [found]
 
 
 def _element(definition: str, profile: str) -> str:
