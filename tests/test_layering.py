@@ -26,9 +26,12 @@ ALLOWED: dict[str, frozenset[str]] = {
     "workspace": frozenset(
         {"errors", "settings", "rules", "terminology", "fhir_in", "fhir_out", "adapters", "evaluate"}
     ),
+    "check": frozenset(
+        {"errors", "settings", "rules", "terminology", "fhir_in", "fhir_out", "hooks", "adapters", "evaluate"}
+    ),
     "app": frozenset(
         {"errors", "settings", "rules", "terminology", "fhir_in", "fhir_out", "hooks", "adapters", "evaluate", "scan",
-         "workspace"}
+         "workspace", "check"}
     ),
 }
 # third-party libraries the pure rules must never reach

@@ -1,4 +1,4 @@
-"""The ``prevention-cds`` command: ``serve`` and ``evaluate``."""
+"""The ``prevention-cds`` command: ``serve``, ``evaluate``, ``scan`` and ``check``."""
 
 from __future__ import annotations
 
@@ -71,6 +71,17 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("username")
     unlock = user_commands.add_parser("unlock", help="unlock an account locked after failed logins")
     unlock.add_argument("username")
+    check = commands.add_parser("check", help="a FHIR server probed with the prefetch queries of every service")
+    check.add_argument("--fhir-server", required=True, metavar="URL", help="the FHIR base URL (R4)")
+    check.add_argument("--patient", action="append", default=[], metavar="ID",
+                       help="a patient to check (repeatable; default: the server's first three)")
+    check.add_argument("--token", help="bearer token for the FHIR server (also PREVENTION_CDS_CHECK_TOKEN)")
+    check.add_argument("--out", type=Path, default=Path("prevention-cds-check"),
+                       help="folder for report.json and the CDS Hooks requests (default: ./prevention-cds-check)")
+    check.add_argument("--service-url", default="http://127.0.0.1:8080",
+                       help="where the service runs, for the curl lines (default: http://127.0.0.1:8080)")
+    check.add_argument("--today", type=date.fromisoformat, help="evaluate as of this date (YYYY-MM-DD, noon Paris)")
+    check.add_argument("--lang", default=None, choices=("fr", "en"))
     return parser
 
 
@@ -89,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
             return scan(args)
         if args.command == "user":
             return user(args)
+        if args.command == "check":
+            return check(args)
         return evaluate(args)
     except ConfigError as exc:
         print(f"prevention-cds: {exc}", file=sys.stderr)
@@ -262,6 +275,34 @@ def scan(args: argparse.Namespace) -> int:
                       "skipped_lines": outcome.skipped_lines, "seconds": summary["run"]["total_seconds"]},
                      ensure_ascii=False, indent=2))
     return 1 if outcome.skipped_lines or summary["input"]["missing_files"] else 0
+
+
+def check(args: argparse.Namespace) -> int:
+    """Exit 0 when every query of every patient was answered, 1 otherwise, 2 when the check cannot run."""
+    from prevention_cds.adapters.fhir_client import fhir_server_refusal
+    from prevention_cds.check.report import render_text
+    from prevention_cds.check.runner import CheckOptions, run_check
+    from prevention_cds.evaluate import CdsEvaluator
+    from prevention_cds.settings import PRACTICE_TIMEZONE
+
+    settings = _settings(True)
+    server = args.fhir_server.rstrip("/")
+    refusal = fhir_server_refusal(server, (server,), dev=True)  # the tester's own server: only its form is checked
+    if refusal is not None:
+        print(f"prevention-cds: --fhir-server: {refusal}", file=sys.stderr)
+        return 2
+    now = (datetime.combine(args.today, time(12, 0), tzinfo=PRACTICE_TIMEZONE) if args.today
+           else datetime.now(PRACTICE_TIMEZONE))
+    evaluator = CdsEvaluator(settings, clock=lambda: now)
+    options = CheckOptions(
+        fhir_server=server, patients=tuple(args.patient),
+        token=args.token or os.environ.get("PREVENTION_CDS_CHECK_TOKEN") or None, out=args.out,
+        service_url=args.service_url, language=args.lang or settings.default_language, settings=settings,
+    )
+    report = run_check(options, evaluator, now)
+    print(render_text(report, args.service_url))
+    print(f"report: {args.out / 'report.json'}")
+    return 0 if report.passed else 1
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from prevention_cds.adapters.auth import (
 )
 from prevention_cds.adapters.feedback_store import FeedbackStore, SqlFeedbackStore
 from prevention_cds.adapters.workspace_db import WorkspaceDatabase
-from prevention_cds.app import cors, health, hooks, workspace_api, workspace_auth, workspace_pages
+from prevention_cds.app import cors, fhir_api, health, hooks, workspace_api, workspace_auth, workspace_pages
 from prevention_cds.app.errors import ANSWERS, ErrorAnswer, operation_outcome, outcome_of
 from prevention_cds.app.json_response import ResponseJsonProvider
 from prevention_cds.app.observability import AUTH_REJECTIONS, FHIR_FETCH_FAILURES, LATENCY, REQUESTS
@@ -60,6 +60,7 @@ def create_app(
     app.register_blueprint(hooks.blueprint)
     app.register_blueprint(health.blueprint)
     _init_workspace(app, settings, database)
+    app.register_blueprint(fhir_api.blueprint)
     cors.init_cors(app, settings.cors_allowed_origins or (("*",) if settings.dev else ()))
     _init_request_ids(app)
     _init_errors(app)
@@ -83,15 +84,16 @@ def _verifier(settings: Settings) -> JwtVerifier | None:
 
 
 def _init_authentication(app: Flask, settings: Settings, verifier: JwtVerifier | None) -> None:
-    """Every /cds-services call carries a JWT whose audience is the exact URL called (CDS Hooks §Security).
-    CORS preflights and /health are not authenticated."""
+    """Every /cds-services call, and every FHIR operation that receives patient data, carries a JWT whose audience
+    is the exact URL called (CDS Hooks §Security). CORS preflights, /health and the FHIR conformance resources are
+    not authenticated."""
     if verifier is None:
         logger.warning("authentication is off (PREVENTION_CDS_AUTH_MODE=off): every caller is trusted")
         return
 
     @app.before_request
     def authenticate() -> None:
-        if request.method == "OPTIONS" or not request.path.startswith("/cds-services"):
+        if request.method == "OPTIONS" or not request.path.startswith(("/cds-services", *fhir_api.AUTHENTICATED_PATHS)):
             return
         audience = expected_audience(settings.public_base_url, request.url_root, request.path)
         try:

@@ -1,7 +1,7 @@
 """Every FHIR resource the service builds during the test suite is validated against ``fhir.resources`` R4B and the
 project's profiles: the service builds them as plain JSON and does not validate them at run time.
 
-:func:`watch_builders` wraps the builders of ``prevention_cds.fhir_out.fhir_resources`` (in that module and
+:func:`watch_builders` wraps the builders of ``prevention_cds.fhir_out`` (``BUILDERS``: in their module and
 wherever they were imported by name), so whatever calls them is covered: rule-suite rendering, the evaluator, the
 HTTP answers, the CLI in process. Problems are collected, not raised, so the code under test runs as it does in
 production; tests/conftest.py fails the test (or the collection) that produced them.
@@ -20,8 +20,11 @@ from fhir.resources.R4B import get_fhir_model_class
 
 from support.profile_validator import validate as validate_profile
 
-BUILDERS_MODULE = "prevention_cds.fhir_out.fhir_resources"
-BUILDERS = ("medication_request", "immunization_recommendation")  # every function of it that returns a resource
+# every function of fhir_out that returns a resource, by module
+BUILDERS = {
+    "prevention_cds.fhir_out.fhir_resources": ("medication_request", "immunization_recommendation"),
+    "prevention_cds.fhir_out.extraction": ("extracted_resource",),
+}
 
 
 def resource_problems(resource: dict[str, Any]) -> list[str]:
@@ -64,17 +67,18 @@ def _checked(builder: Callable[..., dict[str, Any]], emitted: EmittedResources) 
 def watch_builders() -> Iterator[EmittedResources]:
     """Check every resource the builders return until the block ends."""
     emitted = EmittedResources()
-    module = sys.modules.get(BUILDERS_MODULE) or __import__(BUILDERS_MODULE, fromlist=["_"])
     replaced: list[tuple[Any, str, Any]] = []
-    for name in BUILDERS:
-        original = getattr(module, name)
-        wrapper = _checked(original, emitted)
-        # the module itself (later imports) and every module of the package that already imported it by name
-        for owner in [m for key, m in list(sys.modules.items()) if key.startswith("prevention_cds") and m]:
-            for attribute, value in list(vars(owner).items()):
-                if value is original:
-                    setattr(owner, attribute, wrapper)
-                    replaced.append((owner, attribute, original))
+    for module_name, names in BUILDERS.items():
+        module = sys.modules.get(module_name) or __import__(module_name, fromlist=["_"])
+        for name in names:
+            original = getattr(module, name)
+            wrapper = _checked(original, emitted)
+            # the module itself (later imports) and every module of the package that already imported it by name
+            for owner in [m for key, m in list(sys.modules.items()) if key.startswith("prevention_cds") and m]:
+                for attribute, value in list(vars(owner).items()):
+                    if value is original:
+                        setattr(owner, attribute, wrapper)
+                        replaced.append((owner, attribute, original))
     try:
         yield emitted
     finally:

@@ -1,0 +1,1 @@
+"""``prevention-cds check``: a FHIR server probed with the services' prefetch queries before going live."""
