@@ -48,7 +48,7 @@ class RuleSet(PatientViewRules, OrderRules, Protocol):
 
 
 # The disease whose index case a patient-view service links to a workspace investigation.
-INVESTIGATION_CASES = {"iim-prophylaxis": Concept.IIM_DISEASE, "ror-vaccination": Concept.MEASLES_HISTORY}
+INVESTIGATION_CASES = {"iim-prophylaxis": Concept.IIM_DISEASE, "ror-vaccination": Concept.MEASLES}
 
 
 def default_rule_sets() -> dict[str, RuleSet]:
@@ -150,7 +150,7 @@ class CdsEvaluator:
         base = self.settings.public_base_url or base_url
         if base and service.id in INVESTIGATION_CASES:
             cards = with_investigation_link(cards, [a.rule for a in advice], record, INVESTIGATION_CASES[service.id],
-                                            base, language, now.date())
+                                            base, language)
         logger.info(
             "service=%s hookInstance=%s cards=%d skipped_resources=%d ms=%.1f",
             service.id, request.hook_instance, len(cards), record.skipped_resources,

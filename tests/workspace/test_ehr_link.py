@@ -49,7 +49,7 @@ def test_iim_index_case_card_links_to_a_prefilled_investigation(app: Flask) -> N
     assert 'id="disease-iim" name="disease" value="iim" checked' in form
 
 
-def test_a_current_measles_case_gets_an_information_card_with_the_link(app: Flask) -> None:
+def test_a_current_measles_case_card_carries_the_link(app: Flask) -> None:
     links = _links(app, "ror-vaccination", [patient("p1", "2015-01-01"), _case("14189004", "2026-11-19")])
     assert len(links) == 1 and "disease=measles" in links[0]["url"] and "rash_onset=2026-11-19" in links[0]["url"]
 
