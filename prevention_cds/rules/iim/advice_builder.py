@@ -163,19 +163,28 @@ def _course(ctx: CardContext, plan: CoursePlan, main: CourseOption) -> Advice:
     cautions = Precautions()
     for drug in [main.drug] if first_line else [o.drug for o, _ in proposals]:
         cautions += precautions(drug, patient)
-    explanation = (
-        ((Message.of("iim.no-antibiogram-wait"),) if first_line and ctx.purpose is Purpose.CONTACT else ())
-        + plan.second_line.reasons
-        + plan.second_line.notes
-        + cautions.messages
-        + _excluded_alternatives(plan)
-        + tuple(
-            Message.of("iim.alternative.weight-needed", drug=w.drug.label, problem=w.unavailable.message())
-            for w in plan.weight_required
+    if first_line:
+        explanation = (
+            ((Message.of("iim.no-antibiogram-wait"),) if ctx.purpose is Purpose.CONTACT else ())
+            + plan.second_line.notes
+            + cautions.messages
+            # Shortage mode yet first line: no usable alternative for this patient.
+            + ((Message.of("iim.shortage.rifampicin-kept"),) if plan.second_line.shortage else ())
+            + (Message.of("iim.second-line.exists"),)
         )
-        # Shortage mode yet first line: no usable alternative for this patient.
-        + ((Message.of("iim.shortage.rifampicin-kept"),) if first_line and plan.second_line.shortage else ())
-    )
+    else:
+        explanation = (
+            plan.second_line.reasons
+            + plan.second_line.preferred
+            + plan.second_line.notes
+            + cautions.messages
+            + _excluded_alternatives(plan)
+            + tuple(
+                Message.of("iim.alternative.weight-needed", drug=w.drug.label, problem=w.unavailable.message())
+                for w in plan.weight_required
+            )
+            + ((Message.of("iim.shortage.supply-channel"),) if plan.second_line.shortage else ())
+        )
     decisions = band_decisions(patient) + plan.decisions + cautions.decisions
     if any(p.volume_ml is not None for _, p in proposals):
         step = patient.rules.oral_suspension_volume_step_ml.value

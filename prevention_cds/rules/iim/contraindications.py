@@ -13,7 +13,8 @@ from prevention_cds.rules.advice import Message
 from prevention_cds.rules.citation import Statement
 from prevention_cds.rules.concepts import Concept
 from prevention_cds.rules.iim.age import DosingBand
-from prevention_cds.rules.iim.parameters import RifampicinValues
+from prevention_cds.rules.iim.interactions import interactions_doing
+from prevention_cds.rules.iim.parameters import InteractionAction, RifampicinValues
 from prevention_cds.rules.iim.patient import PatientProfile
 from prevention_cds.rules.iim.regimens import Drug, values_of
 
@@ -54,11 +55,14 @@ def contraindications(drug: Drug, patient: PatientProfile) -> tuple[Contraindica
             for c in record.conditions
             if c.concept is Concept.PORPHYRIA
         ]
-        found += [
-            Contraindication(drug, Message.of("iim.ci.interaction", medicine=m.display), True, statement, m.source_id)
-            for m in patient.current_medications(Concept.RIFAMPICIN_INTERACTING)
-        ]
-    elif patient.band is DosingBand.NEONATE and not isinstance(values, RifampicinValues):
+    # A contraindicated association (rifampicin, ciprofloxacin): each medicine found, with its rule's source.
+    found += [
+        Contraindication(
+            drug, Message.of("iim.ci.interaction", medicine=i.medicine, group=i.group), True, i.basis, i.source_id
+        )
+        for i in interactions_doing(drug, patient, InteractionAction.EXCLUDE)
+    ]
+    if patient.band is DosingBand.NEONATE and not isinstance(values, RifampicinValues):
         # Ceftriaxone: prematurity, jaundice, IV calcium; ciprofloxacin: no neonatal dosing. Specialist.
         found.append(Contraindication(drug, Message.of(_NEONATE_KEYS[drug]), False, values.neonate_restriction))
     return tuple(found)

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 from functools import cache
 from typing import Any, Generic, TypeVar
 
@@ -93,6 +94,33 @@ class CeftriaxoneValues:
     neonate_restriction: Statement
 
 
+class InteractionLevel(StrEnum):
+    """The Thésaurus levels, most severe first."""
+
+    CONTRAINDICATED = "contraindicated"
+    AVOID = "avoid"  # association déconseillée
+    PRECAUTION = "precaution"  # précaution d'emploi
+
+
+class InteractionAction(StrEnum):
+    """What the rules do when the record holds the interacting medicine."""
+
+    EXCLUDE = "exclude"  # the antibiotic is not proposed (a contraindication)
+    SECOND_LINE_FIRST = "second-line-first"  # rifampicin: a 2-day course is unsafe, the second line comes first
+    PREFER_CEFTRIAXONE = "prefer-ceftriaxone"  # ciprofloxacin stays possible, ceftriaxone is recommended
+    ADVISE = "advise"  # the antibiotic stays, with what to do
+
+
+@dataclass(frozen=True)
+class InteractionRule:
+    """One ``interaction_*`` entry: an antibiotic, the ValueSet of the medicines it interacts with, what to do."""
+
+    drug: Concept  # the prophylaxis antibiotic
+    medicines: Concept
+    level: InteractionLevel
+    action: InteractionAction
+
+
 @dataclass(frozen=True)
 class IimParameters:
     contact_settings: Cited[Mapping[ContactSetting, SettingRule]]
@@ -128,6 +156,7 @@ class IimParameters:
     newborn_vitamin_k_max_mg: Cited[Decimal]
     index_case_eradicating_treatments: Cited[tuple[Concept, ...]]
     order_dose_tolerance_percent: Cited[int]
+    interactions: tuple[Cited[InteractionRule], ...]  # most severe level first
 
     @staticmethod
     def on(day: date) -> IimParameters:
@@ -212,6 +241,7 @@ def _parameters_on(day: date) -> IimParameters:
             values.texts("index_case_eradicating_treatments"), lambda v: tuple(map(Concept, v))
         ),
         order_dose_tolerance_percent=values.integer("order_dose_tolerance_percent"),
+        interactions=_interactions(values),
     )
     values.check_all_read()
     return parameters
@@ -223,6 +253,25 @@ def _map(cited: Cited[T], parse: Callable[[T], U]) -> Cited[U]:
         return Cited(parse(cited.value), cited.ref)
     except (KeyError, TypeError, ValueError) as exc:
         raise RuleDataError(f"{RULESET}: {cited.ref.section!r}: {exc}") from exc
+
+
+_LEVEL_ORDER = tuple(InteractionLevel)
+
+
+def _interactions(values: DayValues) -> tuple[Cited[InteractionRule], ...]:
+    rules = [
+        _map(
+            values.raw(name),
+            lambda row: InteractionRule(
+                Concept(row["drug"]),
+                Concept(row["medicines"]),
+                InteractionLevel(row["level"]),
+                InteractionAction(row["action"]),
+            ),
+        )
+        for name in values.names_starting("interaction_")
+    ]
+    return tuple(sorted(rules, key=lambda r: _LEVEL_ORDER.index(r.value.level)))
 
 
 def _routes(values: DayValues, name: str) -> Cited[tuple[Route, ...]]:

@@ -26,20 +26,26 @@ PRECAUTIONS = [
         ["iim.precaution.rifampicin.contraception"],
     ),
     (
-        "man on a hormonal contraceptive",
+        "man on a hormonal contraceptive: the contraceptive is named",
         {"born": ADULT, "sex": Sex.MALE, "medications": (Concept.HORMONAL_CONTRACEPTIVE,)},
+        ["iim.interaction.found"],
         ["iim.precaution.rifampicin.contraception"],
-        [],
     ),
     ("woman aged 60", {"born": born_years_ago(60), "sex": Sex.FEMALE}, [], ["iim.precaution.rifampicin.contraception"]),
     (
-        "pregnant woman",
+        "pregnant woman: no contraception advice",
         {"born": ADULT, "sex": Sex.FEMALE, "pregnant": True},
-        ["iim.precaution.rifampicin.pregnancy", "iim.precaution.rifampicin.contraception"],
-        [],
+        ["iim.precaution.rifampicin.pregnancy"],
+        ["iim.precaution.rifampicin.contraception"],
+    ),
+    (
+        "pregnant woman with a contraceptive on record: still none",
+        {"born": ADULT, "sex": Sex.FEMALE, "pregnant": True, "medications": (Concept.HORMONAL_CONTRACEPTIVE,)},
+        ["iim.precaution.rifampicin.pregnancy"],
+        ["iim.precaution.rifampicin.contraception", "iim.interaction.found"],
     ),
     ("neonate", {"born": TODAY - timedelta(days=5), "kg": "3.1"}, ["iim.precaution.rifampicin.neonate"], []),
-    ("hepatic precaution always shown", {"born": ADULT}, ["iim.precaution.rifampicin.liver"], []),
+    ("hepatic precaution shown when the record says nothing", {"born": ADULT}, ["iim.precaution.rifampicin.liver"], []),
 ]
 
 
@@ -69,6 +75,6 @@ def test_rifampicin_proposal_carries_the_patient_instruction() -> None:
 
 
 def test_child_ceftriaxone_carries_the_lidocaine_note() -> None:
-    card = evaluate(record(born_years_ago(3), kg="14"))[0]
+    card = evaluate(record(born_years_ago(3), kg="14", allergies=(Concept.RIFAMYCIN_ALLERGEN,)))[0]
     ceftriaxone = next(p for _, p in proposals(card) if p.medicine.value == "ceftriaxone-injection")
     assert keys(ceftriaxone.notes) == ["iim.note.ceftriaxone-child-lidocaine"]

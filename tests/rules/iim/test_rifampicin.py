@@ -97,8 +97,10 @@ def test_fifteen_year_old_card_states_the_adult_reading() -> None:
     assert "iim.decision.adult-from-years" not in keys(evaluate(record(born_years_ago(14), kg="45"))[0].decisions)
 
 
-def test_first_line_card_offers_alternatives_with_one_recommended() -> None:
-    card = only(evaluate(record(born_years_ago(30))), "iim.prophylaxis.rifampicin")
-    flags = [s.recommended for s in card.suggestions]
-    assert flags == [True, False, False]
-    assert card.selection.value == "at-most-one"
+@pytest.mark.parametrize("born", [born_years_ago(30), born_years_ago(0, 40), born_years_ago(8)], ids=str)
+def test_first_line_card_proposes_rifampicin_only_and_names_the_second_line_in_words(born: date) -> None:
+    card = only(evaluate(record(born, kg="20" if born != born_years_ago(30) else None)), "iim.prophylaxis.rifampicin")
+    assert [s.label.key for s in card.suggestions] == ["iim.suggestion.rifampicin"]
+    assert [s.recommended for s in card.suggestions] == [True]
+    assert "iim.second-line.exists" in keys(card.explanation)
+    assert "iim.excluded" not in keys(card.explanation)  # why a second-line drug is not offered is no news here
