@@ -65,6 +65,8 @@ def contact_vaccination(patient: PatientProfile, contact: ContactAssessment) -> 
             return VaccinationOutcome(Message.of("iim.vaccination.serogroup-unknown", last_day=window.last_day))
         return VaccinationOutcome(Message.of("iim.vaccination.window-closed", window_days=window.length_days))
     if serogroup not in rules.vaccination_serogroups.value:
+        if contact.exposure.repeated_case_in_community:  # not a sporadic case: the authorities decide
+            return VaccinationOutcome(Message.of("iim.vaccination.cluster-ars", serogroup=serogroup.value))
         return VaccinationOutcome(Message.of("iim.vaccination.serogroup-not-covered", serogroup=serogroup.value))
     if not contact.close_circle:
         return VaccinationOutcome(Message.of("iim.vaccination.not-close-circle", setting=contact.setting_label()))

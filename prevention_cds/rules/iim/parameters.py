@@ -157,6 +157,10 @@ class IimParameters:
     index_case_eradicating_treatments: Cited[tuple[Concept, ...]]
     order_dose_tolerance_percent: Cited[int]
     interactions: tuple[Cited[InteractionRule], ...]  # most severe level first
+    index_case_notification: Statement
+    index_case_vaccination: Statement
+    index_case_complement_screening: Statement
+    cluster_management: Statement
 
     @staticmethod
     def on(day: date) -> IimParameters:
@@ -242,6 +246,10 @@ def _parameters_on(day: date) -> IimParameters:
         ),
         order_dose_tolerance_percent=values.integer("order_dose_tolerance_percent"),
         interactions=_interactions(values),
+        index_case_notification=values.statement("index_case_notification"),
+        index_case_vaccination=values.statement("index_case_vaccination"),
+        index_case_complement_screening=values.statement("index_case_complement_screening"),
+        cluster_management=values.statement("cluster_management"),
     )
     values.check_all_read()
     return parameters

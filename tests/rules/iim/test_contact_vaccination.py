@@ -130,3 +130,18 @@ def test_infant_eligible_during_the_window_gets_the_dose_from_six_weeks() -> Non
 def test_already_covered_contact_still_gets_the_vaccination_card() -> None:
     exposed = exposure("household", days_ago=3, serogroup=C, prior_prophylaxis_ended_on=TODAY - timedelta(days=1))
     assert rules_of(evaluate(record(ADULT, exposures=(exposed,)))) == ["iim.already-covered", "iim.vaccination"]
+
+
+def test_a_serogroup_b_cluster_sends_to_the_ars_without_the_sporadic_sentence() -> None:
+    from prevention_cds.rules.facts import IimSerogroup
+
+    from .builders import born_years_ago, evaluate, exposure, keys, record
+
+    cluster = exposure(serogroup=IimSerogroup.B, repeated_case_in_community=True)
+    card = evaluate(record(born_years_ago(30), exposures=(cluster,)))[0]
+    said = keys(card.explanation)
+    assert "iim.cluster.contact-ars" in said and "iim.vaccination.cluster-ars" in said
+    assert "iim.vaccination.serogroup-not-covered" not in said
+    sporadic = evaluate(record(born_years_ago(30), exposures=(exposure(serogroup=IimSerogroup.B),)))[0]
+    assert "iim.vaccination.serogroup-not-covered" in keys(sporadic.explanation)
+    assert "iim.cluster.contact-ars" not in keys(sporadic.explanation)
