@@ -87,6 +87,23 @@ class DoseSchedule:
         return DoseSchedule(count=1)
 
 
+class DispenseUnit(StrEnum):
+    """What the pharmacy hands over: units for capsules and tablets, whole bottles or vials otherwise."""
+
+    CAPSULE = "capsule"
+    TABLET = "tablet"
+    BOTTLE = "bottle"
+    VIAL = "vial"
+
+
+@dataclass(frozen=True)
+class Dispense:
+    """The quantity to dispense for the whole course (``dispenseRequest.quantity``)."""
+
+    quantity: int
+    unit: DispenseUnit
+
+
 @dataclass(frozen=True)
 class MedicationProposal:
     medicine: Medicine
@@ -101,6 +118,7 @@ class MedicationProposal:
     reason: str | None = None  # a key of prevention_cds/fhir_out/data/products.json "reasons" (e.g. "prophylaxis")
     patient_instruction: Message | None = None
     notes: tuple[Message, ...] = ()
+    dispense: Dispense | None = None
 
 
 # --- vaccination forecast --------------------------------------------------------------------------------

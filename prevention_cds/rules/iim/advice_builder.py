@@ -11,6 +11,7 @@ from prevention_cds.rules.advice import (
     GuidelineRef,
     Indicator,
     MedicationProposal,
+    Medicine,
     Message,
     ProposeImmunization,
     ProposeMedication,
@@ -189,6 +190,15 @@ def _course(ctx: CardContext, plan: CoursePlan, main: CourseOption) -> Advice:
     if any(p.volume_ml is not None for _, p in proposals):
         step = patient.rules.oral_suspension_volume_step_ml.value
         decisions += (Message.of("iim.decision.suspension-rounding", step_ml=step),)
+    if any(p.medicine is Medicine.RIFAMPICIN_CAPSULE and p.mg_per_kg is not None for _, p in proposals):
+        rifampicin = patient.rules.rifampicin
+        decisions += (
+            Message.of(
+                "iim.decision.capsule-child",
+                from_years=rifampicin.capsule_from_age_years.value,
+                percent=rifampicin.capsule_child_tolerance_percent.value,
+            ),
+        )
     _, rifampicin_summary, second_line_summary = _PURPOSE_KEYS[ctx.purpose]
     if first_line and isinstance(main.outcome, MedicationProposal):
         summary = Message.of(

@@ -56,6 +56,7 @@ AgeBanded = tuple[AgeBandRow[T], ...]
 class OralSuspension:
     mg: Cited[Decimal]  # ``mg`` in ``ml``
     ml: Cited[Decimal]
+    bottle_ml: Cited[Decimal]
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,8 @@ class RifampicinValues:
     duration_days: Cited[int]
     suspension: OralSuspension
     capsule_mg: Cited[Decimal]
+    capsule_from_age_years: Cited[int]  # capsules are contraindicated below
+    capsule_child_tolerance_percent: Cited[int]
     routes: Cited[tuple[Route, ...]]  # the first is the one proposed
     contraindications: Statement
 
@@ -157,6 +160,7 @@ class IimParameters:
     index_case_eradicating_treatments: Cited[tuple[Concept, ...]]
     order_dose_tolerance_percent: Cited[int]
     interactions: tuple[Cited[InteractionRule], ...]  # most severe level first
+    unit_dispensing: Statement
     index_case_notification: Statement
     index_case_vaccination: Statement
     index_case_complement_screening: Statement
@@ -191,9 +195,13 @@ def _parameters_on(day: date) -> IimParameters:
             interval_hours=values.integer("rifampicin_interval_hours"),
             duration_days=values.integer("rifampicin_duration_days"),
             suspension=OralSuspension(
-                values.decimal("rifampicin_suspension_mg"), values.decimal("rifampicin_suspension_ml")
+                values.decimal("rifampicin_suspension_mg"),
+                values.decimal("rifampicin_suspension_ml"),
+                values.decimal("rifampicin_suspension_bottle_ml"),
             ),
             capsule_mg=values.decimal("rifampicin_capsule_mg"),
+            capsule_from_age_years=values.integer("rifampicin_capsule_from_age_years"),
+            capsule_child_tolerance_percent=values.integer("rifampicin_capsule_child_tolerance_percent"),
             routes=_routes(values, "rifampicin_routes"),
             contraindications=values.statement("rifampicin_contraindications"),
         ),
@@ -203,7 +211,9 @@ def _parameters_on(day: date) -> IimParameters:
             max_dose_mg=values.decimal("ciprofloxacin_max_dose_mg"),
             child_dose_provisional=values.flag("ciprofloxacin_child_dose_provisional"),
             suspension=OralSuspension(
-                values.decimal("ciprofloxacin_suspension_mg"), values.decimal("ciprofloxacin_suspension_ml")
+                values.decimal("ciprofloxacin_suspension_mg"),
+                values.decimal("ciprofloxacin_suspension_ml"),
+                values.decimal("ciprofloxacin_suspension_bottle_ml"),
             ),
             routes=_routes(values, "ciprofloxacin_routes"),
             contraindications=values.statement("ciprofloxacin_contraindications"),
@@ -246,6 +256,7 @@ def _parameters_on(day: date) -> IimParameters:
         ),
         order_dose_tolerance_percent=values.integer("order_dose_tolerance_percent"),
         interactions=_interactions(values),
+        unit_dispensing=values.statement("unit_dispensing"),
         index_case_notification=values.statement("index_case_notification"),
         index_case_vaccination=values.statement("index_case_vaccination"),
         index_case_complement_screening=values.statement("index_case_complement_screening"),
