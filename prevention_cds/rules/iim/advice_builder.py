@@ -341,7 +341,7 @@ def vaccination_advice(ctx: CardContext, outcome: VaccinationOutcome) -> Advice:
         "iim.vaccination",
         Indicator.WARNING,
         Message.of("iim.summary.vaccination", serogroup=outcome.serogroup, vaccine=vaccine, last_day=outcome.last_day),
-        (outcome.message, Message.of("iim.vaccination.schedule")),
+        (outcome.message, outcome.schedule),
         outcome.decisions,
         (suggestion,),
         outcome.basis,

@@ -148,6 +148,8 @@ class IimParameters:
     contact_vaccine: Cited[Medicine]
     contact_vaccine_routes: Cited[tuple[Route, ...]]
     contact_vaccine_min_age_days: Cited[int]
+    contact_vaccine_products_by_age: Cited[AgeBanded[str]]  # the licensed products at an age
+    menacwy_calendar_doses_months: Cited[tuple[int, ...]]
     prior_doses_counting: Cited[Mapping[IimSerogroup, tuple[Concept, ...]]]
     prior_dose_min_age_months: Cited[int]
     prior_dose_validity_years: Cited[int]
@@ -239,6 +241,10 @@ def _parameters_on(day: date) -> IimParameters:
         contact_vaccine=_map(values.text("contact_vaccine"), Medicine),
         contact_vaccine_routes=_routes(values, "contact_vaccine_routes"),
         contact_vaccine_min_age_days=values.integer("contact_vaccine_min_age_days"),
+        contact_vaccine_products_by_age=_age_banded(
+            values.raw("contact_vaccine_products_by_age"), lambda row: str(row["products"])
+        ),
+        menacwy_calendar_doses_months=_map(values.raw("menacwy_calendar_doses_months"), lambda v: tuple(map(int, v))),
         prior_doses_counting=_map(
             values.raw("prior_doses_counting"),
             lambda table: {IimSerogroup(group): tuple(map(Concept, concepts)) for group, concepts in table.items()},

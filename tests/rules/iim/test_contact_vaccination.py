@@ -145,3 +145,29 @@ def test_a_serogroup_b_cluster_sends_to_the_ars_without_the_sporadic_sentence() 
     sporadic = evaluate(record(born_years_ago(30), exposures=(exposure(serogroup=IimSerogroup.B),)))[0]
     assert "iim.vaccination.serogroup-not-covered" in keys(sporadic.explanation)
     assert "iim.cluster.contact-ars" not in keys(sporadic.explanation)
+
+
+PRODUCTS_BY_AGE = [
+    # (age in days on the day of the dose, products key): under 12 months only Nimenrix is licensed
+    (60, "iim.vaccine.products.nimenrix"),
+    (364, "iim.vaccine.products.nimenrix"),
+    (366, "iim.vaccine.products.nimenrix-menquadfi"),
+    (800, "iim.vaccine.products.nimenrix-menquadfi-menveo"),
+]
+
+
+@pytest.mark.parametrize(("days_old", "products"), PRODUCTS_BY_AGE)
+def test_the_vaccine_is_the_one_licensed_at_the_patient_age(days_old: int, products: str) -> None:
+    from datetime import timedelta
+
+    from prevention_cds.rules.facts import IimSerogroup
+
+    from .builders import TODAY, evaluate, exposure, only, record
+
+    rec = record(TODAY - timedelta(days=days_old), kg="8" if days_old < 400 else "12",
+                 exposures=(exposure(serogroup=IimSerogroup.W),))
+    card = only(evaluate(rec), "iim.vaccination")
+    due = next(m for m in card.explanation if m.key == "iim.vaccination.due")
+    assert due.params["products"].key == products  # type: ignore[union-attr]
+    infant = days_old < 365
+    assert any(m.key == "iim.vaccination.infant-calendar" for m in card.explanation) is infant
