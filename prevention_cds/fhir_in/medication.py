@@ -13,7 +13,7 @@ from prevention_cds.rules.facts import MedicationFact, MedicationStatus
 
 MEDICINE_CONCEPTS = frozenset({
     Concept.RIFAMPICIN, Concept.CIPROFLOXACIN, Concept.CEFTRIAXONE, Concept.THIRD_GEN_CEPHALOSPORIN,
-    Concept.IMMUNOGLOBULIN, Concept.MMR_VACCINE,
+    Concept.IMMUNOGLOBULIN, Concept.MMR_VACCINE, Concept.RIFAMPICIN_CAPSULE_300MG, Concept.RIFAMPICIN_CAPSULE_150MG,
 }) | INTERACTING_MEDICINES
 # Records of a medicine never given (a MedicationAdministration "not-done" included), or that say nothing of it:
 # not read.

@@ -27,6 +27,7 @@ class Concept(StrEnum):
     SEVERE_HEPATIC_DISEASE = "severe-hepatic-disease"  # hepatic failure, cirrhosis
     ALCOHOL_DEPENDENCE = "alcohol-dependence"
     BREASTFEEDING = "breastfeeding"
+    PREMATURITY = "prematurity"  # born preterm
     # Occupations
     HEALTHCARE_PROFESSIONAL = "healthcare-professional"
     EARLY_CHILDHOOD_PROFESSIONAL = "early-childhood-professional"
@@ -43,6 +44,8 @@ class Concept(StrEnum):
     CIPROFLOXACIN = "ciprofloxacin"
     CEFTRIAXONE = "ceftriaxone"
     THIRD_GEN_CEPHALOSPORIN = "third-generation-cephalosporin"
+    RIFAMPICIN_CAPSULE_300MG = "rifampicin-capsule-300mg"  # a product's form and strength (order checks)
+    RIFAMPICIN_CAPSULE_150MG = "rifampicin-capsule-150mg"
     RIFAMPICIN_INTERACTING = "rifampicin-contraindicated-comedication"  # other medicines contraindicated
     # Medicines that interact with a prophylaxis antibiotic: one ValueSet per interaction of the rule data
     # (``interaction_*`` entries of rules/data/iim.json give the level, what to do and the source)

@@ -106,8 +106,53 @@ def check_orders(patient: PatientProfile, orders: OrderContext, settings: RuleSe
             caution = _interaction_card(patient, facts, order, drug, need)
             if caution is not None:
                 advice.append(caution)
+            form = _capsule_too_young(patient, facts, order, drug, need)
+            if form is not None:
+                advice.append(form)
     advice += _orders_against_current_antibiotic(patient, facts, orders)
     return tuple(advice)
+
+
+def _capsule_strength(order: DraftOrder, rules: IimParameters) -> Decimal | None:
+    """The mg per capsule when the order names a rifampicin capsule product."""
+    products = rules.rifampicin.capsule_products.value
+    return next((mg for concept, mg in products.items() if concept in order.concepts), None)
+
+
+def _capsule_too_young(
+    patient: PatientProfile, facts: tuple[Message, ...], order: DraftOrder, drug: Drug, need: IimNeed | None
+) -> Advice | None:
+    """Rifampicin capsules are contraindicated under the capsule age (choking), whatever the order is for."""
+    rifampicin = patient.rules.rifampicin
+    from_years = rifampicin.capsule_from_age_years
+    if drug is not Drug.RIFAMPICIN or _capsule_strength(order, patient.rules) is None or patient.age is None:
+        return None
+    if patient.age.youngest.years >= from_years.value:
+        return None
+    ctx = CardContext(Purpose.CONTACT, patient, (), (Message.of("iim.fact.order", order=order.display), *facts), ())
+    suggestions: tuple[Suggestion, ...] = ()
+    cites = Citations(from_years)
+    band = patient.band
+    if need is not None and band is not None and order.reference is not None:
+        expected = REGIMENS[drug].propose(patient, band, need.reason_reference, cites)
+        if isinstance(expected, MedicationProposal):
+            label = Message.of("iim.suggestion.correct-order", drug=drug.label, dose_mg=expected.dose_mg or 0)
+            suggestions = (Suggestion(label, (ReplaceDraftOrder(order.reference, expected),), recommended=True),)
+    if order.reference is not None:
+        remove = Suggestion(
+            Message.of("iim.suggestion.remove-order", drug=drug.label),
+            (RemoveDraftOrder(order.reference, order.display),),
+            recommended=not suggestions,
+        )
+        suggestions += (remove,)
+    return ctx.advice(
+        "iim.order.capsule-form",
+        Indicator.CRITICAL,
+        Message.of("iim.summary.order.capsule-too-young", years=from_years.value),
+        (Message.of("iim.order.capsule-too-young", years=from_years.value),),
+        suggestions=suggestions,
+        guideline=cites.refs,
+    )
 
 
 def _interaction_card(
@@ -289,6 +334,9 @@ def _mismatches(
         )
     elif _dose_differs(patient, order.dose_mg, drug, expected, expected_mg):
         found.append(Message.of("iim.order.mismatch.dose", ordered_mg=order.dose_mg, expected_mg=expected_mg))
+    strength = _capsule_strength(order, patient.rules)
+    if strength is not None and order.dose_mg is not None and order.dose_mg % strength:
+        found.append(Message.of("iim.order.mismatch.dose-form", ordered_mg=order.dose_mg, capsule_mg=strength))
     schedule = expected.schedule
     per_day = schedule.frequency or schedule.count or 1
     if order.frequency_per_day is not None and order.frequency_per_day != per_day:

@@ -72,6 +72,7 @@ class RifampicinValues:
     capsule_mg: Cited[Decimal]
     capsule_from_age_years: Cited[int]  # capsules are contraindicated below
     capsule_child_tolerance_percent: Cited[int]
+    capsule_products: Cited[Mapping[Concept, Decimal]]  # capsule product ValueSet -> mg per capsule
     routes: Cited[tuple[Route, ...]]  # the first is the one proposed
     contraindications: Statement
 
@@ -95,6 +96,7 @@ class CeftriaxoneValues:
     routes: Cited[tuple[Route, ...]]
     contraindications: Statement
     neonate_restriction: Statement
+    preterm_until_postmenstrual_weeks: Cited[int]
 
 
 class InteractionLevel(StrEnum):
@@ -163,6 +165,7 @@ class IimParameters:
     order_dose_tolerance_percent: Cited[int]
     interactions: tuple[Cited[InteractionRule], ...]  # most severe level first
     unit_dispensing: Statement
+    preterm_unknown_gestation_weeks: Cited[int]
     index_case_notification: Statement
     index_case_vaccination: Statement
     index_case_complement_screening: Statement
@@ -204,6 +207,10 @@ def _parameters_on(day: date) -> IimParameters:
             capsule_mg=values.decimal("rifampicin_capsule_mg"),
             capsule_from_age_years=values.integer("rifampicin_capsule_from_age_years"),
             capsule_child_tolerance_percent=values.integer("rifampicin_capsule_child_tolerance_percent"),
+            capsule_products=_map(
+                values.raw("rifampicin_capsule_products"),
+                lambda table: {Concept(k): Decimal(str(v)) for k, v in table.items()},
+            ),
             routes=_routes(values, "rifampicin_routes"),
             contraindications=values.statement("rifampicin_contraindications"),
         ),
@@ -227,6 +234,7 @@ def _parameters_on(day: date) -> IimParameters:
             routes=_routes(values, "ceftriaxone_routes"),
             contraindications=values.statement("ceftriaxone_contraindications"),
             neonate_restriction=values.statement("ceftriaxone_neonate_restriction"),
+            preterm_until_postmenstrual_weeks=values.integer("ceftriaxone_preterm_until_postmenstrual_weeks"),
         ),
         oral_suspension_volume_step_ml=values.decimal("oral_suspension_volume_step_ml"),
         weight_min_kg=values.decimal("weight_min_kg"),
@@ -263,6 +271,7 @@ def _parameters_on(day: date) -> IimParameters:
         order_dose_tolerance_percent=values.integer("order_dose_tolerance_percent"),
         interactions=_interactions(values),
         unit_dispensing=values.statement("unit_dispensing"),
+        preterm_unknown_gestation_weeks=values.integer("preterm_unknown_gestation_weeks"),
         index_case_notification=values.statement("index_case_notification"),
         index_case_vaccination=values.statement("index_case_vaccination"),
         index_case_complement_screening=values.statement("index_case_complement_screening"),
