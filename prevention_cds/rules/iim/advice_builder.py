@@ -127,7 +127,15 @@ def band_decisions(patient: PatientProfile) -> tuple[Message, ...]:
     # Between the neonate limit and the first monthly birthday the two readings of "< 1 month" disagree.
     in_gap = age.youngest.days >= neonate_days and age.youngest.months < 1
     if patient.band is DosingBand.NEONATE or in_gap:
-        decisions.append(Message.of("iim.decision.neonate-days", days=neonate_days))
+        rifampicin = rules.rifampicin
+        decisions.append(
+            Message.of(
+                "iim.decision.neonate-days",
+                days=neonate_days,
+                neonate_mg_per_kg=rifampicin.neonate_mg_per_kg.value,
+                child_mg_per_kg=rifampicin.child_mg_per_kg.value,
+            )
+        )
     adult_years = rules.adult_from_age_years.value
     if age.youngest.years == adult_years:
         decisions.append(Message.of("iim.decision.adult-from-years", years=adult_years))

@@ -87,7 +87,12 @@ def contact_vaccination(patient: PatientProfile, contact: ContactAssessment) -> 
     # The latest possible birth date: a dose is 'before the minimum age' for the most patients.
     born = patient.age.youngest.born
     counted, rejected = _prior_doses(patient, serogroup, born)
-    decisions = (Message.of("iim.decision.prior-dose-rule"),) if counted or rejected else ()
+    prior_rule = Message.of(
+        "iim.decision.prior-dose-rule",
+        months=rules.prior_dose_min_age_months.value,
+        years=rules.prior_dose_validity_years.value,
+    )
+    decisions = (prior_rule,) if counted or rejected else ()
     if counted is not None:
         message = Message.of("iim.vaccination.already-protected", vaccine=counted.display, given_on=counted.given_on)
         return VaccinationOutcome(message, facts=rejected, decisions=decisions)

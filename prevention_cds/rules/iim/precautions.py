@@ -89,7 +89,14 @@ def _ciprofloxacin(patient: PatientProfile) -> Precautions:
     decisions: list[Message] = []
     if patient.band is not DosingBand.ADULT:
         messages.append(Message.of("iim.precaution.ciprofloxacin.child"))
-        decisions.append(Message.of("iim.decision.ciprofloxacin-child"))
+        ciprofloxacin = patient.rules.ciprofloxacin
+        decisions.append(
+            Message.of(
+                "iim.decision.ciprofloxacin-child",
+                mg_per_kg=ciprofloxacin.child_mg_per_kg.value,
+                max_mg=ciprofloxacin.max_dose_mg.value,
+            )
+        )
     if patient.pregnant:
         messages.append(Message.of("iim.precaution.ciprofloxacin.pregnancy"))
     return Precautions(tuple(messages), tuple(decisions))

@@ -335,7 +335,8 @@ class CiprofloxacinRegimen:
             regimen = Message.of("iim.regimen.ciprofloxacin", mg_per_kg=mg_per_kg, max_mg=max_mg.value)
             return WeightRequired(self.drug, regimen, outcome)
         if cites.cite(ciprofloxacin.child_dose_provisional):
-            return replace(outcome, notes=(Message.of("iim.note.ciprofloxacin-child-provisional"),))
+            note = Message.of("iim.note.ciprofloxacin-child-provisional", mg_per_kg=mg_per_kg, max_mg=max_mg.value)
+            return replace(outcome, notes=(note,))
         return outcome
 
 

@@ -80,7 +80,8 @@ def _repeated_case(
     if first_case is None:
         # Unknown start of the period: read it as still running (a different antibiotic).
         reason = Message.of("iim.second-line.repeated-case", ended_on=ended)
-        return reason, (), (Message.of("iim.decision.repeat-first-case-unknown"),)
+        months = rules.repeat_case_period_months.value
+        return reason, (), (Message.of("iim.decision.repeat-first-case-unknown", months=months),)
     months = rules.repeat_case_period_months.value
     # The new case is dated by this contact's last exposure to it.
     if local_date(exposure.last_contact, now) > add_months(first_case, months):
