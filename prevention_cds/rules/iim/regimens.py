@@ -215,36 +215,38 @@ class RifampicinRegimen:
         patient_instruction = Message.of("iim.patient.rifampicin", **timing)
         route = rifampicin.routes.value[0]
         capsule = rifampicin.capsule_mg.value
-        if band is DosingBand.ADULT:
-            dose = cites.cite(rifampicin.adult_dose_mg)
-            instruction = Message.of(
-                "iim.instruction.rifampicin.capsule",
-                dose_mg=dose,
-                capsules=plain(dose / capsule),
-                capsule_mg=capsule,
-                **timing,
-            )
+
+        def in_capsules(count: int, instruction: Message, mg_per_kg: Decimal | None = None) -> MedicationProposal:
+            weight = patient.usable_weight if mg_per_kg is not None else None
             return MedicationProposal(
                 medicine=Medicine.RIFAMPICIN_CAPSULE,
                 route=route,
                 schedule=schedule,
                 instruction=instruction,
-                dose_mg=dose,
+                dose_mg=count * capsule,
+                weight_kg_used=weight.kilograms if weight is not None else None,
+                mg_per_kg=mg_per_kg,
                 reason_reference=reason_reference,
                 reason=REASON,
                 patient_instruction=patient_instruction,
-                dispense=_dispensed(patient, cites, int(dose / capsule) * timing["doses"], DispenseUnit.CAPSULE),
+                dispense=_dispensed(patient, cites, count * timing["doses"], DispenseUnit.CAPSULE),
             )
+
+        if band is DosingBand.ADULT:
+            dose = cites.cite(rifampicin.adult_dose_mg)
+            count = int(dose / capsule)
+            instruction = Message.of(
+                "iim.instruction.rifampicin.capsule", dose_mg=dose, capsules=count, capsule_mg=capsule, **timing
+            )
+            return in_capsules(count, instruction)
         rate = rifampicin.neonate_mg_per_kg if band is DosingBand.NEONATE else rifampicin.child_mg_per_kg
         mg_per_kg, max_mg = cites.cite(rate), rifampicin.max_dose_mg
         capsules = _child_capsules(patient, rate.value, max_mg, cites) if band is DosingBand.CHILD else None
-        if capsules is not None:
-            weight = patient.usable_weight
-            assert weight is not None  # _child_capsules needs one
-            dose = capsules * capsule
+        weight = patient.usable_weight
+        if capsules is not None and weight is not None:  # _child_capsules needs a usable weight
             instruction = Message.of(
                 "iim.instruction.rifampicin.capsule-child",
-                dose_mg=dose,
+                dose_mg=capsules * capsule,
                 capsules=capsules,
                 capsule_mg=capsule,
                 mg_per_kg=mg_per_kg,
@@ -252,19 +254,7 @@ class RifampicinRegimen:
                 weighed_on=weight.measured_on,
                 **timing,
             )
-            return MedicationProposal(
-                medicine=Medicine.RIFAMPICIN_CAPSULE,
-                route=route,
-                schedule=schedule,
-                instruction=instruction,
-                dose_mg=dose,
-                weight_kg_used=weight.kilograms,
-                mg_per_kg=mg_per_kg,
-                reason_reference=reason_reference,
-                reason=REASON,
-                patient_instruction=patient_instruction,
-                dispense=_dispensed(patient, cites, capsules * timing["doses"], DispenseUnit.CAPSULE),
-            )
+            return in_capsules(capsules, instruction, mg_per_kg)
         per_kg = _PerKg(
             self.drug, Medicine.RIFAMPICIN_ORAL_SUSPENSION, route, schedule, rate, max_mg, rifampicin.suspension
         )
