@@ -45,6 +45,12 @@ _PURPOSE_KEYS = {
         "iim.summary.index-case.second-line",
     ),
 }
+# Rifampicin's routine lines, left out of a card that does not recommend it (its patient instruction says them)
+_ROUTINE = frozenset({
+    "iim.precaution.rifampicin.colour",
+    "iim.precaution.rifampicin.interactions",
+    "iim.precaution.rifampicin.liver",
+})
 _SUGGESTIONS = {
     Drug.RIFAMPICIN: "iim.suggestion.rifampicin",
     Drug.CIPROFLOXACIN: "iim.suggestion.ciprofloxacin",
@@ -168,10 +174,14 @@ def _excluded_alternatives(plan: CoursePlan) -> tuple[Message, ...]:
 def _course(ctx: CardContext, plan: CoursePlan, main: CourseOption) -> Advice:
     patient, proposals = ctx.patient, plan.proposals
     first_line = plan.kind is CourseKind.FIRST_LINE
-    # First line: the rifampicin precautions; the alternatives carry their notes on their own proposals.
+    # First line: the rifampicin precautions; the alternatives carry their notes on their own proposals. A
+    # second-line card keeps, of rifampicin's, only what a prescriber who still chooses it must not miss.
     cautions = Precautions()
     for drug in [main.drug] if first_line else [o.drug for o, _ in proposals]:
-        cautions += precautions(drug, patient)
+        found = precautions(drug, patient)
+        if not first_line and drug is Drug.RIFAMPICIN:
+            found = Precautions(tuple(m for m in found.messages if m.key not in _ROUTINE), found.decisions)
+        cautions += found
     if first_line:
         explanation = (
             ((Message.of("iim.no-antibiogram-wait"),) if ctx.purpose is Purpose.CONTACT else ())
