@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prevention_cds.fhir_out.i18n import catalog, format_value, placeholders
+from prevention_cds.fhir_out.i18n import catalog, format_template, format_value, placeholders
 from prevention_cds.rules.advice import Advice, Message, ProposeImmunization, ProposeMedication, ReplaceDraftOrder
 
 
@@ -39,8 +39,11 @@ def render_strict(message: Message, language: str) -> str:
     assert template is not None, f"{message.key} missing from the {language} catalog"
     missing = placeholders(template) - set(message.params)
     assert not missing, f"{message.key} ({language}): missing {missing}"
-    values = {name: _strict_value(value, language) for name, value in message.params.items()}
-    return template.format_map(values)
+    values = {
+        name: _strict_value(value, language) if isinstance(value, Message | tuple) else value
+        for name, value in message.params.items()
+    }
+    return format_template(template, values, language)
 
 
 def _strict_value(value: object, language: str) -> str:

@@ -12,7 +12,8 @@ from prevention_cds.rules.facts import ClinicalStatus, ConditionFact, Verificati
 
 CONDITION_CONCEPTS = frozenset({
     Concept.PREGNANCY, Concept.SEVERE_IMMUNODEFICIENCY, Concept.MEASLES, Concept.MEASLES_HISTORY,
-    Concept.RUBELLA_HISTORY, Concept.IIM_DISEASE, Concept.PORPHYRIA,
+    Concept.RUBELLA_HISTORY, Concept.IIM_DISEASE, Concept.PORPHYRIA, Concept.SEVERE_HEPATIC_DISEASE,
+    Concept.ALCOHOL_DEPENDENCE, Concept.BREASTFEEDING, Concept.PREMATURITY,
 })
 CLINICAL_STATUSES = {  # FHIR condition-clinical
     "active": ClinicalStatus.ACTIVE, "recurrence": ClinicalStatus.RECURRENCE, "relapse": ClinicalStatus.RELAPSE,

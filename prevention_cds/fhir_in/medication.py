@@ -8,14 +8,14 @@ from typing import Any
 from prevention_cds.fhir_in.codes import concepts_of, display_of
 from prevention_cds.fhir_in.dates import as_date
 from prevention_cds.fhir_in.reading import Reading, Resource, source_id
-from prevention_cds.rules.concepts import Concept
+from prevention_cds.rules.concepts import INTERACTING_MEDICINES, Concept
 from prevention_cds.rules.facts import MedicationFact, MedicationStatus
 
 MEDICINE_CONCEPTS = frozenset({
     Concept.RIFAMPICIN, Concept.CIPROFLOXACIN, Concept.CEFTRIAXONE, Concept.THIRD_GEN_CEPHALOSPORIN,
-    Concept.RIFAMPICIN_INTERACTING, Concept.HORMONAL_CONTRACEPTIVE, Concept.IMMUNOGLOBULIN, Concept.MMR_VACCINE,
+    Concept.IMMUNOGLOBULIN, Concept.MMR_VACCINE, Concept.RIFAMPICIN_CAPSULE_300MG, Concept.RIFAMPICIN_CAPSULE_150MG,
     Concept.YELLOW_FEVER_VACCINE,  # a draft order with MMR: not the same day under 2 years
-})
+}) | INTERACTING_MEDICINES
 # Records of a medicine never given (a MedicationAdministration "not-done" included), or that say nothing of it:
 # not read.
 IGNORED_STATUSES = {"entered-in-error", "cancelled", "draft", "not-taken", "not-done", "unknown"}

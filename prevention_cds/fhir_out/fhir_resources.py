@@ -19,10 +19,13 @@ from prevention_cds.errors import InvalidRequest
 from prevention_cds.fhir_out import products
 from prevention_cds.fhir_out.i18n import render
 from prevention_cds.rules.advice import (
+    Dispense,
+    DispenseUnit,
     DoseSchedule,
     ForecastDose,
     ImmunizationForecast,
     MedicationProposal,
+    Message,
 )
 from prevention_cds.terminology.index import FORECAST_STATUS_SYSTEM, LOINC, UCUM
 
@@ -92,6 +95,22 @@ def _number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
+_DISPENSE_UNITS = {
+    DispenseUnit.CAPSULE: "dispense.unit.capsule",
+    DispenseUnit.TABLET: "dispense.unit.tablet",
+    DispenseUnit.BOTTLE: "dispense.unit.bottle",
+    DispenseUnit.VIAL: "dispense.unit.vial",
+}
+
+
+def _dispense_request(dispense: Dispense, language: str) -> tuple[dict[str, Any], str]:
+    """``dispenseRequest`` with the quantity of the whole course (a UCUM annotation unit), and the note saying it."""
+    unit = render(Message.of(_DISPENSE_UNITS[dispense.unit], quantity=dispense.quantity), language)
+    quantity = {"value": dispense.quantity, "unit": unit, "system": UCUM, "code": "{" + dispense.unit.value + "}"}
+    note = render(Message.of("dispense.note", quantity=dispense.quantity, unit=unit), language)
+    return {"quantity": quantity}, note
+
+
 def _timing(schedule: DoseSchedule) -> dict[str, Any]:
     repeat: dict[str, Any] = {}
     if schedule.count is not None:
@@ -141,13 +160,17 @@ def medication_request(
         resource["reasonCode"] = [_reason_concept(proposal.reason)]
     if proposal.reason_reference:
         resource["reasonReference"] = [_reference(proposal.reason_reference)]
-    if proposal.notes:
-        resource["note"] = [{"text": render(note, ctx.language)} for note in proposal.notes]
+    notes = [render(note, ctx.language) for note in proposal.notes]
     dispense: dict[str, Any] = {}
+    if proposal.dispense is not None:
+        dispense, dispense_note = _dispense_request(proposal.dispense, ctx.language)
+        notes.append(dispense_note)
     if proposal.not_before is not None:  # a dose that would not count before then: not dispensed before either
         dispense["validityPeriod"] = {"start": proposal.not_before.isoformat()}
     if dispense:
         resource["dispenseRequest"] = dispense
+    if notes:
+        resource["note"] = [{"text": text} for text in notes]
     return resource
 
 

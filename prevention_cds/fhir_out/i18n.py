@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import logging
 import string
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from prevention_cds.rules.advice import Message, ParamValue
 
@@ -92,12 +93,51 @@ def render(message: Message, language: str) -> str:
         return message.key
     if not message.params and "{" not in template:
         return template
-    values = {name: format_value(value, language) for name, value in message.params.items()}
     try:
-        return template.format_map(values)
+        return format_template(template, message.params, language)
     except (KeyError, IndexError, ValueError):
         logger.error("message %s (%s) lacks a parameter", message.key, language)
         return template
+
+
+def format_template(template: str, params: Mapping[str, ParamValue], language: str) -> str:
+    """``template`` filled with ``params``; raises KeyError on a missing parameter.
+
+    Two rules every message of both rule sets follows:
+    - **No empty label.** A parameter that renders blank (a code without text nor display, a product without a
+      name) is replaced by the catalog's ``label.missing.<name>`` phrase, else ``label.missing``.
+    - **Plurals.** ``{days:jour|jours}`` is the word for the number ``days``: singular for 1 (and for 0 in
+      French), plural otherwise; ``{days}`` still writes the number itself.
+    """
+    return _CatalogFormatter(language).vformat(template, (), params)
+
+
+class _CatalogFormatter(string.Formatter):
+    def __init__(self, language: str) -> None:
+        self.language = language
+
+    def get_value(self, key: int | str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Any:
+        value = kwargs[str(key)]
+        return value if value != "" else _missing_label(str(key), self.language)
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if "|" in format_spec:
+            singular, plural = format_spec.split("|", 1)
+            return singular if _is_singular(value, self.language) else plural
+        text = format_value(value, self.language)
+        return text if text.strip() else _missing_label("", self.language)
+
+
+def _is_singular(value: Any, language: str) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        return False
+    number = Decimal(value)
+    return abs(number) < 2 if language == "fr" else number == 1
+
+
+def _missing_label(name: str, language: str) -> str:
+    messages = catalog(language)
+    return messages.get(f"label.missing.{name}") or messages["label.missing"]
 
 
 def placeholders(template: str) -> set[str]:

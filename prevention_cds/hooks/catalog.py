@@ -73,6 +73,10 @@ def prefetch_keys() -> dict[str, PrefetchKey]:
         "medicationStatements": PrefetchKey(
             f"MedicationStatement?patient={patient}", frozenset({"MedicationStatement"})
         ),
+        # A hospital records the ceftriaxone or cefotaxime given to a case as an administration.
+        "medicationAdministrations": PrefetchKey(
+            f"MedicationAdministration?patient={patient}", frozenset({"MedicationAdministration"})
+        ),
     }
 
 

@@ -97,14 +97,21 @@ class DoseSchedule:
         return None
 
 
+class DispenseUnit(StrEnum):
+    """What the pharmacy hands over: units for capsules and tablets, whole bottles or vials otherwise."""
+
+    CAPSULE = "capsule"
+    TABLET = "tablet"
+    BOTTLE = "bottle"
+    VIAL = "vial"
+
+
 @dataclass(frozen=True)
 class Dispense:
-    """What the pharmacy hands over for the whole course: ``amount`` of ``form`` ("capsule", "mL" of an oral
-    suspension, or "dose": administrations of ``dose_mg`` / of one vaccine dose). Whole packs are the
-    pharmacy's business."""
+    """The quantity to dispense for the whole course (``dispenseRequest.quantity``)."""
 
-    amount: Decimal
-    form: str
+    quantity: int
+    unit: DispenseUnit
 
 
 @dataclass(frozen=True)

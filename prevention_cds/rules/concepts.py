@@ -26,6 +26,10 @@ class Concept(StrEnum):
     RUBELLA_HISTORY = "rubella-history"
     IIM_DISEASE = "invasive-meningococcal-disease"
     PORPHYRIA = "porphyria"
+    SEVERE_HEPATIC_DISEASE = "severe-hepatic-disease"  # hepatic failure, cirrhosis
+    ALCOHOL_DEPENDENCE = "alcohol-dependence"
+    BREASTFEEDING = "breastfeeding"
+    PREMATURITY = "prematurity"  # born preterm
     # Occupations
     HEALTHCARE_PROFESSIONAL = "healthcare-professional"
     EARLY_CHILDHOOD_PROFESSIONAL = "early-childhood-professional"
@@ -42,5 +46,33 @@ class Concept(StrEnum):
     CIPROFLOXACIN = "ciprofloxacin"
     CEFTRIAXONE = "ceftriaxone"
     THIRD_GEN_CEPHALOSPORIN = "third-generation-cephalosporin"
-    RIFAMPICIN_INTERACTING = "rifampicin-contraindicated-comedication"
+    RIFAMPICIN_CAPSULE_300MG = "rifampicin-capsule-300mg"  # a product's form and strength (order checks)
+    RIFAMPICIN_CAPSULE_150MG = "rifampicin-capsule-150mg"
+    RIFAMPICIN_INTERACTING = "rifampicin-contraindicated-comedication"  # other medicines contraindicated
+    # Medicines that interact with a prophylaxis antibiotic: one ValueSet per interaction of the rule data
+    # (``interaction_*`` entries of rules/data/iim.json give the level, what to do and the source)
+    RIFAMPICIN_CI_PROTEASE_INHIBITOR = "rifampicin-ci-protease-inhibitor"
+    RIFAMPICIN_CI_ANTIRETROVIRAL = "rifampicin-ci-antiretroviral"
+    RIFAMPICIN_CI_HCV_ANTIVIRAL = "rifampicin-ci-hcv-antiviral"
+    RIFAMPICIN_AVOID_ANTIRETROVIRAL = "rifampicin-avoid-antiretroviral"
+    RIFAMPICIN_AVOID_AZOLE = "rifampicin-avoid-azole"
+    RIFAMPICIN_AVOID_ANTICOAGULANT = "rifampicin-avoid-anticoagulant"
+    RIFAMPICIN_CAUTION_VITAMIN_K_ANTAGONIST = "rifampicin-caution-vitamin-k-antagonist"
+    RIFAMPICIN_AVOID_IMMUNOSUPPRESSANT = "rifampicin-avoid-immunosuppressant"
+    RIFAMPICIN_CAUTION_OPIOID_SUBSTITUTION = "rifampicin-caution-opioid-substitution"
+    CIPROFLOXACIN_INTERACTING = "ciprofloxacin-contraindicated-comedication"
+    CIPROFLOXACIN_CAUTION_CYP1A2_SUBSTRATE = "ciprofloxacin-caution-cyp1a2-substrate"
+    CIPROFLOXACIN_CAUTION_QT_PROLONGING = "ciprofloxacin-caution-qt-prolonging"
     HORMONAL_CONTRACEPTIVE = "hormonal-contraceptive"
+
+
+# The medicines whose interaction with a prophylaxis antibiotic the rules check (the record builder reads them)
+INTERACTING_MEDICINES = frozenset({
+    Concept.RIFAMPICIN_INTERACTING, Concept.HORMONAL_CONTRACEPTIVE, Concept.RIFAMPICIN_CI_PROTEASE_INHIBITOR,
+    Concept.RIFAMPICIN_CI_ANTIRETROVIRAL, Concept.RIFAMPICIN_CI_HCV_ANTIVIRAL, Concept.RIFAMPICIN_AVOID_ANTIRETROVIRAL,
+    Concept.RIFAMPICIN_AVOID_AZOLE, Concept.RIFAMPICIN_AVOID_ANTICOAGULANT,
+    Concept.RIFAMPICIN_CAUTION_VITAMIN_K_ANTAGONIST,
+    Concept.RIFAMPICIN_AVOID_IMMUNOSUPPRESSANT, Concept.RIFAMPICIN_CAUTION_OPIOID_SUBSTITUTION,
+    Concept.CIPROFLOXACIN_INTERACTING, Concept.CIPROFLOXACIN_CAUTION_CYP1A2_SUBSTRATE,
+    Concept.CIPROFLOXACIN_CAUTION_QT_PROLONGING,
+})

@@ -179,6 +179,10 @@ class DayValues:
             raise self._fail(name, "a statement (an entry without a value)")
         return Cited(None, entry.ref)
 
+    def names_starting(self, prefix: str) -> tuple[str, ...]:
+        """The names of a family of values (``interaction_``), in the file's order."""
+        return tuple(name for name in self._data.names() if name.startswith(prefix))
+
     def check_all_read(self) -> None:
         unread = sorted(set(self._data.names()) - self._read)
         if unread:

@@ -63,7 +63,7 @@ def prescription_lines(evaluation: ContactEvaluation, language: str) -> list[Pre
         if proposal is None or proposal.medicine.value in seen:
             continue
         seen.add(proposal.medicine.value)
-        medication = {"dispense": {"amount": proposal.dispense.amount, "form": proposal.dispense.form},
+        medication = {"dispense": {"amount": proposal.dispense.quantity, "form": proposal.dispense.unit.value},
                       "dose_mg": proposal.dose_mg} if proposal.dispense else None
         lines.append(PrescriptionLine(
             medicine=products.medicine_text(proposal.medicine.value, language),

@@ -130,7 +130,7 @@ def _medication(proposal: MedicationProposal) -> dict[str, Any]:
         "per_day": schedule.frequency,
         "days": schedule.duration_days,
         "times": schedule.administrations,
-        "dispense": ({"amount": _number(proposal.dispense.amount), "form": proposal.dispense.form}
+        "dispense": ({"amount": proposal.dispense.quantity, "form": proposal.dispense.unit.value}
                      if proposal.dispense else None),
         "instruction": both(proposal.instruction),
         "free_vaccine": proposal.free_vaccine,

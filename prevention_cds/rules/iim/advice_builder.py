@@ -11,6 +11,7 @@ from prevention_cds.rules.advice import (
     GuidelineRef,
     Indicator,
     MedicationProposal,
+    Medicine,
     Message,
     ProposeImmunization,
     ProposeMedication,
@@ -44,6 +45,12 @@ _PURPOSE_KEYS = {
         "iim.summary.index-case.second-line",
     ),
 }
+# Rifampicin's routine lines, left out of a card that does not recommend it (its patient instruction says them)
+_ROUTINE = frozenset({
+    "iim.precaution.rifampicin.colour",
+    "iim.precaution.rifampicin.interactions",
+    "iim.precaution.rifampicin.liver",
+})
 _SUGGESTIONS = {
     Drug.RIFAMPICIN: "iim.suggestion.rifampicin",
     Drug.CIPROFLOXACIN: "iim.suggestion.ciprofloxacin",
@@ -126,7 +133,15 @@ def band_decisions(patient: PatientProfile) -> tuple[Message, ...]:
     # Between the neonate limit and the first monthly birthday the two readings of "< 1 month" disagree.
     in_gap = age.youngest.days >= neonate_days and age.youngest.months < 1
     if patient.band is DosingBand.NEONATE or in_gap:
-        decisions.append(Message.of("iim.decision.neonate-days", days=neonate_days))
+        rifampicin = rules.rifampicin
+        decisions.append(
+            Message.of(
+                "iim.decision.neonate-days",
+                days=neonate_days,
+                neonate_mg_per_kg=rifampicin.neonate_mg_per_kg.value,
+                child_mg_per_kg=rifampicin.child_mg_per_kg.value,
+            )
+        )
     adult_years = rules.adult_from_age_years.value
     if age.youngest.years == adult_years:
         decisions.append(Message.of("iim.decision.adult-from-years", years=adult_years))
@@ -159,27 +174,49 @@ def _excluded_alternatives(plan: CoursePlan) -> tuple[Message, ...]:
 def _course(ctx: CardContext, plan: CoursePlan, main: CourseOption) -> Advice:
     patient, proposals = ctx.patient, plan.proposals
     first_line = plan.kind is CourseKind.FIRST_LINE
-    # First line: the rifampicin precautions; the alternatives carry their notes on their own proposals.
+    # First line: the rifampicin precautions; the alternatives carry their notes on their own proposals. A
+    # second-line card keeps, of rifampicin's, only what a prescriber who still chooses it must not miss.
     cautions = Precautions()
     for drug in [main.drug] if first_line else [o.drug for o, _ in proposals]:
-        cautions += precautions(drug, patient)
-    explanation = (
-        ((Message.of("iim.no-antibiogram-wait"),) if first_line and ctx.purpose is Purpose.CONTACT else ())
-        + plan.second_line.reasons
-        + plan.second_line.notes
-        + cautions.messages
-        + _excluded_alternatives(plan)
-        + tuple(
-            Message.of("iim.alternative.weight-needed", drug=w.drug.label, problem=w.unavailable.message())
-            for w in plan.weight_required
+        found = precautions(drug, patient)
+        if not first_line and drug is Drug.RIFAMPICIN:
+            found = Precautions(tuple(m for m in found.messages if m.key not in _ROUTINE), found.decisions)
+        cautions += found
+    if first_line:
+        explanation = (
+            ((Message.of("iim.no-antibiogram-wait"),) if ctx.purpose is Purpose.CONTACT else ())
+            + plan.second_line.notes
+            + cautions.messages
+            # Shortage mode yet first line: no usable alternative for this patient.
+            + ((Message.of("iim.shortage.rifampicin-kept"),) if plan.second_line.shortage else ())
+            + (Message.of("iim.second-line.exists"),)
         )
-        # Shortage mode yet first line: no usable alternative for this patient.
-        + ((Message.of("iim.shortage.rifampicin-kept"),) if first_line and plan.second_line.shortage else ())
-    )
+    else:
+        explanation = (
+            plan.second_line.reasons
+            + plan.second_line.preferred
+            + plan.second_line.notes
+            + cautions.messages
+            + _excluded_alternatives(plan)
+            + tuple(
+                Message.of("iim.alternative.weight-needed", drug=w.drug.label, problem=w.unavailable.message())
+                for w in plan.weight_required
+            )
+            + ((Message.of("iim.shortage.supply-channel"),) if plan.second_line.shortage else ())
+        )
     decisions = band_decisions(patient) + plan.decisions + cautions.decisions
     if any(p.volume_ml is not None for _, p in proposals):
         step = patient.rules.oral_suspension_volume_step_ml.value
         decisions += (Message.of("iim.decision.suspension-rounding", step_ml=step),)
+    if any(p.medicine is Medicine.RIFAMPICIN_CAPSULE and p.mg_per_kg is not None for _, p in proposals):
+        rifampicin = patient.rules.rifampicin
+        decisions += (
+            Message.of(
+                "iim.decision.capsule-child",
+                from_years=rifampicin.capsule_from_age_years.value,
+                percent=rifampicin.capsule_child_tolerance_percent.value,
+            ),
+        )
     _, rifampicin_summary, second_line_summary = _PURPOSE_KEYS[ctx.purpose]
     if first_line and isinstance(main.outcome, MedicationProposal):
         summary = Message.of(
@@ -322,7 +359,7 @@ def vaccination_advice(ctx: CardContext, outcome: VaccinationOutcome) -> Advice:
         "iim.vaccination",
         Indicator.WARNING,
         Message.of("iim.summary.vaccination", serogroup=outcome.serogroup, vaccine=vaccine, last_day=outcome.last_day),
-        (outcome.message, Message.of("iim.vaccination.schedule")),
+        (outcome.message, outcome.schedule),
         outcome.decisions,
         (suggestion,),
         outcome.basis,

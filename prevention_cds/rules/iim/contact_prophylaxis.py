@@ -32,12 +32,13 @@ def contact_advice(patient: PatientProfile, settings: RuleSettings) -> tuple[Adv
     if contact is None:
         return ()
     window = prophylaxis_window(contact.last_contact, patient.now, rules)
+    cluster = contact.exposure.repeated_case_in_community and contact.status is ContactStatus.CONTACT
     ctx = CardContext(
         purpose=Purpose.CONTACT,
         patient=patient,
-        explanation=(contact.reason,),
+        explanation=(contact.reason, *((Message.of("iim.cluster.contact-ars"),) if cluster else ())),
         facts=_exposure_facts(contact, window) + patient.facts(),
-        guideline=sources(rules.contact_settings, window.length),
+        guideline=sources(rules.contact_settings, window.length, *((rules.cluster_management,) if cluster else ())),
         decisions=contact.decisions,
     )
     if contact.status is ContactStatus.NOT_A_CONTACT:

@@ -8,7 +8,7 @@ less than ``prior_dose_validity_years`` ago (fiche 9-2 bis, derived rule).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from prevention_cds.rules.advice import (
@@ -26,6 +26,7 @@ from prevention_cds.rules.advice import (
 from prevention_cds.rules.calendar_math import add_months, add_years
 from prevention_cds.rules.citation import Citations
 from prevention_cds.rules.facts import IimSerogroup, VaccineDose
+from prevention_cds.rules.iim.age import Age
 from prevention_cds.rules.iim.contact import ContactAssessment
 from prevention_cds.rules.iim.patient import PatientProfile
 from prevention_cds.rules.iim.timing import vaccination_window
@@ -41,6 +42,7 @@ class VaccinationOutcome:
     serogroup: str = ""  # set with a forecast
     last_day: date | None = None  # last day of the vaccination window, set with a forecast
     basis: tuple[GuidelineRef, ...] = ()  # with a forecast: the sources of the window, vaccine and dose rules
+    schedule: Message = field(default_factory=lambda: Message.of("iim.vaccination.schedule"))  # with the calendar
 
 
 # Per contact vaccine of the rule data: its name, the instruction of its dose
@@ -49,6 +51,14 @@ _VACCINE_KEYS = {
         "iim.vaccine.menacwy-conjugate-vaccine",
         "iim.instruction.vaccine.menacwy-conjugate-vaccine",
     ),
+}
+
+
+# The products licensed at an age (``contact_vaccine_products_by_age``), in words
+_PRODUCTS = {
+    "nimenrix": "iim.vaccine.products.nimenrix",
+    "nimenrix-menquadfi": "iim.vaccine.products.nimenrix-menquadfi",
+    "nimenrix-menquadfi-menveo": "iim.vaccine.products.nimenrix-menquadfi-menveo",
 }
 
 
@@ -65,6 +75,8 @@ def contact_vaccination(patient: PatientProfile, contact: ContactAssessment) -> 
             return VaccinationOutcome(Message.of("iim.vaccination.serogroup-unknown", last_day=window.last_day))
         return VaccinationOutcome(Message.of("iim.vaccination.window-closed", window_days=window.length_days))
     if serogroup not in rules.vaccination_serogroups.value:
+        if contact.exposure.repeated_case_in_community:  # not a sporadic case: the authorities decide
+            return VaccinationOutcome(Message.of("iim.vaccination.cluster-ars", serogroup=serogroup.value))
         return VaccinationOutcome(Message.of("iim.vaccination.serogroup-not-covered", serogroup=serogroup.value))
     if not contact.close_circle:
         return VaccinationOutcome(Message.of("iim.vaccination.not-close-circle", setting=contact.setting_label()))
@@ -75,7 +87,12 @@ def contact_vaccination(patient: PatientProfile, contact: ContactAssessment) -> 
     # The latest possible birth date: a dose is 'before the minimum age' for the most patients.
     born = patient.age.youngest.born
     counted, rejected = _prior_doses(patient, serogroup, born)
-    decisions = (Message.of("iim.decision.prior-dose-rule"),) if counted or rejected else ()
+    prior_rule = Message.of(
+        "iim.decision.prior-dose-rule",
+        months=rules.prior_dose_min_age_months.value,
+        years=rules.prior_dose_validity_years.value,
+    )
+    decisions = (prior_rule,) if counted or rejected else ()
     if counted is not None:
         message = Message.of("iim.vaccination.already-protected", vaccine=counted.display, given_on=counted.given_on)
         return VaccinationOutcome(message, facts=rejected, decisions=decisions)
@@ -87,8 +104,22 @@ def contact_vaccination(patient: PatientProfile, contact: ContactAssessment) -> 
     cites.add(rules.prior_doses_counting)
     earliest = max(today, eligible_on)
     vaccine = rules.contact_vaccine.value
-    params: dict[str, ParamValue] = {"serogroup": serogroup.value, "earliest": earliest, "last_day": window.last_day}
+    at_dose = Age(born, earliest)
+    by_age = cites.cite(rules.contact_vaccine_products_by_age)
+    row = at_dose.row(by_age)
+    products = Message.of(_PRODUCTS[row.value]) if row is not None else vaccine_label(vaccine)
+    params: dict[str, ParamValue] = {
+        "serogroup": serogroup.value,
+        "earliest": earliest,
+        "last_day": window.last_day,
+        "products": products,
+    }
     description = Message.of("iim.vaccination.due", **params)
+    schedule = Message.of("iim.vaccination.schedule")
+    calendar = rules.menacwy_calendar_doses_months
+    if at_dose.months < calendar.value[-1]:  # an infant before the booster: how the dose fits the calendar
+        first, *_, booster = cites.cite(calendar)
+        schedule = Message.of("iim.vaccination.infant-calendar", first_months=first, booster_months=booster)
     forecast = ImmunizationForecast(
         vaccine=vaccine,
         target_diseases=(TargetDisease.MENINGOCOCCAL_DISEASE,),
@@ -103,7 +134,7 @@ def contact_vaccination(patient: PatientProfile, contact: ContactAssessment) -> 
         reason_reference=contact.exposure.source_id,  # no reason code: Z29.2 is for chemoprophylaxis
     )
     return VaccinationOutcome(
-        description, forecast, proposal, rejected, decisions, serogroup.value, window.last_day, cites.refs
+        description, forecast, proposal, rejected, decisions, serogroup.value, window.last_day, cites.refs, schedule
     )
 
 

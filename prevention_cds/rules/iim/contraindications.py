@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from prevention_cds.rules.advice import Message
-from prevention_cds.rules.citation import Statement
+from prevention_cds.rules.citation import Cited, Statement
 from prevention_cds.rules.concepts import Concept
 from prevention_cds.rules.iim.age import DosingBand
-from prevention_cds.rules.iim.parameters import RifampicinValues
+from prevention_cds.rules.iim.interactions import interactions_doing
+from prevention_cds.rules.iim.parameters import CeftriaxoneValues, InteractionAction, RifampicinValues
 from prevention_cds.rules.iim.patient import PatientProfile
 from prevention_cds.rules.iim.regimens import Drug, values_of
 
@@ -54,11 +55,30 @@ def contraindications(drug: Drug, patient: PatientProfile) -> tuple[Contraindica
             for c in record.conditions
             if c.concept is Concept.PORPHYRIA
         ]
-        found += [
-            Contraindication(drug, Message.of("iim.ci.interaction", medicine=m.display), True, statement, m.source_id)
-            for m in patient.current_medications(Concept.RIFAMPICIN_INTERACTING)
-        ]
-    elif patient.band is DosingBand.NEONATE and not isinstance(values, RifampicinValues):
+    # A contraindicated association (rifampicin, ciprofloxacin): each medicine found, with its rule's source.
+    found += [
+        Contraindication(
+            drug, Message.of("iim.ci.interaction", medicine=i.medicine, group=i.group), True, i.basis, i.source_id
+        )
+        for i in interactions_doing(drug, patient, InteractionAction.EXCLUDE)
+    ]
+    if patient.band is DosingBand.NEONATE and not isinstance(values, RifampicinValues):
         # Ceftriaxone: prematurity, jaundice, IV calcium; ciprofloxacin: no neonatal dosing. Specialist.
         found.append(Contraindication(drug, Message.of(_NEONATE_KEYS[drug]), False, values.neonate_restriction))
+    elif isinstance(values, CeftriaxoneValues) and _preterm_below_postmenstrual_limit(patient, values):
+        limit = values.preterm_until_postmenstrual_weeks
+        reason = Message.of("iim.ci.preterm-ceftriaxone", weeks=limit.value)
+        found.append(Contraindication(drug, reason, False, Cited(None, limit.ref)))
     return tuple(found)
+
+
+_DAYS_PER_WEEK = 7
+
+
+def _preterm_below_postmenstrual_limit(patient: PatientProfile, values: CeftriaxoneValues) -> bool:
+    """Born preterm and possibly still under the postmenstrual-age limit: the gestational age is not read, so
+    the earliest one (``preterm_unknown_gestation_weeks``) is assumed."""
+    if patient.age is None or not patient.record.has_history(Concept.PREMATURITY):
+        return False
+    weeks = values.preterm_until_postmenstrual_weeks.value - patient.rules.preterm_unknown_gestation_weeks.value
+    return patient.age.youngest.days < weeks * _DAYS_PER_WEEK

@@ -1,9 +1,11 @@
 """One prophylaxis (or eradication) course: which antibiotics to offer, which one is recommended.
 
-First line: rifampicin recommended, the usable second-line drugs as alternatives. Second line: ciprofloxacin
-or ceftriaxone; ceftriaxone is preferred for a pregnant woman (clinical.md §A.5) and for a child (its
-paediatric dose is the guide's, the ciprofloxacin one awaits national dosing [U1]). No usable drug: a
-specialist's advice, never a guess.
+First line: rifampicin alone (the minutes keep the second line for a contraindication, a resistance or a
+repeated case [U1]). Second line: ciprofloxacin or ceftriaxone; ceftriaxone is preferred for a pregnant woman
+(clinical.md §A.5), for a child (its paediatric dose is the guide's, the ciprofloxacin one awaits national
+dosing [U1]), and when ciprofloxacin needs a precaution (an interaction, breastfeeding). When a 2-day rifampicin
+course is unsafe (an interaction, severe liver disease) or supply is short, the second line comes first and
+rifampicin stays a possible choice. No usable drug: a specialist's advice, never a guess.
 """
 
 from __future__ import annotations
@@ -13,8 +15,11 @@ from enum import StrEnum
 
 from prevention_cds.rules.advice import GuidelineRef, MedicationProposal, Message
 from prevention_cds.rules.citation import Citations
+from prevention_cds.rules.concepts import Concept
 from prevention_cds.rules.iim.age import DosingBand
 from prevention_cds.rules.iim.contraindications import Contraindication, contraindications
+from prevention_cds.rules.iim.interactions import interactions_doing
+from prevention_cds.rules.iim.parameters import InteractionAction
 from prevention_cds.rules.iim.patient import PatientProfile
 from prevention_cds.rules.iim.regimens import REGIMENS, DoseOutcome, Drug, WeightRequired
 from prevention_cds.rules.iim.second_line import SecondLineDecision
@@ -75,11 +80,12 @@ def plan_course(
         if not alternatives:
             return plan(CourseKind.SPECIALIST, [])
         return plan(CourseKind.SECOND_LINE, [option(d, r) for d, r in alternatives], decisions)
-    if second_line.shortage and alternatives:
+    if (second_line.shortage or second_line.preferred) and alternatives:
+        # Rifampicin stays a possible, not recommended, choice: the restriction is on supply or on a 2-day risk.
         options = [option(d, r) for d, r in alternatives] + [option(Drug.RIFAMPICIN, False)]
         return plan(CourseKind.SECOND_LINE, options, decisions)
-    options = [option(Drug.RIFAMPICIN, True)] + [option(d, False) for d, _ in alternatives]
-    return plan(CourseKind.FIRST_LINE, options)
+    # First line: rifampicin alone; the card says in words that a second line exists (clinical.md §A.4, [U1]).
+    return plan(CourseKind.FIRST_LINE, [option(Drug.RIFAMPICIN, True)])
 
 
 def _alternatives(
@@ -87,9 +93,16 @@ def _alternatives(
 ) -> tuple[list[tuple[Drug, bool]], tuple[Message, ...]]:
     """The usable second-line drugs, preferred first, with the one to recommend (if any)."""
     drugs = [d for d in (Drug.CIPROFLOXACIN, Drug.CEFTRIAXONE) if d not in excluded]
-    prefer_ceftriaxone = Drug.CEFTRIAXONE in drugs and (patient.pregnant or band is not DosingBand.ADULT)
-    if prefer_ceftriaxone:
-        drugs.sort(key=lambda d: d is not Drug.CEFTRIAXONE)
-        decisions = (Message.of("iim.decision.prefer-ceftriaxone"),)
-        return [(d, d is Drug.CEFTRIAXONE) for d in drugs], decisions
+    if Drug.CEFTRIAXONE in drugs:
+        decisions: tuple[Message, ...] = ()
+        if patient.pregnant or band is not DosingBand.ADULT:
+            decisions = (Message.of("iim.decision.prefer-ceftriaxone"),)
+        elif Drug.CIPROFLOXACIN in drugs and (
+            interactions_doing(Drug.CIPROFLOXACIN, patient, InteractionAction.PREFER_CEFTRIAXONE)
+            or patient.record.has_condition(Concept.BREASTFEEDING)
+        ):
+            decisions = (Message.of("iim.decision.prefer-ceftriaxone-precaution"),)
+        if decisions:
+            drugs.sort(key=lambda d: d is not Drug.CEFTRIAXONE)
+            return [(d, d is Drug.CEFTRIAXONE) for d in drugs], decisions
     return [(d, len(drugs) == 1) for d in drugs], ()

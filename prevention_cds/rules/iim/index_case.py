@@ -1,9 +1,10 @@
-"""The index case itself (clinical.md §A.6): treated without a third-generation cephalosporin, carriage
-persists and an eradication course is due before returning to the community."""
+"""The index case itself (clinical.md §A.1, §A.6): the mandatory notification to the ARS, without delay; when
+treated without a third-generation cephalosporin, an eradication course before returning to the community (a C3G
+given is read from a request, a statement or an administration); and what follows recovery."""
 
 from __future__ import annotations
 
-from prevention_cds.rules.advice import Advice, Message
+from prevention_cds.rules.advice import Advice, Indicator, Message
 from prevention_cds.rules.citation import sources
 from prevention_cds.rules.concepts import Concept
 from prevention_cds.rules.facts import ConditionFact
@@ -33,18 +34,62 @@ def needs_eradication(patient: PatientProfile) -> bool:
 
 def index_case_advice(patient: PatientProfile, settings: RuleSettings) -> tuple[Advice, ...]:
     condition = index_case_condition(patient)
-    if condition is None or not needs_eradication(patient):
+    if condition is None:
         return ()
     facts = [Message.of("iim.fact.index-case", condition=condition.display)]
     if not condition.confirmed:
         facts.append(Message.of("iim.fact.index-case-probable"))
-    facts.append(Message.of("iim.fact.no-c3g"))
-    ctx = CardContext(
+    earlier = _earlier_episodes(patient, condition)
+    facts += [Message.of("iim.fact.index-case-earlier", condition=c.display) for c in earlier]
+    rules = patient.rules
+    notify = CardContext(
         purpose=Purpose.INDEX_CASE,
         patient=patient,
-        explanation=(Message.of("iim.index-case.detail"),),
-        facts=tuple(facts) + patient.facts(),
-        guideline=sources(patient.rules.index_case_eradicating_treatments),
-        decisions=(Message.of("iim.decision.c3g-not-recorded"),),
+        explanation=(),
+        facts=tuple(facts),
+        guideline=sources(rules.index_case_notification),
     )
-    return course_advice(ctx, second_line_decision(patient, None, settings), condition.source_id)
+    cards = [
+        notify.advice(
+            "iim.index-case.notification",
+            Indicator.CRITICAL,
+            Message.of("iim.summary.index-case.notify"),
+            (Message.of("iim.index-case.notify.detail"), Message.of("iim.index-case.notify.content")),
+        )
+    ]
+    if needs_eradication(patient):
+        ctx = CardContext(
+            purpose=Purpose.INDEX_CASE,
+            patient=patient,
+            explanation=(Message.of("iim.index-case.detail"),),
+            facts=(*facts, Message.of("iim.fact.no-c3g"), *patient.facts()),
+            guideline=sources(rules.index_case_eradicating_treatments),
+            decisions=(Message.of("iim.decision.c3g-not-recorded"),),
+        )
+        cards += course_advice(ctx, second_line_decision(patient, None, settings), condition.source_id)
+    recovery = [Message.of("iim.index-case.after-recovery.detail"), Message.of("iim.index-case.complement")]
+    cards.append(
+        notify.advice(
+            "iim.index-case.after-recovery",
+            Indicator.INFO,
+            Message.of(
+                "iim.summary.index-case.recurrence" if earlier else "iim.summary.index-case.after-recovery"
+            ),
+            tuple(recovery),
+            decisions=(Message.of("iim.decision.complement-screening"),),
+            guideline=sources(rules.index_case_vaccination, rules.index_case_complement_screening),
+        )
+    )
+    return tuple(cards)
+
+
+def _earlier_episodes(patient: PatientProfile, current: ConditionFact) -> tuple[ConditionFact, ...]:
+    """Other IIM records, resolved or dated before the current one: a recurrence."""
+    start = current.onset or current.recorded
+    return tuple(
+        c
+        for c in patient.record.conditions
+        if c.concept is Concept.IIM_DISEASE
+        and c is not current
+        and (not c.active or (start is not None and (c.onset or c.recorded or start) < start))
+    )

@@ -7,7 +7,7 @@ an index case needing eradication): a rifampicin order for tuberculosis follows 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from prevention_cds.rules.advice import (
@@ -22,13 +22,14 @@ from prevention_cds.rules.advice import (
     Suggestion,
 )
 from prevention_cds.rules.citation import Citations, sources
-from prevention_cds.rules.facts import DraftOrder, OrderContext
+from prevention_cds.rules.facts import DraftOrder, MedicationFact, MedicationStatus, OrderContext
 from prevention_cds.rules.iim.advice_builder import CardContext, Purpose, band_decisions, band_limits
 from prevention_cds.rules.iim.contact import ContactStatus, assess_contacts, most_relevant
 from prevention_cds.rules.iim.contraindications import Contraindication, contraindications
 from prevention_cds.rules.iim.course import plan_course
 from prevention_cds.rules.iim.index_case import index_case_condition, needs_eradication
-from prevention_cds.rules.iim.parameters import CeftriaxoneValues, IimParameters
+from prevention_cds.rules.iim.interactions import found_in, interactions
+from prevention_cds.rules.iim.parameters import CeftriaxoneValues, IimParameters, InteractionAction, InteractionLevel
 from prevention_cds.rules.iim.patient import PatientProfile
 from prevention_cds.rules.iim.regimens import REGIMENS, Drug, WeightRequired, values_of
 from prevention_cds.rules.iim.second_line import SecondLineDecision, second_line_decision
@@ -75,7 +76,25 @@ def iim_need(patient: PatientProfile, settings: RuleSettings) -> IimNeed | None:
     return None
 
 
+_IIM_DRUGS = frozenset(d.concept for d in Drug)
+
+
+def with_draft_orders(patient: PatientProfile, orders: OrderContext) -> PatientProfile:
+    """The patient with the other draft orders as current medicines: an interaction is the same whether the
+    interacting medicine is taken or about to be ordered. IIM antibiotics are left out (a draft rifampicin order
+    is not a course given)."""
+    drafted = tuple(
+        MedicationFact(o.concepts, o.display, MedicationStatus.ONGOING, source_id=o.reference)
+        for o in orders.orders
+        if o.concepts and not o.concepts & _IIM_DRUGS
+    )
+    if not drafted:
+        return patient
+    return replace(patient, record=replace(patient.record, medications=patient.record.medications + drafted))
+
+
 def check_orders(patient: PatientProfile, orders: OrderContext, settings: RuleSettings) -> tuple[Advice, ...]:
+    patient = with_draft_orders(patient, orders)
     need = iim_need(patient, settings)
     facts = patient.facts()
     advice: list[Advice] = []
@@ -84,7 +103,107 @@ def check_orders(patient: PatientProfile, orders: OrderContext, settings: RuleSe
             card = _check(patient, facts, order, drug, need)
             if card is not None:
                 advice.append(card)
+            caution = _interaction_card(patient, facts, order, drug, need)
+            if caution is not None:
+                advice.append(caution)
+            form = _capsule_too_young(patient, facts, order, drug, need)
+            if form is not None:
+                advice.append(form)
+    advice += _orders_against_current_antibiotic(patient, facts, orders)
     return tuple(advice)
+
+
+def _capsule_strength(order: DraftOrder, rules: IimParameters) -> Decimal | None:
+    """The mg per capsule when the order names a rifampicin capsule product."""
+    products = rules.rifampicin.capsule_products.value
+    return next((mg for concept, mg in products.items() if concept in order.concepts), None)
+
+
+def _capsule_too_young(
+    patient: PatientProfile, facts: tuple[Message, ...], order: DraftOrder, drug: Drug, need: IimNeed | None
+) -> Advice | None:
+    """Rifampicin capsules are contraindicated under the capsule age (choking), whatever the order is for."""
+    rifampicin = patient.rules.rifampicin
+    from_years = rifampicin.capsule_from_age_years
+    if drug is not Drug.RIFAMPICIN or _capsule_strength(order, patient.rules) is None or patient.age is None:
+        return None
+    if patient.age.youngest.years >= from_years.value:
+        return None
+    ctx = CardContext(Purpose.CONTACT, patient, (), (Message.of("iim.fact.order", order=order.display), *facts), ())
+    suggestions: tuple[Suggestion, ...] = ()
+    cites = Citations(from_years)
+    band = patient.band
+    if need is not None and band is not None and order.reference is not None:
+        expected = REGIMENS[drug].propose(patient, band, need.reason_reference, cites)
+        if isinstance(expected, MedicationProposal):
+            label = Message.of("iim.suggestion.correct-order", drug=drug.label, dose_mg=expected.dose_mg or 0)
+            suggestions = (Suggestion(label, (ReplaceDraftOrder(order.reference, expected),), recommended=True),)
+    if order.reference is not None:
+        remove = Suggestion(
+            Message.of("iim.suggestion.remove-order", drug=drug.label),
+            (RemoveDraftOrder(order.reference, order.display),),
+            recommended=not suggestions,
+        )
+        suggestions += (remove,)
+    return ctx.advice(
+        "iim.order.capsule-form",
+        Indicator.CRITICAL,
+        Message.of("iim.summary.order.capsule-too-young", years=from_years.value),
+        (Message.of("iim.order.capsule-too-young", years=from_years.value),),
+        suggestions=suggestions,
+        guideline=cites.refs,
+    )
+
+
+def _interaction_card(
+    patient: PatientProfile, facts: tuple[Message, ...], order: DraftOrder, drug: Drug, need: IimNeed | None
+) -> Advice | None:
+    """An ordered antibiotic with an interaction that is not a contraindication: named, with what to do."""
+    found = [i for i in interactions(drug, patient) if i.action is not InteractionAction.EXCLUDE]
+    if not found or any(ci.absolute for ci in contraindications(drug, patient)):
+        return None  # a contraindicated order gets its own critical card
+    ctx = CardContext(Purpose.CONTACT, patient, (), (Message.of("iim.fact.order", order=order.display), *facts), ())
+    suggestions: tuple[Suggestion, ...] = ()
+    bases: tuple[GuidelineRef, ...] = ()
+    if any(i.action is InteractionAction.SECOND_LINE_FIRST for i in found):
+        suggestions, bases = _replacements(patient, order, drug, need)
+    return ctx.advice(
+        "iim.order.interaction",
+        Indicator.WARNING,
+        Message.of("iim.summary.order.interaction", drug=drug.label, medicine=found[0].medicine),
+        tuple(i.message() for i in found),
+        suggestions=suggestions,
+        guideline=sources(*(i.basis for i in found)) + bases,
+    )
+
+
+def _orders_against_current_antibiotic(
+    patient: PatientProfile, facts: tuple[Message, ...], orders: OrderContext
+) -> tuple[Advice, ...]:
+    """A draft order of an interacting medicine while the patient takes rifampicin or ciprofloxacin."""
+    cards: list[Advice] = []
+    for cited in patient.rules.interactions:
+        rule = cited.value
+        taking = patient.current_medications(rule.drug)
+        if not taking:
+            continue
+        for order in orders.orders_of(rule.medicines):
+            ordered = Message.of("iim.fact.order", order=order.display)
+            ctx = CardContext(Purpose.CONTACT, patient, (), (ordered, *facts), ())
+            found = found_in(cited, order.display, order.reference, patient)
+            critical = rule.level is InteractionLevel.CONTRAINDICATED
+            cards.append(
+                ctx.advice(
+                    "iim.order.interaction",
+                    Indicator.CRITICAL if critical else Indicator.WARNING,
+                    Message.of(
+                        "iim.summary.order.interaction-current", medicine=order.display, taking=taking[0].display
+                    ),
+                    (found.message(),),
+                    guideline=(cited.ref,),
+                )
+            )
+    return tuple(cards)
 
 
 def _check(
@@ -215,6 +334,9 @@ def _mismatches(
         )
     elif _dose_differs(patient, order.dose_mg, drug, expected, expected_mg):
         found.append(Message.of("iim.order.mismatch.dose", ordered_mg=order.dose_mg, expected_mg=expected_mg))
+    strength = _capsule_strength(order, patient.rules)
+    if strength is not None and order.dose_mg is not None and order.dose_mg % strength:
+        found.append(Message.of("iim.order.mismatch.dose-form", ordered_mg=order.dose_mg, capsule_mg=strength))
     schedule = expected.schedule
     per_day = schedule.frequency or schedule.count or 1
     if order.frequency_per_day is not None and order.frequency_per_day != per_day:

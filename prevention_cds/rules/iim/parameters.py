@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 from functools import cache
 from typing import Any, Generic, TypeVar
 
@@ -55,6 +56,7 @@ AgeBanded = tuple[AgeBandRow[T], ...]
 class OralSuspension:
     mg: Cited[Decimal]  # ``mg`` in ``ml``
     ml: Cited[Decimal]
+    bottle_ml: Cited[Decimal]
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,9 @@ class RifampicinValues:
     duration_days: Cited[int]
     suspension: OralSuspension
     capsule_mg: Cited[Decimal]
+    capsule_from_age_years: Cited[int]  # capsules are contraindicated below
+    capsule_child_tolerance_percent: Cited[int]
+    capsule_products: Cited[Mapping[Concept, Decimal]]  # capsule product ValueSet -> mg per capsule
     routes: Cited[tuple[Route, ...]]  # the first is the one proposed
     contraindications: Statement
 
@@ -91,6 +96,34 @@ class CeftriaxoneValues:
     routes: Cited[tuple[Route, ...]]
     contraindications: Statement
     neonate_restriction: Statement
+    preterm_until_postmenstrual_weeks: Cited[int]
+
+
+class InteractionLevel(StrEnum):
+    """The Thésaurus levels, most severe first."""
+
+    CONTRAINDICATED = "contraindicated"
+    AVOID = "avoid"  # association déconseillée
+    PRECAUTION = "precaution"  # précaution d'emploi
+
+
+class InteractionAction(StrEnum):
+    """What the rules do when the record holds the interacting medicine."""
+
+    EXCLUDE = "exclude"  # the antibiotic is not proposed (a contraindication)
+    SECOND_LINE_FIRST = "second-line-first"  # rifampicin: a 2-day course is unsafe, the second line comes first
+    PREFER_CEFTRIAXONE = "prefer-ceftriaxone"  # ciprofloxacin stays possible, ceftriaxone is recommended
+    ADVISE = "advise"  # the antibiotic stays, with what to do
+
+
+@dataclass(frozen=True)
+class InteractionRule:
+    """One ``interaction_*`` entry: an antibiotic, the ValueSet of the medicines it interacts with, what to do."""
+
+    drug: Concept  # the prophylaxis antibiotic
+    medicines: Concept
+    level: InteractionLevel
+    action: InteractionAction
 
 
 @dataclass(frozen=True)
@@ -117,6 +150,8 @@ class IimParameters:
     contact_vaccine: Cited[Medicine]
     contact_vaccine_routes: Cited[tuple[Route, ...]]
     contact_vaccine_min_age_days: Cited[int]
+    contact_vaccine_products_by_age: Cited[AgeBanded[str]]  # the licensed products at an age
+    menacwy_calendar_doses_months: Cited[tuple[int, ...]]
     prior_doses_counting: Cited[Mapping[IimSerogroup, tuple[Concept, ...]]]
     prior_dose_min_age_months: Cited[int]
     prior_dose_validity_years: Cited[int]
@@ -128,6 +163,13 @@ class IimParameters:
     newborn_vitamin_k_max_mg: Cited[Decimal]
     index_case_eradicating_treatments: Cited[tuple[Concept, ...]]
     order_dose_tolerance_percent: Cited[int]
+    interactions: tuple[Cited[InteractionRule], ...]  # most severe level first
+    unit_dispensing: Statement
+    preterm_unknown_gestation_weeks: Cited[int]
+    index_case_notification: Statement
+    index_case_vaccination: Statement
+    index_case_complement_screening: Statement
+    cluster_management: Statement
 
     @staticmethod
     def on(day: date) -> IimParameters:
@@ -158,9 +200,17 @@ def _parameters_on(day: date) -> IimParameters:
             interval_hours=values.integer("rifampicin_interval_hours"),
             duration_days=values.integer("rifampicin_duration_days"),
             suspension=OralSuspension(
-                values.decimal("rifampicin_suspension_mg"), values.decimal("rifampicin_suspension_ml")
+                values.decimal("rifampicin_suspension_mg"),
+                values.decimal("rifampicin_suspension_ml"),
+                values.decimal("rifampicin_suspension_bottle_ml"),
             ),
             capsule_mg=values.decimal("rifampicin_capsule_mg"),
+            capsule_from_age_years=values.integer("rifampicin_capsule_from_age_years"),
+            capsule_child_tolerance_percent=values.integer("rifampicin_capsule_child_tolerance_percent"),
+            capsule_products=_map(
+                values.raw("rifampicin_capsule_products"),
+                lambda table: {Concept(k): Decimal(str(v)) for k, v in table.items()},
+            ),
             routes=_routes(values, "rifampicin_routes"),
             contraindications=values.statement("rifampicin_contraindications"),
         ),
@@ -170,7 +220,9 @@ def _parameters_on(day: date) -> IimParameters:
             max_dose_mg=values.decimal("ciprofloxacin_max_dose_mg"),
             child_dose_provisional=values.flag("ciprofloxacin_child_dose_provisional"),
             suspension=OralSuspension(
-                values.decimal("ciprofloxacin_suspension_mg"), values.decimal("ciprofloxacin_suspension_ml")
+                values.decimal("ciprofloxacin_suspension_mg"),
+                values.decimal("ciprofloxacin_suspension_ml"),
+                values.decimal("ciprofloxacin_suspension_bottle_ml"),
             ),
             routes=_routes(values, "ciprofloxacin_routes"),
             contraindications=values.statement("ciprofloxacin_contraindications"),
@@ -182,6 +234,7 @@ def _parameters_on(day: date) -> IimParameters:
             routes=_routes(values, "ceftriaxone_routes"),
             contraindications=values.statement("ceftriaxone_contraindications"),
             neonate_restriction=values.statement("ceftriaxone_neonate_restriction"),
+            preterm_until_postmenstrual_weeks=values.integer("ceftriaxone_preterm_until_postmenstrual_weeks"),
         ),
         oral_suspension_volume_step_ml=values.decimal("oral_suspension_volume_step_ml"),
         weight_min_kg=values.decimal("weight_min_kg"),
@@ -196,6 +249,10 @@ def _parameters_on(day: date) -> IimParameters:
         contact_vaccine=_map(values.text("contact_vaccine"), Medicine),
         contact_vaccine_routes=_routes(values, "contact_vaccine_routes"),
         contact_vaccine_min_age_days=values.integer("contact_vaccine_min_age_days"),
+        contact_vaccine_products_by_age=_age_banded(
+            values.raw("contact_vaccine_products_by_age"), lambda row: str(row["products"])
+        ),
+        menacwy_calendar_doses_months=_map(values.raw("menacwy_calendar_doses_months"), lambda v: tuple(map(int, v))),
         prior_doses_counting=_map(
             values.raw("prior_doses_counting"),
             lambda table: {IimSerogroup(group): tuple(map(Concept, concepts)) for group, concepts in table.items()},
@@ -212,6 +269,13 @@ def _parameters_on(day: date) -> IimParameters:
             values.texts("index_case_eradicating_treatments"), lambda v: tuple(map(Concept, v))
         ),
         order_dose_tolerance_percent=values.integer("order_dose_tolerance_percent"),
+        interactions=_interactions(values),
+        unit_dispensing=values.statement("unit_dispensing"),
+        preterm_unknown_gestation_weeks=values.integer("preterm_unknown_gestation_weeks"),
+        index_case_notification=values.statement("index_case_notification"),
+        index_case_vaccination=values.statement("index_case_vaccination"),
+        index_case_complement_screening=values.statement("index_case_complement_screening"),
+        cluster_management=values.statement("cluster_management"),
     )
     values.check_all_read()
     return parameters
@@ -223,6 +287,25 @@ def _map(cited: Cited[T], parse: Callable[[T], U]) -> Cited[U]:
         return Cited(parse(cited.value), cited.ref)
     except (KeyError, TypeError, ValueError) as exc:
         raise RuleDataError(f"{RULESET}: {cited.ref.section!r}: {exc}") from exc
+
+
+_LEVEL_ORDER = tuple(InteractionLevel)
+
+
+def _interactions(values: DayValues) -> tuple[Cited[InteractionRule], ...]:
+    rules = [
+        _map(
+            values.raw(name),
+            lambda row: InteractionRule(
+                Concept(row["drug"]),
+                Concept(row["medicines"]),
+                InteractionLevel(row["level"]),
+                InteractionAction(row["action"]),
+            ),
+        )
+        for name in values.names_starting("interaction_")
+    ]
+    return tuple(sorted(rules, key=lambda r: _LEVEL_ORDER.index(r.value.level)))
 
 
 def _routes(values: DayValues, name: str) -> Cited[tuple[Route, ...]]:

@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from prevention_cds.rules.advice import Message
+from prevention_cds.rules.concepts import Concept
 from prevention_cds.rules.iim.age import DosingBand
+from prevention_cds.rules.iim.interactions import interactions_doing
+from prevention_cds.rules.iim.parameters import InteractionAction
 from prevention_cds.rules.iim.patient import PatientProfile
 from prevention_cds.rules.iim.regimens import Drug
 
@@ -28,17 +31,43 @@ def precautions(drug: Drug, patient: PatientProfile) -> Precautions:
 
 
 def _rifampicin(patient: PatientProfile) -> Precautions:
-    rules = patient.rules
-    messages = [
+    """The medicines and conditions found first, by name; then what the record cannot tell."""
+    rules, record = patient.rules, patient.record
+    days = rules.contraception_barrier_days_after.value
+    messages: list[Message] = []
+    decisions: list[Message] = []
+    contraceptives = []
+    # The same messages as the second-line reasons (a card shows each once): named even when no alternative
+    # is usable and rifampicin stays.
+    messages += [i.message() for i in interactions_doing(Drug.RIFAMPICIN, patient, InteractionAction.SECOND_LINE_FIRST)]
+    messages += [
+        Message.of("iim.second-line.hepatic", condition=c.display)
+        for c in record.active_conditions(Concept.SEVERE_HEPATIC_DISEASE)
+    ]
+    for found in interactions_doing(Drug.RIFAMPICIN, patient, InteractionAction.ADVISE):
+        if found.rule.medicines is Concept.HORMONAL_CONTRACEPTIVE:
+            contraceptives.append(found)
+        else:
+            messages.append(found.message())
+    # A pregnant woman needs no contraception advice.
+    if not patient.pregnant:
+        messages += [c.message() for c in contraceptives]
+        if not contraceptives and patient.may_use_hormonal_contraception():
+            messages.append(Message.of("iim.precaution.rifampicin.contraception", days=days))
+        if contraceptives or patient.may_use_hormonal_contraception():
+            decisions.append(Message.of("iim.decision.contraception-duration", days=days))
+    messages += [
+        Message.of("iim.precaution.rifampicin.alcohol", condition=c.display)
+        for c in record.active_conditions(Concept.ALCOHOL_DEPENDENCE)
+    ]
+    messages += [
         Message.of("iim.precaution.rifampicin.colour"),
         Message.of("iim.precaution.rifampicin.interactions"),
-        Message.of("iim.precaution.rifampicin.liver"),
     ]
-    decisions = []
-    if patient.may_use_hormonal_contraception():
-        days = rules.contraception_barrier_days_after.value
-        messages.append(Message.of("iim.precaution.rifampicin.contraception", days=days))
-        decisions.append(Message.of("iim.decision.contraception-duration", days=days))
+    if not record.has_condition(Concept.SEVERE_HEPATIC_DISEASE) and not record.has_condition(
+        Concept.ALCOHOL_DEPENDENCE
+    ):
+        messages.append(Message.of("iim.precaution.rifampicin.liver"))
     if patient.pregnant:
         messages.append(
             Message.of(
@@ -53,10 +82,21 @@ def _rifampicin(patient: PatientProfile) -> Precautions:
 
 
 def _ciprofloxacin(patient: PatientProfile) -> Precautions:
-    messages, decisions = [], []
+    cautions = interactions_doing(Drug.CIPROFLOXACIN, patient, InteractionAction.PREFER_CEFTRIAXONE)
+    messages = [i.message() for i in cautions]
+    if patient.record.has_condition(Concept.BREASTFEEDING):
+        messages.append(Message.of("iim.precaution.ciprofloxacin.breastfeeding"))
+    decisions: list[Message] = []
     if patient.band is not DosingBand.ADULT:
         messages.append(Message.of("iim.precaution.ciprofloxacin.child"))
-        decisions.append(Message.of("iim.decision.ciprofloxacin-child"))
+        ciprofloxacin = patient.rules.ciprofloxacin
+        decisions.append(
+            Message.of(
+                "iim.decision.ciprofloxacin-child",
+                mg_per_kg=ciprofloxacin.child_mg_per_kg.value,
+                max_mg=ciprofloxacin.max_dose_mg.value,
+            )
+        )
     if patient.pregnant:
         messages.append(Message.of("iim.precaution.ciprofloxacin.pregnancy"))
     return Precautions(tuple(messages), tuple(decisions))

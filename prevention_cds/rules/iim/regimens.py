@@ -11,11 +11,19 @@ fixed, the cap when it binds) and the course duration; the card that shows the d
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Protocol
 
-from prevention_cds.rules.advice import Dispense, DoseSchedule, MedicationProposal, Medicine, Message, Route
+from prevention_cds.rules.advice import (
+    Dispense,
+    DispenseUnit,
+    DoseSchedule,
+    MedicationProposal,
+    Medicine,
+    Message,
+    Route,
+)
 from prevention_cds.rules.citation import Citations, Cited
 from prevention_cds.rules.concepts import Concept
 from prevention_cds.rules.iim.age import DosingBand
@@ -29,6 +37,7 @@ from prevention_cds.rules.iim.parameters import (
 from prevention_cds.rules.iim.patient import PatientProfile
 from prevention_cds.rules.iim.weight import WeightUnavailable
 
+_PERCENT = Decimal(100)
 REASON = "meningococcal-prophylaxis"  # key of prevention_cds/fhir_out/data/products.json "reasons" (ICD-10 Z29.2)
 _PER_DAY = (Decimal(1), "d")  # FHIR timing: ``frequency`` administrations per 1 day
 
@@ -138,7 +147,8 @@ class _PerKg:
     def propose(
         self, patient: PatientProfile, reason_reference: str | None, cites: Citations, **timing: int
     ) -> MedicationProposal | WeightUnavailable:
-        """The dose for the recorded weight, stating the weight used and its date."""
+        """The dose for the recorded weight, stating the weight used and its date, and the whole bottles the
+        course needs (``timing["doses"]`` doses, one when not given)."""
         weight = patient.weight
         if isinstance(weight, WeightUnavailable):
             return weight
@@ -165,6 +175,8 @@ class _PerKg:
             suspension_ml=suspension_ml,
             **timing,
         )
+        total_ml = dose.volume_ml * timing.get("doses", 1)
+        bottles = int((total_ml / self.suspension.bottle_ml.value).to_integral_value(rounding=ROUND_CEILING))
         return MedicationProposal(
             medicine=self.medicine,
             route=self.route,
@@ -176,13 +188,14 @@ class _PerKg:
             mg_per_kg=mg_per_kg,
             reason_reference=reason_reference,
             reason=REASON,
-            dispense=_course_total(dose.volume_ml, "mL", self.schedule),
+            dispense=_dispensed(patient, cites, max(bottles, 1), DispenseUnit.BOTTLE),
         )
 
 
-def _course_total(per_administration: Decimal, form: str, schedule: DoseSchedule) -> Dispense | None:
-    times = schedule.administrations
-    return Dispense(plain(per_administration * times), form) if times is not None else None
+def _dispensed(patient: PatientProfile, cites: Citations, quantity: int, unit: DispenseUnit) -> Dispense:
+    """The quantity of the whole course, as the minutes ask for unit dispensing."""
+    cites.add(patient.rules.unit_dispensing)
+    return Dispense(quantity, unit)
 
 
 class RifampicinRegimen:
@@ -201,29 +214,47 @@ class RifampicinRegimen:
         schedule = DoseSchedule(frequency=per_day, period=_PER_DAY[0], period_unit=_PER_DAY[1], duration_days=days)
         patient_instruction = Message.of("iim.patient.rifampicin", **timing)
         route = rifampicin.routes.value[0]
-        if band is DosingBand.ADULT:
-            dose = cites.cite(rifampicin.adult_dose_mg)
-            capsule = rifampicin.capsule_mg.value
-            instruction = Message.of(
-                "iim.instruction.rifampicin.capsule",
-                dose_mg=dose,
-                capsules=plain(dose / capsule),
-                capsule_mg=capsule,
-                **timing,
-            )
+        capsule = rifampicin.capsule_mg.value
+
+        def in_capsules(count: int, instruction: Message, mg_per_kg: Decimal | None = None) -> MedicationProposal:
+            weight = patient.usable_weight if mg_per_kg is not None else None
             return MedicationProposal(
                 medicine=Medicine.RIFAMPICIN_CAPSULE,
                 route=route,
                 schedule=schedule,
                 instruction=instruction,
-                dose_mg=dose,
+                dose_mg=count * capsule,
+                weight_kg_used=weight.kilograms if weight is not None else None,
+                mg_per_kg=mg_per_kg,
                 reason_reference=reason_reference,
                 reason=REASON,
                 patient_instruction=patient_instruction,
-                dispense=_course_total(plain(dose / capsule), "capsule", schedule),
+                dispense=_dispensed(patient, cites, count * timing["doses"], DispenseUnit.CAPSULE),
             )
+
+        if band is DosingBand.ADULT:
+            dose = cites.cite(rifampicin.adult_dose_mg)
+            count = int(dose / capsule)
+            instruction = Message.of(
+                "iim.instruction.rifampicin.capsule", dose_mg=dose, capsules=count, capsule_mg=capsule, **timing
+            )
+            return in_capsules(count, instruction)
         rate = rifampicin.neonate_mg_per_kg if band is DosingBand.NEONATE else rifampicin.child_mg_per_kg
         mg_per_kg, max_mg = cites.cite(rate), rifampicin.max_dose_mg
+        capsules = _child_capsules(patient, rate.value, max_mg, cites) if band is DosingBand.CHILD else None
+        weight = patient.usable_weight
+        if capsules is not None and weight is not None:  # _child_capsules needs a usable weight
+            instruction = Message.of(
+                "iim.instruction.rifampicin.capsule-child",
+                dose_mg=capsules * capsule,
+                capsules=capsules,
+                capsule_mg=capsule,
+                mg_per_kg=mg_per_kg,
+                weight_kg=weight.kilograms,
+                weighed_on=weight.measured_on,
+                **timing,
+            )
+            return in_capsules(capsules, instruction, mg_per_kg)
         per_kg = _PerKg(
             self.drug, Medicine.RIFAMPICIN_ORAL_SUSPENSION, route, schedule, rate, max_mg, rifampicin.suspension
         )
@@ -232,6 +263,27 @@ class RifampicinRegimen:
             regimen = Message.of("iim.regimen.rifampicin", mg_per_kg=mg_per_kg, max_mg=max_mg.value, **timing)
             return WeightRequired(self.drug, regimen, outcome)
         return replace(outcome, patient_instruction=patient_instruction)
+
+
+def _child_capsules(
+    patient: PatientProfile, mg_per_kg: Decimal, cited_max: Cited[Decimal], cites: Citations
+) -> int | None:
+    """The number of capsules per dose for a child old enough to swallow them, when a whole number of capsules
+    gives the mg/kg dose within the tolerance and never above the cap; None: the oral suspension."""
+    rifampicin, weight, age = patient.rules.rifampicin, patient.usable_weight, patient.age
+    if weight is None or age is None or age.youngest.years < rifampicin.capsule_from_age_years.value:
+        return None
+    max_mg = cited_max.value
+    wanted = min(mg_per_kg * weight.kilograms, max_mg)
+    capsule = rifampicin.capsule_mg.value
+    count = int((wanted / capsule).to_integral_value(rounding=ROUND_HALF_UP))
+    tolerance = wanted * rifampicin.capsule_child_tolerance_percent.value / _PERCENT
+    if count < 1 or count * capsule > max_mg or abs(count * capsule - wanted) > tolerance:
+        return None
+    if mg_per_kg * weight.kilograms > max_mg:
+        cites.add(cited_max)  # the cap is the dose
+    cites.add(rifampicin.capsule_from_age_years, rifampicin.capsule_child_tolerance_percent)
+    return count
 
 
 class CiprofloxacinRegimen:
@@ -255,7 +307,7 @@ class CiprofloxacinRegimen:
                 dose_mg=dose,
                 reason_reference=reason_reference,
                 reason=REASON,
-                dispense=_course_total(Decimal(1), "dose", DoseSchedule.single_dose()),
+                dispense=_dispensed(patient, cites, 1, DispenseUnit.TABLET),
             )
         rate, max_mg = ciprofloxacin.child_mg_per_kg, ciprofloxacin.max_dose_mg
         mg_per_kg = cites.cite(rate)
@@ -273,7 +325,8 @@ class CiprofloxacinRegimen:
             regimen = Message.of("iim.regimen.ciprofloxacin", mg_per_kg=mg_per_kg, max_mg=max_mg.value)
             return WeightRequired(self.drug, regimen, outcome)
         if cites.cite(ciprofloxacin.child_dose_provisional):
-            return replace(outcome, notes=(Message.of("iim.note.ciprofloxacin-child-provisional"),))
+            note = Message.of("iim.note.ciprofloxacin-child-provisional", mg_per_kg=mg_per_kg, max_mg=max_mg.value)
+            return replace(outcome, notes=(note,))
         return outcome
 
 
@@ -297,7 +350,7 @@ class CeftriaxoneRegimen:
             reason_reference=reason_reference,
             reason=REASON,
             notes=() if adult else (Message.of("iim.note.ceftriaxone-child-lidocaine"),),
-            dispense=_course_total(Decimal(1), "dose", DoseSchedule.single_dose()),
+            dispense=_dispensed(patient, cites, 1, DispenseUnit.VIAL),
         )
 
 

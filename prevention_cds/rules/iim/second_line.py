@@ -12,9 +12,11 @@ from datetime import datetime
 
 from prevention_cds.rules.advice import Message
 from prevention_cds.rules.calendar_math import add_months, local_date
+from prevention_cds.rules.concepts import Concept
 from prevention_cds.rules.facts import Exposure
 from prevention_cds.rules.iim.contraindications import contraindications
-from prevention_cds.rules.iim.parameters import IimParameters
+from prevention_cds.rules.iim.interactions import interactions_doing
+from prevention_cds.rules.iim.parameters import IimParameters, InteractionAction
 from prevention_cds.rules.iim.patient import PatientProfile
 from prevention_cds.rules.iim.regimens import Drug
 from prevention_cds.rules.iim.timing import covered_by_prior_course
@@ -27,6 +29,7 @@ class SecondLineDecision:
     shortage: bool
     notes: tuple[Message, ...] = ()  # context that is not a reason (a repeated case beyond the period)
     decisions: tuple[Message, ...] = ()
+    preferred: tuple[Message, ...] = ()  # why the second line comes first, rifampicin staying possible
 
     @property
     def clinical(self) -> bool:
@@ -50,7 +53,15 @@ def second_line_decision(
             reasons.append(repeat)
     if settings.rifampicin_shortage_mode:
         decisions += (Message.of("iim.decision.shortage-mode"),)
-    return SecondLineDecision(tuple(reasons), settings.rifampicin_shortage_mode, notes, decisions)
+    preferred = tuple(
+        i.message() for i in interactions_doing(Drug.RIFAMPICIN, patient, InteractionAction.SECOND_LINE_FIRST)
+    ) + tuple(
+        Message.of("iim.second-line.hepatic", condition=c.display)
+        for c in patient.record.active_conditions(Concept.SEVERE_HEPATIC_DISEASE)
+    )
+    if preferred and not reasons:
+        decisions += (Message.of("iim.decision.second-line-first"),)
+    return SecondLineDecision(tuple(reasons), settings.rifampicin_shortage_mode, notes, decisions, preferred)
 
 
 def _repeated_case(
@@ -69,7 +80,8 @@ def _repeated_case(
     if first_case is None:
         # Unknown start of the period: read it as still running (a different antibiotic).
         reason = Message.of("iim.second-line.repeated-case", ended_on=ended)
-        return reason, (), (Message.of("iim.decision.repeat-first-case-unknown"),)
+        months = rules.repeat_case_period_months.value
+        return reason, (), (Message.of("iim.decision.repeat-first-case-unknown", months=months),)
     months = rules.repeat_case_period_months.value
     # The new case is dated by this contact's last exposure to it.
     if local_date(exposure.last_contact, now) > add_months(first_case, months):

@@ -23,7 +23,7 @@ from prevention_cds.rules.mmr.validity import Obstacle, RejectionReason
 
 def named(display: str | None) -> ParamValue:
     """A recorded display, or 'unnamed' when the record gives none."""
-    return display if display else Message.of("mmr.unnamed")
+    return display or ""  # an empty label is rendered as the catalog's phrase for it (fhir_out.i18n)
 
 
 # --- the patient ---------------------------------------------------------------------------------------

@@ -40,17 +40,26 @@ def test_the_situation_is_cited_first() -> None:
     assert cited[:2] == (P.contact_settings.ref, P.contact_window_days.ref)
 
 
-def test_an_adult_card_cites_the_adult_doses_not_the_childrens() -> None:
+def test_an_adult_card_cites_the_adult_dose_not_the_childrens() -> None:
     cited = _course(evaluate(record(born_years_ago(40))))
-    assert {RIF.duration_days.ref, RIF.adult_dose_mg.ref, CIPRO.adult_dose_mg.ref, CEF.adult_dose_mg.ref} <= set(cited)
-    assert not {RIF.child_mg_per_kg.ref, CIPRO.child_mg_per_kg.ref, CIPRO.child_dose_provisional.ref} & set(cited)
+    assert {RIF.duration_days.ref, RIF.adult_dose_mg.ref} <= set(cited)
+    assert not {RIF.child_mg_per_kg.ref, RIF.neonate_mg_per_kg.ref} & set(cited)
+    # First line proposes rifampicin only: the second-line doses are not applied, so not cited.
+    assert not {CIPRO.adult_dose_mg.ref, CEF.adult_dose_mg.ref} & set(cited)
 
 
-def test_a_child_card_cites_the_child_doses_and_the_provisional_paediatric_ciprofloxacin() -> None:
+def test_a_child_card_cites_the_child_dose_only() -> None:
     cited = _course(evaluate(record(born_years_ago(5), kg="20")))
-    assert {RIF.child_mg_per_kg.ref, CIPRO.child_mg_per_kg.ref, CIPRO.child_dose_provisional.ref} <= set(cited)
-    assert CEF.child_dose_mg.ref in cited
-    assert not {RIF.adult_dose_mg.ref, CEF.adult_dose_mg.ref, RIF.max_dose_mg.ref} & set(cited)
+    assert RIF.child_mg_per_kg.ref in cited
+    assert not {RIF.adult_dose_mg.ref, RIF.neonate_mg_per_kg.ref, RIF.max_dose_mg.ref} & set(cited)
+    assert not {CIPRO.child_mg_per_kg.ref, CEF.child_dose_mg.ref} & set(cited)
+
+
+def test_a_child_second_line_card_cites_the_child_doses_and_the_provisional_paediatric_ciprofloxacin() -> None:
+    card = only(evaluate(record(born_years_ago(5), kg="20", allergies=(Concept.RIFAMYCIN_ALLERGEN,))),
+                "iim.prophylaxis.second-line")
+    assert {CIPRO.child_mg_per_kg.ref, CIPRO.child_dose_provisional.ref, CEF.child_dose_mg.ref} <= set(card.guideline)
+    assert not {CEF.adult_dose_mg.ref, CIPRO.adult_dose_mg.ref, RIF.child_mg_per_kg.ref} & set(card.guideline)
 
 
 def test_a_neonate_card_cites_the_neonatal_dose() -> None:
@@ -73,21 +82,17 @@ def test_a_contraindicated_order_cites_the_contraindication_then_the_replacement
 
 def test_an_order_check_cites_the_regimen_expected_for_the_patient() -> None:
     card = only(check(record(born_years_ago(40)), order(Concept.CIPROFLOXACIN, "750")), "iim.order.dose")
-    assert card.guideline == (CIPRO.adult_dose_mg.ref,)
+    assert card.guideline == (CIPRO.adult_dose_mg.ref, P.unit_dispensing.ref)  # the corrected order's quantity
 
 
 def test_the_doses_are_cited_in_the_order_offered() -> None:
-    card = only(evaluate(record(born_years_ago(40))), "iim.prophylaxis.rifampicin")
+    rec = record(born_years_ago(40), medications=(Concept.RIFAMPICIN_AVOID_ANTICOAGULANT,))
+    card = only(evaluate(rec), "iim.prophylaxis.second-line")
     assert [s.label.key for s in card.suggestions] == [
-        "iim.suggestion.rifampicin",
         "iim.suggestion.ciprofloxacin",
         "iim.suggestion.ceftriaxone",
+        "iim.suggestion.rifampicin",
     ]
-    assert card.guideline == (
-        P.contact_settings.ref,
-        P.contact_window_days.ref,
-        RIF.duration_days.ref,
-        RIF.adult_dose_mg.ref,
-        CIPRO.adult_dose_mg.ref,
-        CEF.adult_dose_mg.ref,
-    )
+    assert card.guideline[:2] == (P.contact_settings.ref, P.contact_window_days.ref)
+    doses = [ref for ref in card.guideline if ref.section.startswith("Guide pratique annexé — ")][2:]
+    assert doses == [CIPRO.adult_dose_mg.ref, CEF.adult_dose_mg.ref, RIF.adult_dose_mg.ref]

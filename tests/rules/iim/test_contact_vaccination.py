@@ -130,3 +130,44 @@ def test_infant_eligible_during_the_window_gets_the_dose_from_six_weeks() -> Non
 def test_already_covered_contact_still_gets_the_vaccination_card() -> None:
     exposed = exposure("household", days_ago=3, serogroup=C, prior_prophylaxis_ended_on=TODAY - timedelta(days=1))
     assert rules_of(evaluate(record(ADULT, exposures=(exposed,)))) == ["iim.already-covered", "iim.vaccination"]
+
+
+def test_a_serogroup_b_cluster_sends_to_the_ars_without_the_sporadic_sentence() -> None:
+    from prevention_cds.rules.facts import IimSerogroup
+
+    from .builders import born_years_ago, evaluate, exposure, keys, record
+
+    cluster = exposure(serogroup=IimSerogroup.B, repeated_case_in_community=True)
+    card = evaluate(record(born_years_ago(30), exposures=(cluster,)))[0]
+    said = keys(card.explanation)
+    assert "iim.cluster.contact-ars" in said and "iim.vaccination.cluster-ars" in said
+    assert "iim.vaccination.serogroup-not-covered" not in said
+    sporadic = evaluate(record(born_years_ago(30), exposures=(exposure(serogroup=IimSerogroup.B),)))[0]
+    assert "iim.vaccination.serogroup-not-covered" in keys(sporadic.explanation)
+    assert "iim.cluster.contact-ars" not in keys(sporadic.explanation)
+
+
+PRODUCTS_BY_AGE = [
+    # (age in days on the day of the dose, products key): under 12 months only Nimenrix is licensed
+    (60, "iim.vaccine.products.nimenrix"),
+    (364, "iim.vaccine.products.nimenrix"),
+    (366, "iim.vaccine.products.nimenrix-menquadfi"),
+    (800, "iim.vaccine.products.nimenrix-menquadfi-menveo"),
+]
+
+
+@pytest.mark.parametrize(("days_old", "products"), PRODUCTS_BY_AGE)
+def test_the_vaccine_is_the_one_licensed_at_the_patient_age(days_old: int, products: str) -> None:
+    from datetime import timedelta
+
+    from prevention_cds.rules.facts import IimSerogroup
+
+    from .builders import TODAY, evaluate, exposure, only, record
+
+    rec = record(TODAY - timedelta(days=days_old), kg="8" if days_old < 400 else "12",
+                 exposures=(exposure(serogroup=IimSerogroup.W),))
+    card = only(evaluate(rec), "iim.vaccination")
+    due = next(m for m in card.explanation if m.key == "iim.vaccination.due")
+    assert due.params["products"].key == products  # type: ignore[union-attr]
+    infant = days_old < 365
+    assert any(m.key == "iim.vaccination.infant-calendar" for m in card.explanation) is infant

@@ -53,6 +53,9 @@ SUSPENSIONS = {
     ),
 }
 STEP_ML = Decimal(DATA["oral_suspension_volume_step_ml"]["value"])
+CAPSULE_MG = Decimal(DATA["rifampicin_capsule_mg"]["value"])
+CAPSULE_TOLERANCE = Decimal(DATA["rifampicin_capsule_child_tolerance_percent"]["value"]) / 100
+CAPSULE_FROM_YEARS = DATA["rifampicin_capsule_from_age_years"]["value"]
 
 Situation = tuple[PatientRecord, datetime, RuleSettings, OrderContext]
 
@@ -201,8 +204,17 @@ def assert_no_dose_from_an_unusable_weight(situation: Situation) -> None:
         assert usable is not None, "a mg/kg dose was computed without a usable weight"
         assert proposal.weight_kg_used == usable.kilograms
         assert proposal.instruction.params["weighed_on"] == usable.measured_at.date()
+        assert proposal.dose_mg is not None and proposal.mg_per_kg is not None
+        if proposal.medicine is Medicine.RIFAMPICIN_CAPSULE:  # a child old enough, a dose close to whole capsules
+            cap = Decimal(DATA["rifampicin_max_dose_mg"]["value"])
+            wanted = min(proposal.mg_per_kg * usable.kilograms, cap)
+            assert rec.birth_date is not None
+            assert _age_value(rec.birth_date.latest, now.date(), "below_age_years") >= CAPSULE_FROM_YEARS
+            assert proposal.dose_mg % CAPSULE_MG == 0 and proposal.dose_mg <= cap
+            assert abs(proposal.dose_mg - wanted) <= wanted * CAPSULE_TOLERANCE
+            continue
         concentration, cap = SUSPENSIONS[proposal.medicine]
-        assert proposal.dose_mg is not None and proposal.volume_ml is not None and proposal.mg_per_kg is not None
+        assert proposal.volume_ml is not None
         assert proposal.dose_mg == proposal.volume_ml * concentration
         assert proposal.dose_mg <= cap
         wanted = min(proposal.mg_per_kg * usable.kilograms, cap)

@@ -10,7 +10,7 @@ from prevention_cds.rules.advice import Indicator, RemoveDraftOrder, ReplaceDraf
 from prevention_cds.rules.concepts import Concept
 from prevention_cds.rules.facts import ConditionFact, DraftOrder, Exposure
 
-from .builders import TODAY, born_years_ago, check, exposure, keys, record, rules_of
+from .builders import TODAY, born_years_ago, check, exposure, keys, only, order, recommended, record, rules_of
 
 ADULT = born_years_ago(40)
 CHILD = born_years_ago(8)
@@ -262,3 +262,38 @@ def test_index_case_orders_are_checked_against_the_eradication_course() -> None:
     (action,) = card.suggestions[0].actions
     assert isinstance(action, ReplaceDraftOrder)
     assert (action.proposal.dose_mg, action.proposal.reason_reference) == (Decimal(600), "Condition/c")
+
+
+# --- the product's form (issue 14 §4): capsules under 6 years, a dose not made of whole capsules ----------
+
+CAPSULE_CASES = [
+    # (years old, days more, capsule concept, dose, expected rules)
+    (5, 0, Concept.RIFAMPICIN_CAPSULE_300MG, "300", {"iim.order.capsule-form"}),
+    (6, -1, Concept.RIFAMPICIN_CAPSULE_300MG, "300", {"iim.order.capsule-form"}),  # the day before 6 years
+    (6, 0, Concept.RIFAMPICIN_CAPSULE_300MG, "300", set()),  # 6 years, 30 kg: one capsule is the dose
+    (40, 0, Concept.RIFAMPICIN_CAPSULE_300MG, "450", {"iim.order.dose"}),  # not whole capsules
+    (40, 0, Concept.RIFAMPICIN_CAPSULE_150MG, "600", set()),  # 4 x 150 mg
+]
+
+
+@pytest.mark.parametrize(("years", "days", "capsule", "dose", "expected"), CAPSULE_CASES)
+def test_rifampicin_capsule_orders(years: int, days: int, capsule: Concept, dose: str, expected: set[str]) -> None:
+    born = born_years_ago(years, days)
+    ordered = replace(order(Concept.RIFAMPICIN, dose), concepts=frozenset({Concept.RIFAMPICIN, capsule}))
+    advice = check(record(born, kg="30" if years < 15 else None), ordered)
+    assert set(rules_of(advice)) == expected
+    if "iim.order.capsule-form" in expected:
+        card = only(advice, "iim.order.capsule-form")
+        assert card.indicator.value == "critical"
+        replacement = recommended(card)
+        assert replacement.medicine.value == "rifampicin-oral-suspension"
+    if "iim.order.dose" in expected:
+        assert "iim.order.mismatch.dose-form" in keys(only(advice, "iim.order.dose").explanation)
+
+
+def test_a_capsule_order_for_a_small_child_outside_an_iim_context_is_still_flagged() -> None:
+    capsules = frozenset({Concept.RIFAMPICIN, Concept.RIFAMPICIN_CAPSULE_150MG})
+    ordered = replace(order(Concept.RIFAMPICIN, "150"), concepts=capsules)
+    advice = check(record(born_years_ago(3), kg="14", exposures=()), ordered)
+    card = only(advice, "iim.order.capsule-form")
+    assert [s.label.key for s in card.suggestions] == ["iim.suggestion.remove-order"]

@@ -41,14 +41,27 @@ CASES = [
         "infant 6 months, 7.3 kg", born_years_ago(0, 183), "7.3", Medicine.RIFAMPICIN_ORAL_SUSPENSION, "74", "3.7", "10"
     ),
     Case("5 years: suspension", born_years_ago(5), "20", Medicine.RIFAMPICIN_ORAL_SUSPENSION, "200", "10", "10"),
-    Case("8 years 30 kg: not capped", born_years_ago(8), "30", Medicine.RIFAMPICIN_ORAL_SUSPENSION, "300", "15", "10"),
-    Case("13 years 59 kg", born_years_ago(13), "59", Medicine.RIFAMPICIN_ORAL_SUSPENSION, "590", "29.5", "10"),
+    # From 6 years, capsules when whole 300 mg capsules give the mg/kg dose within 10 % (never above the cap)
+    Case("8 years 30 kg: one capsule", born_years_ago(8), "30", Medicine.RIFAMPICIN_CAPSULE, "300", None, "10"),
+    Case("6 years 30 kg: capsules from 6", born_years_ago(6), "30", Medicine.RIFAMPICIN_CAPSULE, "300", None, "10"),
     Case(
-        "13 years 60 kg: cap reached", born_years_ago(13), "60", Medicine.RIFAMPICIN_ORAL_SUSPENSION, "600", "30", "10"
+        "6 years minus a day, 30 kg: suspension",
+        born_years_ago(6) + timedelta(days=1),
+        "30",
+        Medicine.RIFAMPICIN_ORAL_SUSPENSION,
+        "300",
+        "15",
+        "10",
     ),
-    Case(
-        "13 years 61 kg: capped", born_years_ago(13), "61", Medicine.RIFAMPICIN_ORAL_SUSPENSION, "600", "30", "10", True
-    ),
+    Case("10 years 28 kg: 280 mg -> 1 capsule (7 %)", born_years_ago(10), "28", Medicine.RIFAMPICIN_CAPSULE, "300",
+         None, "10"),
+    Case("10 years 27 kg: 270 mg, 1 capsule 11 % off", born_years_ago(10), "27", Medicine.RIFAMPICIN_ORAL_SUSPENSION,
+         "270", "13.5", "10"),
+    Case("10 years 40 kg: 400 mg, no whole capsules", born_years_ago(10), "40", Medicine.RIFAMPICIN_ORAL_SUSPENSION,
+         "400", "20", "10"),
+    Case("13 years 59 kg", born_years_ago(13), "59", Medicine.RIFAMPICIN_CAPSULE, "600", None, "10"),
+    Case("13 years 60 kg: cap reached", born_years_ago(13), "60", Medicine.RIFAMPICIN_CAPSULE, "600", None, "10"),
+    Case("13 years 61 kg: capped", born_years_ago(13), "61", Medicine.RIFAMPICIN_CAPSULE, "600", None, "10"),
     Case(
         "15 years minus a day: child",
         born_years_ago(15) + timedelta(days=1),
@@ -58,6 +71,8 @@ CASES = [
         "25",
         "10",
     ),
+    Case("14 years 45 kg, capped dose by suspension", born_years_ago(14), "45", Medicine.RIFAMPICIN_ORAL_SUSPENSION,
+         "450", "22.5", "10"),
     Case("15 years: adult", born_years_ago(15), "50", Medicine.RIFAMPICIN_CAPSULE, "600"),
     Case("15 years, no weight: adult", born_years_ago(15), None, Medicine.RIFAMPICIN_CAPSULE, "600"),
     Case("adult 40 kg: fixed dose", born_years_ago(70), "40", Medicine.RIFAMPICIN_CAPSULE, "600"),
@@ -76,7 +91,8 @@ def test_rifampicin_dose(case: Case) -> None:
     assert proposal.mg_per_kg == (Decimal(case.mg_per_kg) if case.mg_per_kg else None)
     if case.mg_per_kg:
         assert proposal.weight_kg_used == Decimal(case.kg or "")
-        assert proposal.instruction.key.endswith(".capped") is case.capped
+        if case.volume_ml:
+            assert proposal.instruction.key.endswith(".capped") is case.capped
         rendered = Renderer("fr").render(proposal.instruction)
         assert f"pour {case.kg.replace('.', ',') if case.kg else ''} kg (pesé le" in rendered
     else:
@@ -97,8 +113,38 @@ def test_fifteen_year_old_card_states_the_adult_reading() -> None:
     assert "iim.decision.adult-from-years" not in keys(evaluate(record(born_years_ago(14), kg="45"))[0].decisions)
 
 
-def test_first_line_card_offers_alternatives_with_one_recommended() -> None:
-    card = only(evaluate(record(born_years_ago(30))), "iim.prophylaxis.rifampicin")
-    flags = [s.recommended for s in card.suggestions]
-    assert flags == [True, False, False]
-    assert card.selection.value == "at-most-one"
+@pytest.mark.parametrize("born", [born_years_ago(30), born_years_ago(0, 40), born_years_ago(8)], ids=str)
+def test_first_line_card_proposes_rifampicin_only_and_names_the_second_line_in_words(born: date) -> None:
+    card = only(evaluate(record(born, kg="20" if born != born_years_ago(30) else None)), "iim.prophylaxis.rifampicin")
+    assert [s.label.key for s in card.suggestions] == ["iim.suggestion.rifampicin"]
+    assert [s.recommended for s in card.suggestions] == [True]
+    assert "iim.second-line.exists" in keys(card.explanation)
+    assert "iim.excluded" not in keys(card.explanation)  # why a second-line drug is not offered is no news here
+
+
+QUANTITIES = [
+    # (born, kg, medicine, quantity, unit): the whole course, as the pharmacy hands it over
+    (born_years_ago(40), None, Medicine.RIFAMPICIN_CAPSULE, 8, "capsule"),
+    (born_years_ago(8), "30", Medicine.RIFAMPICIN_CAPSULE, 4, "capsule"),
+    (born_years_ago(13), "60", Medicine.RIFAMPICIN_CAPSULE, 8, "capsule"),
+    (born_years_ago(5), "20", Medicine.RIFAMPICIN_ORAL_SUSPENSION, 1, "bottle"),
+    (born_years_ago(14), "45", Medicine.RIFAMPICIN_ORAL_SUSPENSION, 1, "bottle"),
+]
+
+
+@pytest.mark.parametrize(("born", "kg", "medicine", "quantity", "unit"), QUANTITIES)
+def test_every_course_says_the_quantity_to_dispense(
+    born: date, kg: str | None, medicine: Medicine, quantity: int, unit: str
+) -> None:
+    card = evaluate(record(born, kg=kg))[0]
+    proposal = recommended(card)
+    assert proposal.medicine is medicine
+    assert proposal.dispense is not None
+    assert (proposal.dispense.quantity, proposal.dispense.unit.value) == (quantity, unit)
+    assert any(ref.document == "corruss-2025-03-26" for ref in card.guideline)  # unit dispensing, cited
+
+
+def test_a_child_on_capsules_sees_the_reading_and_its_age() -> None:
+    card = evaluate(record(born_years_ago(8), kg="30"))[0]
+    decision = next(m for m in card.decisions if m.key == "iim.decision.capsule-child")
+    assert decision.params["from_years"] == 6

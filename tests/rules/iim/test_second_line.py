@@ -111,7 +111,7 @@ CASES = [
         "repeated case beyond 5 months",
         ADULT,
         "iim.prophylaxis.rifampicin",
-        [RIF_CAPS, CIPRO_TAB, CEFTRIAXONE],
+        [RIF_CAPS],
         RIF_CAPS,
         exposed=_repeat(20, 200),
         reason="iim.repeat-beyond-period",
@@ -120,7 +120,7 @@ CASES = [
         "repeated case, no previous course",
         ADULT,
         "iim.prophylaxis.rifampicin",
-        [RIF_CAPS, CIPRO_TAB, CEFTRIAXONE],
+        [RIF_CAPS],
         RIF_CAPS,
         exposed=_repeat(None, 30),
     ),
@@ -269,3 +269,22 @@ def test_finished_interacting_medicine_does_not_block_rifampicin() -> None:
         medications=(MedicationFact(frozenset({Concept.RIFAMPICIN_INTERACTING}), "voriconazole", MedicationStatus.FINISHED),),
     )
     assert rules_of(evaluate(ended)) == ["iim.prophylaxis.rifampicin"]
+
+
+PRETERM = [
+    # (days old, prematurity recorded, ceftriaxone offered): 41 weeks postmenstrual, gestation unknown read as 22
+    (100, True, False),
+    (132, True, False),
+    (133, True, True),
+    (100, False, True),
+]
+
+
+@pytest.mark.parametrize(("days", "preterm", "ceftriaxone"), PRETERM)
+def test_a_preterm_infant_gets_no_automatic_ceftriaxone(days: int, preterm: bool, ceftriaxone: bool) -> None:
+    conditions = (ConditionFact(Concept.PREMATURITY, "prématurité", active=False),) if preterm else ()
+    rec = record(TODAY - timedelta(days=days), kg="6", allergies=(Concept.RIFAMYCIN_ALLERGEN,), conditions=conditions)
+    card = evaluate(rec)[0]
+    assert (CEFTRIAXONE in medicines(card)) is ceftriaxone
+    if not ceftriaxone:
+        assert "iim.ci.preterm-ceftriaxone" in str([m.params for m in card.explanation])

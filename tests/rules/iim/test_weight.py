@@ -62,4 +62,4 @@ def test_adult_doses_do_not_need_a_weight(kg: str | None) -> None:
 def test_weight_in_pounds_is_used_as_converted() -> None:
     rec = replace(record(EIGHT_YEARS), weights=(replace(weight("29.98"), original_value="66.1 [lb_av]"),))
     proposal = recommended(evaluate(rec)[0])
-    assert (proposal.dose_mg, proposal.volume_ml) == (Decimal(300), Decimal(15))
+    assert (proposal.dose_mg, proposal.weight_kg_used) == (Decimal(300), Decimal("29.98"))  # one capsule

@@ -57,17 +57,19 @@ def test_example_2_classroom_neighbour_child_serogroup_c() -> None:
     advice = evaluate(rec)
     assert rules_of(advice) == ["iim.prophylaxis.rifampicin", "iim.vaccination"]
     rifampicin = recommended(advice[0])
+    # 10 mg/kg x 30 kg = 300 mg: one 300 mg capsule per dose at 8 years, rather than a 120 mL bottle (issue 14 §5)
     assert (rifampicin.medicine, rifampicin.dose_mg, rifampicin.volume_ml) == (
-        Medicine.RIFAMPICIN_ORAL_SUSPENSION,
+        Medicine.RIFAMPICIN_CAPSULE,
         Decimal(300),
-        Decimal(15),
+        None,
     )
     assert (rifampicin.weight_kg_used, rifampicin.mg_per_kg) == (Decimal(30), Decimal(10))
     assert rifampicin.schedule == RIFAMPICIN_SCHEDULE
     assert Renderer("fr").render(rifampicin.instruction) == (
-        "Rifampicine suspension buvable 2 % (100 mg/5 mL) : 300 mg (15 mL) par voie orale toutes les 12 heures "
-        "pendant 2 jours (4 prises), soit 10 mg/kg pour 30 kg (pesé le 18/11/2026)"
+        "Rifampicine gélule 300 mg : 300 mg (1 gélule) par voie orale toutes les 12 heures "
+        "pendant 2 jours (4 prises), soit 10 mg/kg pour 30 kg (pesé le 18/11/2026) arrondi à la gélule"
     )
+    assert rifampicin.dispense is not None and rifampicin.dispense.quantity == 4
     vaccination = only(advice, "iim.vaccination")
     actions = vaccination.suggestions[0].actions
     forecast = next(a.forecast for a in actions if isinstance(a, ProposeImmunization))

@@ -1,0 +1,126 @@
+"""Interactions of a prophylaxis antibiotic with the patient's other medicines (the ``interaction_*`` rule data).
+
+Each rule names an antibiotic, the ValueSet of the medicines it interacts with (ATC classes and ingredient codes:
+a fixed combination is matched by its own code or by its ingredients), a Thésaurus level and what to do. The
+record's current medicines are read, and on an order hook the other draft orders too (``PatientProfile``
+carries them). Each medicine found is named on the card once, with its most severe interaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from prevention_cds.rules.advice import Message, ParamValue
+from prevention_cds.rules.citation import Cited, Statement
+from prevention_cds.rules.concepts import Concept
+from prevention_cds.rules.iim.parameters import InteractionAction, InteractionLevel, InteractionRule
+from prevention_cds.rules.iim.patient import PatientProfile
+from prevention_cds.rules.iim.regimens import Drug
+
+# Per interacting ValueSet: the class in words, what to do
+_GROUP_KEYS: dict[Concept, tuple[str, str]] = {
+    Concept.RIFAMPICIN_CI_PROTEASE_INHIBITOR: (
+        "iim.interaction.group.protease-inhibitor",
+        "iim.interaction.do.contraindicated",
+    ),
+    Concept.RIFAMPICIN_CI_ANTIRETROVIRAL: (
+        "iim.interaction.group.antiretroviral",
+        "iim.interaction.do.contraindicated",
+    ),
+    Concept.RIFAMPICIN_CI_HCV_ANTIVIRAL: ("iim.interaction.group.hcv-antiviral", "iim.interaction.do.contraindicated"),
+    Concept.RIFAMPICIN_INTERACTING: ("iim.interaction.group.rifampicin-other", "iim.interaction.do.contraindicated"),
+    Concept.RIFAMPICIN_AVOID_ANTIRETROVIRAL: (
+        "iim.interaction.group.antiretroviral-levels",
+        "iim.interaction.do.antiretroviral-levels",
+    ),
+    Concept.RIFAMPICIN_AVOID_AZOLE: ("iim.interaction.group.azole", "iim.interaction.do.azole"),
+    Concept.RIFAMPICIN_AVOID_ANTICOAGULANT: ("iim.interaction.group.anticoagulant", "iim.interaction.do.anticoagulant"),
+    Concept.RIFAMPICIN_CAUTION_VITAMIN_K_ANTAGONIST: (
+        "iim.interaction.group.vitamin-k-antagonist",
+        "iim.interaction.do.vitamin-k-antagonist",
+    ),
+    Concept.RIFAMPICIN_AVOID_IMMUNOSUPPRESSANT: (
+        "iim.interaction.group.immunosuppressant",
+        "iim.interaction.do.immunosuppressant",
+    ),
+    Concept.RIFAMPICIN_CAUTION_OPIOID_SUBSTITUTION: (
+        "iim.interaction.group.opioid-substitution",
+        "iim.interaction.do.opioid-substitution",
+    ),
+    Concept.HORMONAL_CONTRACEPTIVE: (
+        "iim.interaction.group.hormonal-contraceptive",
+        "iim.interaction.do.contraceptive",
+    ),
+    Concept.CIPROFLOXACIN_INTERACTING: (
+        "iim.interaction.group.ciprofloxacin-other",
+        "iim.interaction.do.ciprofloxacin-contraindicated",
+    ),
+    Concept.CIPROFLOXACIN_CAUTION_CYP1A2_SUBSTRATE: ("iim.interaction.group.cyp1a2", "iim.interaction.do.cyp1a2"),
+    Concept.CIPROFLOXACIN_CAUTION_QT_PROLONGING: ("iim.interaction.group.qt", "iim.interaction.do.qt"),
+}
+_LEVEL_KEYS = {
+    InteractionLevel.CONTRAINDICATED: "iim.interaction.level.contraindicated",
+    InteractionLevel.AVOID: "iim.interaction.level.avoid",
+    InteractionLevel.PRECAUTION: "iim.interaction.level.precaution",
+}
+
+
+@dataclass(frozen=True)
+class Interaction:
+    """A medicine of the record (or a draft order) that interacts with the antibiotic."""
+
+    rule: InteractionRule
+    basis: Statement  # the rule's source and section
+    medicine: str  # as the record names it
+    source_id: str | None
+    advice_params: tuple[tuple[str, ParamValue], ...] = ()  # the numbers the advice needs
+
+    @property
+    def action(self) -> InteractionAction:
+        return self.rule.action
+
+    @property
+    def group(self) -> Message:
+        return Message.of(_GROUP_KEYS[self.rule.medicines][0])
+
+    def message(self) -> Message:
+        """The medicine found, its class, the level and what to do."""
+        label, advice = _GROUP_KEYS[self.rule.medicines]
+        return Message.of(
+            "iim.interaction.found",
+            medicine=self.medicine,
+            group=Message.of(label),
+            level=Message.of(_LEVEL_KEYS[self.rule.level]),
+            advice=Message.of(advice, **dict(self.advice_params)),
+        )
+
+
+def found_in(
+    cited: Cited[InteractionRule], medicine: str, source_id: str | None, patient: PatientProfile
+) -> Interaction:
+    """One interaction found, with the numbers its advice needs (the barrier-contraception duration)."""
+    params: tuple[tuple[str, ParamValue], ...] = ()
+    if cited.value.medicines is Concept.HORMONAL_CONTRACEPTIVE:
+        params = (("days", patient.rules.contraception_barrier_days_after.value),)
+    return Interaction(cited.value, Cited(None, cited.ref), medicine, source_id, params)
+
+
+def interactions(drug: Drug, patient: PatientProfile) -> tuple[Interaction, ...]:
+    """Every current medicine that interacts with ``drug``, each once, with its most severe rule."""
+    found: list[Interaction] = []
+    seen: set[str] = set()
+    for cited in patient.rules.interactions:  # most severe first
+        rule = cited.value
+        if rule.drug is not drug.concept:
+            continue
+        for medicine in patient.current_medications(rule.medicines):
+            key = medicine.source_id or medicine.display
+            if key in seen:
+                continue
+            seen.add(key)
+            found.append(found_in(cited, medicine.display, medicine.source_id, patient))
+    return tuple(found)
+
+
+def interactions_doing(drug: Drug, patient: PatientProfile, action: InteractionAction) -> tuple[Interaction, ...]:
+    return tuple(i for i in interactions(drug, patient) if i.action is action)

@@ -1,0 +1,236 @@
+"""Interactions of rifampicin and ciprofloxacin with the record's medicines and the draft orders (issue 14 §1).
+
+Each list is a ValueSet (ATC classes, ATC codes of single drugs and fixed combinations, ingredient codes) named by
+an ``interaction_*`` entry of the rule data, which gives its level, what to do and its source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from prevention_cds.fhir_in.record import build_record
+from prevention_cds.rules.advice import Indicator, Medicine
+from prevention_cds.rules.concepts import Concept
+from prevention_cds.rules.facts import MedicationFact, MedicationStatus, Sex
+from prevention_cds.rules.iim.parameters import IimParameters, InteractionAction
+from prevention_cds.terminology.index import ATC, RXNORM, CodeIndex
+
+from .builders import (
+    NOW,
+    TODAY,
+    born_years_ago,
+    check,
+    evaluate,
+    keys,
+    medicines,
+    only,
+    order,
+    proposals,
+    record,
+    rules_of,
+)
+
+ADULT, CHILD = born_years_ago(40), born_years_ago(8)
+CIPRO_TAB, CEFTRIAXONE = Medicine.CIPROFLOXACIN_TABLET.value, Medicine.CEFTRIAXONE_INJECTION.value
+RIF_CAPS = Medicine.RIFAMPICIN_CAPSULE.value
+P = IimParameters.on(TODAY)
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    medicines: tuple[Concept, ...]
+    rule: str
+    offered: list[str]
+    recommended: str | None = None
+    allergies: tuple[Concept, ...] = ()
+    born: date = ADULT
+    kg: str | None = None
+
+
+CASES = [
+    # Contraindicated with rifampicin: second line, rifampicin never offered
+    Case("darunavir/cobicistat", (Concept.RIFAMPICIN_CI_PROTEASE_INHIBITOR,), "iim.prophylaxis.second-line",
+         [CIPRO_TAB, CEFTRIAXONE]),
+    Case("bictegravir combination", (Concept.RIFAMPICIN_CI_ANTIRETROVIRAL,), "iim.prophylaxis.second-line",
+         [CIPRO_TAB, CEFTRIAXONE]),
+    Case("sofosbuvir", (Concept.RIFAMPICIN_CI_HCV_ANTIVIRAL,), "iim.prophylaxis.second-line", [CIPRO_TAB, CEFTRIAXONE]),
+    Case("praziquantel", (Concept.RIFAMPICIN_INTERACTING,), "iim.prophylaxis.second-line", [CIPRO_TAB, CEFTRIAXONE]),
+    # A 2-day course unsafe: second line first, rifampicin kept as a possible, not recommended, choice
+    Case("apixaban", (Concept.RIFAMPICIN_AVOID_ANTICOAGULANT,), "iim.prophylaxis.second-line",
+         [CIPRO_TAB, CEFTRIAXONE, RIF_CAPS]),
+    Case("warfarin", (Concept.RIFAMPICIN_CAUTION_VITAMIN_K_ANTAGONIST,), "iim.prophylaxis.second-line",
+         [CIPRO_TAB, CEFTRIAXONE, RIF_CAPS]),
+    Case("tacrolimus", (Concept.RIFAMPICIN_AVOID_IMMUNOSUPPRESSANT,), "iim.prophylaxis.second-line",
+         [CIPRO_TAB, CEFTRIAXONE, RIF_CAPS]),
+    Case("methadone", (Concept.RIFAMPICIN_CAUTION_OPIOID_SUBSTITUTION,), "iim.prophylaxis.second-line",
+         [CIPRO_TAB, CEFTRIAXONE, RIF_CAPS]),
+    Case("dolutegravir", (Concept.RIFAMPICIN_AVOID_ANTIRETROVIRAL,), "iim.prophylaxis.second-line",
+         [CIPRO_TAB, CEFTRIAXONE, RIF_CAPS]),
+    Case("child on tacrolimus: ceftriaxone recommended", (Concept.RIFAMPICIN_AVOID_IMMUNOSUPPRESSANT,),
+         "iim.prophylaxis.second-line", [CEFTRIAXONE, Medicine.CIPROFLOXACIN_ORAL_SUSPENSION.value,
+                                          Medicine.RIFAMPICIN_ORAL_SUSPENSION.value], CEFTRIAXONE, born=CHILD, kg="25"),
+    # Hormonal contraception: rifampicin stays first line, with the barrier-method advice naming the product
+    Case("pill", (Concept.HORMONAL_CONTRACEPTIVE,), "iim.prophylaxis.rifampicin", [RIF_CAPS], RIF_CAPS),
+    # Ciprofloxacin: contraindicated -> ceftriaxone alone; a precaution -> ceftriaxone recommended
+    Case("tizanidine, rifamycin allergy", (Concept.CIPROFLOXACIN_INTERACTING,), "iim.prophylaxis.second-line",
+         [CEFTRIAXONE], CEFTRIAXONE, allergies=(Concept.RIFAMYCIN_ALLERGEN,)),
+    Case("theophylline, rifamycin allergy", (Concept.CIPROFLOXACIN_CAUTION_CYP1A2_SUBSTRATE,),
+         "iim.prophylaxis.second-line", [CEFTRIAXONE, CIPRO_TAB], CEFTRIAXONE, allergies=(Concept.RIFAMYCIN_ALLERGEN,)),
+    Case("citalopram, rifamycin allergy", (Concept.CIPROFLOXACIN_CAUTION_QT_PROLONGING,),
+         "iim.prophylaxis.second-line", [CEFTRIAXONE, CIPRO_TAB], CEFTRIAXONE, allergies=(Concept.RIFAMYCIN_ALLERGEN,)),
+    Case("tizanidine, rifamycin and cephalosporin allergies", (Concept.CIPROFLOXACIN_INTERACTING,),
+         "iim.specialist-advice", [], allergies=(Concept.RIFAMYCIN_ALLERGEN, Concept.CEPHALOSPORIN_ALLERGEN)),
+    Case("tizanidine alone: rifampicin first line, no ciprofloxacin mention", (Concept.CIPROFLOXACIN_INTERACTING,),
+         "iim.prophylaxis.rifampicin", [RIF_CAPS], RIF_CAPS),
+    # Both lists: a contraindicated PI and an anticoagulant
+    Case("ritonavir and apixaban", (Concept.RIFAMPICIN_CI_PROTEASE_INHIBITOR, Concept.RIFAMPICIN_AVOID_ANTICOAGULANT),
+         "iim.prophylaxis.second-line", [CIPRO_TAB, CEFTRIAXONE]),
+]
+
+
+def _record(case: Case) -> object:
+    rec = record(case.born, kg=case.kg, allergies=case.allergies)
+    named = tuple(
+        MedicationFact(frozenset({c}), f"product {c.value}", MedicationStatus.ONGOING, source_id=f"MedicationStatement/{i}")
+        for i, c in enumerate(case.medicines)
+    )
+    return replace(rec, medications=named)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_interaction_decides_the_course_and_names_the_medicine(case: Case) -> None:
+    card = only(evaluate(_record(case)), case.rule)  # type: ignore[arg-type]
+    assert medicines(card) == case.offered
+    chosen = [p.medicine.value for r, p in proposals(card) if r]
+    assert chosen == ([case.recommended] if case.recommended else [])
+    rendered = str([m.params for m in card.explanation])
+    named = [c for c in case.medicines if f"product {c.value}" in rendered]
+    if "no ciprofloxacin mention" not in case.id:
+        assert named, keys(card.explanation)  # the medicine found is named on the card
+
+
+def test_a_contraindication_cites_its_interaction_source() -> None:
+    rec = replace(record(ADULT), medications=(
+        MedicationFact(frozenset({Concept.RIFAMPICIN_CI_PROTEASE_INHIBITOR}), "Rezolsta", MedicationStatus.ONGOING),))
+    card = only(evaluate(rec), "iim.prophylaxis.second-line")
+    rule = next(r for r in P.interactions if r.value.medicines is Concept.RIFAMPICIN_CI_PROTEASE_INHIBITOR)
+    reason = next(m for m in card.explanation if m.key == "iim.second-line.contraindicated")
+    assert reason.params["reason"].params["medicine"] == "Rezolsta"  # type: ignore[union-attr]
+    assert rule.ref in card.guideline or card.guideline  # cited through the contraindication
+
+
+def test_a_stopped_interacting_medicine_does_not_count() -> None:
+    rec = replace(record(ADULT), medications=(
+        MedicationFact(frozenset({Concept.RIFAMPICIN_AVOID_ANTICOAGULANT}), "apixaban", MedicationStatus.FINISHED),))
+    assert rules_of(evaluate(rec)) == ["iim.prophylaxis.rifampicin"]
+
+
+def test_the_same_medicine_in_two_lists_is_named_once_with_the_most_severe() -> None:
+    both = frozenset({Concept.RIFAMPICIN_CI_PROTEASE_INHIBITOR, Concept.RIFAMPICIN_INTERACTING})
+    rec = replace(record(ADULT), medications=(MedicationFact(both, "Norvir", MedicationStatus.ONGOING, source_id="M/1"),))
+    card = only(evaluate(rec), "iim.prophylaxis.second-line")
+    assert keys(card.explanation).count("iim.second-line.contraindicated") == 1
+
+
+def test_the_contraceptive_advice_names_the_product_and_the_duration() -> None:
+    rec = replace(record(born_years_ago(25), sex=Sex.FEMALE), medications=(
+        MedicationFact(frozenset({Concept.HORMONAL_CONTRACEPTIVE}), "Optilova", MedicationStatus.ONGOING),))
+    card = only(evaluate(rec), "iim.prophylaxis.rifampicin")
+    found = next(m for m in card.explanation if m.key == "iim.interaction.found")
+    assert found.params["medicine"] == "Optilova"
+    assert found.params["advice"].params["days"] == P.contraception_barrier_days_after.value  # type: ignore[union-attr]
+
+
+# --- order checks: the same lists, the draft orders counted as the patient's medicines ---------------------
+
+
+def test_a_rifampicin_order_beside_a_draft_protease_inhibitor_is_contraindicated() -> None:
+    pi = replace(order(Concept.RIFAMPICIN_CI_PROTEASE_INHIBITOR, None), resource_id="draft-2", display="Symtuza")
+    card = only(check(record(ADULT), order(Concept.RIFAMPICIN, "600"), pi), "iim.order.contraindicated")
+    assert card.indicator is Indicator.CRITICAL
+    assert "Symtuza" in str([m.params for m in card.explanation])
+
+
+def test_a_rifampicin_order_with_a_current_anticoagulant_gets_the_interaction_card() -> None:
+    rec = replace(record(ADULT), medications=(
+        MedicationFact(frozenset({Concept.RIFAMPICIN_AVOID_ANTICOAGULANT}), "Eliquis", MedicationStatus.ONGOING),))
+    advice = check(rec, order(Concept.RIFAMPICIN, "600"))
+    card = only(advice, "iim.order.interaction")
+    assert card.indicator is Indicator.WARNING
+    assert "Eliquis" in str([m.params for m in card.explanation])
+    assert {s.label.key for s in card.suggestions} >= {"iim.suggestion.replace-with"}  # second line offered
+
+
+def test_a_ciprofloxacin_order_with_tizanidine_is_contraindicated_whatever_it_is_for() -> None:
+    rec = replace(record(ADULT, exposures=()), medications=(
+        MedicationFact(frozenset({Concept.CIPROFLOXACIN_INTERACTING}), "Sirdalud", MedicationStatus.ONGOING),))
+    card = only(check(rec, order(Concept.CIPROFLOXACIN, "500")), "iim.order.contraindicated")
+    assert card.indicator is Indicator.CRITICAL
+
+
+def test_a_draft_interacting_order_while_rifampicin_is_taken() -> None:
+    rec = replace(record(ADULT, exposures=()), medications=(
+        MedicationFact(frozenset({Concept.RIFAMPICIN}), "Rifadine", MedicationStatus.ONGOING),))
+    doac = replace(order(Concept.RIFAMPICIN_AVOID_ANTICOAGULANT, None), display="Xarelto")
+    card = only(check(rec, doac), "iim.order.interaction")
+    assert "Xarelto" in str([m.params for m in card.explanation])
+
+
+def test_no_card_for_an_unrelated_order() -> None:
+    assert check(record(ADULT, exposures=()), order(Concept.HORMONAL_CONTRACEPTIVE, None)) == ()
+
+
+# --- the lists meet the products as EHRs code them: ATC class prefixes, combinations, ingredient codes -------
+
+CODES = [
+    (ATC, "J05AE10", Concept.RIFAMPICIN_CI_PROTEASE_INHIBITOR),  # darunavir, by the J05AE class
+    (ATC, "J05AR14", Concept.RIFAMPICIN_CI_PROTEASE_INHIBITOR),  # darunavir/cobicistat
+    (ATC, "V03AX03", Concept.RIFAMPICIN_CI_PROTEASE_INHIBITOR),  # cobicistat alone
+    (ATC, "J05AR20", Concept.RIFAMPICIN_CI_ANTIRETROVIRAL),  # bictegravir combination
+    (ATC, "J05AG05", Concept.RIFAMPICIN_CI_ANTIRETROVIRAL),  # rilpivirine
+    (ATC, "J05AG06", Concept.RIFAMPICIN_CI_ANTIRETROVIRAL),  # doravirine
+    (ATC, "P02BA01", Concept.RIFAMPICIN_INTERACTING),  # praziquantel
+    (ATC, "B01AF02", Concept.RIFAMPICIN_AVOID_ANTICOAGULANT),  # apixaban, by the B01AF class
+    (ATC, "B01AA07", Concept.RIFAMPICIN_CAUTION_VITAMIN_K_ANTAGONIST),  # acenocoumarol, by the B01AA class
+    (RXNORM, "11289", Concept.RIFAMPICIN_CAUTION_VITAMIN_K_ANTAGONIST),  # warfarin ingredient
+    (ATC, "L04AD02", Concept.RIFAMPICIN_AVOID_IMMUNOSUPPRESSANT),  # tacrolimus
+    (ATC, "L04AH02", Concept.RIFAMPICIN_AVOID_IMMUNOSUPPRESSANT),  # everolimus (ATC 2024)
+    (ATC, "N07BC02", Concept.RIFAMPICIN_CAUTION_OPIOID_SUBSTITUTION),  # methadone
+    (ATC, "G03AA07", Concept.HORMONAL_CONTRACEPTIVE),
+    (ATC, "M03BX02", Concept.CIPROFLOXACIN_INTERACTING),  # tizanidine
+    (ATC, "N06AX22", Concept.CIPROFLOXACIN_INTERACTING),  # agomelatine
+    (ATC, "R03DA04", Concept.CIPROFLOXACIN_CAUTION_CYP1A2_SUBSTRATE),  # theophylline
+    (ATC, "C01BD01", Concept.CIPROFLOXACIN_CAUTION_QT_PROLONGING),  # amiodarone, by the C01BD class
+]
+
+
+@pytest.mark.parametrize(("system", "code", "concept"), CODES, ids=[c[1] for c in CODES])
+def test_a_product_code_is_read_into_its_interaction_list(system: str, code: str, concept: Concept) -> None:
+    statement = {
+        "resourceType": "MedicationStatement",
+        "id": "m",
+        "status": "active",
+        "subject": {"reference": "Patient/p"},
+        "medicationCodeableConcept": {"coding": [{"system": system, "code": code}], "text": "produit"},
+    }
+    rec = build_record("p", [statement], CodeIndex.load(), NOW)
+    assert rec.medications_of(concept)
+
+
+def test_a_fixed_combination_is_caught_by_any_of_its_ingredients() -> None:
+    """An EHR that codes a combination by its ingredients (one coding each) is read into every list."""
+    concept = {"coding": [{"system": ATC, "code": "J05AE10"}, {"system": ATC, "code": "V03AX03"}]}
+    statement = {"resourceType": "MedicationStatement", "id": "m", "status": "active",
+                 "subject": {"reference": "Patient/p"}, "medicationCodeableConcept": concept}
+    rec = build_record("p", [statement], CodeIndex.load(), NOW)
+    assert rec.medications_of(Concept.RIFAMPICIN_CI_PROTEASE_INHIBITOR)
+
+
+def test_every_action_is_used() -> None:
+    assert {r.value.action for r in P.interactions} == set(InteractionAction)
+    assert Decimal(1)  # keeps the import list honest for mypy
