@@ -1,13 +1,16 @@
 """The service layer: one CDS Hooks call from request body to response, the same for HTTP and the CLI.
 
-It completes the prefetch, builds the patient record, runs the service's rule sets and renders the cards.
+It completes the prefetch, builds the patient record, runs the service's rule sets and renders the cards. The
+record is the context patient's only (another patient's resources are set aside and counted); a deceased patient
+gets no card (the log says so); each card carries what of the record its rule set could not use
+(``rules/record_notes.py``).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -22,9 +25,10 @@ from prevention_cds.hooks.catalog import PATIENT_VIEW, SERVICES_BY_ID, ServiceDe
 from prevention_cds.hooks.prefetch import FhirReader, gather_resources
 from prevention_cds.hooks.request import HookRequest, parse_request
 from prevention_cds.rules.advice import Advice
-from prevention_cds.rules.facts import PatientRecord
+from prevention_cds.rules.facts import OrderContext, PatientRecord
 from prevention_cds.rules.iim import IimRules
 from prevention_cds.rules.mmr import MmrRules
+from prevention_cds.rules.record_notes import exposure_date_advice, with_record_notes
 from prevention_cds.rules.ruleset import OrderRules, PatientViewRules, RuleSettings
 from prevention_cds.settings import PRACTICE_TIMEZONE, Settings
 from prevention_cds.terminology.index import CodeIndex
@@ -50,20 +54,41 @@ def default_rule_sets() -> dict[str, RuleSet]:
 @dataclass(frozen=True)
 class PatientAdvice:
     record: PatientRecord
-    advice: tuple[Advice, ...]
+    advice: tuple[Advice, ...]  # none for a deceased patient
 
 
 def evaluate_patient(
     patient_id: str,
     resources: Iterable[dict[str, Any]],
-    rule_sets: Sequence[PatientViewRules],
+    rule_sets: Mapping[str, PatientViewRules],
     now: datetime,
     settings: RuleSettings,
     index: CodeIndex,
 ) -> PatientAdvice:
-    """One patient's resources -> record -> the advice of the rule sets (patient-view), before any card."""
+    """One patient's resources -> record -> the advice of the rule sets (patient-view, by rule set id: "mmr",
+    "iim"), before any card."""
     record = build_record(patient_id, resources, index, now)
-    return PatientAdvice(record, tuple(a for rules in rule_sets for a in rules.evaluate(record, now, settings)))
+    if record.deceased:
+        return PatientAdvice(record, ())
+    advice = [
+        a for name, rules in rule_sets.items()
+        for a in (*rules.evaluate(record, now, settings), *exposure_date_advice(record, name))
+    ]
+    return PatientAdvice(record, with_record_notes(advice, record))
+
+
+def check_orders(
+    record: PatientRecord,
+    orders: OrderContext,
+    rule_sets: Mapping[str, OrderRules],
+    now: datetime,
+    settings: RuleSettings,
+) -> tuple[Advice, ...]:
+    """The advice of the rule sets on the draft orders of an order hook (none for a deceased patient)."""
+    if record.deceased:
+        return ()
+    advice = [a for rules in rule_sets.values() for a in rules.check_orders(record, orders, now, settings)]
+    return with_record_notes(advice, record, orders)
 
 
 @dataclass
@@ -121,15 +146,18 @@ class CdsEvaluator:
             ),
         )
         cards = [advice_to_card(a, ctx) for a in advice]
+        if record.deceased:
+            logger.info("service=%s hookInstance=%s: deceased patient, no card", service.id, request.hook_instance)
         logger.info(
-            "service=%s hookInstance=%s cards=%d skipped_resources=%d ms=%.1f",
-            service.id, request.hook_instance, len(cards), record.skipped_resources,
-            (time.perf_counter() - started) * 1000,
+            "service=%s hookInstance=%s cards=%d skipped_resources=%d unreadable_values=%d other_patient_resources=%d "
+            "ms=%.1f",
+            service.id, request.hook_instance, len(cards), record.skipped_resources, len(record.unreadable),
+            sum(count for _, count in record.other_patients), (time.perf_counter() - started) * 1000,
         )
         return {"cards": cards}
 
-    def rule_sets_of(self, service: ServiceDefinition) -> tuple[RuleSet, ...]:
-        return tuple(self._rule_sets[name] for name in service.rule_sets)
+    def rule_sets_of(self, service: ServiceDefinition) -> dict[str, RuleSet]:
+        return {name: self._rule_sets[name] for name in service.rule_sets}
 
     def _advise(
         self, service: ServiceDefinition, request: HookRequest, resources: list[dict[str, Any]], now: datetime
@@ -139,8 +167,10 @@ class CdsEvaluator:
             evaluation = evaluate_patient(request.patient_id, resources, rule_sets, now, rules_settings, self.index)
             return evaluation.record, evaluation.advice
         record = build_record(request.patient_id, resources, self.index, now)
-        orders = read_order_context(service.hook, request.draft_orders, request.selections, self.index)
-        return record, tuple(a for rules in rule_sets for a in rules.check_orders(record, orders, now, rules_settings))
+        orders = read_order_context(
+            service.hook, request.draft_orders, request.selections, self.index, request.patient_id
+        )
+        return record, check_orders(record, orders, rule_sets, now, rules_settings)
 
 
 def _is_prescriber(user_id: str | None) -> bool:

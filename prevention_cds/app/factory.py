@@ -48,11 +48,11 @@ def create_app(
         feedback_store=feedback_store or SqlFeedbackStore(settings.database_url),
     ))
 
+    _init_request_ids(app)  # first: a call refused before any other step (a 401) still gets and logs its id
     _init_authentication(app, settings, verifier or _verifier(settings))
     app.register_blueprint(hooks.blueprint)
     app.register_blueprint(health.blueprint)
     cors.init_cors(app, settings.cors_allowed_origins or (("*",) if settings.dev else ()))
-    _init_request_ids(app)
     _init_errors(app)
     return app
 

@@ -68,6 +68,7 @@ class Person:
     measles_history: bool  # a confirmed measles diagnosis, active or resolved
     rubella_history: bool  # recorded only: it does not waive the rubella dose (docs/clinical-decisions.md)
     state_medical_aid: bool | None
+    unreadable_birth_date: str | None = None  # as written, when the record gives one that cannot be read
 
     @property
     def possibly_female(self) -> bool:
@@ -83,4 +84,5 @@ def person_of(record: PatientRecord) -> Person:
         measles_history=any(c.concept == Concept.MEASLES_HISTORY and c.confirmed for c in record.conditions),
         rubella_history=record.has_history(Concept.RUBELLA_HISTORY),
         state_medical_aid=record.state_medical_aid,
+        unreadable_birth_date=record.unreadable_birth_date,
     )

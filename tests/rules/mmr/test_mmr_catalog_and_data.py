@@ -28,6 +28,7 @@ from . import (
     test_mmr_orders,
     test_mmr_post_exposure,
     test_mmr_schedule,
+    test_mmr_unreadable,
 )
 from .records import Scenario
 
@@ -51,6 +52,7 @@ def _scenarios() -> list[Scenario]:
         test_mmr_contraindications,
         test_mmr_cost,
         test_mmr_orders,
+        test_mmr_unreadable,
     ):
         for case in module.CASES:
             found.append(case if isinstance(case, Scenario) else case.scenario)
