@@ -85,6 +85,7 @@ def test_evaluate_summary_counts_iim_cards_by_outcome(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-2000:]
     assert json.loads(result.stdout) == {
         "patients": 5,
+        "deceased": 0,
         "cards_by_outcome": {
             "iim.not-a-contact": 1,           # a party guest: not a contact at risk
             "iim.prophylaxis.rifampicin": 1,  # household contact, weighed: prophylaxis proposed
