@@ -24,9 +24,9 @@ VERIFICATION_STATUSES = {  # FHIR condition-ver-status
 }
 # A record its author refuted, or entered in error, states nothing about the patient.
 VOID_VERIFICATION = frozenset({"refuted", "entered-in-error"})
-# A date that cannot be read does not hide the condition: it is said on the card (the onset dates a pregnancy, the
-# abatement says whether the condition is over).
-DATED_ELEMENTS = frozenset({"onsetDateTime", "onsetPeriod", "recordedDate", "abatementDateTime"})
+# A date that cannot be read (malformed, or an implausible year) does not hide the condition: it is said on the card
+# (the onset dates a pregnancy, the abatement says whether the condition is over).
+DATED_ELEMENTS = ("onsetDateTime", "onsetPeriod", "recordedDate", "abatementDateTime")
 
 
 def read_condition(resource: Resource, reading: Reading) -> None:
@@ -38,9 +38,11 @@ def read_condition(resource: Resource, reading: Reading) -> None:
     if not verification.isdisjoint(VOID_VERIFICATION):
         return
     typed = reading.typed(resource)
-    for name in sorted(DATED_ELEMENTS & typed.unreadable.keys()):
-        stated = typed.unreadable[name]
-        reading.unreadable_value(RecordElement.CONDITION_DATE, stated, resource, concepts, display_of(code))
+    for name in DATED_ELEMENTS:
+        implausible = name != "onsetPeriod" and resource.get(name) is not None and as_date(getattr(typed, name)) is None
+        if name in typed.unreadable or implausible:
+            stated = typed.unreadable.get(name, resource.get(name))
+            reading.unreadable_value(RecordElement.CONDITION_DATE, stated, resource, concepts, display_of(code))
     clinical = stated_codes(codes_of(resource.get("clinicalStatus")), CLINICAL_STATUSES)
     abatement = UNREADABLE if "abatementDateTime" in typed.unreadable else stated_date(typed.abatementDateTime)
     active = evidence.condition_is_active(clinical, abatement)
@@ -57,3 +59,4 @@ def read_condition(resource: Resource, reading: Reading) -> None:
             confirmed=confirmed,
             source_id=source_id(resource),
         ))
+

@@ -15,7 +15,7 @@ from typing import Any
 from prevention_cds.fhir_in.codes import display_of
 from prevention_cds.fhir_in.medication import MEDICINE_CONCEPTS
 from prevention_cds.fhir_in.products import medicine_of
-from prevention_cds.fhir_in.references import Owner, owner
+from prevention_cds.fhir_in.references import Owner, PatientIdentity
 from prevention_cds.rules.advice import Route
 from prevention_cds.rules.facts import DraftOrder, OrderContext
 from prevention_cds.terminology.index import CodeIndex
@@ -119,8 +119,9 @@ def read_order_context(
     order whose subject is another patient than ``patient_id`` is not checked, and counted for the card."""
     orders = []
     others = 0
+    identity = PatientIdentity(patient_id) if patient_id is not None else None
     for resource in resources:
-        if patient_id is not None and owner(resource, patient_id) == Owner.OTHER:
+        if identity is not None and identity.owner(resource) == Owner.OTHER:
             others += 1
             continue
         reference = f"{resource['resourceType']}/{resource.get('id')}"

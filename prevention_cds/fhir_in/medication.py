@@ -57,7 +57,7 @@ def _read_medication(resource: Resource, reading: Reading, started_element: str)
     if Concept.IMMUNOGLOBULIN in concepts:
         if started is not None:
             reading.immunoglobulins.append(started)
-        elif (stated := _unreadable_start(typed, started_element)) is not None:
+        elif (stated := _unreadable_start(resource, typed, started_element)) is not None:
             # immunoglobulins delay a live vaccine: a date that cannot be read is said on the card
             reading.unreadable_value(RecordElement.MEDICATION_DATE, stated, resource, concepts, display_of(concept))
     stands = STATUSES.get(status, MedicationStatus.UNSTATED) if isinstance(status, str) else MedicationStatus.UNSTATED
@@ -66,11 +66,11 @@ def _read_medication(resource: Resource, reading: Reading, started_element: str)
     ))
 
 
-def _unreadable_start(typed: TypedElements, started_element: str) -> Any:
-    for name in (started_element, "effectivePeriod"):
-        if name in typed.unreadable:
-            return typed.unreadable[name]
-    return None
+def _unreadable_start(resource: Resource, typed: TypedElements, started_element: str) -> Any:
+    """The start as sent when there is one but it cannot be used (malformed, or an implausible year)."""
+    names = (started_element, "effectivePeriod")
+    stated = next((typed.unreadable[name] for name in names if name in typed.unreadable), None)
+    return stated if stated is not None else next((resource[n] for n in names if resource.get(n) is not None), None)
 
 
 def _medication_concept(resource: Resource) -> Any:

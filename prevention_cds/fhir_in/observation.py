@@ -49,12 +49,12 @@ def read_observation(resource: Resource, reading: Reading) -> None:
     read(resource, reading.typed(resource), reading)
 
 
-def _unreadable_effective(typed: TypedElements) -> Any:
-    """The effective date as sent, when it cannot be read (None when it can, or is absent)."""
+def _unreadable_effective(resource: Resource, typed: TypedElements) -> Any:
+    """The effective date as sent when there is one but it cannot be used (malformed, or an implausible year)."""
     for name in EFFECTIVE_ELEMENTS:
         if name in typed.unreadable:
             return typed.unreadable[name]
-    return None
+    return next((resource[name] for name in EFFECTIVE_ELEMENTS if resource.get(name) is not None), None)
 
 
 def _pregnancy_status(resource: Resource, typed: TypedElements, reading: Reading) -> None:
@@ -66,7 +66,7 @@ def _pregnancy_status(resource: Resource, typed: TypedElements, reading: Reading
         reading.pregnancy_observations.append(
             PregnancyObservation(PREGNANT_VS in answer, effective.moment.date(), source_id(resource))
         )
-    elif PREGNANT_VS in answer and (stated := _unreadable_effective(typed)) is not None:
+    elif PREGNANT_VS in answer and (stated := _unreadable_effective(resource, typed)) is not None:
         # a "pregnant" answer of unknown date: not weighed (how recent it is decides), said on the card
         display = display_of(resource.get("valueCodeableConcept"))
         reading.unreadable_value(RecordElement.OBSERVATION_DATE, stated, resource, PREGNANCY, display)
@@ -126,7 +126,7 @@ def _weight(resource: Resource, typed: TypedElements, reading: Reading) -> bool:
         reading.skip(resource, "weight without value")
         return False
     if effective is None:
-        if (when := _unreadable_effective(typed)) is not None:
+        if (when := _unreadable_effective(resource, typed)) is not None:
             reading.unreadable_value(RecordElement.OBSERVATION_DATE, when, resource, display=shown(stated))
         else:
             reading.skip(resource, "weight without date")

@@ -30,7 +30,7 @@ from prevention_cds.fhir_in.medication import (
 from prevention_cds.fhir_in.observation import read_latest_weight, read_observation
 from prevention_cds.fhir_in.patient import read_patient
 from prevention_cds.fhir_in.reading import Reading, Resource
-from prevention_cds.fhir_in.references import Owner, owner
+from prevention_cds.fhir_in.references import Owner, PatientIdentity
 from prevention_cds.rules import evidence
 from prevention_cds.rules.facts import PatientRecord
 from prevention_cds.terminology.index import CodeIndex
@@ -59,15 +59,14 @@ def build_record(
     """The record of ``patient_id`` from its resources; ``now`` is the time of reading (an exposure still going
     on then has its last contact now)."""
     reading = Reading(patient_id, index or CodeIndex.load(), now)
-    resources = list(resources)
-    other_ids = {r["id"] for r in resources if r.get("resourceType") == "Patient" and isinstance(r.get("id"), str)}
-    other_ids.discard(patient_id)
+    resources = resources if isinstance(resources, list) else list(resources)
+    identity = PatientIdentity(patient_id, resources)
     for resource in resources:
         kind = resource.get("resourceType")
         read = READERS.get(kind) if isinstance(kind, str) else None
         if read is None:
             continue
-        if owner(resource, patient_id, other_ids) == Owner.OTHER:
+        if identity.owner(resource) == Owner.OTHER:
             reading.other_patients[str(kind)] += 1  # never read: counted on the card
             continue
         try:

@@ -48,28 +48,52 @@ class Owner(Enum):
     UNSTATED = "unstated"  # no readable reference: the search by patient that returned it is all there is
 
 
-def owner(resource: dict[str, Any], patient_id: str, other_patient_ids: Collection[str] = ()) -> Owner:
-    """Whose ``resource`` is: a Patient by its id; another resource by its ``subject`` or ``patient`` reference,
-    relative (``Patient/x``), absolute (``https://ehr/fhir/Patient/x``, a version after it or not) or a Bundle's
-    ``urn:uuid:x``. A ``urn:uuid`` is the patient's when it is its id; another patient's when it is the id of another
-    Patient given (``other_patient_ids``); otherwise it cannot be resolved here and is read as unstated. A missing,
-    malformed, contained (``#p``) or conditional reference is unstated too: such a resource came from a search by
-    the patient and is read (a malformed subject must not hide a pregnancy)."""
-    if resource.get("resourceType") == "Patient":
-        return Owner.PATIENT if resource.get("id") == patient_id else Owner.OTHER
-    for name in PATIENT_REFERENCE_FIELDS:
-        element = resource.get(name)
-        reference = element.get("reference") if isinstance(element, dict) else None
-        if not isinstance(reference, str):
-            continue
-        found = URN_UUID.fullmatch(reference)
-        if found is not None:
-            uuid = found.group(1)
-            if uuid == patient_id:
+class PatientIdentity:
+    """Whose each resource of a call is, for the call's patient (``owner``). The usual references are answered
+    first, by equality; the ids of the other Patients given are gathered only when a ``urn:uuid`` needs them."""
+
+    def __init__(self, patient_id: str, resources: Collection[dict[str, Any]] = ()) -> None:
+        self.patient_id = patient_id
+        self._own = frozenset({f"Patient/{patient_id}", f"urn:uuid:{patient_id}"})
+        self._resources = resources
+        self._other_ids: frozenset[str] | None = None
+
+    @property
+    def other_patient_ids(self) -> frozenset[str]:
+        if self._other_ids is None:
+            self._other_ids = frozenset(
+                r["id"] for r in self._resources
+                if r.get("resourceType") == "Patient" and isinstance(r.get("id"), str) and r["id"] != self.patient_id
+            )
+        return self._other_ids
+
+    def owner(self, resource: dict[str, Any]) -> Owner:
+        """Whose ``resource`` is: a Patient by its id; another resource by its ``subject`` or ``patient``
+        reference, relative (``Patient/x``), absolute (``https://ehr/fhir/Patient/x``, a version after it or not)
+        or a Bundle's ``urn:uuid:x``. A ``urn:uuid`` is the patient's when it is its id, another patient's when it
+        is the id of another Patient given; otherwise it cannot be resolved here and is read as unstated. A
+        missing, malformed, contained (``#p``) or conditional reference is unstated too: such a resource came from
+        a search by the patient and is read (a malformed subject must not hide a pregnancy)."""
+        if resource.get("resourceType") == "Patient":
+            return Owner.PATIENT if resource.get("id") == self.patient_id else Owner.OTHER
+        for name in PATIENT_REFERENCE_FIELDS:
+            element = resource.get(name)
+            reference = element.get("reference") if isinstance(element, dict) else None
+            if not isinstance(reference, str):
+                continue
+            if reference in self._own:  # the usual forms, first
                 return Owner.PATIENT
-            return Owner.OTHER if uuid in other_patient_ids else Owner.UNSTATED
-        named = patient_id_in(reference)
-        if named is not None:
-            return Owner.PATIENT if named == patient_id else Owner.OTHER
-        return Owner.OTHER if RESOURCE_REFERENCE.fullmatch(reference) else Owner.UNSTATED
-    return Owner.UNSTATED
+            found = URN_UUID.fullmatch(reference)
+            if found is not None:
+                return Owner.OTHER if found.group(1) in self.other_patient_ids else Owner.UNSTATED
+            named = patient_id_in(reference)
+            if named is not None:
+                return Owner.PATIENT if named == self.patient_id else Owner.OTHER
+            return Owner.OTHER if RESOURCE_REFERENCE.fullmatch(reference) else Owner.UNSTATED
+        return Owner.UNSTATED
+
+
+def owner(resource: dict[str, Any], patient_id: str, other_patient_ids: Collection[str] = ()) -> Owner:
+    """Whose one resource is (``PatientIdentity.owner``), ``other_patient_ids`` being the other Patients given."""
+    others = [{"resourceType": "Patient", "id": other} for other in other_patient_ids]
+    return PatientIdentity(patient_id, others).owner(resource)

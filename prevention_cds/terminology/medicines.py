@@ -23,6 +23,7 @@ from typing import Any
 
 CATALOGUE_FILE = "medicinal-products.json"
 WORD = re.compile(r"[a-z0-9]+")
+MEMO_LIMIT = 65_536
 
 Normalise = Callable[[str, str], "tuple[str, str] | None"]
 
@@ -105,6 +106,7 @@ class MedicineCatalogue:
         except (KeyError, TypeError, ArithmeticError) as exc:
             raise CatalogueFormatError(f"{CATALOGUE_FILE}: {exc!r}") from exc
         self._normalise = normalise
+        self._named: dict[str, tuple[Ingredient, ...]] = {}
 
     def _add_name(self, name: str, ingredients: tuple[Ingredient, ...]) -> None:
         found = words(name)
@@ -122,12 +124,19 @@ class MedicineCatalogue:
         return self._products.get(self._normalise(system, code))
 
     def ingredients_named(self, text: str) -> tuple[Ingredient, ...]:
-        """The ingredients a text names (by INN or brand), each once, in the order of the text."""
+        """The ingredients a text names (by INN or brand), each once, in the order of the text (the same texts come
+        back for every patient: they are remembered, up to a bound)."""
+        known = self._named.get(text)
+        if known is not None:
+            return known
         found: dict[str, Ingredient] = {}
         for word in words(text):
             for ingredient in self._names.get(word, ()):
                 found.setdefault(ingredient.id, ingredient)
-        return tuple(found.values())
+        if len(self._named) >= MEMO_LIMIT:
+            self._named.clear()
+        self._named[text] = tuple(found.values())
+        return self._named[text]
 
     def form_named(self, text: str) -> str | None:
         """The dose form a text names ("gélule", "Oral Tablet"), when it names one form only."""
