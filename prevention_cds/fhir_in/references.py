@@ -1,5 +1,6 @@
 """Whose resource is it: the patient a resource belongs to, from its own id (Patient) or its patient reference
-(``patient_id_of``, for routing a bulk export), and whether it is the patient of a call (``owner``)."""
+(``patient_id_of``, for routing a bulk export), and whether it is the patient of a call
+(``PatientIdentity.owner``)."""
 
 from __future__ import annotations
 
@@ -92,8 +93,3 @@ class PatientIdentity:
             return Owner.OTHER if RESOURCE_REFERENCE.fullmatch(reference) else Owner.UNSTATED
         return Owner.UNSTATED
 
-
-def owner(resource: dict[str, Any], patient_id: str, other_patient_ids: Collection[str] = ()) -> Owner:
-    """Whose one resource is (``PatientIdentity.owner``), ``other_patient_ids`` being the other Patients given."""
-    others = [{"resourceType": "Patient", "id": other} for other in other_patient_ids]
-    return PatientIdentity(patient_id, others).owner(resource)

@@ -14,7 +14,7 @@ from cds_checks import assert_valid_response
 from fault_server import FaultServer, refused_keys
 from fhir_factory import SNOMED, condition, hook_request, immunization, patient, searchset
 from prevention_cds.fhir_in.record import build_record
-from prevention_cds.fhir_in.references import Owner, owner
+from prevention_cds.fhir_in.references import Owner, PatientIdentity
 from prevention_cds.rules.concepts import Concept
 
 ROR = "/cds-services/ror-vaccination"
@@ -45,13 +45,14 @@ def _dose(reference: Any) -> dict[str, Any]:
     (None, Owner.UNSTATED),
 ])
 def test_every_reference_form(reference: Any, expected: Owner) -> None:
-    assert owner(_dose(reference), "p1", {UUID_OTHER}) == expected
+    other = patient(UUID_OTHER)
+    assert PatientIdentity("p1", [other]).owner(_dose(reference)) == expected
 
 
 def test_a_bundle_urn_uuid_is_the_patient_when_it_is_its_id() -> None:
     """Synthea's transaction Bundles: the Patient's id is the uuid its entries refer to."""
     dose = _dose({"reference": f"urn:uuid:{UUID_P1}"})
-    assert owner(dose, UUID_P1) == Owner.PATIENT
+    assert PatientIdentity(UUID_P1).owner(dose) == Owner.PATIENT
     record = build_record(UUID_P1, [patient(UUID_P1), dose])
     assert len(record.doses_of(Concept.MMR_VACCINE)) == 1 and record.other_patients == ()
 
