@@ -20,6 +20,7 @@ from prevention_cds.terminology.index import CodeIndex
 from prevention_cds.terminology.medicines import Ingredient, MedicinalProduct
 
 FORMS = {form.value: form for form in DoseForm}
+ALL_CONCEPTS = frozenset(Concept)  # an ingredient's strength names every concept of the ingredient
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,3 @@ def _form_only(texts: list[str], index: CodeIndex) -> Product:
         return UNKNOWN_PRODUCT
     forms = {form for text in texts if (form := index.medicines.form_named(text)) is not None}
     return Product(form=FORMS[forms.pop()]) if len(forms) == 1 else UNKNOWN_PRODUCT
-
-
-ALL_CONCEPTS = frozenset(Concept)

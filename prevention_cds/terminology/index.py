@@ -9,8 +9,12 @@ uses are understood (anything else is refused at load time, so a ValueSet cannot
   hierarchical systems whose child codes start with the parent code (ICD-10 / CIM-10, ATC): the parent and every
   code that starts with it once dots are removed (``D84``, ``D84.9``, ``D849``; ``G03A``, ``G03AA07``).
 
-Systems known under several URIs are folded together (ATC, ICD-10 / CIM-10 / ICD-10-CM, SNOMED CT, CVX, LOINC),
-trailing slashes are ignored, ICD-10 and ATC codes are compared without dots and case-insensitively, and CVX codes
+A medicinal product code (an RxNorm clinical or branded drug, a French CIS or CIP13 code, an ATC combination: the
+catalogue of ``medicines.py``) belongs to the ValueSets of its ingredients' codes as well: a list written as
+ingredients and ATC classes matches the products that contain them.
+
+Systems known under several URIs are folded together (ATC, ICD-10 / CIM-10 / ICD-10-CM, SNOMED CT, CVX, LOINC,
+CIS), trailing slashes are ignored, ICD-10 and ATC codes are compared without dots and case-insensitively, and CVX codes
 without leading zeros (``"3"`` = ``"03"``). Lookups are a few dictionary accesses.
 """
 
