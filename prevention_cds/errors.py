@@ -25,7 +25,11 @@ class UnknownService(CdsError):
 
 class DataUnavailable(CdsError):
     """Data the rules need is neither in the prefetch nor obtainable from the fhirServer: answering without it
-    could miss a contraindication."""
+    could miss a contraindication. ``prefetch_keys`` names the prefetch keys concerned, when known."""
+
+    def __init__(self, message: str, prefetch_keys: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.prefetch_keys = prefetch_keys
 
 
 class PrefetchIncomplete(DataUnavailable):

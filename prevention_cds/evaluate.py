@@ -2,14 +2,17 @@
 
 It completes the prefetch, builds the patient record, runs the service's rule sets and renders the cards.
 :func:`evaluate_patient` is the step every caller shares (HTTP, the CLI, the infection-control workspace, the
-population scan): FHIR resources of one patient → record → the rule sets' advice.
+population scan): FHIR resources of one patient → record → the rule sets' advice. The
+record is the context patient's only (another patient's resources are set aside and counted); a deceased patient
+gets no card (the log says so); each card carries what of the record its rule set could not use
+(``rules/record_notes.py``).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -29,6 +32,7 @@ from prevention_cds.rules.concepts import Concept
 from prevention_cds.rules.facts import OrderContext, PatientRecord
 from prevention_cds.rules.iim import IimRules
 from prevention_cds.rules.mmr import MmrRules
+from prevention_cds.rules.record_notes import exposure_date_advice, with_record_notes
 from prevention_cds.rules.ruleset import OrderRules, PatientViewRules, RuleSettings
 from prevention_cds.settings import PRACTICE_TIMEZONE, Settings
 from prevention_cds.terminology.index import CodeIndex
@@ -58,28 +62,32 @@ def default_rule_sets() -> dict[str, RuleSet]:
 @dataclass(frozen=True)
 class PatientEvaluation:
     record: PatientRecord
-    advice: tuple[Advice, ...]
+    advice: tuple[Advice, ...]  # none for a deceased patient
 
 
 def evaluate_patient(
     patient_id: str,
     resources: Iterable[dict[str, Any]],
-    rule_sets: Sequence[RuleSet],
+    rule_sets: Mapping[str, RuleSet],
     now: datetime,
     settings: RuleSettings,
     index: CodeIndex,
     orders: OrderContext | None = None,
 ) -> PatientEvaluation:
-    """One patient's FHIR resources through the record builder and the rule sets: their patient-view advice, or
-    their order checks when ``orders`` is given."""
+    """One patient's FHIR resources through the record builder and the rule sets (by rule set id: "mmr", "iim"):
+    their patient-view advice, or their order checks when ``orders`` is given; none for a deceased patient. Each
+    advice carries what of the record its rule set could not use."""
     record = build_record(patient_id, resources, index, now)
-    advice: list[Advice] = []
-    for rules in rule_sets:
-        if orders is None:
-            advice.extend(rules.evaluate(record, now, settings))
-        else:
-            advice.extend(rules.check_orders(record, orders, now, settings))
-    return PatientEvaluation(record, tuple(advice))
+    if record.deceased:
+        return PatientEvaluation(record, ())
+    if orders is not None:
+        checked = [a for rules in rule_sets.values() for a in rules.check_orders(record, orders, now, settings)]
+        return PatientEvaluation(record, with_record_notes(checked, record, orders))
+    advice = [
+        a for name, rules in rule_sets.items()
+        for a in (*rules.evaluate(record, now, settings), *exposure_date_advice(record, name))
+    ]
+    return PatientEvaluation(record, with_record_notes(advice, record))
 
 
 @dataclass
@@ -126,7 +134,9 @@ class CdsEvaluator:
         now = self.clock()
         orders = (
             None if service.hook == PATIENT_VIEW
-            else read_order_context(service.hook, request.draft_orders, request.selections, self.index)
+            else read_order_context(
+                service.hook, request.draft_orders, request.selections, self.index, request.patient_id
+            )
         )
         rule_sets = self.rule_sets_of(service)
         evaluation = evaluate_patient(
@@ -147,19 +157,22 @@ class CdsEvaluator:
             ),
         )
         cards = [advice_to_card(a, ctx) for a in advice]
+        if record.deceased:
+            logger.info("service=%s hookInstance=%s: deceased patient, no card", service.id, request.hook_instance)
         base = self.settings.public_base_url or base_url
         if base and service.id in INVESTIGATION_CASES:
             cards = with_investigation_link(cards, [a.rule for a in advice], record, INVESTIGATION_CASES[service.id],
                                             base, language)
         logger.info(
-            "service=%s hookInstance=%s cards=%d skipped_resources=%d ms=%.1f",
-            service.id, request.hook_instance, len(cards), record.skipped_resources,
-            (time.perf_counter() - started) * 1000,
+            "service=%s hookInstance=%s cards=%d skipped_resources=%d unreadable_values=%d other_patient_resources=%d "
+            "ms=%.1f",
+            service.id, request.hook_instance, len(cards), record.skipped_resources, len(record.unreadable),
+            sum(count for _, count in record.other_patients), (time.perf_counter() - started) * 1000,
         )
         return {"cards": cards}
 
-    def rule_sets_of(self, service: ServiceDefinition) -> tuple[RuleSet, ...]:
-        return tuple(self._rule_sets[name] for name in service.rule_sets)
+    def rule_sets_of(self, service: ServiceDefinition) -> dict[str, RuleSet]:
+        return {name: self._rule_sets[name] for name in service.rule_sets}
 
 
 def _is_prescriber(user_id: str | None) -> bool:

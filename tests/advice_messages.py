@@ -11,7 +11,9 @@ from prevention_cds.rules.advice import Advice, Message, ProposeImmunization, Pr
 
 def all_messages(advice: Advice) -> Iterator[Message]:
     """Every Message of the advice, nested ones included."""
-    roots: list[Message] = [advice.summary, *advice.explanation, *advice.facts, *advice.decisions]
+    roots: list[Message] = [
+        advice.summary, *advice.explanation, *advice.record_notes, *advice.facts, *advice.decisions
+    ]
     for suggestion in advice.suggestions:
         roots.append(suggestion.label)
         for action in suggestion.actions:

@@ -90,3 +90,13 @@ class FaultServer:
     def __exit__(self, *exc: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+def refused_keys(client: Any, url: str, body: dict[str, Any], missing: str, server: FaultServer, mode: str) -> Any:
+    """Post ``body`` without its ``missing`` prefetch key, to be fetched from ``server`` in ``mode``: the prefetch
+    keys a 412 answer names (``issue.expression``), or the status code of any other answer."""
+    del body["prefetch"][missing]
+    with server:
+        body["fhirServer"] = server.base(mode)
+        response = client.post(url, json=body)
+    return response.get_json()["issue"][0]["expression"] if response.status_code == 412 else response.status_code

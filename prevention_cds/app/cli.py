@@ -179,7 +179,8 @@ def summarise(
 ) -> dict[str, Any]:
     """``by_status`` (services that run the MMR rules): each patient once, under the most pressing status of the
     advice of the service's rule sets. ``cards_by_outcome``: every card the service answers (one Advice is one
-    card), under the id of the rule that gave it."""
+    card), under the id of the rule that gave it. A deceased patient gets no card and is counted apart
+    (``deceased``), as the population scan does."""
     from prevention_cds.evaluate import evaluate_patient
     from prevention_cds.rules.mmr.cards.up_to_date import UP_TO_DATE_RULE
     from prevention_cds.rules.status import STATUS_ORDER, vaccination_status
@@ -192,15 +193,19 @@ def summarise(
     now = evaluator.clock()
     statuses = dict.fromkeys(STATUS_ORDER, 0)
     outcomes: Counter[str] = Counter()
-    patients_seen = without_card = 0
+    patients_seen = without_card = deceased = 0
     for patient_id, resources in patients:
-        advice = evaluate_patient(patient_id, resources, rule_sets, now, rule_settings, evaluator.index).advice
+        evaluation = evaluate_patient(patient_id, resources, rule_sets, now, rule_settings, evaluator.index)
         patients_seen += 1
+        if evaluation.record.deceased:
+            deceased += 1
+            continue
+        advice = evaluation.advice
         statuses[vaccination_status(advice).status] += 1
         cards = [a.rule for a in advice if shows_up_to_date or a.rule != UP_TO_DATE_RULE]
         outcomes.update(cards)
         without_card += not cards
-    summary: dict[str, Any] = {"patients": patients_seen}
+    summary: dict[str, Any] = {"patients": patients_seen, "deceased": deceased}
     if "mmr" in service.rule_sets:
         summary["by_status"] = statuses
     summary["cards_by_outcome"] = dict(sorted(outcomes.items()))

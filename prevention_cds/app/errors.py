@@ -51,12 +51,18 @@ def answer_for(error: BaseException) -> ErrorAnswer | None:
     return None
 
 
-def operation_outcome(code: str, diagnostics: str | None) -> dict[str, Any]:
+def operation_outcome(code: str, diagnostics: str | None, expression: tuple[str, ...] = ()) -> dict[str, Any]:
     issue: dict[str, Any] = {"severity": "error", "code": code}
     if diagnostics:
         issue["diagnostics"] = diagnostics
+    if expression:
+        issue["expression"] = list(expression)
     return {"resourceType": "OperationOutcome", "issue": [issue]}
 
 
 def outcome_of(error: BaseException, answer: ErrorAnswer) -> dict[str, Any]:
-    return operation_outcome(answer.code, str(error) if answer.detailed else None)
+    """The OperationOutcome of a refusal; a 412 lists the prefetch keys that could not be had (``prefetch.<key>``)."""
+    keys = error.prefetch_keys if isinstance(error, DataUnavailable) else ()
+    return operation_outcome(
+        answer.code, str(error) if answer.detailed else None, tuple(f"prefetch.{key}" for key in keys)
+    )

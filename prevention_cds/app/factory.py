@@ -56,13 +56,13 @@ def create_app(
         accounts=Accounts(database, evaluator.clock),
     ))
 
+    _init_request_ids(app)  # first: a call refused before any other step (a 401) still gets and logs its id
     _init_authentication(app, settings, verifier or _verifier(settings))
     app.register_blueprint(hooks.blueprint)
     app.register_blueprint(health.blueprint)
     _init_workspace(app, settings, database)
     app.register_blueprint(fhir_api.blueprint)
     cors.init_cors(app, settings.cors_allowed_origins or (("*",) if settings.dev else ()))
-    _init_request_ids(app)
     _init_errors(app)
     return app
 

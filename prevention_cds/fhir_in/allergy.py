@@ -5,6 +5,7 @@ what the record states of its status; whether it counts, and as confirmed, is th
 from __future__ import annotations
 
 from prevention_cds.fhir_in.codes import codes_of, concepts_of, display_of, stated_codes
+from prevention_cds.fhir_in.products import concepts_by_name, texts_of
 from prevention_cds.fhir_in.reading import Reading, Resource, source_id
 from prevention_cds.rules import evidence
 from prevention_cds.rules.concepts import Concept
@@ -28,11 +29,17 @@ VOID_VERIFICATION = frozenset({"refuted", "entered-in-error"})
 def read_allergy(resource: Resource, reading: Reading) -> None:
     substances = concepts_of(resource.get("code"), reading.index, ALLERGEN_CONCEPTS)
     manifestations: set[Concept] = set()
+    texts = texts_of(resource.get("code"))
     for reaction in resource.get("reaction") or ():
         if isinstance(reaction, dict):
             substances |= concepts_of(reaction.get("substance"), reading.index, ALLERGEN_CONCEPTS)
+            texts += texts_of(reaction.get("substance"))
             for manifestation in reaction.get("manifestation") or ():
                 manifestations |= concepts_of(manifestation, reading.index, MANIFESTATION_CONCEPTS)
+    # an allergy written in words only ("Allergie à la rifampicine") still contraindicates: recognised by name
+    by_name = not substances
+    if by_name:
+        substances = concepts_by_name(texts, reading.index, ALLERGEN_CONCEPTS)
     if not substances:
         return
     verification = codes_of(resource.get("verificationStatus"))
@@ -45,4 +52,5 @@ def read_allergy(resource: Resource, reading: Reading) -> None:
         confirmed=evidence.is_confirmed(stated_codes(verification, VERIFICATION_STATUSES)),
         high_criticality=resource.get("criticality") == "high",
         source_id=source_id(resource),
+        recognised_by_name=by_name,
     ))

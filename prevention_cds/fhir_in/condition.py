@@ -8,7 +8,7 @@ from prevention_cds.fhir_in.dates import as_date, stated_date
 from prevention_cds.fhir_in.reading import Reading, Resource, source_id
 from prevention_cds.rules import evidence
 from prevention_cds.rules.concepts import Concept
-from prevention_cds.rules.facts import ClinicalStatus, ConditionFact, Verification
+from prevention_cds.rules.facts import UNREADABLE, ClinicalStatus, ConditionFact, RecordElement, Verification
 
 CONDITION_CONCEPTS = frozenset({
     Concept.PREGNANCY, Concept.SEVERE_IMMUNODEFICIENCY, Concept.MEASLES, Concept.MEASLES_HISTORY,
@@ -25,6 +25,9 @@ VERIFICATION_STATUSES = {  # FHIR condition-ver-status
 }
 # A record its author refuted, or entered in error, states nothing about the patient.
 VOID_VERIFICATION = frozenset({"refuted", "entered-in-error"})
+# A date that cannot be read (malformed, or an implausible year) does not hide the condition: it is said on the card
+# (the onset dates a pregnancy, the abatement says whether the condition is over).
+DATED_ELEMENTS = ("onsetDateTime", "onsetPeriod", "recordedDate", "abatementDateTime")
 
 
 def read_condition(resource: Resource, reading: Reading) -> None:
@@ -36,10 +39,14 @@ def read_condition(resource: Resource, reading: Reading) -> None:
     if not verification.isdisjoint(VOID_VERIFICATION):
         return
     typed = reading.typed(resource)
-    if typed is None:
-        return
+    for name in DATED_ELEMENTS:
+        implausible = name != "onsetPeriod" and resource.get(name) is not None and as_date(getattr(typed, name)) is None
+        if name in typed.unreadable or implausible:
+            stated = typed.unreadable.get(name, resource.get(name))
+            reading.unreadable_value(RecordElement.CONDITION_DATE, stated, resource, concepts, display_of(code))
     clinical = stated_codes(codes_of(resource.get("clinicalStatus")), CLINICAL_STATUSES)
-    active = evidence.condition_is_active(clinical, stated_date(typed.abatementDateTime))
+    abatement = UNREADABLE if "abatementDateTime" in typed.unreadable else stated_date(typed.abatementDateTime)
+    active = evidence.condition_is_active(clinical, abatement)
     confirmed = evidence.is_confirmed(stated_codes(verification, VERIFICATION_STATUSES))
     onset = as_date(typed.onsetDateTime) or (as_date(typed.onsetPeriod.start) if typed.onsetPeriod else None)
     for concept in concepts:
@@ -53,3 +60,4 @@ def read_condition(resource: Resource, reading: Reading) -> None:
             confirmed=confirmed,
             source_id=source_id(resource),
         ))
+

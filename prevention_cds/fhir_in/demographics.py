@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from prevention_cds.rules.partial_date import PartialDate
+from prevention_cds.fhir_in.patient import deceased
 
 FRENCH_COUNTRIES = frozenset({"fr", "fra", "france"})
 POSTAL_CODE = re.compile(r"\d{5}")
@@ -31,8 +31,8 @@ class Demographics:
 
 def demographics_of(patient: dict[str, Any], today: date) -> Demographics:
     postal_code = _postal_code(patient.get("address"))
-    deceased, unreadable = _deceased(patient, today)
-    return Demographics(postal_code, departement_of(postal_code), deceased, unreadable)
+    died, unreadable = deceased(patient, today)
+    return Demographics(postal_code, departement_of(postal_code), died, unreadable)
 
 
 def departement_of(postal_code: str | None) -> str | None:
@@ -59,17 +59,3 @@ def _postal_code(addresses: Any) -> str | None:
         if POSTAL_CODE.fullmatch(code):
             return str(code)
     return None
-
-
-def _deceased(patient: dict[str, Any], today: date) -> tuple[bool, bool]:
-    """(deceased on ``today``, deceasedDateTime unreadable). A death dated after today has not happened yet."""
-    if patient.get("deceasedBoolean") is True:
-        return True, False
-    value = patient.get("deceasedDateTime")
-    if value is None:
-        return False, False
-    try:
-        died = PartialDate.parse(str(value)[:10])
-    except ValueError:
-        return False, True
-    return died.earliest <= today, False

@@ -1,8 +1,10 @@
 """Reading ``context.draftOrders`` tolerantly (cds-hooks.md §3.4 S15).
 
 Clients send orders without ``intent`` (the Sandbox), STU3-shaped dosages (``doseQuantity`` on the Dosage) and
-``doseAndRate`` as an object instead of an array (CDS Hooks Library examples). An order is read from its JSON
-rather than rejected by a strict model: the rules check it, they do not need it to be perfect.
+``doseAndRate`` as an object instead of an array (CDS Hooks Library examples), and RxNorm *product* codes (the
+Sandbox's Rx View and Rx Sign: "Rifampin 300 MG Oral Capsule"), read through their ingredients with their form and
+strength (``products.py``). An order is read from its JSON rather than rejected by a strict model: the rules check
+it, they do not need it to be perfect.
 """
 
 from __future__ import annotations
@@ -10,8 +12,10 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from prevention_cds.fhir_in.codes import concepts_of, display_of
+from prevention_cds.fhir_in.codes import display_of
 from prevention_cds.fhir_in.medication import MEDICINE_CONCEPTS
+from prevention_cds.fhir_in.products import medicine_of
+from prevention_cds.fhir_in.references import Owner, PatientIdentity
 from prevention_cds.rules.advice import Route
 from prevention_cds.rules.facts import DraftOrder, OrderContext
 from prevention_cds.terminology.index import CodeIndex
@@ -84,6 +88,7 @@ def _route(dosage: dict[str, Any]) -> Route | None:
 
 def read_draft_order(resource: dict[str, Any], index: CodeIndex, selected: bool) -> DraftOrder:
     concept = resource.get("medicationCodeableConcept") or resource.get("code")
+    medicine = medicine_of(concept, index, MEDICINE_CONCEPTS)
     dosage = _first(resource.get("dosageInstruction"))
     dose_mg, dose_unit = _dose(dosage)
     frequency, duration = _timing(dosage)
@@ -91,7 +96,7 @@ def read_draft_order(resource: dict[str, Any], index: CodeIndex, selected: bool)
     return DraftOrder(
         resource_type=str(resource["resourceType"]),
         resource_id=rid if isinstance(rid, str) and rid else None,
-        concepts=concepts_of(concept, index, MEDICINE_CONCEPTS),
+        concepts=medicine.concepts,
         display=display_of(concept),
         dose_mg=dose_mg,
         dose_unit=dose_unit,
@@ -99,16 +104,27 @@ def read_draft_order(resource: dict[str, Any], index: CodeIndex, selected: bool)
         duration_days=duration,
         route=_route(dosage),
         selected=selected,
+        product=medicine.product,
     )
 
 
 def read_order_context(
-    hook: str, resources: tuple[dict[str, Any], ...], selections: frozenset[str], index: CodeIndex
+    hook: str,
+    resources: tuple[dict[str, Any], ...],
+    selections: frozenset[str],
+    index: CodeIndex,
+    patient_id: str | None = None,
 ) -> OrderContext:
-    """On order-select only the orders named in ``selections`` are advised on (all of them if none are)."""
+    """On order-select only the orders named in ``selections`` are advised on (all of them if none are). A draft
+    order whose subject is another patient than ``patient_id`` is not checked, and counted for the card."""
     orders = []
+    others = 0
+    identity = PatientIdentity(patient_id) if patient_id is not None else None
     for resource in resources:
+        if identity is not None and identity.owner(resource) == Owner.OTHER:
+            others += 1
+            continue
         reference = f"{resource['resourceType']}/{resource.get('id')}"
         selected = hook != "order-select" or not selections or reference in selections
         orders.append(read_draft_order(resource, index, selected))
-    return OrderContext(hook=hook, orders=tuple(orders))
+    return OrderContext(hook=hook, orders=tuple(orders), other_patient_orders=others)

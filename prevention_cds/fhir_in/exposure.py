@@ -9,24 +9,46 @@ from typing import Any
 from prevention_cds import terminology
 from prevention_cds.fhir_in.codes import codings
 from prevention_cds.fhir_in.dates import stated_period, stated_time, time_from_text
-from prevention_cds.fhir_in.reading import Reading, Resource, source_id
+from prevention_cds.fhir_in.reading import Reading, Resource, TypedElements, source_id
 from prevention_cds.rules import evidence
-from prevention_cds.rules.facts import Exposure, ExposureKind, IimSerogroup, RecordedPeriod, RecordedTime
+from prevention_cds.rules.facts import (
+    Exposure,
+    ExposureKind,
+    IimSerogroup,
+    RecordedPeriod,
+    RecordedTime,
+    RecordElement,
+)
 from prevention_cds.terminology import ProjectCode
 
 KINDS = {ProjectCode.IIM_CONTACT: ExposureKind.IIM, ProjectCode.MEASLES_CONTACT: ExposureKind.MEASLES}
+CONTACT_ELEMENTS = ("effectiveDateTime", "effectivePeriod")
+DATED_COMPONENTS = (
+    ProjectCode.COMMUNITY_FIRST_CASE, ProjectCode.PRIOR_PROPHYLAXIS_END, ProjectCode.CASE_FIRST_EFFECTIVE_ANTIBIOTIC,
+)
 
 
-def read_exposure(resource: Resource, typed: Any, reading: Reading) -> None:
+def read_exposure(resource: Resource, typed: TypedElements, reading: Reading) -> None:
+    kind = evidence.exposure_disease(_coded_kind(resource))
     contact = _contact(typed)
     last = evidence.last_contact(contact, reading.now) if contact is not None else None
     if last is None:
-        reading.skip(resource, "exposure without a date of last contact")
+        stated = next((typed.unreadable[n] for n in CONTACT_ELEMENTS if n in typed.unreadable), None)
+        if stated is None and contact is not None:
+            stated = resource.get("effectiveDateTime", resource.get("effectivePeriod"))
+        if stated is not None:  # a contact whose date cannot be read: no window can be judged, the card says why
+            reading.unreadable_value(RecordElement.EXPOSURE_DATE, stated, resource, exposure=kind)
+        else:
+            reading.skip(resource, "exposure without a date of last contact")
         return
     parts = _components(resource)
+    for code in DATED_COMPONENTS:
+        stated = _unreadable_date(parts.get(code))
+        if stated is not None:
+            reading.unreadable_value(RecordElement.EXPOSURE_DETAIL_DATE, stated, resource, exposure=kind)
     first = contact.start if contact is not None else None
     reading.exposures.append(Exposure(
-        kind=evidence.exposure_disease(_coded_kind(resource)),
+        kind=kind,
         last_contact=last.moment,
         has_time=last.has_time,
         first_contact=first.moment if isinstance(first, RecordedTime) else None,
@@ -50,7 +72,7 @@ def _coded_kind(resource: Resource) -> ExposureKind | None:
     return next((kind for code, kind in KINDS.items() if code in codes), None)
 
 
-def _contact(typed: Any) -> RecordedPeriod | None:
+def _contact(typed: TypedElements) -> RecordedPeriod | None:
     """When the contact took place: a moment (effectiveDateTime, read as a period ending then whose start is not
     known) or a period."""
     if typed.effectiveDateTime is not None:
@@ -90,6 +112,12 @@ def _serogroup(component: dict[str, Any] | None) -> IimSerogroup | None:
 
 def _bool_value(component: dict[str, Any] | None) -> bool:
     return bool(component is not None and component.get("valueBoolean") is True)
+
+
+def _unreadable_date(component: dict[str, Any] | None) -> Any:
+    """The valueDateTime of a component as sent, when it is there and cannot be read."""
+    value = component.get("valueDateTime") if component is not None else None
+    return value if value is not None and time_from_text(value) is None else None
 
 
 def _datetime_value(component: dict[str, Any] | None) -> datetime | None:

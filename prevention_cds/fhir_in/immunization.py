@@ -1,4 +1,5 @@
-"""Reading Immunizations: vaccine doses given, and the dates immunoglobulins were given."""
+"""Reading Immunizations: vaccine doses given, and the dates immunoglobulins were given. A dose whose date cannot
+be read (``1997-13-01``, an ``occurrenceString`` such as "enfance") is not counted, and is kept for the card."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from prevention_cds.fhir_in.codes import concepts_of, display_of
 from prevention_cds.fhir_in.dates import as_date
 from prevention_cds.fhir_in.reading import Reading, Resource, source_id
 from prevention_cds.rules.concepts import Concept
-from prevention_cds.rules.facts import VaccineDose
+from prevention_cds.rules.facts import RecordElement, VaccineDose
 
 VACCINE_CONCEPTS = frozenset({
     Concept.MMR_VACCINE, Concept.MMRV_VACCINE, Concept.LIVE_VACCINE, Concept.MENC_VACCINE,
@@ -23,11 +24,10 @@ def read_immunization(resource: Resource, reading: Reading) -> None:
     if not concepts:
         return
     typed = reading.typed(resource)
-    if typed is None:
-        return
     given = as_date(typed.occurrenceDateTime)
     if given is None:
-        reading.skip(resource, "no usable occurrenceDateTime")
+        stated = resource.get("occurrenceDateTime", resource.get("occurrenceString"))
+        reading.unreadable_value(RecordElement.DOSE_DATE, stated or "", resource, concepts, display_of(vaccine_code))
         return
     if Concept.IMMUNOGLOBULIN in concepts:
         reading.immunoglobulins.append(given)

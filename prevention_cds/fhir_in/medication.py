@@ -1,15 +1,17 @@
 """Reading MedicationRequests, MedicationStatements and MedicationAdministrations: the medicine (coded on the
-resource or on a contained Medication), where it stands, and when it was started."""
+resource or on a contained Medication, as a product or an ingredient, or recognised by name: ``products.py``),
+where it stands, and when it was started."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from prevention_cds.fhir_in.codes import concepts_of, display_of
+from prevention_cds.fhir_in.codes import display_of
 from prevention_cds.fhir_in.dates import as_date
-from prevention_cds.fhir_in.reading import Reading, Resource, source_id
+from prevention_cds.fhir_in.products import medicine_of
+from prevention_cds.fhir_in.reading import Reading, Resource, TypedElements, source_id
 from prevention_cds.rules.concepts import INTERACTING_MEDICINES, Concept
-from prevention_cds.rules.facts import MedicationFact, MedicationStatus
+from prevention_cds.rules.facts import MedicationFact, MedicationStatus, RecordElement
 
 MEDICINE_CONCEPTS = frozenset({
     Concept.RIFAMPICIN, Concept.CIPROFLOXACIN, Concept.CEFTRIAXONE, Concept.THIRD_GEN_CEPHALOSPORIN,
@@ -43,22 +45,33 @@ def _read_medication(resource: Resource, reading: Reading, started_element: str)
     if status in IGNORED_STATUSES:
         return
     concept = _medication_concept(resource)
-    concepts = concepts_of(concept, reading.index, MEDICINE_CONCEPTS)
+    medicine = medicine_of(concept, reading.index, MEDICINE_CONCEPTS)
+    concepts = medicine.concepts
     if not concepts:
         return
     typed = reading.typed(resource)
-    if typed is None:
-        return
-    started_value = getattr(typed, started_element, None)
-    if started_value is None and getattr(typed, "effectivePeriod", None) is not None:
-        started_value = typed.effectivePeriod.start
+    started_value = getattr(typed, started_element)
+    period = getattr(typed, "effectivePeriod", None)  # MedicationRequest has none
+    if started_value is None and period is not None:
+        started_value = period.start
     started = as_date(started_value)
-    if Concept.IMMUNOGLOBULIN in concepts and started is not None:
-        reading.immunoglobulins.append(started)
+    if Concept.IMMUNOGLOBULIN in concepts:
+        if started is not None:
+            reading.immunoglobulins.append(started)
+        elif (stated := _unreadable_start(resource, typed, started_element)) is not None:
+            # immunoglobulins delay a live vaccine: a date that cannot be read is said on the card
+            reading.unreadable_value(RecordElement.MEDICATION_DATE, stated, resource, concepts, display_of(concept))
     stands = STATUSES.get(status, MedicationStatus.UNSTATED) if isinstance(status, str) else MedicationStatus.UNSTATED
-    reading.medications.append(
-        MedicationFact(frozenset(concepts), display_of(concept), stands, started, source_id(resource))
-    )
+    reading.medications.append(MedicationFact(
+        frozenset(concepts), display_of(concept), stands, started, source_id(resource), medicine.product
+    ))
+
+
+def _unreadable_start(resource: Resource, typed: TypedElements, started_element: str) -> Any:
+    """The start as sent when there is one but it cannot be used (malformed, or an implausible year)."""
+    names = (started_element, "effectivePeriod")
+    stated = next((typed.unreadable[name] for name in names if name in typed.unreadable), None)
+    return stated if stated is not None else next((resource[n] for n in names if resource.get(n) is not None), None)
 
 
 def _medication_concept(resource: Resource) -> Any:

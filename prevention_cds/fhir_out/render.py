@@ -60,6 +60,9 @@ def _source_line(ref: GuidelineRef, language: str) -> str:
 
 def _detail(advice: Advice, language: str) -> str:
     blocks = [_heading("why", language), *(render(m, language) for m in advice.explanation)]
+    if advice.record_notes:  # what the clinician can correct in the record: always on the card
+        blocks.append(_heading("record", language))
+        blocks.append("\n".join(f"- {render(note, language)}" for note in advice.record_notes))
     if advice.facts:
         blocks.append(_heading("facts", language))
         blocks.append("\n".join(f"- {render(fact, language)}" for fact in advice.facts))

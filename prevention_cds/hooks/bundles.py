@@ -46,8 +46,10 @@ def request_body(service: ServiceDefinition, patient_id: str, resources: list[di
     prefetch: dict[str, Any] = {}
     for name, key in prefetch_keys().items():
         matching = [r for r in resources if r.get("resourceType") in key.resource_types]
-        if key.single:
-            prefetch[name] = next((r for r in matching if r.get("id") == patient_id), matching[0] if matching else None)
+        if key.single:  # the patient's own Patient, or the key left out (another patient's never stands for it)
+            own = next((r for r in matching if r.get("id") == patient_id), None)
+            if own is not None:
+                prefetch[name] = own
         else:
             prefetch[name] = {
                 "resourceType": "Bundle",

@@ -1,9 +1,10 @@
 """Prefetch completion (cds-hooks.md §1.4), as HAPI's CDS Hooks module does it.
 
 For each template key: a resource or Bundle is used; ``null`` means the client ran the query and found
-nothing; an absent key, an OperationOutcome or a value of the wrong type is fetched from ``fhirServer``
-(with the bearer token when one was given); when that cannot be done the call answers 412. Every key is
-required: answering without the allergies or the treatments could miss a contraindication.
+nothing; an absent key, an OperationOutcome, a value of the wrong type or a Patient that is not the context
+patient is fetched from ``fhirServer`` (with the bearer token when one was given); when that cannot be done the
+call answers 412, naming the keys. Every key is required: answering without the allergies or the treatments
+could miss a contraindication.
 
 The fhirServer is reached through the :class:`FhirReader` port (one bounded GET at a time; evaluate.py gives it
 the HTTP adapter); searches and their pages (``next`` links, at most ``max_pages``, no loop) are read here.
@@ -11,6 +12,7 @@ the HTTP adapter); searches and their pages (``next`` links, at most ``max_pages
 
 from __future__ import annotations
 
+import contextvars
 import logging
 from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -48,10 +50,12 @@ def expand(template: str, request: HookRequest) -> str:
     return template
 
 
-def _usable(value: Any, key: PrefetchKey) -> bool:
+def _usable(value: Any, key: PrefetchKey, patient_id: str) -> bool:
     kind = value.get("resourceType") if isinstance(value, dict) else None
     if not isinstance(kind, str):
         return False
+    if kind == "Patient":  # another patient's record must never stand for the context patient's
+        return key.single and "Patient" in key.resource_types and value.get("id") == patient_id
     return kind in key.resource_types if key.single else kind == "Bundle"
 
 
@@ -142,9 +146,9 @@ def gather_resources(
         value = request.prefetch[name]
         if value is None:
             continue
-        if not _usable(value, key):
+        if not _usable(value, key, request.patient_id):
             kind = value.get("resourceType") if isinstance(value, dict) else type(value).__name__
-            logger.info("prefetch %s unusable (%s): fetching it", name, kind)
+            logger.info("prefetch %s unusable (%s, or not the context patient): fetching it", name, kind)
             to_fetch.append(name)
             continue
         if key.single:
@@ -157,13 +161,19 @@ def gather_resources(
     if not to_fetch and not to_continue:
         return resources
 
-    reader = _FhirServer(reader_factory(request), max_pages)
+    try:
+        reader = _FhirServer(reader_factory(request), max_pages)
+    except DataUnavailable as exc:
+        needed = tuple(dict.fromkeys([*to_fetch, *(name for name, _ in to_continue)]))
+        raise DataUnavailable(f"prefetch {_named(needed)} missing and not fetched: {exc}", needed) from exc
 
     def fetch(name: str) -> list[dict[str, Any]]:
         key = keys[name]
         path = expand(key.template, request)
         if key.single:
             found = reader.read(path)
+            if found is not None and found.get("resourceType") == "Patient" and found.get("id") != request.patient_id:
+                raise DataUnavailable("the FHIR server answered with another patient")
             return [found] if found is not None and found.get("resourceType") in key.resource_types else []
         return [r for r in reader.search(path) if r.get("resourceType") in key.resource_types]
 
@@ -175,15 +185,21 @@ def gather_resources(
         *((item[0], lambda item=item: continue_bundle(item)) for item in to_continue),
     ]
     # All fetches run at once; the first failure answers 412 without waiting for the others (they end at
-    # their own timeout in the background).
+    # their own timeout in the background). Each runs in the caller's context, so that its log lines carry the
+    # request's ids.
     pool = ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="fhir-fetch")
     try:
-        futures = {pool.submit(job): name for name, job in jobs}
+        futures = {pool.submit(contextvars.copy_context().run, job): name for name, job in jobs}
         for future in as_completed(futures):
             try:
                 resources.extend(future.result())
             except DataUnavailable as exc:
-                raise PrefetchIncomplete(f"prefetch '{futures[future]}' could not be completed: {exc}") from exc
+                name = futures[future]
+                raise PrefetchIncomplete(f"prefetch {_named((name,))} could not be completed: {exc}", (name,)) from exc
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
     return resources
+
+
+def _named(keys: tuple[str, ...]) -> str:
+    return ", ".join(f"'{key}'" for key in keys)

@@ -221,6 +221,9 @@ class Advice:
     ``rule`` is a stable id (``mmr.catch-up``) used in logs, feedback analytics and tests. ``facts`` are the
     facts the rule used (age, doses counted and rejected, exposure date, weight), ``decisions`` the project's
     choices on ambiguous guidance that matter to the clinician (see docs/clinical-decisions.md).
+    ``record_notes`` say what of the record the rule set could not use (a value that cannot be read, another
+    patient's resources set aside, a medicine recognised by its name: ``rules/record_notes.py``); the card always
+    shows them, since the clinician can correct the record.
     """
 
     rule: str
@@ -233,3 +236,4 @@ class Advice:
     suggestions: tuple[Suggestion, ...] = ()
     selection: SelectionBehavior = SelectionBehavior.AT_MOST_ONE
     deadline: date | datetime | None = None  # the last moment the suggested measure still helps, when one applies
+    record_notes: tuple[Message, ...] = ()

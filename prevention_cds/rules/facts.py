@@ -68,6 +68,42 @@ class RecordedPeriod:
     end: RecordedTime | Unreadable | None
 
 
+class ExposureKind(StrEnum):
+    IIM = "iim-contact"
+    MEASLES = "measles-contact"
+
+
+class RecordElement(StrEnum):
+    """An element the rules read that a record may give in a form that cannot be read: the card names it, so that
+    the clinician can correct the record."""
+
+    BIRTH_DATE = "birth-date"
+    SEX = "sex"
+    DECEASED_DATE = "deceased-date"
+    DOSE_DATE = "dose-date"  # Immunization.occurrence (a vaccine dose, immunoglobulins)
+    CONDITION_DATE = "condition-date"  # onset, abatement or recorded date
+    OBSERVATION_DATE = "observation-date"  # a pregnancy status, an expected delivery date, an occupation
+    DELIVERY_DATE = "delivery-date"  # the value of an expected delivery date observation
+    WEIGHT = "weight"
+    EXPOSURE_DATE = "exposure-date"  # the contact's date or period
+    EXPOSURE_DETAIL_DATE = "exposure-detail-date"  # a date of the case or the community given with the exposure
+    MEDICATION_DATE = "medication-date"  # when a medicine was ordered, taken or given
+
+
+@dataclass(frozen=True)
+class UnreadableValue:
+    """A value the record gives for an element the rules read, and that cannot be read (``14/05/1996`` for a birth
+    date, ``1997-13-01`` for a dose). ``text`` is the value as written (shown on the card, never logged);
+    ``concepts`` say what the resource is about (an MMR dose, a pregnancy), ``display`` how the record names it."""
+
+    element: RecordElement
+    text: str
+    concepts: frozenset[Concept] = frozenset()
+    display: str = ""
+    source_id: str | None = None
+    exposure: ExposureKind | None = None  # the disease of an exposure whose date cannot be read
+
+
 class Sex(StrEnum):
     FEMALE = "female"
     MALE = "male"
@@ -152,6 +188,7 @@ class AllergyFact:
     confirmed: bool = True
     high_criticality: bool = False
     source_id: str | None = None
+    recognised_by_name: bool = False  # no code the service knows: the substance was recognised in the text
 
     @property
     def anaphylactic(self) -> bool:
@@ -167,6 +204,44 @@ class MedicationStatus(StrEnum):
     UNSTATED = "unstated"  # no status, or one that cannot be read
 
 
+class DoseForm(StrEnum):
+    """The dose form of a medicinal product, as far as the rules need it (a capsule a young child cannot swallow,
+    a suspension measured in mL)."""
+
+    CAPSULE = "capsule"
+    TABLET = "tablet"
+    ORAL_SOLID = "oral-solid"  # a tablet or a capsule (RxNorm "Pill" groupings): which one is not said
+    ORAL_SUSPENSION = "oral-suspension"
+    INJECTION = "injection"
+
+
+@dataclass(frozen=True)
+class Strength:
+    """How much of one ingredient a unit of the product holds: ``mg`` per capsule or tablet, or per ``per_ml`` mL of
+    a liquid. ``concepts`` are the rule concepts of the ingredient (empty for an ingredient the rules do not name)."""
+
+    ingredient: str
+    concepts: frozenset[Concept]
+    mg: Decimal
+    per_ml: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Product:
+    """What the record says of the product a medicine is, beyond its ingredients: its form and strengths, when the
+    product is one the service knows (``terminology``) or its text names a form."""
+
+    form: DoseForm | None = None
+    strengths: tuple[Strength, ...] = ()
+    recognised_by_name: bool = False  # no code the service knows: the ingredient was recognised in the text
+
+    def strength_of(self, concept: Concept) -> Strength | None:
+        return next((s for s in self.strengths if concept in s.concepts), None)
+
+
+UNKNOWN_PRODUCT: Final = Product()
+
+
 @dataclass(frozen=True)
 class MedicationFact:
     """A medicine ordered, declared or given (MedicationRequest, -Statement or -Administration)."""
@@ -176,11 +251,7 @@ class MedicationFact:
     status: MedicationStatus
     started: date | None = None
     source_id: str | None = None
-
-
-class ExposureKind(StrEnum):
-    IIM = "iim-contact"
-    MEASLES = "measles-contact"
+    product: Product = UNKNOWN_PRODUCT
 
 
 class IimSerogroup(StrEnum):
@@ -231,6 +302,14 @@ class PatientRecord:
     immunoglobulin_dates: tuple[date, ...] = ()
     state_medical_aid: bool | None = None  # AME beneficiary; None when the record does not say
     skipped_resources: int = 0  # malformed or unusable resources ignored while building the record
+    deceased: bool = False  # the record says the patient died (on or before the day of reading)
+    unreadable: tuple[UnreadableValue, ...] = ()  # values of elements the rules read that could not be read
+    other_patients: tuple[tuple[str, int], ...] = ()  # (resource type, count) of resources of another patient, ignored
+
+    @property
+    def unreadable_birth_date(self) -> str | None:
+        """The birth date as written, when the record gives one that cannot be read (``14/05/1996``)."""
+        return next((v.text for v in self.unreadable if v.element == RecordElement.BIRTH_DATE), None)
 
     def doses_of(self, concept: Concept) -> tuple[VaccineDose, ...]:
         return tuple(sorted((d for d in self.vaccine_doses if d.is_a(concept)), key=lambda d: d.given_on))
@@ -273,6 +352,7 @@ class DraftOrder:
     duration_days: Decimal | None = None
     route: Route | None = None  # None when the order gives no route the service knows
     selected: bool = True  # listed in context.selections (order-select); always True on order-sign
+    product: Product = UNKNOWN_PRODUCT  # form and strengths of the product ordered, when known
 
     @property
     def reference(self) -> str | None:
@@ -285,6 +365,7 @@ class OrderContext:
 
     hook: str
     orders: tuple[DraftOrder, ...] = ()
+    other_patient_orders: int = 0  # draft orders whose subject is another patient: not checked
 
     def orders_of(self, concept: Concept) -> tuple[DraftOrder, ...]:
         return tuple(o for o in self.orders if concept in o.concepts and o.selected)

@@ -63,7 +63,9 @@ def evaluate_partition(task: EvaluateTask) -> PartitionResult:
     for line in partition_lines(task.work, task.partition, task.partitions):
         key, _, resource = line.partition(b"\t")
         by_patient[key].append(resource)
-    rule_sets: tuple[RuleSet, ...] = (MmrRules(), IimRules()) if task.with_iim else (MmrRules(),)
+    rule_sets: dict[str, RuleSet] = {"mmr": MmrRules()}
+    if task.with_iim:
+        rule_sets["iim"] = IimRules()
     # The up-to-date advice says why nothing is owed (complete, immune, not yet due) and which doses counted.
     rule_settings = replace(task.rule_settings, info_card_when_up_to_date=True)
     today = task.now.date()

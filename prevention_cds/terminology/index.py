@@ -9,8 +9,12 @@ uses are understood (anything else is refused at load time, so a ValueSet cannot
   hierarchical systems whose child codes start with the parent code (ICD-10 / CIM-10, ATC): the parent and every
   code that starts with it once dots are removed (``D84``, ``D84.9``, ``D849``; ``G03A``, ``G03AA07``).
 
-Systems known under several URIs are folded together (ATC, ICD-10 / CIM-10 / ICD-10-CM, SNOMED CT, CVX, LOINC),
-trailing slashes are ignored, ICD-10 and ATC codes are compared without dots and case-insensitively, and CVX codes
+A medicinal product code (an RxNorm clinical or branded drug, a French CIS or CIP13 code, an ATC combination: the
+catalogue of ``medicines.py``) belongs to the ValueSets of its ingredients' codes as well: a list written as
+ingredients and ATC classes matches the products that contain them.
+
+Systems known under several URIs are folded together (ATC, ICD-10 / CIM-10 / ICD-10-CM, SNOMED CT, CVX, LOINC,
+CIS), trailing slashes are ignored, ICD-10 and ATC codes are compared without dots and case-insensitively, and CVX codes
 without leading zeros (``"3"`` = ``"03"``). Lookups are a few dictionary accesses.
 """
 
@@ -21,6 +25,7 @@ from functools import cache
 from typing import Any, Final
 
 from prevention_cds import terminology
+from prevention_cds.terminology.medicines import MedicineCatalogue, shipped_document
 
 SNOMED: Final = "http://snomed.info/sct"
 LOINC: Final = "http://loinc.org"
@@ -28,7 +33,8 @@ ICD10: Final = "http://hl7.org/fhir/sid/icd-10"
 ATC: Final = "http://www.whocc.no/atc"
 CVX: Final = "http://hl7.org/fhir/sid/cvx"
 RXNORM: Final = "http://www.nlm.nih.gov/research/umls/rxnorm"
-BDPM: Final = "https://smt.esante.gouv.fr/terminologie-bdpm"
+BDPM: Final = "https://smt.esante.gouv.fr/terminologie-bdpm"  # CIS codes
+CIP_UCD: Final = "https://smt.esante.gouv.fr/terminologie-cip_ucd"  # CIP13 (presentations) and UCD codes
 # Systems the service writes (emitted resources and cards), besides the product codes
 UCUM: Final = "http://unitsofmeasure.org"
 FORECAST_STATUS_SYSTEM: Final = "http://terminology.hl7.org/CodeSystem/immunization-recommendation-status"
@@ -49,6 +55,8 @@ SYSTEM_ALIASES: Final[Mapping[str, str]] = {
     "urn:oid:2.16.840.1.113883.12.292": CVX,
     LOINC: LOINC,
     "urn:oid:2.16.840.1.113883.6.1": LOINC,
+    BDPM: BDPM,
+    "urn:oid:1.2.250.1.213.2.3.1": BDPM,  # the CIS OID (ANS document core, CodeSystem FrCIS)
 }
 
 # Systems where ``is-a`` means "starts with" and where dots and case do not matter.
@@ -81,10 +89,18 @@ class ValueSetFormatError(ValueError):
     """A shipped ValueSet uses a compose form the code matcher does not understand."""
 
 
-class CodeIndex:
-    """Which of the project's ValueSets contain a given (system, code)."""
+def code_key(system: str, code: str) -> tuple[str, str] | None:
+    """(system, code) as the index compares them; None when either is blank."""
+    canonical = canonical_system(system)
+    normalised = normalise_code(canonical, code) if canonical is not None else ""
+    return (canonical, normalised) if canonical is not None and normalised else None
 
-    def __init__(self, valuesets: Iterable[Mapping[str, Any]]) -> None:
+
+class CodeIndex:
+    """Which of the project's ValueSets contain a given (system, code): directly, or through the ingredients of the
+    medicinal product the code names (``medicines``)."""
+
+    def __init__(self, valuesets: Iterable[Mapping[str, Any]], medicines: Mapping[str, Any] | None = None) -> None:
         explicit: dict[tuple[str, str], set[str]] = {}
         prefixes: dict[tuple[str, str], set[str]] = {}
         systems: dict[str, set[str]] = {}
@@ -118,6 +134,9 @@ class CodeIndex:
         self._systems: dict[str, frozenset[str]] = {key: frozenset(value) for key, value in systems.items()}
         self._ids: tuple[str, ...] = tuple(ids)
         self._memo: dict[tuple[str | None, str | None], frozenset[str]] = {}
+        self.medicines: MedicineCatalogue | None = (
+            MedicineCatalogue(medicines, code_key) if medicines is not None else None
+        )
 
     @staticmethod
     def _read_include(
@@ -192,13 +211,20 @@ class CodeIndex:
         return result
 
     def _lookup(self, system: str | None, code: str | None) -> frozenset[str]:
-        canonical = canonical_system(system)
-        if canonical is None or code is None:
+        key = code_key(system, code) if system is not None and code is not None else None
+        if key is None:
             return frozenset()
-        normalised = normalise_code(canonical, code)
-        if not normalised:
-            return frozenset()
-        key = (canonical, normalised)
+        result = self._direct(key)
+        product = self.medicines.product(*key) if self.medicines is not None else None
+        for amount in product.ingredients if product is not None else ():
+            for coding in amount.ingredient.codings:
+                ingredient_key = code_key(*coding)
+                if ingredient_key is not None:
+                    result = result | self._direct(ingredient_key)
+        return result
+
+    def _direct(self, key: tuple[str, str]) -> frozenset[str]:
+        canonical, normalised = key
         result = self._explicit.get(key, frozenset())
         for length in self._prefix_lengths.get(canonical, ()):
             if length > len(normalised):
@@ -225,5 +251,6 @@ class CodeIndex:
 @cache
 def _shipped_index() -> CodeIndex:
     return CodeIndex(
-        resource for resource in terminology.all_resources() if resource.get("resourceType") == "ValueSet"
+        (resource for resource in terminology.all_resources() if resource.get("resourceType") == "ValueSet"),
+        shipped_document(),
     )

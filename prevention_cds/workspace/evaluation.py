@@ -82,8 +82,9 @@ def workspace_rule_settings(settings: RuleSettings) -> RuleSettings:
 
 def evaluate_contact(contact: Contact, group: ContactGroup | None, investigation: Investigation, now: datetime,
                      settings: RuleSettings, rule_sets: dict[str, RuleSet] | None = None) -> ContactEvaluation:
-    rules = (rule_sets or _rule_sets())[RULE_SET_OF[investigation.disease]]
-    evaluation = evaluate_patient(patient_id(contact), contact_resources(contact, group, investigation), [rules], now,
+    name = RULE_SET_OF[investigation.disease]
+    rules = {name: (rule_sets or _rule_sets())[name]}
+    evaluation = evaluate_patient(patient_id(contact), contact_resources(contact, group, investigation), rules, now,
                                   workspace_rule_settings(settings), _index())
     return ContactEvaluation(contact, evaluation.advice, decision_of(evaluation.advice, contact, now))
 

@@ -53,6 +53,15 @@ def test_D07_discovery_accepts_its_own_audience_only(secured: FlaskClient) -> No
     assert wrong.status_code == 401
 
 
+def test_a_refused_call_still_gets_its_request_id(secured: FlaskClient) -> None:
+    """A 401 is answered before anything else runs: it still echoes the caller's X-Request-Id (or gets one)."""
+    url = "/cds-services/ror-vaccination"
+    refused = secured.post(url, json=hook_request("patient-view", [patient()]), headers={"X-Request-Id": "req-401"})
+    assert refused.status_code == 401 and refused.headers["X-Request-Id"] == "req-401"
+    generated = secured.post(url, json=hook_request("patient-view", [patient()]))
+    assert generated.status_code == 401 and uuid.UUID(generated.headers["X-Request-Id"])
+
+
 def test_service_and_feedback_need_their_own_audience(secured: FlaskClient) -> None:
     body = hook_request("patient-view", [patient()])
     url = "/cds-services/ror-vaccination"

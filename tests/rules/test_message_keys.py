@@ -19,7 +19,7 @@ from prevention_cds.fhir_out.i18n import catalog
 
 RULES = Path(__file__).resolve().parents[2] / "prevention_cds" / "rules"
 MODULES = sorted(RULES.rglob("*.py"))
-PREFIXES = ("iim.", "mmr.")
+PREFIXES = ("iim.", "mmr.", "record.")
 
 
 def _is_key(value: object) -> TypeGuard[str]:

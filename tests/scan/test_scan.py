@@ -59,7 +59,7 @@ def test_sample_export_every_living_patient_once_deceased_counted(scan: Scan) ->
 def test_the_same_status_as_the_services_record_path(scan: Scan) -> None:
     """Each row is what evaluate_patient and the shared status reading give on the patient's resources."""
     table = by_id(scan(SAMPLE))
-    index, rules = CodeIndex.load(), (MmrRules(),)
+    index, rules = CodeIndex.load(), {"mmr": MmrRules()}
     settings = RuleSettings(info_card_when_up_to_date=True)
     now = table_now()
     checked = 0

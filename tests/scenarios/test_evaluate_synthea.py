@@ -48,10 +48,13 @@ def test_evaluate_bulk_summary() -> None:
     assert result.returncode == 0, result.stderr[-2000:]
     summary = json.loads(result.stdout)
     patients = (SYNTHEA_BULK / "Patient.000.ndjson").read_text().count("\n")
-    assert summary["patients"] == patients == sum(summary["by_status"].values())  # 120 Patient lines, each once
+    # 120 Patient lines, each once: the 20 deceased apart (as the scan counts them), the living by status
+    assert summary["patients"] == patients == sum(summary["by_status"].values()) + summary["deceased"]
+    assert summary["deceased"] == 20
+    living = patients - summary["deceased"]
     nothing_owed = sum(summary["by_status"][s] for s in ("not-yet-due", "immune", "complete"))
     assert summary["patients_without_card"] == nothing_owed  # no card when nothing is owed (the default)
-    assert sum(summary["cards_by_outcome"].values()) == patients - nothing_owed  # one MMR card each otherwise
+    assert sum(summary["cards_by_outcome"].values()) == living - nothing_owed  # one MMR card each otherwise
 
 
 def _iim_contacts(folder: Path) -> Path:
@@ -82,6 +85,7 @@ def test_evaluate_summary_counts_iim_cards_by_outcome(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-2000:]
     assert json.loads(result.stdout) == {
         "patients": 5,
+        "deceased": 0,
         "cards_by_outcome": {
             "iim.not-a-contact": 1,           # a party guest: not a contact at risk
             "iim.prophylaxis.rifampicin": 1,  # household contact, weighed: prophylaxis proposed

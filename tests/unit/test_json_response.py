@@ -9,7 +9,7 @@ from flask import Flask, Response
 from flask.testing import FlaskClient
 
 from conftest import FROZEN_NOW
-from prevention_cds.app.warmup import synthetic_record
+from prevention_cds.app.warmup import PATIENT_ID, synthetic_record
 from prevention_cds.hooks.bundles import request_body
 from prevention_cds.hooks.catalog import SERVICES_BY_ID
 
@@ -38,7 +38,7 @@ def test_debug_mode_indents_as_flask_does(app: Flask) -> None:
 
 
 def test_a_patient_view_answer_reads_back_identical(client: FlaskClient) -> None:
-    body = request_body(SERVICES_BY_ID["ror-vaccination"], "json-check", synthetic_record(FROZEN_NOW))
+    body = request_body(SERVICES_BY_ID["ror-vaccination"], PATIENT_ID, synthetic_record(FROZEN_NOW))
     response = client.post("/cds-services/ror-vaccination", json=body)
     assert response.status_code == 200
     cards = json.loads(response.get_data(as_text=True))["cards"]

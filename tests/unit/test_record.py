@@ -11,7 +11,7 @@ import pytest
 from fhir_factory import SNOMED, condition, exposure, immunization, medication_request, patient, weight
 from prevention_cds.fhir_in.record import build_record
 from prevention_cds.rules.concepts import Concept
-from prevention_cds.rules.facts import ExposureKind, IimSerogroup, MedicationStatus
+from prevention_cds.rules.facts import ExposureKind, IimSerogroup, MedicationStatus, RecordElement
 from prevention_cds.rules.partial_date import Precision
 
 
@@ -32,7 +32,9 @@ def test_mmr_doses_counted_only_when_completed() -> None:
     assert doses[1].is_a(Concept.MMRV_VACCINE) and doses[0].is_a(Concept.LIVE_VACCINE)
 
 
-def test_malformed_resources_are_skipped_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+def test_values_that_cannot_be_read_are_kept_for_the_card_and_never_logged(caplog: pytest.LogCaptureFixture) -> None:
+    """A dose dated 2020-13-45 is not counted but not lost either; a pregnancy with an onset of "yesterday" is still
+    a pregnancy (its date is said on the card); resources of no known type are passed over."""
     bad_date = immunization("p1", "03", "2020-13-45")
     no_code = {"resourceType": "Immunization", "status": "completed", "vaccineCode": {"coding": "nope"}}
     garbage = {"resourceType": "Condition", "code": {"coding": [{"system": SNOMED, "code": "77386006"}]},
@@ -40,8 +42,13 @@ def test_malformed_resources_are_skipped_with_a_warning(caplog: pytest.LogCaptur
     unknown = {"resourceType": "NotAResource", "id": "x"}
     with caplog.at_level(logging.WARNING):
         record = build_record("p1", [patient(), bad_date, no_code, garbage, unknown, {"no": "type"}])
-    assert record.vaccine_doses == () and record.skipped_resources == 2
-    assert all("2020-13-45" not in r.getMessage() for r in caplog.records)  # never values in logs
+    assert record.vaccine_doses == () and record.skipped_resources == 0
+    assert record.has_condition(Concept.PREGNANCY)
+    assert [(v.element, v.text) for v in record.unreadable] == [
+        (RecordElement.DOSE_DATE, "2020-13-45"), (RecordElement.CONDITION_DATE, "yesterday")]
+    assert Concept.MMR_VACCINE in record.unreadable[0].concepts
+    messages = [r.getMessage() for r in caplog.records]
+    assert messages and all("2020-13-45" not in m and "yesterday" not in m for m in messages)  # never values in logs
 
 
 def test_a_malformed_element_the_rules_do_not_read_hides_nothing() -> None:
@@ -77,14 +84,18 @@ def test_a_weight_with_a_malformed_period_is_skipped_not_fatal() -> None:
     del broken["effectiveDateTime"]
     broken["effectivePeriod"] = "not a period"
     alone = build_record("p1", [patient(), broken])
-    assert alone.latest_weight is None and alone.skipped_resources == 1
+    assert alone.latest_weight is None and alone.skipped_resources == 0
+    assert [(v.element, v.text, v.display) for v in alone.unreadable] == [
+        (RecordElement.OBSERVATION_DATE, "not a period", "31 kg")]
     record = build_record("p1", [patient(), broken, weight("p1", 30, "2026-10-01T10:00:00+02:00")])
     assert record.latest_weight is not None and record.latest_weight.kilograms == 30
 
 
-def test_weight_without_timezone_is_skipped() -> None:
+def test_weight_without_timezone_is_not_used_and_said() -> None:
     record = build_record("p1", [patient(), weight("p1", 30, "2026-11-18T10:00:00")])
-    assert record.latest_weight is None and record.skipped_resources == 1
+    assert record.latest_weight is None and record.skipped_resources == 0
+    assert [(v.element, v.text) for v in record.unreadable] == [
+        (RecordElement.OBSERVATION_DATE, "2026-11-18T10:00:00")]
 
 
 def test_conditions_active_resolved_and_refuted() -> None:

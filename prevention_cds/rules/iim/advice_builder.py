@@ -264,12 +264,13 @@ def _weight_needed(ctx: CardContext, plan: CoursePlan) -> Advice:
 
 
 def _age_needed(ctx: CardContext) -> Advice:
-    birth = ctx.patient.record.birth_date
-    detail = (
-        Message.of("iim.age-needed.partial", birth_date=birth.isoformat())
-        if birth is not None and ctx.patient.age is not None
-        else Message.of("iim.age-needed.missing")
-    )
+    birth, unreadable = ctx.patient.record.birth_date, ctx.patient.record.unreadable_birth_date
+    if birth is not None and ctx.patient.age is not None:
+        detail = Message.of("iim.age-needed.partial", birth_date=birth.isoformat())
+    elif unreadable is not None:
+        detail = Message.of("iim.age-needed.unreadable", birth_date=unreadable)
+    else:
+        detail = Message.of("iim.age-needed.missing")
     return ctx.advice(
         "iim.age-needed",
         Indicator.WARNING,

@@ -69,7 +69,9 @@ class PatientProfile:
     def facts(self) -> tuple[Message, ...]:
         """Age, weight and pregnancy as the card shows them."""
         facts: list[Message] = []
-        if self.age is None:
+        if self.age is None and self.record.unreadable_birth_date is not None:
+            facts.append(Message.of("iim.fact.birth-date-unreadable", birth_date=self.record.unreadable_birth_date))
+        elif self.age is None:
             facts.append(Message.of("iim.fact.age-unknown"))
         elif not self.age.exact and self.record.birth_date is not None:
             facts.append(Message.of("iim.fact.birth-date-partial", birth_date=self.record.birth_date.isoformat()))

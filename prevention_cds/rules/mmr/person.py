@@ -71,6 +71,7 @@ class Person:
     rubella_history: bool  # recorded only: it does not waive the rubella dose (docs/clinical-decisions.md)
     state_medical_aid: bool | None
     measles_open_since: date | None = None  # a measles record left active long after it began: read as past
+    unreadable_birth_date: str | None = None  # as written, when the record gives one that cannot be read
 
     @property
     def possibly_female(self) -> bool:
@@ -89,4 +90,5 @@ def person_of(record: PatientRecord, today: date, rules: MmrParameters) -> Perso
         measles_open_since=min(
             (since for c in never_closed(record, today, rules) if (since := c.onset or c.recorded)), default=None
         ),
+        unreadable_birth_date=record.unreadable_birth_date,
     )

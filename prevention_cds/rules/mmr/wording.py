@@ -39,6 +39,8 @@ def age_message(birth: BirthBounds, on: date, rules: MmrParameters) -> Message:
 
 def birth_fact(person: Person, today: date, rules: MmrParameters) -> Message:
     birth = person.birth
+    if birth is None and person.unreadable_birth_date is not None:
+        return Message.of("mmr.fact.birth-date-unreadable", birth_date=person.unreadable_birth_date)
     if birth is None:
         return Message.of("mmr.fact.birth-date-missing")
     age = age_message(birth, today, rules)

@@ -30,6 +30,7 @@ from . import (
     test_mmr_orders,
     test_mmr_post_exposure,
     test_mmr_schedule,
+    test_mmr_unreadable,
     test_mmr_yellow_fever,
 )
 from .records import Scenario
@@ -57,6 +58,7 @@ def _scenarios() -> list[Scenario]:
         test_mmr_measles_case,
         test_mmr_dispensing,
         test_mmr_yellow_fever,
+        test_mmr_unreadable,
     ):
         for case in module.CASES:
             found.append(case if isinstance(case, Scenario) else case.scenario)

@@ -1,4 +1,4 @@
-"""No birth date: the vaccination status cannot be judged; the card asks for it."""
+"""No birth date, or one that cannot be read: the vaccination status cannot be judged; the card asks for it."""
 
 from __future__ import annotations
 
@@ -25,7 +25,11 @@ def missing_birth_date_advice(record: PatientRecord, u: UndatedAssessment) -> Ad
     return Advice(
         rule="mmr.missing-birth-date",
         indicator=Indicator.WARNING if u.exposure is not None else Indicator.INFO,
-        summary=Message.of("mmr.summary.missing-birth-date"),
+        summary=(
+            Message.of("mmr.summary.unreadable-birth-date")
+            if record.unreadable_birth_date is not None
+            else Message.of("mmr.summary.missing-birth-date")
+        ),
         explanation=tuple(explanation),
         facts=undated_facts(record, u),
         guideline=cites.refs,
