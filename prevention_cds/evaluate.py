@@ -17,7 +17,7 @@ from prevention_cds.errors import DataUnavailable, UnknownService
 from prevention_cds.fhir_in.draft_orders import read_order_context
 from prevention_cds.fhir_in.record import build_record
 from prevention_cds.fhir_out.fhir_resources import ResourceContext
-from prevention_cds.fhir_out.render import RenderContext, advice_to_card
+from prevention_cds.fhir_out.render import ExplanationLink, RenderContext, advice_to_card
 from prevention_cds.hooks.catalog import PATIENT_VIEW, SERVICES_BY_ID, ServiceDefinition, prefetch_keys
 from prevention_cds.hooks.prefetch import FhirReader, gather_resources
 from prevention_cds.hooks.request import HookRequest, parse_request
@@ -100,7 +100,10 @@ class CdsEvaluator:
             max_response_bytes=s.fhir_max_response_bytes,
         )
 
-    def invoke(self, service_id: str, body: Any, language: str) -> dict[str, Any]:
+    def invoke(
+        self, service_id: str, body: Any, language: str, explanation_link: ExplanationLink | None = None
+    ) -> dict[str, Any]:
+        """The cards of one call; ``explanation_link`` gives each card its link to its explanation page."""
         started = time.perf_counter()
         service = self.service(service_id)
         request = parse_request(body, service)
@@ -119,6 +122,7 @@ class CdsEvaluator:
             draft_order_references=frozenset(
                 f"{r['resourceType']}/{r['id']}" for r in request.draft_orders if isinstance(r.get("id"), str)
             ),
+            explanation_link=explanation_link,
         )
         cards = [advice_to_card(a, ctx) for a in advice]
         logger.info(

@@ -19,8 +19,9 @@ from prevention_cds.adapters.auth import (
     expected_audience,
 )
 from prevention_cds.adapters.feedback_store import FeedbackStore, SqlFeedbackStore
-from prevention_cds.app import cors, health, hooks
+from prevention_cds.app import cors, explanation_page, health, hooks
 from prevention_cds.app.errors import ANSWERS, ErrorAnswer, operation_outcome, outcome_of
+from prevention_cds.app.explanation_links import ExplanationLinks, install_links
 from prevention_cds.app.json_response import ResponseJsonProvider
 from prevention_cds.app.observability import AUTH_REJECTIONS, FHIR_FETCH_FAILURES, LATENCY, REQUESTS
 from prevention_cds.app.services import Services, install
@@ -42,15 +43,18 @@ def create_app(
     settings = settings or Settings.from_env()
     app = Flask("prevention_cds")
     app.json = ResponseJsonProvider(app)
+    evaluator = evaluator or CdsEvaluator(settings)
     install(app, Services(
         settings=settings,
-        evaluator=evaluator or CdsEvaluator(settings),
+        evaluator=evaluator,
         feedback_store=feedback_store or SqlFeedbackStore(settings.database_url),
     ))
+    install_links(app, ExplanationLinks.from_settings(settings, evaluator.clock))
 
     _init_authentication(app, settings, verifier or _verifier(settings))
     app.register_blueprint(hooks.blueprint)
     app.register_blueprint(health.blueprint)
+    app.register_blueprint(explanation_page.blueprint)
     cors.init_cors(app, settings.cors_allowed_origins or (("*",) if settings.dev else ()))
     _init_request_ids(app)
     _init_errors(app)

@@ -213,7 +213,7 @@ def _weight_needed(ctx: CardContext, plan: CoursePlan) -> Advice:
         decisions += (Message.of("iim.decision.weight-plausibility"),)
     explanation = (
         *plan.second_line.reasons,
-        Message.of("iim.weight-needed.detail", problem=unavailable.message()),
+        Message.decisive_of("iim.weight-needed.detail", problem=unavailable.message()),
         *(w.regimen for w in plan.weight_required),
     )
     return ctx.advice(
@@ -229,9 +229,9 @@ def _weight_needed(ctx: CardContext, plan: CoursePlan) -> Advice:
 def _age_needed(ctx: CardContext) -> Advice:
     birth = ctx.patient.record.birth_date
     detail = (
-        Message.of("iim.age-needed.partial", birth_date=birth.isoformat())
+        Message.decisive_of("iim.age-needed.partial", birth_date=birth.isoformat())
         if birth is not None and ctx.patient.age is not None
-        else Message.of("iim.age-needed.missing")
+        else Message.decisive_of("iim.age-needed.missing")
     )
     return ctx.advice(
         "iim.age-needed",
@@ -257,7 +257,7 @@ def _specialist(ctx: CardContext, plan: CoursePlan) -> Advice:
         "iim.specialist-advice",
         Indicator.WARNING,
         Message.of("iim.summary.specialist", purpose=ctx.purpose_label),
-        (*explanation, Message.of("iim.specialist.detail")),
+        (*explanation, Message.decisive_of("iim.specialist.detail")),
         decisions,
     )
 
@@ -270,7 +270,7 @@ def not_a_contact(ctx: CardContext, contact: ContactAssessment) -> Advice:
         "iim.not-a-contact",
         Indicator.INFO,
         Message.of("iim.summary.not-a-contact"),
-        (contact.reason, Message.of("iim.not-a-contact.criteria"), Message.of("iim.not-a-contact.watch")),
+        (contact.reason, Message.of("iim.not-a-contact.criteria"), Message.decisive_of("iim.not-a-contact.watch")),
         contact.decisions,
     )
 
@@ -280,7 +280,7 @@ def setting_unknown(ctx: CardContext, contact: ContactAssessment) -> Advice:
         "iim.setting-unknown",
         Indicator.WARNING,
         Message.of("iim.summary.setting-unknown"),
-        (contact.reason, Message.of("iim.not-a-contact.criteria")),
+        (contact.reason.as_decisive(), Message.of("iim.not-a-contact.criteria")),
     )
 
 
@@ -291,7 +291,7 @@ def window_closed(ctx: CardContext, window: ContactWindow, vaccination: Vaccinat
         Message.of("iim.summary.window-closed", days=window.days_since),
         (
             Message.of("iim.window-closed.detail", window_days=window.length_days, last_day=window.last_day),
-            Message.of("iim.not-a-contact.watch"),
+            Message.decisive_of("iim.not-a-contact.watch"),
             vaccination.message,
         ),
     )
@@ -303,7 +303,7 @@ def already_covered(ctx: CardContext, ended_on: date) -> Advice:
         "iim.already-covered",
         Indicator.INFO,
         Message.of("iim.summary.already-covered", ended_on=ended_on),
-        (Message.of("iim.already-covered.detail", ended_on=ended_on, cover_days=cover_days.value),),
+        (Message.decisive_of("iim.already-covered.detail", ended_on=ended_on, cover_days=cover_days.value),),
         guideline=sources(cover_days),
     )
 

@@ -35,10 +35,10 @@ def index_case_advice(patient: PatientProfile, settings: RuleSettings) -> tuple[
     condition = index_case_condition(patient)
     if condition is None or not needs_eradication(patient):
         return ()
-    facts = [Message.of("iim.fact.index-case", condition=condition.display)]
+    facts = [Message.decisive_of("iim.fact.index-case", condition=condition.display)]
     if not condition.confirmed:
-        facts.append(Message.of("iim.fact.index-case-probable"))
-    facts.append(Message.of("iim.fact.no-c3g"))
+        facts.append(Message.decisive_of("iim.fact.index-case-probable"))
+    facts.append(Message.decisive_of("iim.fact.no-c3g"))
     ctx = CardContext(
         purpose=Purpose.INDEX_CASE,
         patient=patient,

@@ -37,7 +37,7 @@ def _rifampicin(patient: PatientProfile) -> Precautions:
     decisions = []
     if patient.may_use_hormonal_contraception():
         days = rules.contraception_barrier_days_after.value
-        messages.append(Message.of("iim.precaution.rifampicin.contraception", days=days))
+        messages.append(Message.decisive_of("iim.precaution.rifampicin.contraception", days=days))
         decisions.append(Message.of("iim.decision.contraception-duration", days=days))
     if patient.pregnant:
         messages.append(
@@ -63,7 +63,7 @@ def _ciprofloxacin(patient: PatientProfile) -> Precautions:
 
 
 def _ceftriaxone(patient: PatientProfile) -> Precautions:
-    messages = [Message.of("iim.precaution.ceftriaxone.beta-lactam")]
+    messages = [Message.decisive_of("iim.precaution.ceftriaxone.beta-lactam")]
     if patient.band is not DosingBand.ADULT:
         messages.append(Message.of("iim.precaution.ceftriaxone.child"))
     return Precautions(tuple(messages))

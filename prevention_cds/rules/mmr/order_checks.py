@@ -93,7 +93,7 @@ def _obstacles_today(a: Assessment) -> tuple[Obstacle, ...]:
 
 
 def _facts(record: PatientRecord, a: Assessment, order: DraftOrder, rule: Message) -> tuple[Message, ...]:
-    order_fact = Message.of("mmr.fact.order", order=named(order.display))
+    order_fact = Message.decisive_of("mmr.fact.order", order=named(order.display))
     return (order_fact, *facts_for(record, a, rule))
 
 
@@ -127,9 +127,9 @@ def _too_early(order: DraftOrder, record: PatientRecord, a: Assessment, found: t
     birth = a.birth if isinstance(a, MmrAssessment) else None
     earliest = earliest_valid(_events(a), max(today, _min_age_date(a) or today), r)
     reasons = tuple(obstacle_message(o, today, birth, r) for o in found)
-    explanation = [Message.of("mmr.explain.order.too-early", reasons=reasons, earliest=earliest)]
+    explanation = [Message.decisive_of("mmr.explain.order.too-early", reasons=reasons, earliest=earliest)]
     if a.exposure is not None and a.exposure.response == Response.IMMUNOGLOBULIN:
-        explanation.append(Message.of("mmr.explain.order.immunoglobulin"))
+        explanation.append(Message.decisive_of("mmr.explain.order.immunoglobulin"))
     rule = Message.of(
         "mmr.rule.order-validity",
         min_months=r.min_age_months.value,
@@ -186,7 +186,7 @@ def _gelatin(order: DraftOrder, record: PatientRecord, a: Assessment) -> Advice:
         rule="mmr.order.gelatin",
         indicator=Indicator.WARNING,
         summary=Message.of("mmr.summary.order.gelatin"),
-        explanation=(Message.of("mmr.explain.gelatin"),),
+        explanation=(Message.decisive_of("mmr.explain.gelatin"),),
         facts=_facts(record, a, order, Message.of("mmr.rule.gelatin")),
         guideline=cites.refs,
         decisions=decisions_for(a),

@@ -53,8 +53,8 @@ def immunoglobulin_advice(
     )
     explanation = [
         group,
-        Message.of("mmr.explain.ig.how", deadline=exposure.immunoglobulin_deadline, days=days),
-        Message.of("mmr.explain.ig.no-vaccine"),
+        Message.decisive_of("mmr.explain.ig.how", deadline=exposure.immunoglobulin_deadline, days=days),
+        Message.decisive_of("mmr.explain.ig.no-vaccine"),
     ]
     if reason in _INFANTS:
         explanation.append(
@@ -63,7 +63,7 @@ def immunoglobulin_advice(
     else:
         explanation.append(Message.of("mmr.explain.ig.then-vaccinate", months=delay))
     if exposure.exposure.case_confirmed is not True:
-        explanation.append(Message.of("mmr.explain.ig.case-unconfirmed"))
+        explanation.append(Message.decisive_of("mmr.explain.ig.case-unconfirmed"))
     found_decisions = list(card_decisions)
     if reason == ImmunoglobulinReason.INFANT_BEYOND_WINDOW:
         found_decisions.append(
