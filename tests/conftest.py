@@ -106,9 +106,10 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     cards = _CARDS[0]
     terminalreporter.write_line(
         f"cards measured: {cards.cards}; longest French detail {cards.longest} characters "
-        f"({cards.longest_rule}, {cards.longest_test or 'at collection'}), {cards.longest_whole} with every decisive "
-        "line shown; "
-        f"{cards.fitted} with decisive lines left to the explanation page, in {sorted(cards.fitted_tests)}"
+        f"({cards.longest_rule}, {cards.longest_test or 'at collection'}); with every decisive line shown "
+        f"{cards.longest_whole} ({cards.longest_whole_test}); "
+        f"{cards.fitted} with decisive lines left to the explanation page, in {sorted(cards.fitted_tests)}; "
+        f"longest explanation link {cards.longest_link} characters"
     )
 
 

@@ -13,7 +13,9 @@ import logging
 import re
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
 from markupsafe import Markup, escape
+from werkzeug.routing import BaseConverter
 
 from prevention_cds.app.explanation_links import LinkExpired, LinkRefused, explanation_links
 from prevention_cds.app.services import services
@@ -25,6 +27,19 @@ logger = logging.getLogger(__name__)
 
 blueprint = Blueprint("explanation", __name__, template_folder="templates", static_folder="static",
                       static_url_path="/explanations/static")
+
+
+class AnyToken(BaseConverter):
+    """Whatever follows /explanations/, line breaks and slashes included: a cut or altered link gets this page
+    (which says so) rather than the API's JSON 404."""
+
+    regex = r"[\s\S]+"
+    part_isolating = False
+
+
+@blueprint.record_once
+def _converters(state: BlueprintSetupState) -> None:
+    state.app.url_map.converters["explanation_token"] = AnyToken
 
 # What a page may load: its own style sheet, nothing else (no script, image, font, frame or form)
 HEADERS = {
@@ -62,7 +77,7 @@ def _fingerprint(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()[:12]
 
 
-@blueprint.get("/explanations/<token>")
+@blueprint.get("/explanations/<explanation_token:token>")
 def page(token: str) -> Response:
     language = _language()
 

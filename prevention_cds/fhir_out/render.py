@@ -80,38 +80,49 @@ def fit_card_detail(explanation: Explanation, language: str) -> CardDetail:
     choices to confirm, which the page details.
 
     Within ``DETAIL_BUDGET`` characters. The instructions of the recommended suggestion are always shown; when a
-    record brings more decisive steps and facts than fit (a pile of contraindications), those that do not fit,
-    in order, are left to the page and the card says how many.
+    record brings more decisive lines than fit (a pile of contraindications), the facts are kept first, then the
+    steps of the reasoning, each in order while it fits; the card says how many others are on the page.
     """
     instructions = texts(explanation.instructions, language)
     steps = texts(explanation.decisive_reasoning, language)
     facts = texts(explanation.decisive_facts, language)
-    decisions = explanation.decisions
-    tail = [_t("card.decisions-to-confirm", language, count=len(decisions))] if decisions else []
-    detail = _compose([*instructions, *steps], facts, tail, language)
+    decisions = len(explanation.decisions)
+
+    def compose(kept_steps: Sequence[str], kept_facts: Sequence[str]) -> str:
+        left = len(steps) + len(facts) - len(kept_steps) - len(kept_facts)
+        return _compose([*instructions, *kept_steps], kept_facts, _pointer(left, decisions, language), language)
+
+    detail = compose(steps, facts)
     if len(detail) <= DETAIL_BUDGET:
         return CardDetail(detail, 0)
-    # The lines that fit, the first first, with the line that counts the others
-    kept_steps: list[str] = []
-    kept_facts: list[str] = []
-
-    def attempt(steps_now: list[str], facts_now: list[str]) -> str:
-        left = len(steps) + len(facts) - len(steps_now) - len(facts_now)
-        more = _t("card.more-on-page", language, count=left)
-        return _compose([*instructions, *steps_now], facts_now, [more, *tail], language)
-
-    detail = attempt(kept_steps, kept_facts)
-    for kept, lines in ((kept_steps, steps), (kept_facts, facts)):
+    kept: dict[int, list[str]] = {0: [], 1: []}  # 0: steps, 1: facts
+    detail = compose([], [])
+    for group, lines in ((1, facts), (0, steps)):  # the facts are short and say who the patient is
         for line in lines:
-            kept.append(line)
-            tried = attempt(kept_steps, kept_facts)
+            kept[group].append(line)
+            tried = compose(_in_order(kept[0], steps), _in_order(kept[1], facts))
             if len(tried) <= DETAIL_BUDGET:
                 detail = tried
             else:
-                kept.pop()
-    left = len(steps) + len(facts) - len(kept_steps) - len(kept_facts)
+                kept[group].pop()
+    left = len(steps) + len(facts) - len(kept[0]) - len(kept[1])
     logger.warning("card %s: %d decisive line(s) left to the page", explanation.rule, left)
     return CardDetail(detail, left)
+
+
+def _in_order(kept: list[str], lines: Sequence[str]) -> list[str]:
+    return [line for line in lines if line in kept]
+
+
+def _pointer(left: int, decisions: int, language: str) -> list[str]:
+    """The last line: what the page adds to the card."""
+    if left and decisions:
+        return [_t("card.more-and-decisions", language, count=left, decisions=decisions)]
+    if left:
+        return [_t("card.more-on-page", language, count=left)]
+    if decisions:
+        return [_t("card.decisions-to-confirm", language, count=decisions)]
+    return []
 
 
 def _compose(todo: Sequence[str], facts: Sequence[str], tail: Sequence[str], language: str) -> str:

@@ -108,7 +108,7 @@ def test_the_card_links_to_a_french_page_with_its_facts_decisions_and_references
     for line in card["detail"].splitlines():
         words = line.removeprefix("- ").replace("**", "")
         if words and not words.endswith("voir l'explication complète."):
-            assert words in text or words in headings + ["À faire", "Éléments déterminants"], words
+            assert words in text or words in ("À faire", "Éléments déterminants"), words
     # the whole reasoning, the precautions the card leaves out, the project's decision on the volume
     assert "lentilles de contact" in text and "lentilles" not in card["detail"]
     assert "Volume de suspension arrondi au 0,1 mL" in text

@@ -18,9 +18,12 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from cryptography.fernet import Fernet
+
+from prevention_cds.app.explanation_links import ExplanationLinks
 from prevention_cds.fhir_out.explanation import explanation_of
 from prevention_cds.fhir_out.explanation_text import ExplanationText, explanation_text
 from prevention_cds.fhir_out.i18n import LANGUAGES, render
@@ -28,8 +31,12 @@ from prevention_cds.fhir_out.render import DETAIL_BUDGET, card_detail, fit_card_
 from prevention_cds.rules.advice import Advice, Message
 from prevention_cds.rules.iim import IimRules
 from prevention_cds.rules.mmr import MmrRules
+from prevention_cds.settings import PRACTICE_TIMEZONE
 
 RULE_SETS = (IimRules, MmrRules)
+# A link an EHR keeps and a browser opens: far below gunicorn's request line (8190, app/server.py)
+LINK_BUDGET = 4000
+BASE_URL = "https://prevention-cds.example.org"
 METHODS = ("evaluate", "check_orders")
 # A project document named where a clinician reads: a Markdown file, the former reference's name, a docs/ path,
 # or a section sign (the project's documents are cited by section; the guidelines' own sections never are).
@@ -67,9 +74,13 @@ class Measured:
     longest_rule: str = ""
     longest_test: str = ""
     longest_whole: int = 0  # the longest of the cards that show every decisive line
+    longest_whole_test: str = ""
     fitted: int = 0  # cards with decisive lines left to the page (generated records, mostly)
     fitted_tests: set[str] = field(default_factory=set)
+    longest_link: int = 0
     problems: list[str] = field(default_factory=list)
+    links: ExplanationLinks = field(default_factory=lambda: ExplanationLinks(
+        (Fernet.generate_key().decode("ascii"),), timedelta(hours=12), lambda: datetime.now(PRACTICE_TIMEZONE)))
 
     def check(self, advice: Advice, now: datetime) -> None:
         self.cards += 1
@@ -80,14 +91,18 @@ class Measured:
         if fitted.left_to_page:
             self.fitted += 1
             self.fitted_tests.add(test.split("[")[0])
-        else:
-            self.longest_whole = max(self.longest_whole, len(detail))
+        elif len(detail) > self.longest_whole:
+            self.longest_whole, self.longest_whole_test = len(detail), f"{advice.rule}, {test}"
         if len(detail) > self.longest:
             self.longest, self.longest_rule, self.longest_test = len(detail), advice.rule, test
         if len(detail) > DETAIL_BUDGET:
             self.problems.append(
                 f"{advice.rule}: French detail of {len(detail)} characters (> {DETAIL_BUDGET}):\n{detail}\n"
             )
+        link = len(self.links.url(BASE_URL, explanation, "fr"))
+        self.longest_link = max(self.longest_link, link)
+        if link > LINK_BUDGET:
+            self.problems.append(f"{advice.rule}: explanation link of {link} characters (> {LINK_BUDGET})")
         for language in LANGUAGES:
             shown = [render(advice.summary, language), card_detail(explanation, language),
                      render(Message.of("card.link.explanation"), language),

@@ -48,7 +48,7 @@ def immunoglobulin_advice(
     cites.add(r.immunoglobulin_groups)
     hours, pep_months, min_months = r.pep_vaccine_window_hours.value, r.pep_min_age_months.value, r.min_age_months.value
     delay = cites.cite(r.immunoglobulin_delay_months)
-    group = Message.of(
+    group = Message.decisive_of(  # who gets them, and what to check (the mother's status, the contact's hour)
         _GROUPS[reason], months=pep_months, from_months=pep_months, to_months=min_months - 1, hours=hours
     )
     explanation = [
