@@ -63,3 +63,11 @@ def test_every_source_link_is_the_document_itself() -> None:
         assert parts.path.strip("/") or parts.query, f"{document}: {url} is a site's home page"
         urls.append(url)
     assert len(urls) == len(set(urls)) >= 4
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_no_catalog_text_names_a_project_file(language: str) -> None:
+    from prevention_cds.fhir_out.i18n import catalog
+
+    named = {key: text for key, text in catalog(language).items() if PROJECT_FILE.search(text)}
+    assert named == {}

@@ -144,6 +144,9 @@ def test_the_same_link_reads_in_english(served: str, browser: Any) -> None:
     text = page.locator("main").inner_text()
     assert "Age: 8 years (decisive)" in text and "contact lenses" in text
     assert "Version française" in page.locator("nav").inner_text()
+    page.keyboard.press("Tab")  # the first stop of the keyboard: the language switch, with a visible focus
+    assert page.evaluate("document.activeElement.getAttribute('hreflang')") == "fr"
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
     page.close()
 
 
