@@ -92,11 +92,10 @@ def page(token: str) -> Response:
         body = render_template("explanation_refused.html", lang=language, t=t, kind=kind)
         return _html(body, 410 if kind == "expired" else 404, language)
     text = explanation_text(opened.explanation, language)
-    age = opened.explanation.evaluated_at
+    age = services(current_app).evaluator.clock() - opened.explanation.evaluated_at
     logger.info(
         "explanation page shown: rule=%s language=%s link=%s age_minutes=%d",
-        text.rule, language, _fingerprint(token),
-        (services(current_app).evaluator.clock() - age).total_seconds() // 60,
+        text.rule, language, _fingerprint(token), age.total_seconds() // 60,
     )
     other = next(lang for lang in LANGUAGES if lang != language)
     body = render_template(
