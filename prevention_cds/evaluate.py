@@ -23,7 +23,7 @@ from prevention_cds.fhir_in.draft_orders import read_order_context
 from prevention_cds.fhir_in.record import build_record
 from prevention_cds.fhir_out.fhir_resources import ResourceContext
 from prevention_cds.fhir_out.investigation_link import with_investigation_link
-from prevention_cds.fhir_out.render import RenderContext, advice_to_card
+from prevention_cds.fhir_out.render import ExplanationLink, RenderContext, advice_to_card
 from prevention_cds.hooks.catalog import PATIENT_VIEW, SERVICES_BY_ID, ServiceDefinition, prefetch_keys
 from prevention_cds.hooks.prefetch import FhirReader, gather_resources
 from prevention_cds.hooks.request import HookRequest, parse_request
@@ -124,9 +124,17 @@ class CdsEvaluator:
             max_response_bytes=s.fhir_max_response_bytes,
         )
 
-    def invoke(self, service_id: str, body: Any, language: str, base_url: str | None = None) -> dict[str, Any]:
-        """``base_url``: where the workspace is (the request's, or PREVENTION_CDS_PUBLIC_BASE_URL), for the link
-        of an index case's card; None (the command line) adds no link."""
+    def invoke(
+        self,
+        service_id: str,
+        body: Any,
+        language: str,
+        base_url: str | None = None,
+        explanation_link: ExplanationLink | None = None,
+    ) -> dict[str, Any]:
+        """The cards of one call. ``base_url``: where the workspace is (the request's, or
+        PREVENTION_CDS_PUBLIC_BASE_URL), for the link of an index case's card; ``explanation_link`` gives each card
+        its link to its explanation page. Neither (the command line) adds no link."""
         started = time.perf_counter()
         service = self.service(service_id)
         request = parse_request(body, service)
@@ -155,6 +163,7 @@ class CdsEvaluator:
             draft_order_references=frozenset(
                 f"{r['resourceType']}/{r['id']}" for r in request.draft_orders if isinstance(r.get("id"), str)
             ),
+            explanation_link=explanation_link,
         )
         cards = [advice_to_card(a, ctx) for a in advice]
         if record.deceased:

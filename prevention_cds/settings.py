@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -49,6 +49,10 @@ class Settings:
     rifampicin_shortage_mode: bool = False
     info_card_when_up_to_date: bool = False
     secret_key: str | None = None  # signs the workspace's session cookies; None: one kept in the database
+    # Fernet keys sealing the cards' explanation links (the first seals, all open: rotation); none = one per
+    # process, links then last until a restart. See docs/cards.md.
+    explanation_keys: tuple[str, ...] = field(default=(), repr=False)
+    explanation_link_hours: int = 12  # how long a card's explanation link opens its page
     dev: bool = False
 
     def __post_init__(self) -> None:
@@ -61,7 +65,7 @@ class Settings:
         if not 1 <= self.port <= 65535:
             raise ConfigError(f"{PREFIX}PORT must be a TCP port")
         for name in ("fhir_timeout_seconds", "fhir_deadline_seconds", "fhir_max_pages", "fhir_max_response_bytes",
-                     "max_body_bytes"):
+                     "max_body_bytes", "explanation_link_hours"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{PREFIX}{name.upper()} must be positive")
         for origin in self.fhir_allowed_origins:

@@ -25,6 +25,7 @@ from fhir_server_harness import INSTALL_COMMAND, MedplumServer
 from prevention_cds.app.factory import create_app
 from prevention_cds.evaluate import CdsEvaluator
 from prevention_cds.settings import PRACTICE_TIMEZONE, Settings
+from support.card_brevity import Measured, watch_rule_sets
 from support.emitted import EmittedResources, watch_builders
 
 pytest_plugins = ["support.browser"]  # the `browser` fixture of the page tests
@@ -77,11 +78,13 @@ def client(app: Flask) -> FlaskClient:
 
 _WATCH = ExitStack()
 _EMITTED: list[EmittedResources] = []
+_CARDS: list[Measured] = []  # every advice, measured as a card and its explanation page (support/card_brevity.py)
 
 
 def pytest_configure(config: pytest.Config) -> None:
     # before the test modules are imported: some build their cases (and resources) at import time
     _EMITTED.append(_WATCH.enter_context(watch_builders()))
+    _CARDS.append(_WATCH.enter_context(watch_rule_sets()))
     config.add_cleanup(_WATCH.close)
 
 
@@ -93,10 +96,21 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     problems = _EMITTED[0].take_problems()
     if problems:
         raise pytest.UsageError("while collecting: " + _invalid(problems))
+    cards = _CARDS[0].take_problems()
+    if cards:
+        raise pytest.UsageError("while collecting: cards too long or naming project files:\n" + "\n".join(cards))
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     terminalreporter.write_line(f"emitted FHIR resources validated (R4B and profiles): {_EMITTED[0].count}")
+    cards = _CARDS[0]
+    terminalreporter.write_line(
+        f"cards measured: {cards.cards}; longest French detail {cards.longest} characters "
+        f"({cards.longest_rule}, {cards.longest_test or 'at collection'}); with every decisive line shown "
+        f"{cards.longest_whole} ({cards.longest_whole_test}); "
+        f"{cards.fitted} with decisive lines left to the explanation page, in {sorted(cards.fitted_tests)}; "
+        f"longest explanation link {cards.longest_link} characters"
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -104,6 +118,13 @@ def emitted_resources_are_valid() -> Iterator[None]:
     yield
     problems = _EMITTED[0].take_problems()
     assert not problems, _invalid(problems)
+
+
+@pytest.fixture(autouse=True)
+def cards_are_short_and_name_no_project_file() -> Iterator[None]:
+    yield
+    problems = _CARDS[0].take_problems()
+    assert not problems, f"{len(problems)} card problem(s):\n" + "\n".join(problems[:20])
 
 
 @pytest.fixture(autouse=True)

@@ -20,8 +20,18 @@ from prevention_cds.adapters.auth import (
 )
 from prevention_cds.adapters.feedback_store import FeedbackStore, SqlFeedbackStore
 from prevention_cds.adapters.workspace_db import WorkspaceDatabase
-from prevention_cds.app import cors, fhir_api, health, hooks, workspace_api, workspace_auth, workspace_pages
+from prevention_cds.app import (
+    cors,
+    explanation_page,
+    fhir_api,
+    health,
+    hooks,
+    workspace_api,
+    workspace_auth,
+    workspace_pages,
+)
 from prevention_cds.app.errors import ANSWERS, ErrorAnswer, operation_outcome, outcome_of
+from prevention_cds.app.explanation_links import ExplanationLinks, install_links
 from prevention_cds.app.json_response import ResponseJsonProvider
 from prevention_cds.app.observability import AUTH_REJECTIONS, FHIR_FETCH_FAILURES, LATENCY, REQUESTS
 from prevention_cds.app.services import Services, install
@@ -55,6 +65,7 @@ def create_app(
         workspace=Workspace(database, settings.rule_settings, evaluator.clock),
         accounts=Accounts(database, evaluator.clock),
     ))
+    install_links(app, ExplanationLinks.from_settings(settings, evaluator.clock))
 
     _init_request_ids(app)  # first: a call refused before any other step (a 401) still gets and logs its id
     _init_authentication(app, settings, verifier or _verifier(settings))
@@ -62,6 +73,7 @@ def create_app(
     app.register_blueprint(health.blueprint)
     _init_workspace(app, settings, database)
     app.register_blueprint(fhir_api.blueprint)
+    app.register_blueprint(explanation_page.blueprint)
     cors.init_cors(app, settings.cors_allowed_origins or (("*",) if settings.dev else ()))
     _init_errors(app)
     return app

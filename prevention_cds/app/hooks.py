@@ -9,6 +9,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from prevention_cds.adapters.feedback_store import FeedbackEntry
 from prevention_cds.app.body import read_json
 from prevention_cds.app.errors import MethodNotAllowed
+from prevention_cds.app.explanation_links import explanation_links
 from prevention_cds.app.observability import CARDS
 from prevention_cds.app.services import services
 from prevention_cds.fhir_out.i18n import negotiate_language
@@ -43,7 +44,11 @@ def invoke(service_id: str) -> Response:
     if isinstance(body, dict) and isinstance(body.get("hookInstance"), str):
         g.hook_instance = body["hookInstance"][:100]  # for the logs of this call
     language = _language()
-    response = evaluator.invoke(service_id, body, language, request.url_root)
+    links, base = explanation_links(current_app), services(current_app).settings.public_base_url or request.url_root
+    response = evaluator.invoke(
+        service_id, body, language, request.url_root,
+        explanation_link=lambda explanation, lang: links.url(base, explanation, lang),
+    )
     for card in response["cards"]:
         CARDS.labels(service_id, card["indicator"]).inc()
     return _json(response, language)

@@ -20,12 +20,29 @@ ParamValue = Union[str, int, Decimal, date, datetime, "Message", tuple["Message"
 
 @dataclass(frozen=True)
 class Message:
+    """A catalog key and its parameters.
+
+    ``decisive`` marks, among an advice's ``facts`` and ``explanation``, what the clinician needs in order to
+    act: a decisive fact (age, weight, doses counted, exposure date) or a step (a deadline, "weigh the child",
+    "ask a specialist"). The card shows those; every message, decisive or not, is on the explanation page.
+    Equal messages stay equal whatever the mark.
+    """
+
     key: str
     params: Mapping[str, ParamValue] = field(default_factory=lambda: MappingProxyType({}))
+    decisive: bool = field(default=False, compare=False)
 
     @staticmethod
     def of(key: str, **params: ParamValue) -> Message:
         return Message(key, MappingProxyType(params))  # params is a new dict at each call: no copy needed
+
+    @staticmethod
+    def decisive_of(key: str, **params: ParamValue) -> Message:
+        """A decisive fact or step: on the card itself, not only on the explanation page."""
+        return Message(key, MappingProxyType(params), decisive=True)
+
+    def as_decisive(self) -> Message:
+        return self if self.decisive else Message(self.key, self.params, decisive=True)
 
 
 class Indicator(StrEnum):
@@ -41,10 +58,12 @@ class SelectionBehavior(StrEnum):
 
 @dataclass(frozen=True)
 class GuidelineRef:
-    """A guideline document (an id of ``prevention_cds/rules/data/sources.json``) and the section applied."""
+    """A guideline document (an id of ``prevention_cds/rules/data/sources.json``), the section applied, named
+    as the document names it, and the row of that section applied (a line of a table, a sentence), if any."""
 
     document: str
     section: str
+    row: str = ""
 
 
 # --- medicines -------------------------------------------------------------------------------------------
@@ -218,9 +237,15 @@ class Suggestion:
 class Advice:
     """One card's worth of advice.
 
-    ``rule`` is a stable id (``mmr.catch-up``) used in logs, feedback analytics and tests. ``facts`` are the
-    facts the rule used (age, doses counted and rejected, exposure date, weight), ``decisions`` the project's
-    choices on ambiguous guidance that matter to the clinician (see docs/clinical-decisions.md).
+    ``rule`` is a stable id (``mmr.catch-up``) used in logs, feedback analytics and tests. ``explanation`` is
+    the reasoning, ``facts`` the facts the rule used (age, doses counted and rejected, exposure date, weight),
+    ``decisions`` the project's choices on ambiguous guidance that matter to the clinician (see
+    docs/clinical-decisions.md), ``guideline`` the sections of the values used.
+
+    What goes where is a rendering rule (``prevention_cds/fhir_out/explanation.py``): the card shows the summary,
+    what to do (the instructions of the recommended suggestions and the decisive steps of ``explanation``) and
+    the decisive ``facts``; the explanation page, one link away, shows everything. A new message lands on the
+    page; mark it with ``Message.decisive_of`` only when the clinician cannot act without it.
     ``record_notes`` say what of the record the rule set could not use (a value that cannot be read, another
     patient's resources set aside, a medicine recognised by its name: ``rules/record_notes.py``); the card always
     shows them, since the clinician can correct the record.

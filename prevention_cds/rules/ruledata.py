@@ -36,6 +36,7 @@ class RuleValue:
     effective: date
     until: date | None
     note: str | None
+    see: str | None  # the project's cross-reference (docs/clinical-reference.md); never shown to a clinician
 
 
 def _read_json(name: str) -> Any:
@@ -73,10 +74,11 @@ class RuleData:
                         name=name,
                         value=entry.get("value"),
                         unit=entry.get("unit"),
-                        ref=GuidelineRef(entry["source"], entry["section"]),
+                        ref=GuidelineRef(entry["source"], entry["section"], entry.get("row", "")),
                         effective=date.fromisoformat(entry["effective"]),
                         until=date.fromisoformat(entry["until"]) if "until" in entry else None,
                         note=entry.get("note"),
+                        see=entry.get("see"),
                     )
                 )
             self._values[name] = sorted(versions, key=lambda v: v.effective)

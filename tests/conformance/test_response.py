@@ -45,7 +45,7 @@ from prevention_cds.rules.ruleset import RuleSettings
 from prevention_cds.settings import Settings
 
 REF = (GuidelineRef("ameli-ror", "Le calendrier vaccinal"),)
-TEXT = Message.of("card.heading.facts")
+TEXT = Message.decisive_of("card.heading.todo")  # any catalog text; decisive: on the card
 
 
 def _rifampicin(dose: str) -> MedicationProposal:
@@ -65,12 +65,12 @@ FORECAST = ImmunizationForecast(
 class EveryShapeRules:
     def evaluate(self, record: PatientRecord, now: datetime, settings: RuleSettings) -> tuple[Advice, ...]:
         return (
-            Advice("test.plain", Indicator.INFO, Message.of("card.heading.why"), (TEXT,), (), REF),
-            Advice("test.vaccine", Indicator.WARNING, Message.of("card.heading.why"), (TEXT,), (TEXT,), REF,
+            Advice("test.plain", Indicator.INFO, Message.of("card.heading.decisive-facts"), (TEXT,), (), REF),
+            Advice("test.vaccine", Indicator.WARNING, Message.of("card.heading.decisive-facts"), (TEXT,), (TEXT,), REF,
                    suggestions=(Suggestion(TEXT, (ProposeImmunization(FORECAST), ProposeMedication(
                        MedicationProposal(Medicine.MMR_VACCINE, Route.INTRAMUSCULAR, DoseSchedule.single_dose(), TEXT))),
                        recommended=True),)),
-            Advice("test.alternatives", Indicator.WARNING, Message.of("card.heading.why"), (TEXT,), (), REF,
+            Advice("test.alternatives", Indicator.WARNING, Message.of("card.heading.decisive-facts"), (TEXT,), (), REF,
                    suggestions=(Suggestion(TEXT, (ProposeMedication(_rifampicin("600")),), recommended=True),
                                 Suggestion(TEXT, (ProposeMedication(MedicationProposal(
                                     Medicine.CEFTRIAXONE_INJECTION, Route.INTRAMUSCULAR, DoseSchedule.single_dose(),
@@ -83,7 +83,7 @@ class EveryShapeRules:
         advice = []
         for order in orders.orders:
             assert order.reference is not None
-            advice.append(Advice("test.order", Indicator.CRITICAL, Message.of("card.heading.why"), (TEXT,),
+            advice.append(Advice("test.order", Indicator.CRITICAL, Message.of("card.heading.decisive-facts"), (TEXT,),
                                  (), REF, suggestions=(
                                      Suggestion(TEXT, (ReplaceDraftOrder(order.reference, _rifampicin("300")),)),
                                      Suggestion(TEXT, (RemoveDraftOrder(order.reference, order.display),)))))
@@ -198,7 +198,7 @@ def test_R11_update_of_an_unknown_order_is_refused() -> None:
     from prevention_cds.fhir_out.fhir_resources import ResourceContext
     from prevention_cds.fhir_out.render import RenderContext, advice_to_card
 
-    advice = Advice("x", Indicator.WARNING, Message.of("card.heading.why"), (TEXT,), (), REF,
+    advice = Advice("x", Indicator.WARNING, Message.of("card.heading.decisive-facts"), (TEXT,), (), REF,
                     suggestions=(Suggestion(TEXT, (RemoveDraftOrder("MedicationRequest/other", "x"),)),))
     ctx = RenderContext(ResourceContext("p1", FROZEN_NOW, "fr", "order"), frozenset({"MedicationRequest/draft-1"}))
     with pytest.raises(ValueError):
@@ -211,10 +211,11 @@ def test_R12_override_reasons_have_code_system_display(shapes_client: FlaskClien
             assert reason["code"] and reason["system"].startswith("http") and reason["display"]
 
 
-def test_R13_no_invalid_links(shapes_client: FlaskClient) -> None:
+def test_R13_each_card_links_to_its_explanation_page(shapes_client: FlaskClient) -> None:
     for card in _patient_view(shapes_client)["cards"]:
-        for link in card.get("links", []):
-            assert link["type"] in ("absolute", "smart") and link["url"].startswith("http")
+        (link,) = card["links"]
+        assert link["type"] == "absolute" and link["label"] == "Explication complète"
+        assert link["url"].startswith("http://localhost/explanations/") and link["url"].endswith("?lang=fr")
 
 
 def test_R14_card_uuids_unique(shapes_client: FlaskClient) -> None:
@@ -246,4 +247,6 @@ def test_R17_medication_text_and_rxnorm_first_when_known(shapes_client: FlaskCli
 def test_R_texts_follow_accept_language(shapes_client: FlaskClient) -> None:
     french = _patient_view(shapes_client)["cards"][0]
     english = _patient_view(shapes_client, **{"Accept-Language": "en"})["cards"][0]
-    assert french["summary"] == "Pourquoi" and english["summary"] == "Why"
+    assert french["summary"] == "Éléments déterminants" and english["summary"] == "Decisive facts"
+    assert french["links"][0]["label"] == "Explication complète" and english["links"][0]["label"] == "Full explanation"
+    assert english["links"][0]["url"].endswith("?lang=en")

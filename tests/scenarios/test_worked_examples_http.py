@@ -13,6 +13,7 @@ from fhir_factory import exposure, hook_request, immunization, patient, weight
 from prevention_cds.app.factory import create_app
 from prevention_cds.evaluate import CdsEvaluator
 from prevention_cds.settings import PRACTICE_TIMEZONE, Settings
+from support.explanation_pages import explanation_text
 
 
 def _call(settings: Settings, now: datetime, service: str, resources: list[dict[str, Any]]) -> dict[str, Any]:
@@ -21,6 +22,8 @@ def _call(settings: Settings, now: datetime, service: str, resources: list[dict[
     assert response.status_code == 200, response.get_json()
     body: dict[str, Any] = response.get_json()
     assert_valid_response(body)
+    # what the clinician reads one click away: each card's explanation page
+    body["pages"] = " ".join(explanation_text(client, card) for card in body["cards"])
     return body
 
 
@@ -46,8 +49,9 @@ def test_example_1_adult_household_contact_serogroup_b(settings: Settings) -> No
     assert value == 600 and repeat["frequency"] == 2 and repeat["period"] == 1 and repeat["periodUnit"] == "d"
     assert repeat["boundsDuration"]["value"] == 2
     assert not _resources(body, "ImmunizationRecommendation")  # serogroup B: no vaccination
-    text = " ".join(c.get("detail", "") for c in body["cards"]).lower()
+    text = body["pages"].lower()  # precautions: on the page, the card says what to do
     assert "lentilles" in text and ("orange" in text or "rouge" in text)
+    assert "lentilles" not in " ".join(c.get("detail", "") for c in body["cards"])
 
 
 def test_example_2_child_classroom_neighbour_serogroup_c(settings: Settings) -> None:
@@ -69,7 +73,7 @@ def test_example_3_born_1980_01_01_two_doses_adult_65_percent(settings: Settings
     doses = recommendation["recommendation"]
     assert [d["doseNumberPositiveInt"] for d in doses] == [1, 2]
     assert doses[0]["forecastStatus"]["coding"][0]["code"] in ("due", "overdue")
-    assert "65" in " ".join(c["detail"] for c in body["cards"])
+    assert "65 %" in body["pages"]
 
 
 def test_example_4_infant_exposed_70_hours_ago(settings: Settings) -> None:
@@ -78,8 +82,7 @@ def test_example_4_infant_exposed_70_hours_ago(settings: Settings) -> None:
         patient(birth_date="2024-07-10"),
         exposure("p1", "measles-contact", "2025-06-09T12:00:00+02:00", "household")])
     assert body["cards"] and _resources(body, "MedicationRequest")  # one post-exposure dose now
-    detail = " ".join(c["detail"] for c in body["cards"])
-    assert "gratuit" in detail
+    assert "gratuit" in body["pages"]
 
 
 def test_example_5_first_dose_at_11_months_does_not_count(settings: Settings) -> None:
@@ -97,8 +100,8 @@ def test_example_6_child_born_2020_no_dose_overdue_and_mandatory(settings: Setti
     doses = _resources(body, "ImmunizationRecommendation")[0]["recommendation"]
     assert len(doses) == 2 and doses[0]["forecastStatus"]["coding"][0]["code"] == "overdue"
     assert body["cards"][0]["indicator"] == "warning"
-    detail = body["cards"][0]["detail"].lower()
-    assert "obligatoire" in detail and "gratuit" in detail
+    page = body["pages"].lower()
+    assert "obligatoire" in page and "gratuit" in page
 
 
 def test_open_exposure_period_is_ongoing_so_prophylaxis_is_still_due(settings: Settings) -> None:

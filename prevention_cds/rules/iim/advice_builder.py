@@ -250,7 +250,7 @@ def _weight_needed(ctx: CardContext, plan: CoursePlan) -> Advice:
         decisions += (Message.of("iim.decision.weight-plausibility"),)
     explanation = (
         *plan.second_line.reasons,
-        Message.of("iim.weight-needed.detail", problem=unavailable.message()),
+        Message.decisive_of("iim.weight-needed.detail", problem=unavailable.message()),
         *(w.regimen for w in plan.weight_required),
     )
     return ctx.advice(
@@ -266,11 +266,11 @@ def _weight_needed(ctx: CardContext, plan: CoursePlan) -> Advice:
 def _age_needed(ctx: CardContext) -> Advice:
     birth, unreadable = ctx.patient.record.birth_date, ctx.patient.record.unreadable_birth_date
     if birth is not None and ctx.patient.age is not None:
-        detail = Message.of("iim.age-needed.partial", birth_date=birth.isoformat())
+        detail = Message.decisive_of("iim.age-needed.partial", birth_date=birth.isoformat())
     elif unreadable is not None:
-        detail = Message.of("iim.age-needed.unreadable", birth_date=unreadable)
+        detail = Message.decisive_of("iim.age-needed.unreadable", birth_date=unreadable)
     else:
-        detail = Message.of("iim.age-needed.missing")
+        detail = Message.decisive_of("iim.age-needed.missing")
     return ctx.advice(
         "iim.age-needed",
         Indicator.WARNING,
@@ -295,7 +295,7 @@ def _specialist(ctx: CardContext, plan: CoursePlan) -> Advice:
         "iim.specialist-advice",
         Indicator.WARNING,
         Message.of("iim.summary.specialist", purpose=ctx.purpose_label),
-        (*explanation, Message.of("iim.specialist.detail")),
+        (*explanation, Message.decisive_of("iim.specialist.detail")),
         decisions,
     )
 
@@ -308,7 +308,7 @@ def not_a_contact(ctx: CardContext, contact: ContactAssessment) -> Advice:
         "iim.not-a-contact",
         Indicator.INFO,
         Message.of("iim.summary.not-a-contact"),
-        (contact.reason, Message.of("iim.not-a-contact.criteria"), Message.of("iim.not-a-contact.watch")),
+        (contact.reason, Message.of("iim.not-a-contact.criteria"), Message.decisive_of("iim.not-a-contact.watch")),
         contact.decisions,
     )
 
@@ -318,7 +318,7 @@ def setting_unknown(ctx: CardContext, contact: ContactAssessment) -> Advice:
         "iim.setting-unknown",
         Indicator.WARNING,
         Message.of("iim.summary.setting-unknown"),
-        (contact.reason, Message.of("iim.not-a-contact.criteria")),
+        (contact.reason.as_decisive(), Message.of("iim.not-a-contact.criteria")),
     )
 
 
@@ -329,7 +329,7 @@ def window_closed(ctx: CardContext, window: ContactWindow, vaccination: Vaccinat
         Message.of("iim.summary.window-closed", days=window.days_since),
         (
             Message.of("iim.window-closed.detail", window_days=window.length_days, last_day=window.last_day),
-            Message.of("iim.not-a-contact.watch"),
+            Message.decisive_of("iim.not-a-contact.watch"),
             vaccination.message,
         ),
     )
@@ -341,7 +341,7 @@ def already_covered(ctx: CardContext, ended_on: date) -> Advice:
         "iim.already-covered",
         Indicator.INFO,
         Message.of("iim.summary.already-covered", ended_on=ended_on),
-        (Message.of("iim.already-covered.detail", ended_on=ended_on, cover_days=cover_days.value),),
+        (Message.decisive_of("iim.already-covered.detail", ended_on=ended_on, cover_days=cover_days.value),),
         guideline=sources(cover_days),
     )
 

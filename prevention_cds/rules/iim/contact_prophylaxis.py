@@ -63,12 +63,14 @@ def contact_advice(patient: PatientProfile, settings: RuleSettings) -> tuple[Adv
 
 
 def _exposure_facts(contact: ContactAssessment, window: ContactWindow) -> tuple[Message, ...]:
+    """The exposure as recorded; a resistant strain, a repeated case, a prior course are decisive only through
+    the second-line reason or the card they lead to, which say them."""
     exposure = contact.exposure
-    facts = [Message.of("iim.fact.setting", setting=contact.setting_label()), window.fact()]
+    facts = [Message.decisive_of("iim.fact.setting", setting=contact.setting_label()), window.fact()]
     if exposure.serogroup is None or exposure.serogroup is IimSerogroup.UNKNOWN:
-        facts.append(Message.of("iim.fact.serogroup-unknown"))
+        facts.append(Message.decisive_of("iim.fact.serogroup-unknown"))
     else:
-        facts.append(Message.of("iim.fact.serogroup", serogroup=exposure.serogroup.value))
+        facts.append(Message.decisive_of("iim.fact.serogroup", serogroup=exposure.serogroup.value))
     if exposure.rifampicin_resistant:
         facts.append(Message.of("iim.fact.rifampicin-resistant"))
     if exposure.repeated_case_in_community:

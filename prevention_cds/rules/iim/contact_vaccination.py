@@ -156,6 +156,8 @@ def _prior_doses(
         else:
             return dose, tuple(rejected)
         rejected.append(
-            Message.of("iim.fact.prior-dose-rejected", vaccine=dose.display, given_on=dose.given_on, reason=reason)
+            Message.decisive_of(
+                "iim.fact.prior-dose-rejected", vaccine=dose.display, given_on=dose.given_on, reason=reason
+            )
         )
     return None, tuple(rejected)

@@ -36,11 +36,11 @@ def index_case_advice(patient: PatientProfile, settings: RuleSettings) -> tuple[
     condition = index_case_condition(patient)
     if condition is None:
         return ()
-    facts = [Message.of("iim.fact.index-case", condition=condition.display)]
+    facts = [Message.decisive_of("iim.fact.index-case", condition=condition.display)]
     if not condition.confirmed:
-        facts.append(Message.of("iim.fact.index-case-probable"))
+        facts.append(Message.decisive_of("iim.fact.index-case-probable"))
     earlier = _earlier_episodes(patient, condition)
-    facts += [Message.of("iim.fact.index-case-earlier", condition=c.display) for c in earlier]
+    facts += [Message.decisive_of("iim.fact.index-case-earlier", condition=c.display) for c in earlier]
     rules = patient.rules
     notify = CardContext(
         purpose=Purpose.INDEX_CASE,

@@ -86,7 +86,7 @@ class Interaction:
     def message(self) -> Message:
         """The medicine found, its class, the level and what to do."""
         label, advice = _GROUP_KEYS[self.rule.medicines]
-        return Message.of(
+        return Message.decisive_of(
             "iim.interaction.found",
             medicine=self.medicine,
             group=Message.of(label),

@@ -213,7 +213,7 @@ def _check(
         purpose=need.purpose if need else Purpose.CONTACT,
         patient=patient,
         explanation=(),
-        facts=(Message.of("iim.fact.order", order=order.display), *facts),
+        facts=(Message.decisive_of("iim.fact.order", order=order.display), *facts),
         guideline=(),  # each card cites the values it applies
     )
     # Absolute contraindications whatever the order is for; a neonatal restriction only for IIM prophylaxis
@@ -248,7 +248,7 @@ def _check(
             "iim.order.weight-needed",
             Indicator.WARNING,
             Message.of("iim.summary.order.weight-needed", drug=drug.label),
-            (Message.of("iim.weight-needed.detail", problem=expected.unavailable.message()), expected.regimen),
+            (Message.decisive_of("iim.weight-needed.detail", problem=expected.unavailable.message()), expected.regimen),
             band_decisions(patient),
             guideline=cites.refs,
         )
@@ -271,7 +271,7 @@ def _check(
         (
             *mismatches,
             Message.of("iim.order.expected", instruction=expected.instruction),
-            Message.of("iim.order.other-indication"),
+            Message.decisive_of("iim.order.other-indication"),
         ),
         decisions,
         suggestions,
@@ -294,7 +294,7 @@ def _contraindicated(
         Message.of(
             "iim.summary.order.contraindicated" if absolute else "iim.summary.order.specialist", drug=drug.label
         ),
-        tuple(ci.reason for ci in found),
+        tuple(ci.reason.as_decisive() for ci in found),
         suggestions=suggestions,
         guideline=sources(*(ci.basis for ci in found)) + bases,
     )
@@ -328,26 +328,28 @@ def _mismatches(
     expected_mg = expected.dose_mg or Decimal(0)
     if order.dose_mg is None:
         found.append(
-            Message.of("iim.order.mismatch.dose-unit", unit=order.dose_unit)
+            Message.decisive_of("iim.order.mismatch.dose-unit", unit=order.dose_unit)
             if order.dose_unit
-            else Message.of("iim.order.mismatch.dose-missing")
+            else Message.decisive_of("iim.order.mismatch.dose-missing")
         )
     elif _dose_differs(patient, order.dose_mg, drug, expected, expected_mg):
-        found.append(Message.of("iim.order.mismatch.dose", ordered_mg=order.dose_mg, expected_mg=expected_mg))
+        found.append(Message.decisive_of("iim.order.mismatch.dose", ordered_mg=order.dose_mg, expected_mg=expected_mg))
     strength = _capsule_strength(order, patient.rules)
     if strength is not None and order.dose_mg is not None and order.dose_mg % strength:
-        found.append(Message.of("iim.order.mismatch.dose-form", ordered_mg=order.dose_mg, capsule_mg=strength))
+        found.append(Message.decisive_of("iim.order.mismatch.dose-form", ordered_mg=order.dose_mg, capsule_mg=strength))
     schedule = expected.schedule
     per_day = schedule.frequency or schedule.count or 1
     if order.frequency_per_day is not None and order.frequency_per_day != per_day:
-        found.append(Message.of("iim.order.mismatch.frequency", ordered=order.frequency_per_day, expected=per_day))
+        found.append(
+            Message.decisive_of("iim.order.mismatch.frequency", ordered=order.frequency_per_day, expected=per_day)
+        )
     days = schedule.duration_days or 1
     if order.duration_days is not None and order.duration_days != days:
-        found.append(Message.of("iim.order.mismatch.duration", ordered=order.duration_days, expected=days))
+        found.append(Message.decisive_of("iim.order.mismatch.duration", ordered=order.duration_days, expected=days))
     allowed = frozenset(values_of(drug, patient.rules).routes.value)
     if order.route is not None and order.route not in allowed:
         expected_route = route_label(allowed)
-        found.append(Message.of("iim.order.mismatch.route", ordered=order.route, expected=expected_route))
+        found.append(Message.decisive_of("iim.order.mismatch.route", ordered=order.route, expected=expected_route))
     return tuple(found)
 
 

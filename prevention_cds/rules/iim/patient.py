@@ -70,16 +70,18 @@ class PatientProfile:
         """Age, weight and pregnancy as the card shows them."""
         facts: list[Message] = []
         if self.age is None and self.record.unreadable_birth_date is not None:
-            facts.append(Message.of("iim.fact.birth-date-unreadable", birth_date=self.record.unreadable_birth_date))
+            unreadable = self.record.unreadable_birth_date
+            facts.append(Message.decisive_of("iim.fact.birth-date-unreadable", birth_date=unreadable))
         elif self.age is None:
-            facts.append(Message.of("iim.fact.age-unknown"))
+            facts.append(Message.decisive_of("iim.fact.age-unknown"))
         elif not self.age.exact and self.record.birth_date is not None:
-            facts.append(Message.of("iim.fact.birth-date-partial", birth_date=self.record.birth_date.isoformat()))
+            birth_date = self.record.birth_date.isoformat()
+            facts.append(Message.decisive_of("iim.fact.birth-date-partial", birth_date=birth_date))
         else:
             facts.append(_age_fact(self.age, self.rules))
         if isinstance(self.weight, UsableWeight):
             facts.append(
-                Message.of(
+                Message.decisive_of(
                     "iim.fact.weight",
                     weight_kg=self.weight.kilograms,
                     recorded=self.weight.measurement.original_value,
@@ -87,13 +89,13 @@ class PatientProfile:
                 )
             )
         elif self.band is not DosingBand.ADULT:  # adult doses are fixed: a missing weight is no news
-            facts.append(Message.of("iim.fact.weight-unusable", problem=self.weight.message()))
+            facts.append(Message.decisive_of("iim.fact.weight-unusable", problem=self.weight.message()))
         if self.pregnant:
             delivery = self.record.pregnancy.expected_delivery if self.record.pregnancy else None
             facts.append(
-                Message.of("iim.fact.pregnant-due", expected_delivery=delivery)
+                Message.decisive_of("iim.fact.pregnant-due", expected_delivery=delivery)
                 if delivery
-                else Message.of("iim.fact.pregnant")
+                else Message.decisive_of("iim.fact.pregnant")
             )
         return tuple(facts)
 
@@ -101,10 +103,10 @@ class PatientProfile:
 def _age_fact(age: PatientAge, rules: IimParameters) -> Message:
     exact = age.youngest  # a toddler's age reads in months, not in years
     if exact.months >= rules.age_in_months_below_months.value:
-        return Message.of("iim.fact.age-years", years=exact.years)
+        return Message.decisive_of("iim.fact.age-years", years=exact.years)
     if exact.months > 0:
-        return Message.of("iim.fact.age-months", months=exact.months, days=exact.days)
-    return Message.of("iim.fact.age-days", days=exact.days)
+        return Message.decisive_of("iim.fact.age-months", months=exact.months, days=exact.days)
+    return Message.decisive_of("iim.fact.age-days", days=exact.days)
 
 
 def _is_pregnant(record: PatientRecord, today: date, rules: IimParameters) -> bool:

@@ -41,7 +41,7 @@ def _rifampicin(patient: PatientProfile) -> Precautions:
     # is usable and rifampicin stays.
     messages += [i.message() for i in interactions_doing(Drug.RIFAMPICIN, patient, InteractionAction.SECOND_LINE_FIRST)]
     messages += [
-        Message.of("iim.second-line.hepatic", condition=c.display)
+        Message.decisive_of("iim.second-line.hepatic", condition=c.display)
         for c in record.active_conditions(Concept.SEVERE_HEPATIC_DISEASE)
     ]
     for found in interactions_doing(Drug.RIFAMPICIN, patient, InteractionAction.ADVISE):
@@ -53,11 +53,11 @@ def _rifampicin(patient: PatientProfile) -> Precautions:
     if not patient.pregnant:
         messages += [c.message() for c in contraceptives]
         if not contraceptives and patient.may_use_hormonal_contraception():
-            messages.append(Message.of("iim.precaution.rifampicin.contraception", days=days))
+            messages.append(Message.decisive_of("iim.precaution.rifampicin.contraception", days=days))
         if contraceptives or patient.may_use_hormonal_contraception():
             decisions.append(Message.of("iim.decision.contraception-duration", days=days))
     messages += [
-        Message.of("iim.precaution.rifampicin.alcohol", condition=c.display)
+        Message.decisive_of("iim.precaution.rifampicin.alcohol", condition=c.display)
         for c in record.active_conditions(Concept.ALCOHOL_DEPENDENCE)
     ]
     messages += [
@@ -103,7 +103,7 @@ def _ciprofloxacin(patient: PatientProfile) -> Precautions:
 
 
 def _ceftriaxone(patient: PatientProfile) -> Precautions:
-    messages = [Message.of("iim.precaution.ceftriaxone.beta-lactam")]
+    messages = [Message.decisive_of("iim.precaution.ceftriaxone.beta-lactam")]
     if patient.band is not DosingBand.ADULT:
         messages.append(Message.of("iim.precaution.ceftriaxone.child"))
     return Precautions(tuple(messages))

@@ -40,14 +40,14 @@ def second_line_decision(
     patient: PatientProfile, exposure: Exposure | None, settings: RuleSettings
 ) -> SecondLineDecision:
     reasons = [
-        Message.of("iim.second-line.contraindicated", reason=ci.reason)
+        Message.decisive_of("iim.second-line.contraindicated", reason=ci.reason)
         for ci in contraindications(Drug.RIFAMPICIN, patient)
     ]
     notes: tuple[Message, ...] = ()
     decisions: tuple[Message, ...] = ()
     if exposure is not None:
         if exposure.rifampicin_resistant:
-            reasons.append(Message.of("iim.second-line.resistant"))
+            reasons.append(Message.decisive_of("iim.second-line.resistant"))
         repeat, notes, decisions = _repeated_case(exposure, patient.now, patient.rules)
         if repeat is not None:
             reasons.append(repeat)
@@ -79,12 +79,14 @@ def _repeated_case(
     first_case = exposure.community_first_case_on
     if first_case is None:
         # Unknown start of the period: read it as still running (a different antibiotic).
-        reason = Message.of("iim.second-line.repeated-case", ended_on=ended)
+        reason = Message.decisive_of("iim.second-line.repeated-case", ended_on=ended)
         months = rules.repeat_case_period_months.value
         return reason, (), (Message.of("iim.decision.repeat-first-case-unknown", months=months),)
     months = rules.repeat_case_period_months.value
     # The new case is dated by this contact's last exposure to it.
     if local_date(exposure.last_contact, now) > add_months(first_case, months):
         return None, (Message.of("iim.repeat-beyond-period", first_case_on=first_case, months=months),), ()
-    reason = Message.of("iim.second-line.repeated-case-since", ended_on=ended, first_case_on=first_case, months=months)
+    reason = Message.decisive_of(
+        "iim.second-line.repeated-case-since", ended_on=ended, first_case_on=first_case, months=months
+    )
     return reason, (), ()

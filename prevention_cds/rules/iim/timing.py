@@ -41,7 +41,7 @@ class ContactWindow:
         return self.last_contact + timedelta(days=self.length_days)
 
     def fact(self) -> Message:
-        return Message.of("iim.fact.last-contact", last_contact=self.last_contact, days=self.days_since)
+        return Message.decisive_of("iim.fact.last-contact", last_contact=self.last_contact, days=self.days_since)
 
 
 def prophylaxis_window(last_contact: datetime, now: datetime, rules: IimParameters) -> ContactWindow:

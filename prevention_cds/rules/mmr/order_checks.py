@@ -122,7 +122,7 @@ def _young_for_yellow_fever(a: Assessment) -> bool:
 
 
 def _facts(record: PatientRecord, a: Assessment, order: DraftOrder, rule: Message) -> tuple[Message, ...]:
-    order_fact = Message.of("mmr.fact.order", order=named(order.display))
+    order_fact = Message.decisive_of("mmr.fact.order", order=named(order.display))
     return (order_fact, *facts_for(record, a, rule))
 
 
@@ -205,7 +205,7 @@ def _too_early(
     birth = a.birth if isinstance(a, MmrAssessment) else None
     explanation = [too_early_message(found, today, birth, earliest, r)]
     if a.exposure is not None and a.exposure.response == Response.IMMUNOGLOBULIN:
-        explanation.append(Message.of("mmr.explain.order.immunoglobulin"))
+        explanation.append(Message.decisive_of("mmr.explain.order.immunoglobulin"))
     rule = Message.of(
         "mmr.rule.order-validity",
         min_months=r.min_age_months.value,
@@ -253,7 +253,7 @@ def _gelatin(order: DraftOrder, record: PatientRecord, a: Assessment, not_before
         rule="mmr.order.gelatin",
         indicator=Indicator.WARNING,
         summary=Message.of("mmr.summary.order.gelatin"),
-        explanation=(Message.of("mmr.explain.gelatin"),),
+        explanation=(Message.decisive_of("mmr.explain.gelatin"),),
         facts=_facts(record, a, order, Message.of("mmr.rule.gelatin")),
         guideline=cites.refs,
         decisions=decisions_for(a),

@@ -12,7 +12,7 @@ from prevention_cds.rules.citation import Citations
 from prevention_cds.rules.facts import PatientRecord
 from prevention_cds.rules.mmr.contraindications import Contraindication, Finding, VaccineSafety
 from prevention_cds.rules.mmr.cost import CostRule
-from prevention_cds.rules.mmr.dose_evaluation import DoseHistory, mmr_doses
+from prevention_cds.rules.mmr.dose_evaluation import DoseHistory, MmrDose, mmr_doses
 from prevention_cds.rules.mmr.doses_owed import DoseTarget, TargetRule
 from prevention_cds.rules.mmr.parameters import MmrParameters
 from prevention_cds.rules.mmr.person import BirthBounds, Person
@@ -24,6 +24,14 @@ from prevention_cds.rules.mmr.validity import Obstacle, RejectionReason
 def named(display: str | None) -> ParamValue:
     """A recorded display, or 'unnamed' when the record gives none."""
     return display or ""  # an empty label is rendered as the catalog's phrase for it (fhir_out.i18n)
+
+
+def dose_name(dose: MmrDose) -> ParamValue:
+    """The display the record gives; without one, the vaccine's own name (a CVX 03 dose without a display is
+    "ROR" in French, "MMR" in English)."""
+    if dose.display:
+        return dose.display
+    return Message.of("mmr.vaccine.mmrv" if dose.with_varicella else "mmr.vaccine.mmr")
 
 
 # --- the patient ---------------------------------------------------------------------------------------
@@ -42,11 +50,11 @@ def birth_fact(person: Person, today: date, rules: MmrParameters) -> Message:
     if birth is None and person.unreadable_birth_date is not None:
         return Message.of("mmr.fact.birth-date-unreadable", birth_date=person.unreadable_birth_date)
     if birth is None:
-        return Message.of("mmr.fact.birth-date-missing")
+        return Message.decisive_of("mmr.fact.birth-date-missing")
     age = age_message(birth, today, rules)
     if birth.exact:
-        return Message.of("mmr.fact.birth-date", birth_date=birth.earliest, age=age)
-    return Message.of("mmr.fact.birth-date-partial", birth_date=birth.recorded.isoformat(), age=age)
+        return Message.decisive_of("mmr.fact.birth-date", birth_date=birth.earliest, age=age)
+    return Message.decisive_of("mmr.fact.birth-date-partial", birth_date=birth.recorded.isoformat(), age=age)
 
 
 def obstacle_message(obstacle: Obstacle, on: date, birth: BirthBounds | None, rules: MmrParameters) -> Message:
@@ -100,7 +108,7 @@ def too_early_message(
 
 def dose_facts(history: DoseHistory, birth: BirthBounds, rules: MmrParameters) -> tuple[Message, ...]:
     if not history.verdicts:
-        return (Message.of("mmr.fact.no-dose"),)
+        return (Message.decisive_of("mmr.fact.no-dose"),)
     facts: list[Message] = []
     number = 0
     for verdict in history.verdicts:
@@ -108,12 +116,12 @@ def dose_facts(history: DoseHistory, birth: BirthBounds, rules: MmrParameters) -
         if verdict.counted:
             number += 1
             key = "mmr.fact.dose-counted-mmrv" if dose.with_varicella else "mmr.fact.dose-counted"
-            facts.append(Message.of(key, number=number, vaccine=named(dose.display), given_on=dose.given_on))
+            facts.append(Message.decisive_of(key, number=number, vaccine=dose_name(dose), given_on=dose.given_on))
         else:
             reasons = tuple(obstacle_message(o, dose.given_on, birth, rules) for o in verdict.obstacles)
             facts.append(
-                Message.of(
-                    "mmr.fact.dose-rejected", vaccine=named(dose.display), given_on=dose.given_on, reasons=reasons
+                Message.decisive_of(
+                    "mmr.fact.dose-rejected", vaccine=dose_name(dose), given_on=dose.given_on, reasons=reasons
                 )
             )
     return tuple(facts)
@@ -123,8 +131,10 @@ def recorded_dose_facts(record: PatientRecord) -> tuple[Message, ...]:
     """Doses listed without judging them (no birth date to judge them by)."""
     doses = mmr_doses(record)
     if not doses:
-        return (Message.of("mmr.fact.no-dose"),)
-    return tuple(Message.of("mmr.fact.dose-recorded", vaccine=named(d.display), given_on=d.given_on) for d in doses)
+        return (Message.decisive_of("mmr.fact.no-dose"),)
+    return tuple(
+        Message.decisive_of("mmr.fact.dose-recorded", vaccine=dose_name(d), given_on=d.given_on) for d in doses
+    )
 
 
 def target_rule_message(target: DoseTarget, rules: MmrParameters) -> Message:
@@ -172,12 +182,14 @@ def contraindication_name(contraindication: Contraindication) -> Message:
 
 
 def contraindication_explanation(contraindication: Contraindication) -> Message:
-    return Message.of(_CONTRAINDICATION_EXPLANATIONS[contraindication])
+    return Message.decisive_of(_CONTRAINDICATION_EXPLANATIONS[contraindication])
 
 
 def safety_facts(safety: VaccineSafety) -> tuple[Message, ...]:
     facts = [_finding_fact(f) for f in safety.findings]
-    facts.extend(Message.of("mmr.fact.gelatin-allergy", allergy=named(a.display)) for a in safety.gelatin_allergies)
+    facts.extend(
+        Message.decisive_of("mmr.fact.gelatin-allergy", allergy=named(a.display)) for a in safety.gelatin_allergies
+    )
     facts.extend(Message.of("mmr.fact.allergy-not-severe", allergy=named(a.display)) for a in safety.harmless_allergies)
     return tuple(facts)
 
@@ -185,9 +197,9 @@ def safety_facts(safety: VaccineSafety) -> tuple[Message, ...]:
 def _finding_fact(finding: Finding) -> Message:
     if finding.contraindication == Contraindication.PREGNANCY:
         if finding.expected_delivery is not None:
-            return Message.of("mmr.fact.pregnancy-due", expected_delivery=finding.expected_delivery)
-        return Message.of("mmr.fact.pregnancy")
-    return Message.of(_FINDING_FACTS[finding.contraindication], recorded=named(finding.display))
+            return Message.decisive_of("mmr.fact.pregnancy-due", expected_delivery=finding.expected_delivery)
+        return Message.decisive_of("mmr.fact.pregnancy")
+    return Message.decisive_of(_FINDING_FACTS[finding.contraindication], recorded=named(finding.display))
 
 
 def person_facts(person: Person, history: DoseHistory | None) -> tuple[Message, ...]:
@@ -207,7 +219,7 @@ def person_facts(person: Person, history: DoseHistory | None) -> tuple[Message, 
             Message.of("mmr.fact.other-live-vaccine", vaccine=named(v.display), given_on=v.given_on)
             for v in history.events.other_live_vaccines
         )
-        facts.extend(Message.of("mmr.fact.immunoglobulin", given_on=g) for g in history.events.immunoglobulins)
+        facts.extend(Message.decisive_of("mmr.fact.immunoglobulin", given_on=g) for g in history.events.immunoglobulins)
     return tuple(facts)
 
 
@@ -215,11 +227,11 @@ def exposure_fact(timing: ExposureTiming) -> Message:
     exposure = timing.exposure
     if exposure.has_time:
         hours = timing.least // timedelta(hours=1)
-        fact = Message.of("mmr.fact.exposure-time", contact=exposure.last_contact, hours=hours)
+        fact = Message.decisive_of("mmr.fact.exposure-time", contact=exposure.last_contact, hours=hours)
     else:
-        fact = Message.of("mmr.fact.exposure-date", contact=exposure.last_contact.date())
+        fact = Message.decisive_of("mmr.fact.exposure-date", contact=exposure.last_contact.date())
     if exposure.case_confirmed is False:
-        return Message.of("mmr.fact.exposure-unconfirmed", exposure=fact)
+        return Message.decisive_of("mmr.fact.exposure-unconfirmed", exposure=fact)
     return fact
 
 

@@ -7,7 +7,9 @@ from datetime import date
 
 import pytest
 
+from advice_messages import render_strict
 from prevention_cds.rules.calendar_math import add_months
+from prevention_cds.rules.concepts import Concept
 from prevention_cds.rules.facts import PatientRecord, VaccineDose
 from prevention_cds.rules.mmr.dose_evaluation import evaluate_doses
 from prevention_cds.rules.mmr.parameters import MmrParameters
@@ -153,3 +155,27 @@ def test_supporting_immunizations_are_the_counted_doses() -> None:
 
 def test_twelve_month_constant_matches_calendar_math() -> None:
     assert add_months(BIRTH, 12) == TWELVE_MONTHS and TWELVE_MONTHS - days(1) == date(2021, 1, 14)
+
+
+# Doses recorded by code alone (a CVX 03 without a display, as the CDS Hooks Sandbox sends them): the card names
+# the vaccine from the terminology, never "unnamed"; a live vaccine of another kind without a label is said so.
+UNLABELLED = Scenario(
+    patient(born(2019, 1, 15), doses=(
+        VaccineDose(date(2019, 12, 1), frozenset({Concept.MMRV_VACCINE, Concept.LIVE_VACCINE}), "", "Immunization/a"),
+        VaccineDose(date(2020, 4, 1), frozenset({Concept.MMR_VACCINE, Concept.LIVE_VACCINE}), "", "Immunization/b"),
+        VaccineDose(date(2020, 4, 20), frozenset({Concept.LIVE_VACCINE}), "", "Immunization/c"),
+    )),
+    TODAY,
+)
+SCENARIOS = [UNLABELLED]
+
+
+@pytest.mark.parametrize(("language", "names"), [
+    ("fr", ("ROR-varicelle le 01/12/2019", "ROR le 01/04/2020", "vaccin sans libellé")),
+    ("en", ("MMRV on 2019-12-01", "MMR on 2020-04-01", "unnamed vaccine")),
+])
+def test_a_dose_without_a_display_is_named_by_its_vaccine(language: str, names: tuple[str, ...]) -> None:
+    (advice,) = UNLABELLED.run()
+    facts = " | ".join(render_strict(f, language) for f in advice.facts)
+    for name in names:
+        assert name in facts, facts

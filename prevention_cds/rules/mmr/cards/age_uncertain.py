@@ -19,7 +19,7 @@ def age_uncertain_advice(a: MmrAssessment) -> Advice:
         indicator=Indicator.CRITICAL,
         summary=Message.of("mmr.summary.age-uncertain"),
         explanation=(
-            Message.of(
+            Message.decisive_of(
                 "mmr.explain.age-uncertain", pep_months=pep_months, min_months=min_months, hours=hours, days=days
             ),
         ),

@@ -31,12 +31,12 @@ def contraindication_advice(a: MmrAssessment, plan: tuple[PlannedDose, ...]) -> 
     found_decisions = decisions(a)
     if after_delivery:
         explanation.extend(plan_lines(plan, a.today, a.rules) if edd else ())
-        explanation.append(Message.of("mmr.explain.after-delivery"))
+        explanation.append(Message.decisive_of("mmr.explain.after-delivery"))
         reminders, _, pregnancy_decisions = pregnancy_parts(a)
         explanation.extend(reminders)
         found_decisions.extend(pregnancy_decisions)
     if exposed:
-        explanation.insert(0, Message.of("mmr.explain.pep.contraindicated"))
+        explanation.insert(0, Message.decisive_of("mmr.explain.pep.contraindicated"))
     if after_delivery:
         key = "mmr.summary.contraindicated.pregnancy-dated" if edd else "mmr.summary.contraindicated.pregnancy"
         summary = Message.of(key, expected_delivery=edd) if edd else Message.of(key)

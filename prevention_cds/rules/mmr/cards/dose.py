@@ -59,7 +59,7 @@ def dose_advice(a: MmrAssessment, plan: tuple[PlannedDose, ...], card: DoseCard)
     overdue = first.status == ForecastStatus.OVERDUE
     not_before = first.due if first.due > a.today else None  # the prescription carries it
     deadline = exposure.vaccine_deadline if exposure is not None else None
-    explanation: list[Message] = list(plan_lines(plan, a.today, r, deadline))
+    explanation: list[Message] = [line.as_decisive() for line in plan_lines(plan, a.today, r, deadline)]  # when
     found_decisions = decisions(a)
     cites = Citations()
     rules_applied: list[Message] = []
@@ -92,10 +92,10 @@ def dose_advice(a: MmrAssessment, plan: tuple[PlannedDose, ...], card: DoseCard)
     if a.history.rejected:
         explanation.append(Message.of("mmr.explain.rejected-doses", count=len(a.history.rejected)))
     if a.safety.gelatin_allergies:
-        explanation.append(Message.of("mmr.explain.gelatin"))
+        explanation.append(Message.decisive_of("mmr.explain.gelatin"))
         notes.append(Message.of("mmr.explain.gelatin"))
     reminders, patient_instruction, pregnancy_decisions = pregnancy_parts(a)
-    explanation.extend(reminders)
+    explanation.extend(m.as_decisive() for m in reminders)  # to check before this injection
     found_decisions.extend(pregnancy_decisions)
     cost, cost_decisions = cost_parts(a, cites)
     explanation.append(cost)

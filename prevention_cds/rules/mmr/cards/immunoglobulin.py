@@ -48,13 +48,13 @@ def immunoglobulin_advice(
     cites.add(r.immunoglobulin_groups)
     hours, pep_months, min_months = r.pep_vaccine_window_hours.value, r.pep_min_age_months.value, r.min_age_months.value
     delay = cites.cite(r.immunoglobulin_delay_months)
-    group = Message.of(
+    group = Message.decisive_of(  # who gets them, and what to check (the mother's status, the contact's hour)
         _GROUPS[reason], months=pep_months, from_months=pep_months, to_months=min_months - 1, hours=hours
     )
     explanation = [
         group,
-        Message.of("mmr.explain.ig.how", deadline=exposure.immunoglobulin_deadline, days=days),
-        Message.of("mmr.explain.ig.no-vaccine"),
+        Message.decisive_of("mmr.explain.ig.how", deadline=exposure.immunoglobulin_deadline, days=days),
+        Message.decisive_of("mmr.explain.ig.no-vaccine"),
     ]
     if reason in _INFANTS:
         explanation.append(
@@ -63,7 +63,7 @@ def immunoglobulin_advice(
     else:
         explanation.append(Message.of("mmr.explain.ig.then-vaccinate", months=delay))
     if exposure.exposure.case_confirmed is not True:
-        explanation.append(Message.of("mmr.explain.ig.case-unconfirmed"))
+        explanation.append(Message.decisive_of("mmr.explain.ig.case-unconfirmed"))
     found_decisions = list(card_decisions)
     if reason == ImmunoglobulinReason.INFANT_BEYOND_WINDOW:
         found_decisions.append(

@@ -12,16 +12,16 @@ from prevention_cds.rules.mmr.cards.parts import undated_facts
 def missing_birth_date_advice(record: PatientRecord, u: UndatedAssessment) -> Advice:
     r = u.rules
     cites = Citations()
-    explanation = [
-        Message.of(
-            "mmr.explain.missing-birth-date",
-            cutoff=cites.cite(r.born_since_cutoff),
-            min_months=cites.cite(r.min_age_months),
-        )
-    ]
+    why = Message.of(
+        "mmr.explain.missing-birth-date",
+        cutoff=cites.cite(r.born_since_cutoff),
+        min_months=cites.cite(r.min_age_months),
+    )
+    # the step: record the birth date (urgently after a measles contact, which its own message says)
+    explanation = [why if u.exposure is not None else why.as_decisive()]
     if u.exposure is not None:
         hours = r.pep_vaccine_window_hours.value
-        explanation.append(Message.of("mmr.explain.missing-birth-date.exposure", hours=hours))
+        explanation.append(Message.decisive_of("mmr.explain.missing-birth-date.exposure", hours=hours))
     return Advice(
         rule="mmr.missing-birth-date",
         indicator=Indicator.WARNING if u.exposure is not None else Indicator.INFO,
