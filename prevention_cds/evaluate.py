@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from prevention_cds.adapters.fhir_client import HttpFhirReader, fhir_server_refusal
+from prevention_cds.adapters.fhir_client import HttpFhirReader, fhir_server_refusal, is_allowed_origin
 from prevention_cds.errors import DataUnavailable, UnknownService
 from prevention_cds.fhir_in.draft_orders import read_order_context
 from prevention_cds.fhir_in.record import build_record
@@ -97,7 +97,8 @@ class CdsEvaluator:
             request.access_token,
             timeout_seconds=s.fhir_timeout_seconds,
             deadline_seconds=s.fhir_deadline_seconds,
-            max_response_bytes=s.fhir_max_response_bytes,
+            max_call_bytes=s.fhir_max_response_bytes,
+            loopback_only=not is_allowed_origin(request.fhir_server, s.fhir_allowed_origins),
         )
 
     def invoke(self, service_id: str, body: Any, language: str) -> dict[str, Any]:

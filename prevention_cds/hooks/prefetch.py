@@ -5,15 +5,18 @@ nothing; an absent key, an OperationOutcome or a value of the wrong type is fetc
 (with the bearer token when one was given); when that cannot be done the call answers 412. Every key is
 required: answering without the allergies or the treatments could miss a contraindication.
 
-The fhirServer is reached through the :class:`FhirReader` port (one bounded GET at a time; evaluate.py gives it
-the HTTP adapter); searches and their pages (``next`` links, at most ``max_pages``, no loop) are read here.
+The fhirServer is reached through the :class:`FhirReader` port (one reader per call, bounded in time and bytes;
+evaluate.py gives it the HTTP adapter); searches and their pages (``next`` links, at most ``max_pages``, no loop)
+are read here. The keys are fetched in parallel; the first failure, or the reader's deadline, ends the call, and
+the fetches still running are cancelled (``FhirReader.close``) before it answers: none is left behind.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor, as_completed, wait
+from concurrent.futures import TimeoutError as FuturesTimeout
 from typing import Any, Protocol
 from urllib.parse import quote
 
@@ -23,14 +26,27 @@ from prevention_cds.hooks.request import HookRequest
 
 logger = logging.getLogger(__name__)
 
+# After the reader's deadline (or close), how long its cancelled fetches get to return before the call answers
+# anyway; the reader shuts their connections down, so they return at once.
+CANCEL_GRACE_SECONDS = 0.5
+
 
 class FhirReader(Protocol):
-    """The EHR's FHIR server, as prefetch completion reads it (``adapters.fhir_client.HttpFhirReader`` is one)."""
+    """The EHR's FHIR server, as one call's prefetch completion reads it (``adapters.fhir_client.HttpFhirReader``
+    is one). ``fetch`` may be called from several threads at once."""
 
     def fetch(self, path: str) -> dict[str, Any] | None:
         """The resource at ``path`` (relative to the fhirServer, or a paging link): a JSON object with a string
         ``resourceType``, or None when there is none. Raises DataUnavailable (or a subclass) when the server gives
-        no usable answer."""
+        no usable answer, or when the reader's deadline passed or it was closed."""
+        ...
+
+    def seconds_left(self) -> float:
+        """Time left before the call's FHIR deadline."""
+        ...
+
+    def close(self) -> None:
+        """The call needs nothing more: fetches still running end at once (DataUnavailable), connections close."""
         ...
 
 
@@ -157,7 +173,8 @@ def gather_resources(
     if not to_fetch and not to_continue:
         return resources
 
-    reader = _FhirServer(reader_factory(request), max_pages)
+    port = reader_factory(request)
+    reader = _FhirServer(port, max_pages)
 
     def fetch(name: str) -> list[dict[str, Any]]:
         key = keys[name]
@@ -174,16 +191,21 @@ def gather_resources(
         *((name, lambda name=name: fetch(name)) for name in to_fetch),
         *((item[0], lambda item=item: continue_bundle(item)) for item in to_continue),
     ]
-    # All fetches run at once; the first failure answers 412 without waiting for the others (they end at
-    # their own timeout in the background).
+    # All fetches run at once; the first failure answers 412, and the others are cancelled (close) first.
     pool = ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="fhir-fetch")
+    futures = {pool.submit(job): name for name, job in jobs}
     try:
-        futures = {pool.submit(job): name for name, job in jobs}
-        for future in as_completed(futures):
+        for future in as_completed(futures, timeout=max(0.0, port.seconds_left()) + CANCEL_GRACE_SECONDS):
             try:
                 resources.extend(future.result())
             except DataUnavailable as exc:
                 raise PrefetchIncomplete(f"prefetch '{futures[future]}' could not be completed: {exc}") from exc
+    except FuturesTimeout:
+        raise PrefetchIncomplete("FHIR fetch deadline exceeded") from None
     finally:
+        port.close()
+        _, still_running = wait(futures, timeout=CANCEL_GRACE_SECONDS)
+        if still_running:
+            logger.warning("%d FHIR fetches still running after they were cancelled", len(still_running))
         pool.shutdown(wait=False, cancel_futures=True)
     return resources
