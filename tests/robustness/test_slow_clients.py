@@ -1,0 +1,76 @@
+"""Issue 16, item 2: slow clients do not pin the workers.
+
+A real server process (``prevention-cds serve``: gunicorn's master, 2 gevent workers, header timeout 3 s, body
+timeout 5 s) gets 200 connections that each send their request one byte every 2 s, in the header block or in the
+body (tests/support/slowloris.py). Meanwhile ``/health`` and a patient-view call (full prefetch, real rules) must
+each answer within 1 s, every time; and the server must close the slow connections once their time is up
+(headers: the header timeout; body: the body timeout, with a 408). Bounded: about 20 s per phase.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from fhir_factory import hook_request, patient
+from support.server_process import ServerProcess, get, post_json, server_env, start_server, stop_gracefully
+from support.slowloris import SlowClients
+
+SLOW_CONNECTIONS = 200
+HEADER_TIMEOUT = 3
+BODY_TIMEOUT = 5.0
+PROBE_LIMIT = 1.0  # seconds, for every probe
+PROBES = 6
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    folder = tmp_path_factory.mktemp("slow-clients")
+    env = server_env(folder / "db.sqlite3", HEADER_TIMEOUT_SECONDS=str(HEADER_TIMEOUT),
+                     BODY_TIMEOUT_SECONDS=str(BODY_TIMEOUT))
+    process = start_server(env, folder / "server.log")
+    yield process
+    stop_gracefully(process)
+
+
+def _probe(server: ServerProcess) -> tuple[float, float]:
+    """Seconds for GET /health and for a patient-view call; both must answer 200."""
+    started = time.monotonic()
+    status, _ = get(server.port, "/health", timeout=10)
+    health = time.monotonic() - started
+    assert status == 200
+    started = time.monotonic()
+    status, body = post_json(server.port, "/cds-services/ror-vaccination",
+                             hook_request("patient-view", [patient(birth_date="1990-01-01")]), timeout=10)
+    view = time.monotonic() - started
+    assert status == 200, body
+    return health, view
+
+
+@pytest.mark.timeout(90)
+@pytest.mark.parametrize("phase", ["headers", "body"])
+def test_200_slow_connections_leave_the_service_answering(server: ServerProcess, phase: str,
+                                                          tmp_path: Path) -> None:
+    _probe(server)  # warm
+    with SlowClients(server.port, count=SLOW_CONNECTIONS, interval=2.0, phase=phase, max_seconds=30) as slow:
+        while slow.opened + slow.refused < SLOW_CONNECTIONS and slow.opened < SLOW_CONNECTIONS:
+            time.sleep(0.1)
+        probes = []
+        for _ in range(PROBES):
+            probes.append(_probe(server))
+            time.sleep(0.5)
+        limit = (HEADER_TIMEOUT if phase == "headers" else BODY_TIMEOUT) + 2 * slow.interval + 2.0
+        waited_until = time.monotonic() + limit
+        while len(slow.closed_by_server) < slow.opened and time.monotonic() < waited_until:
+            time.sleep(0.2)
+    assert slow.opened == SLOW_CONNECTIONS and slow.refused == 0
+    slowest = max(max(p) for p in probes)
+    print(f"{phase}: {slow.opened} slow connections; probes (health, patient-view) s: "
+          + ", ".join(f"({h:.3f}, {v:.3f})" for h, v in probes))
+    assert slowest < PROBE_LIMIT, f"{phase}: a probe took {slowest:.2f} s"
+    assert len(slow.closed_by_server) == slow.opened, \
+        f"{phase}: {slow.opened - len(slow.closed_by_server)} slow connections still open after {limit:.0f} s"
+    assert max(slow.closed_by_server) < limit
