@@ -67,6 +67,9 @@ class Settings:
                      "max_body_bytes", "header_timeout_seconds", "body_timeout_seconds"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{PREFIX}{name.upper()} must be positive")
+        if self.public_base_url and (not self.public_base_url.startswith(("https://", "http://"))
+                                     or any(c in self.public_base_url for c in "?#\\")):
+            raise ConfigError(f"{PREFIX}PUBLIC_BASE_URL must be an http(s) URL without query or fragment")
         for proxy in self.trusted_proxies:
             try:
                 ipaddress.ip_network(proxy)

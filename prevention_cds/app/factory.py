@@ -27,7 +27,7 @@ from prevention_cds.app.services import Services, install
 from prevention_cds.errors import PrefetchIncomplete
 from prevention_cds.evaluate import CdsEvaluator
 from prevention_cds.hooks.catalog import SERVICES_BY_ID
-from prevention_cds.settings import Settings
+from prevention_cds.settings import PREFIX, ConfigError, Settings
 
 logger = logging.getLogger(__name__)
 
@@ -65,9 +65,20 @@ def _verifier(settings: Settings) -> JwtVerifier | None:
     return build_verifier(settings.auth_mode, settings.trusted_issuers_file, SqlReplayStore(settings.database_url))
 
 
+def _require_public_base_url(settings: Settings) -> None:
+    """In ``required`` mode the audience is the configured public URL: computed from the request, it would
+    follow the ``Host`` header a caller chooses, and a token signed for another service could pass."""
+    if settings.auth_mode == "required" and not settings.public_base_url:
+        raise ConfigError(
+            f"{PREFIX}AUTH_MODE=required needs {PREFIX}PUBLIC_BASE_URL, the external base URL EHRs call (e.g. "
+            "https://cds.example.org): the JWT audience is checked against it (see docs/authentication.md)"
+        )
+
+
 def _init_authentication(app: Flask, settings: Settings, verifier: JwtVerifier | None) -> None:
     """Every /cds-services call carries a JWT whose audience is the exact URL called (CDS Hooks §Security).
     CORS preflights and /health are not authenticated."""
+    _require_public_base_url(settings)
     if verifier is None:
         logger.warning("authentication is off (PREVENTION_CDS_AUTH_MODE=off): every caller is trusted")
         return
