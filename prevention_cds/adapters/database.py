@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, SQLAlchemyError
 
 from prevention_cds.settings import PREFIX, ConfigError
 
@@ -21,6 +21,16 @@ logger = logging.getLogger(__name__)
 class StoreUnavailable(Exception):
     """A store in the database cannot answer: nothing was taken as done, and the caller may try again later.
     The message is meant for the client (what to do), never the database's own error."""
+
+    def __init__(self, store: str, message: str) -> None:
+        super().__init__(message)
+        self.store = store
+        self.message = message
+
+
+class UnstorableData(Exception):
+    """The database refused a value (too long for its column, malformed): the request can never succeed as it
+    is, so it must not be answered "try again later". The message is for the client, never the database's own."""
 
     def __init__(self, store: str, message: str) -> None:
         super().__init__(message)
@@ -74,9 +84,13 @@ def create_tables(engine: Engine, metadata: MetaData) -> None:
 @contextmanager
 def store_unavailable_on_failure(store: str, answer: str) -> Iterator[None]:
     """A database failure in the block is logged (without its SQL parameters, see :func:`sql_engine`) and raised
-    as :class:`StoreUnavailable` with ``answer``."""
+    as :class:`StoreUnavailable` with ``answer``; a value the database refuses (a data error) is raised as
+    :class:`UnstorableData`: the same request would fail again."""
     try:
         yield
+    except DataError:
+        logger.warning("%s refused a value (data error)", store, exc_info=True)
+        raise UnstorableData(store, "a value cannot be stored (too long or malformed for the store)") from None
     except SQLAlchemyError:
         logger.exception("%s unavailable", store)
         raise StoreUnavailable(store, answer) from None

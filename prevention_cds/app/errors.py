@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from prevention_cds.adapters.auth import AuthenticationRefused
-from prevention_cds.adapters.database import StoreUnavailable
+from prevention_cds.adapters.database import StoreUnavailable, UnstorableData
 from prevention_cds.errors import DataUnavailable, InvalidRequest, UnknownService
 
 
@@ -33,6 +33,7 @@ class ErrorAnswer:
 
 ANSWERS: dict[type[Exception], ErrorAnswer] = {
     InvalidRequest: ErrorAnswer(400, "invalid"),
+    UnstorableData: ErrorAnswer(400, "invalid"),  # the same request would fail again: never a 503
     AuthenticationRefused: ErrorAnswer(401, "login", detailed=False),
     UnknownService: ErrorAnswer(404, "not-found"),
     MethodNotAllowed: ErrorAnswer(405, "not-supported", allow="POST, OPTIONS"),
