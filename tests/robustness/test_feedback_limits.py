@@ -31,6 +31,12 @@ def settings(settings: Settings, database_url: str) -> Settings:
     return settings.with_changes(database_url=database_url)
 
 
+def _store(app: Flask) -> SqlFeedbackStore:
+    store = services(app).feedback_store
+    assert isinstance(store, SqlFeedbackStore)
+    return store
+
+
 def _schema_item() -> dict[str, Any]:
     schema = json.loads(resources.files("prevention_cds.hooks").joinpath("schemas", "feedback.schema.json")
                         .read_text(encoding="utf-8"))
@@ -66,7 +72,7 @@ def test_an_over_long_value_is_400_naming_it_and_nothing_is_stored(client: Flask
     assert response.status_code == 400, response.get_json()
     diagnostics = response.get_json()["issue"][0]["diagnostics"]
     assert member.replace("feedback.0", "feedback.1") in diagnostics, diagnostics
-    assert services(app).feedback_store.rows() == []
+    assert _store(app).rows() == []
 
 
 def test_values_at_their_limits_are_stored(client: FlaskClient, app: Flask) -> None:
@@ -74,7 +80,7 @@ def test_values_at_their_limits_are_stored(client: FlaskClient, app: Flask) -> N
                {"card": "c2", "outcome": "accepted", "outcomeTimestamp": "2026-11-21T09:05:31." + "1" * 19 + "Z",
                 "acceptedSuggestions": [{"id": "s" * 200}]}]
     assert client.post(URL, json={"feedback": entries}).status_code == 200
-    assert len(services(app).feedback_store.rows()) == 2
+    assert len(_store(app).rows()) == 2
 
 
 def test_a_data_error_of_the_database_is_unstorable_data_not_unavailable(database_url: str) -> None:
