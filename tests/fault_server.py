@@ -30,7 +30,8 @@ SLOW_MODE_MAX_SECONDS = 120.0
 
 
 class FaultServer:
-    def __init__(self, delay: float = 5.0, upstream: str | None = None, trickle_interval: float = 0.5) -> None:
+    def __init__(self, delay: float = 5.0, upstream: str | None = None, trickle_interval: float = 0.5,
+                 host: str = "127.0.0.1") -> None:
         self.delay = delay
         self.trickle_interval = trickle_interval
         self.upstream = upstream.rstrip("/") if upstream else None
@@ -62,7 +63,8 @@ class FaultServer:
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.wfile.write(body)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.host = host
+        self._server = ThreadingHTTPServer((host, 0), Handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -135,7 +137,7 @@ class FaultServer:
             return True
 
     def base(self, mode: str) -> str:
-        return f"http://127.0.0.1:{self.port}/{mode}"
+        return f"http://{self.host}:{self.port}/{mode}"
 
     def __enter__(self) -> FaultServer:
         self._thread.start()

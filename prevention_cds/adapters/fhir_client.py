@@ -37,7 +37,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import LocationParseError
 from urllib3.util import Url, parse_url
 
-from prevention_cds.errors import DataUnavailable
+from prevention_cds.errors import DataUnavailable, InvalidRequest
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class FhirFetchFailed(DataUnavailable):
     """The FHIR server did not give usable data. The message names the cause, never data or tokens."""
 
 
-class UnusableFhirUrl(ValueError):
+class UnusableFhirUrl(InvalidRequest):
     """A fhirServer URL (or a paging link) that the service will not read; the message says why."""
 
 
@@ -120,11 +120,12 @@ def is_allowed_origin(url: str, configured_origins: tuple[str, ...]) -> bool:
 
 
 def fhir_server_refusal(url: str, configured_origins: tuple[str, ...], dev: bool) -> str | None:
-    """Why the service will not call this fhirServer, or None when it may."""
+    """Why the service will not call this fhirServer, or None when it may. Raises :class:`UnusableFhirUrl`
+    (the client's error) for a URL that is not one the service reads."""
     try:
         origin = origin_of(parse_fhir_url(url))
     except UnusableFhirUrl as exc:
-        return f"fhirServer: {exc}"
+        raise UnusableFhirUrl(f"fhirServer: {exc}") from None
     if origin in allowed_origins(configured_origins) or (dev and origin.is_loopback):
         return None
     if origin.scheme == "http":
