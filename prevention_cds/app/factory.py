@@ -22,7 +22,13 @@ from prevention_cds.adapters.feedback_store import FeedbackStore, SqlFeedbackSto
 from prevention_cds.app import cors, health, hooks
 from prevention_cds.app.errors import ANSWERS, ErrorAnswer, operation_outcome, outcome_of
 from prevention_cds.app.json_response import ResponseJsonProvider
-from prevention_cds.app.observability import AUTH_REJECTIONS, FHIR_FETCH_FAILURES, LATENCY, REQUESTS
+from prevention_cds.app.observability import (
+    AUTH_REJECTIONS,
+    FHIR_FETCH_FAILURES,
+    LATENCY,
+    REQUESTS,
+    trace_without_values,
+)
 from prevention_cds.app.services import Services, install
 from prevention_cds.errors import PrefetchIncomplete
 from prevention_cds.evaluate import CdsEvaluator
@@ -146,6 +152,7 @@ def _init_errors(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def internal_error(error: Exception) -> tuple[Response, int]:
-        # a bug: logged with its traceback, answered without one
-        logger.exception("internal error on %s %s", request.method, request.path)
+        # a bug: logged with where it happened (no exception message: it may hold request data), answered
+        # without any of it
+        logger.error("internal error on %s %s: %s", request.method, request.path, trace_without_values(error))
         return _error(500, operation_outcome("exception", "internal error"))
