@@ -4,7 +4,8 @@ URL: ``/{mode}[~{ResourceType}]/{FHIR path}``. With ``~Type`` the fault hits onl
 type; the others are answered normally (proxied to ``upstream`` when one is given, else with an empty result).
 Modes: ``ok``, ``status500``, ``status401``, ``slow`` (answers after ``delay`` s), ``garbage`` (not JSON),
 ``wrong-type`` (a Patient where a Bundle is expected), ``loop`` (a Bundle whose next link is itself),
-``huge`` (a body over the size cap). Modes that never finish, ended by the client closing the connection (or
+``huge`` (a body over the size cap, with its Content-Length), ``huge-chunked`` (``huge_chunked_bytes`` of JSON
+whitespace, chunked: the size is known only once read). Modes that never finish, ended by the client closing the connection (or
 after ``SLOW_MODE_MAX_SECONDS``): ``trickle`` (headers, then the body one byte every ``trickle_interval`` s),
 ``trickle-headers`` (the header block one byte at a time), ``hang`` (headers, then nothing), ``endless`` (a
 chunked body whose chunks never end). :attr:`FaultServer.open_connections` counts the requests still being
@@ -26,14 +27,16 @@ import requests
 
 FAULTS = ("status500", "status401", "slow", "garbage", "wrong-type", "loop", "huge")
 SLOW_MODES = ("trickle", "trickle-headers", "hang", "endless")
+STREAMED_MODES = ("huge-chunked",)
 SLOW_MODE_MAX_SECONDS = 120.0
 
 
 class FaultServer:
     def __init__(self, delay: float = 5.0, upstream: str | None = None, trickle_interval: float = 0.5,
-                 host: str = "127.0.0.1") -> None:
+                 host: str = "127.0.0.1", huge_chunked_bytes: int = 8 * 1024 * 1024) -> None:
         self.delay = delay
         self.trickle_interval = trickle_interval
+        self.huge_chunked_bytes = huge_chunked_bytes
         self.upstream = upstream.rstrip("/") if upstream else None
         self.requests: list[tuple[str, str | None]] = []
         self.open_connections = 0
@@ -54,6 +57,9 @@ class FaultServer:
                     mode = "ok"
                 if mode in SLOW_MODES:
                     outer.serve_slowly(mode, self.connection)
+                    return
+                if mode in STREAMED_MODES:
+                    outer.stream_huge(self.connection)
                     return
                 status, body = outer.answer(mode, prefix, fhir_path, self.headers.get("Authorization"))
                 self.send_response(status)
@@ -125,6 +131,17 @@ class FaultServer:
             with self._lock:
                 self.open_connections -= 1
                 self.ended.append(time.monotonic())
+
+    def stream_huge(self, connection: socket.socket) -> None:
+        """A searchset Bundle of ``huge_chunked_bytes`` (whitespace inside), chunked, as fast as it is read."""
+        piece = b" " * 65536
+        with contextlib.suppress(OSError):
+            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/fhir+json\r\n"
+                               b"Transfer-Encoding: chunked\r\n\r\n")
+            for chunk in (b'{"resourceType":"Bundle","type":"searchset","entry":[',
+                          *(piece for _ in range(self.huge_chunked_bytes // len(piece))), b"]}"):
+                connection.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            connection.sendall(b"0\r\n\r\n")
 
     def _client_closed(self, connection: socket.socket) -> bool:
         """Waits ``trickle_interval``; True when the client closed its end (or reset it) meanwhile."""

@@ -348,7 +348,11 @@ class HttpFhirReader:
         if declared.isdigit() and int(declared) > self._budget.left:
             raise FhirFetchFailed("FHIR answers of this call larger than the configured cap")
         body = bytearray()
-        for chunk in response.iter_content(chunk_size=CHUNK_BYTES):
-            self._budget.take(len(chunk))
-            body += chunk
+        try:
+            for chunk in response.iter_content(chunk_size=CHUNK_BYTES):
+                self._budget.take(len(chunk))
+                body += chunk
+        except BaseException:
+            body.clear()  # the error's traceback keeps this frame, not the bytes read
+            raise
         return body

@@ -194,18 +194,27 @@ def gather_resources(
     # All fetches run at once; the first failure answers 412, and the others are cancelled (close) first.
     pool = ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="fhir-fetch")
     futures = {pool.submit(job): name for name, job in jobs}
+    failure: str | None = None
     try:
+        # future.exception(), not result(): a failure raised here would keep this frame, hence every future
+        # and the documents fetched, in a reference cycle until the next full collection
         for future in as_completed(futures, timeout=max(0.0, port.seconds_left()) + CANCEL_GRACE_SECONDS):
-            try:
+            error = future.exception()
+            if error is None:
                 resources.extend(future.result())
-            except DataUnavailable as exc:
-                raise PrefetchIncomplete(f"prefetch '{futures[future]}' could not be completed: {exc}") from exc
+            elif isinstance(error, DataUnavailable):
+                failure = f"prefetch '{futures[future]}' could not be completed: {error}"
+                break
+            else:
+                raise error
     except FuturesTimeout:
-        raise PrefetchIncomplete("FHIR fetch deadline exceeded") from None
+        failure = "FHIR fetch deadline exceeded"
     finally:
         port.close()
         _, still_running = wait(futures, timeout=CANCEL_GRACE_SECONDS)
         if still_running:
             logger.warning("%d FHIR fetches still running after they were cancelled", len(still_running))
         pool.shutdown(wait=False, cancel_futures=True)
+    if failure is not None:
+        raise PrefetchIncomplete(failure)
     return resources

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from fault_server import SLOW_MODES, FaultServer
-from support.server_process import ServerProcess, post_json, server_env, start_server, stop_gracefully
+from support.server_process import ServerProcess, post_json, rss_bytes, server_env, start_server, stop_gracefully
 
 DEADLINE = 3.0
 TIMEOUT = 2.0
@@ -90,3 +90,37 @@ def test_a_burst_of_stalling_calls_leaves_the_workers_free(server: ServerProcess
 
 def test_the_log_says_why(server: ServerProcess) -> None:
     assert "FHIR fetch deadline" in Path(server.log_path).read_text(errors="replace")
+
+
+# --- issue 16, item 7: the bytes of one call are capped, and given back --------------------------------------
+
+MIB = 1024 * 1024
+CALL_CAP = 20 * MIB  # PREVENTION_CDS_FHIR_MAX_RESPONSE_BYTES: the default
+MEMORY_CALLS = 8
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("mode", ["huge", "huge-chunked"])
+def test_oversized_answers_cost_one_cap_per_call_and_are_freed(tmp_path: Path, mode: str) -> None:
+    """Each of the call's seven parallel fetches gets an answer over the cap (declared, or only known once read):
+    the call reads at most the cap in all, answers 412, and the worker's memory does not grow with calls."""
+    with FaultServer(huge_chunked_bytes=8 * MIB) as fault:
+        env = server_env(tmp_path / "db.sqlite3", WORKERS="1", FHIR_DEADLINE_SECONDS="30",
+                         FHIR_TIMEOUT_SECONDS="20", FHIR_ALLOWED_ORIGINS=f"http://127.0.0.1:{fault.port}")
+        server = start_server(env, tmp_path / "server.log", workers=1)
+        try:
+            (worker,) = server.workers()
+            before = rss_bytes(worker)
+            after_each = []
+            for _ in range(MEMORY_CALLS):
+                status, _, body = _call(server, fault.base(mode))
+                assert status == 412, body
+                assert b"larger than the configured cap" in body
+                after_each.append(rss_bytes(worker))
+        finally:
+            stop_gracefully(server)
+    growth = [(rss - before) / MIB for rss in after_each]
+    print(f"{mode}: worker RSS {before / MIB:.0f} MiB before, growth after each call (MiB): "
+          + ", ".join(f"{g:.0f}" for g in growth))
+    assert max(growth) < 3 * CALL_CAP / MIB, "one call held far more than the cap"
+    assert growth[-1] - growth[1] < CALL_CAP / MIB / 2, "memory grows with every oversized call"
