@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from prevention_cds.adapters.auth import (
@@ -139,6 +139,17 @@ def _refusal_handler(answer: ErrorAnswer) -> Callable[[Exception], tuple[Respons
     return refused
 
 
+def _unknown_service_in_path() -> bool:
+    """The path names a CDS service (it matches a POST route with a service id) that does not exist: whatever
+    the method, the answer is 404, as for a POST."""
+    try:
+        _, arguments = current_app.url_map.bind_to_environ(request.environ).match(request.path, method="POST")
+    except HTTPException:
+        return False
+    service_id = arguments.get("service_id")
+    return isinstance(service_id, str) and service_id not in SERVICES_BY_ID
+
+
 def _init_errors(app: Flask) -> None:
     # Flask picks the handler of the error's nearest registered class, as answer_for does
     for kind, answer in ANSWERS.items():
@@ -147,8 +158,14 @@ def _init_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[Response, int]:
         status = error.code or 500
+        if status == 405 and _unknown_service_in_path():
+            return _error(404, operation_outcome("not-found", "no such CDS service"))
         codes = {404: "not-found", 405: "not-supported", 413: "too-costly"}
-        return _error(status, operation_outcome(codes.get(status, "invalid"), error.name))
+        response, status = _error(status, operation_outcome(codes.get(status, "invalid"), error.name))
+        for name, value in error.get_headers():  # a 405's Allow (RFC 9110 §15.5.6), a 401's WWW-Authenticate...
+            if name.lower() not in ("content-type", "content-length"):
+                response.headers[name] = value
+        return response, status
 
     @app.errorhandler(Exception)
     def internal_error(error: Exception) -> tuple[Response, int]:
