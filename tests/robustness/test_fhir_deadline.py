@@ -65,6 +65,7 @@ def _wait_all_closed(fault_server: FaultServer, until: float) -> None:
 def test_a_stalling_fhir_server_answers_412_within_the_deadline(server: ServerProcess, fault_server: FaultServer,
                                                                mode: str) -> None:
     status, elapsed, body = _call(server, fault_server.base(mode))
+    print(f"{mode}: answered {status} in {elapsed:.2f} s (deadline {DEADLINE:g} s)")
     assert status == 412, body
     assert elapsed < DEADLINE + 1.0, f"{mode}: {elapsed:.1f} s"
     ended = time.monotonic()
@@ -80,10 +81,12 @@ def test_a_burst_of_stalling_calls_leaves_the_workers_free(server: ServerProcess
     # every worker thread ran one call, then the next: each waited at most two deadlines in all
     assert all(status == 412 for status, _, _ in results), [r[0] for r in results]
     longest = max(elapsed for _, elapsed, _ in results)
+    print(f"burst of {BURST}: calls answered in {min(r[1] for r in results):.2f}–{longest:.2f} s")
     assert longest < 2 * (DEADLINE + 1.0), f"the slowest call of the burst took {longest:.1f} s"
     _wait_all_closed(fault_server, time.monotonic() + 2.0)
     assert fault_server.open_connections == 0
     status, elapsed, body = _call(server, fault_server.base("ok"))
+    print(f"a normal call after the burst: {status} in {elapsed:.2f} s")
     assert status == 200, body
     assert elapsed < 2.0, f"a normal call after the burst took {elapsed:.1f} s"
 
@@ -96,7 +99,7 @@ def test_the_log_says_why(server: ServerProcess) -> None:
 
 MIB = 1024 * 1024
 CALL_CAP = 20 * MIB  # PREVENTION_CDS_FHIR_MAX_RESPONSE_BYTES: the default
-MEMORY_CALLS = 8
+MEMORY_CALLS = 10
 
 
 @pytest.mark.timeout(120)
@@ -123,4 +126,5 @@ def test_oversized_answers_cost_one_cap_per_call_and_are_freed(tmp_path: Path, m
     print(f"{mode}: worker RSS {before / MIB:.0f} MiB before, growth after each call (MiB): "
           + ", ".join(f"{g:.0f}" for g in growth))
     assert max(growth) < 3 * CALL_CAP / MIB, "one call held far more than the cap"
-    assert growth[-1] - growth[1] < CALL_CAP / MIB / 2, "memory grows with every oversized call"
+    half = MEMORY_CALLS // 2
+    assert max(growth[half:]) - max(growth[:half]) < CALL_CAP / MIB / 2, "memory grows with the oversized calls"

@@ -4,11 +4,16 @@ A real server process (``prevention-cds serve``: gunicorn's master, 2 gevent wor
 timeout 5 s) gets 200 connections that each send their request one byte every 2 s, in the header block or in the
 body (tests/support/slowloris.py). Meanwhile ``/health`` and a patient-view call (full prefetch, real rules) must
 each answer within 1 s, every time; and the server must close the slow connections once their time is up
-(headers: the header timeout; body: the body timeout, with a 408). Bounded: about 20 s per phase.
+(headers: the header timeout; body: the body timeout, with a 408). Bounded: about 20 s per phase. And 200
+connections that send calls back to back are served in turn (about 10 s).
 """
 
 from __future__ import annotations
 
+import http.client
+import json
+import statistics
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -74,3 +79,48 @@ def test_200_slow_connections_leave_the_service_answering(server: ServerProcess,
     assert len(slow.closed_by_server) == slow.opened, \
         f"{phase}: {slow.opened - len(slow.closed_by_server)} slow connections still open after {limit:.0f} s"
     assert max(slow.closed_by_server) < limit
+
+
+BUSY_CONNECTIONS = 200
+BUSY_SECONDS = 10.0
+
+
+@pytest.mark.timeout(90)
+def test_200_busy_connections_take_turns(server: ServerProcess) -> None:
+    """200 kept-alive connections each sending patient-view calls back to back: every connection is served
+    about as often as the others (a greenlet whose client answers fast must not keep its worker)."""
+    body = json.dumps(hook_request("patient-view", [patient(birth_date="1990-01-01")])).encode()
+    counts = [0] * BUSY_CONNECTIONS
+    worst = [0.0] * BUSY_CONNECTIONS
+    failures: list[str] = []
+    end = time.monotonic() + BUSY_SECONDS
+
+    def run(index: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        try:
+            while time.monotonic() < end:
+                started = time.monotonic()
+                connection.request("POST", "/cds-services/ror-vaccination", body, {"Content-Type": "application/json"})
+                response = connection.getresponse()
+                response.read()
+                if response.status != 200:
+                    failures.append(str(response.status))
+                    return
+                counts[index] += 1
+                worst[index] = max(worst[index], time.monotonic() - started)
+        except (OSError, http.client.HTTPException) as exc:
+            failures.append(type(exc).__name__)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(BUSY_CONNECTIONS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=BUSY_SECONDS + 40)
+    median = statistics.median(counts)
+    print(f"{BUSY_CONNECTIONS} busy connections, {BUSY_SECONDS:g} s: {sum(counts)} calls, per connection "
+          f"min {min(counts)} / median {median:g} / max {max(counts)}, slowest call {max(worst):.2f} s")
+    assert not failures, failures[:5]
+    assert max(counts) <= 5 * max(1, min(counts)), "some connections were left waiting while others were served"
+    assert max(worst) < BUSY_SECONDS / 2, f"a call waited {max(worst):.1f} s"
