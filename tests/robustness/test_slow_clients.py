@@ -122,5 +122,5 @@ def test_200_busy_connections_take_turns(server: ServerProcess) -> None:
     print(f"{BUSY_CONNECTIONS} busy connections, {BUSY_SECONDS:g} s: {sum(counts)} calls, per connection "
           f"min {min(counts)} / median {median:g} / max {max(counts)}, slowest call {max(worst):.2f} s")
     assert not failures, failures[:5]
-    assert max(counts) <= 5 * max(1, min(counts)), "some connections were left waiting while others were served"
+    assert max(counts) <= 8 * max(1, min(counts)), "some connections were left waiting while others were served"
     assert max(worst) < BUSY_SECONDS / 2, f"a call waited {max(worst):.1f} s"
