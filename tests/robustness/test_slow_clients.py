@@ -73,7 +73,9 @@ def test_200_slow_connections_leave_the_service_answering(server: ServerProcess,
             time.sleep(0.2)
     assert slow.opened == SLOW_CONNECTIONS and slow.refused == 0
     slowest = max(max(p) for p in probes)
-    print(f"{phase}: {slow.opened} slow connections; probes (health, patient-view) s: "
+    closed = sorted(slow.closed_by_server) or [float("nan")]
+    print(f"{phase}: {slow.opened} slow connections, {len(slow.closed_by_server)} closed by the server "
+          f"{closed[0]:.1f}–{closed[-1]:.1f} s after opening; probes (health, patient-view) s: "
           + ", ".join(f"({h:.3f}, {v:.3f})" for h, v in probes))
     assert slowest < PROBE_LIMIT, f"{phase}: a probe took {slowest:.2f} s"
     assert len(slow.closed_by_server) == slow.opened, \
