@@ -12,7 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from prevention_cds.adapters.fhir_client import HttpFhirReader, fhir_server_refusal, is_allowed_origin
+from prevention_cds.adapters.fhir_client import (
+    HttpFhirReader,
+    fhir_server_refusal,
+    is_allowed_origin,
+    parse_fhir_url,
+)
 from prevention_cds.errors import DataUnavailable, UnknownService
 from prevention_cds.fhir_in.draft_orders import read_order_context
 from prevention_cds.fhir_in.record import build_record
@@ -89,6 +94,7 @@ class CdsEvaluator:
         s = self.settings
         if request.fhir_server is None:
             raise DataUnavailable("data missing from prefetch and no fhirServer to fetch it from")
+        parse_fhir_url(request.fhir_server)  # a URL the service does not read is the client's error (400)
         refusal = fhir_server_refusal(request.fhir_server, s.fhir_allowed_origins, s.dev)
         if refusal is not None:
             raise DataUnavailable(refusal)
@@ -97,7 +103,7 @@ class CdsEvaluator:
             request.access_token,
             timeout_seconds=s.fhir_timeout_seconds,
             deadline_seconds=s.fhir_deadline_seconds,
-            max_call_bytes=s.fhir_max_response_bytes,
+            max_response_bytes=s.fhir_max_response_bytes,
             loopback_only=not is_allowed_origin(request.fhir_server, s.fhir_allowed_origins),
         )
 

@@ -8,7 +8,7 @@ layer (``evaluate.py``) wires the two. One reader serves one call, and all its f
   open when it passes, so a server that trickles its answer one byte at a time, hangs after its headers or sends
   a body that never ends cannot hold the call (a read timeout alone never fires while bytes keep coming);
   :meth:`HttpFhirReader.close` does the same at once, when the call needs no more;
-* **a byte budget** (``max_call_bytes``): what all the call's answers may add up to, so parallel fetches cannot
+* **a byte budget** (``max_response_bytes``): what all the call's answers may add up to, so parallel fetches cannot
   each take the whole cap;
 * **one parse of the fhirServer URL**, by urllib3, the parser of the HTTP client itself: the origin that is
   checked (allow-list, loopback in development) is the one requests connect to, a URL with a backslash or
@@ -120,12 +120,12 @@ def is_allowed_origin(url: str, configured_origins: tuple[str, ...]) -> bool:
 
 
 def fhir_server_refusal(url: str, configured_origins: tuple[str, ...], dev: bool) -> str | None:
-    """Why the service will not call this fhirServer, or None when it may. Raises :class:`UnusableFhirUrl`
-    (the client's error) for a URL that is not one the service reads."""
+    """Why the service will not call this fhirServer, or None when it may (a URL it does not read, see
+    :func:`parse_fhir_url`, is refused too: callers that answer it as the client's error parse it first)."""
     try:
         origin = origin_of(parse_fhir_url(url))
     except UnusableFhirUrl as exc:
-        raise UnusableFhirUrl(f"fhirServer: {exc}") from None
+        return f"fhirServer: {exc}"
     if origin in allowed_origins(configured_origins) or (dev and origin.is_loopback):
         return None
     if origin.scheme == "http":
@@ -250,10 +250,11 @@ class HttpFhirReader:
         *,
         timeout_seconds: float,
         deadline_seconds: float,
-        max_call_bytes: int,
+        max_response_bytes: int,
         loopback_only: bool = False,
     ) -> None:
-        """``loopback_only``: the fhirServer was let through as a loopback address (development); every
+        """``max_response_bytes``: what all the answers of this reader (one call) may add up to.
+        ``loopback_only``: the fhirServer was let through as a loopback address (development); every
         connection's peer is then checked to be one."""
         parsed = parse_fhir_url(base_url)
         self._origin = origin_of(parsed)
@@ -261,7 +262,7 @@ class HttpFhirReader:
         self._token = access_token
         self._timeout = timeout_seconds
         self._deadline = time.monotonic() + deadline_seconds
-        self._budget = _ByteBudget(max_call_bytes)
+        self._budget = _ByteBudget(max_response_bytes)
         self._connections = _CallConnections(loopback_only)
         self._session = requests.Session()
         self._session.trust_env = False  # no proxy from the environment, no .netrc credentials
