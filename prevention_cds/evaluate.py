@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from prevention_cds.adapters.fhir_client import (
     HttpFhirReader,
+    UnusableFhirUrl,
     fhir_server_refusal,
     is_allowed_origin,
     parse_fhir_url,
@@ -94,7 +95,10 @@ class CdsEvaluator:
         s = self.settings
         if request.fhir_server is None:
             raise DataUnavailable("data missing from prefetch and no fhirServer to fetch it from")
-        parse_fhir_url(request.fhir_server)  # a URL the service does not read is the client's error (400)
+        try:
+            parse_fhir_url(request.fhir_server)
+        except UnusableFhirUrl as exc:  # a URL the service does not read is the client's error (400)
+            raise UnusableFhirUrl(f"fhirServer: {exc}") from None
         refusal = fhir_server_refusal(request.fhir_server, s.fhir_allowed_origins, s.dev)
         if refusal is not None:
             raise DataUnavailable(refusal)
