@@ -6,12 +6,12 @@
                                    [--reconnect-every N] [--sample-every S] [--json FILE]
 
 Starts the real server as a subprocess, ``prevention-cds serve --host 127.0.0.1 --port <free>`` (what the
-``prevention-cds serve`` script runs: gunicorn, ``--preload``, gthread workers), with authentication off, a
+``prevention-cds serve`` script runs: gunicorn, ``--preload``, gevent workers), with authentication off, a
 throw-away SQLite feedback store, and the service's default worker count unless ``--workers`` is given. It waits
 until ``/health`` answers and every worker is up, checks each request kind once, warms up (not counted: 30 s,
 or 5 s for runs shorter than 2 minutes), then runs a closed loop for ``--seconds``: ``--concurrency`` threads,
 each with one keep-alive connection (reopened every ``--reconnect-every`` requests, default 100, so that a
-gthread worker does not keep the same connections for the whole run and every worker gets load), each sending its
+worker does not keep the same connections for the whole run and every worker gets load), each sending its
 next request as soon as the last one is read. Each request is drawn (seeded, per thread) from the mix
 (default 80/10/10):
 
@@ -120,8 +120,8 @@ def run(args: argparse.Namespace) -> int:
           f"bodies {', '.join(f'{k} {len(v) / 1024:.1f} KiB' for k, v in bodies.items())}")
     with tempfile.TemporaryDirectory(prefix="prevention-cds-load-") as tmp, \
             running_server(args.workers, Path(tmp), command_for=serve_command) as server:
-        print(f"server ready on 127.0.0.1:{server.port}: master pid {server.process.pid}, {server.workers} gthread "
-              f"workers x {server.options['threads']} threads ({len(server.worker_pids())} seen)", flush=True)
+        print(f"server ready on 127.0.0.1:{server.port}: master pid {server.process.pid}, {server.workers} "
+              f"{server.options['worker_class']} workers ({len(server.worker_pids())} seen)", flush=True)
         check_once(server.port, "/health/ready", None, "GET")
         for service_id, body in bodies.items():
             cards = check_once(server.port, f"/cds-services/{service_id}", body, "POST").get("cards", [])

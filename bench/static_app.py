@@ -51,6 +51,9 @@ def build_app(settings: Settings | None = None) -> Flask:
 
 def main() -> None:
     """What ``prevention-cds serve`` (prevention_cds.app.cli.serve) does, with the benchmark app."""
+    from gevent import monkey
+
+    monkey.patch_all()  # as in prevention_cds.app.cli.main: gevent workers (prevention_cds/app/server.py)
     # as in prevention_cds.app.cli.main: before prometheus_client is first imported
     os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="prevention-cds-bench-metrics-"))
     from prevention_cds.app.observability import configure_logging

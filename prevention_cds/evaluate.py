@@ -17,7 +17,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from prevention_cds.adapters.fhir_client import HttpFhirReader, fhir_server_refusal
+from prevention_cds.adapters.fhir_client import (
+    HttpFhirReader,
+    UnusableFhirUrl,
+    fhir_server_refusal,
+    is_allowed_origin,
+    parse_fhir_url,
+)
 from prevention_cds.errors import DataUnavailable, UnknownService
 from prevention_cds.fhir_in.draft_orders import read_order_context
 from prevention_cds.fhir_in.record import build_record
@@ -113,6 +119,10 @@ class CdsEvaluator:
         s = self.settings
         if request.fhir_server is None:
             raise DataUnavailable("data missing from prefetch and no fhirServer to fetch it from")
+        try:
+            parse_fhir_url(request.fhir_server)
+        except UnusableFhirUrl as exc:  # a URL the service does not read is the client's error (400)
+            raise UnusableFhirUrl(f"fhirServer: {exc}") from None
         refusal = fhir_server_refusal(request.fhir_server, s.fhir_allowed_origins, s.dev)
         if refusal is not None:
             raise DataUnavailable(refusal)
@@ -122,6 +132,7 @@ class CdsEvaluator:
             timeout_seconds=s.fhir_timeout_seconds,
             deadline_seconds=s.fhir_deadline_seconds,
             max_response_bytes=s.fhir_max_response_bytes,
+            loopback_only=not is_allowed_origin(request.fhir_server, s.fhir_allowed_origins),
         )
 
     def invoke(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -45,6 +46,9 @@ class Settings:
     cors_allowed_origins: tuple[str, ...] = ()  # browser origins granted CORS; "*" for any
     default_language: str = "fr"
     max_body_bytes: int = 5 * 1024 * 1024
+    header_timeout_seconds: int = 5  # a request's header block must arrive within it (and keep-alive idle time)
+    body_timeout_seconds: float = 15.0  # a request's body must arrive within it
+    trusted_proxies: tuple[str, ...] = ()  # addresses whose X-Forwarded-* headers are believed
     workers: int = 0  # gunicorn workers; 0 = 2 x cores + 1
     rifampicin_shortage_mode: bool = False
     info_card_when_up_to_date: bool = False
@@ -65,9 +69,17 @@ class Settings:
         if not 1 <= self.port <= 65535:
             raise ConfigError(f"{PREFIX}PORT must be a TCP port")
         for name in ("fhir_timeout_seconds", "fhir_deadline_seconds", "fhir_max_pages", "fhir_max_response_bytes",
-                     "max_body_bytes", "explanation_link_hours"):
+                     "max_body_bytes", "explanation_link_hours", "header_timeout_seconds", "body_timeout_seconds"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{PREFIX}{name.upper()} must be positive")
+        if self.public_base_url and (not self.public_base_url.startswith(("https://", "http://"))
+                                     or any(c in self.public_base_url for c in "?#\\")):
+            raise ConfigError(f"{PREFIX}PUBLIC_BASE_URL must be an http(s) URL without query or fragment")
+        for proxy in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(proxy)
+            except ValueError:
+                raise ConfigError(f"{PREFIX}TRUSTED_PROXIES: {proxy!r} is not an IP address or network") from None
         for origin in self.fhir_allowed_origins:
             if not origin.startswith(("https://", "http://")) or origin.count("/") != 2:
                 raise ConfigError(f"{PREFIX}FHIR_ALLOWED_ORIGINS: {origin!r} is not scheme://host[:port]")

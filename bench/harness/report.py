@@ -55,7 +55,8 @@ def patient_view_report(pv: Result, static: Result, server: Server, args: argpar
           f"(p50 = {pv.percentile_ms(50):.2f} ms)")
     print(f"target throughput >= {100 * TARGET_RATIO:.0f} % of static: {'HOLDS' if ratio_ok else 'FAILS'} "
           f"({100 * ratio:.1f} %)")
-    print(f"server workers: {server.workers} (gunicorn gthread, {server.options['threads']} threads each; "
+    print(f"server workers: {server.workers} (gunicorn {server.options['worker_class']}, "
+          f"{server.options['worker_connections']} connections each; "
           f"{len(server.worker_pids())} worker processes seen); machine cores: {os.cpu_count()}; "
           f"concurrency: {args.concurrency}; {args.seconds:.0f} s per endpoint in {args.rounds} alternating rounds "
           f"after {args.warmup:.0f} s warm-up; load average at end: {load_average()}")
@@ -161,7 +162,7 @@ def load_report(outcome: Outcome, samples: list[Sample], idle: Sample, server: S
     summary = {
         "seconds": args.seconds, "warmup": args.warmup, "concurrency": args.concurrency, "mix": str(args.mix),
         "reconnect_every": args.reconnect_every,
-        "workers": server.workers, "threads_per_worker": server.options["threads"], "cores": os.cpu_count(),
+        "workers": server.workers, "worker_class": server.options["worker_class"], "cores": os.cpu_count(),
         "python": platform.python_version(), "elapsed": outcome.elapsed,
         "requests": total.requests, "errors": total.errors,
         "error_rate": total.errors / total.requests if total.requests else None,

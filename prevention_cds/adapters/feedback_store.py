@@ -1,7 +1,9 @@
 """Feedback outcomes, stored durably and idempotently (one row per card and outcome).
 
 SQLite by default; any SQLAlchemy URL (PostgreSQL) works. A batch is committed in one transaction before
-the HTTP 200 is sent, so an acknowledged entry survives a crash (SQLite: WAL with synchronous=FULL).
+the HTTP 200 is sent, so an acknowledged entry survives a crash (SQLite: WAL with synchronous=FULL); and it is
+acknowledged only if the SQLite file written to is still the database's file (not deleted or replaced meanwhile:
+``DatabaseFile``). Readiness (:meth:`SqlFeedbackStore.ping`) is a committed write, in that file.
 """
 
 from __future__ import annotations
@@ -22,11 +24,18 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     select,
-    text,
 )
 from sqlalchemy.exc import IntegrityError
 
-from prevention_cds.adapters.database import create_tables, sql_engine, store_unavailable_on_failure
+from prevention_cds.adapters.database import (
+    DatabaseFile,
+    StoreUnavailable,
+    create_tables,
+    probe_metadata,
+    sql_engine,
+    store_unavailable_on_failure,
+    write_probe,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -81,19 +90,28 @@ class FeedbackStore(Protocol):
     def ping(self) -> bool: ...
 
 
+STORE = "feedback store"
+RETRY = "feedback store temporarily unavailable: send the feedback again"
+
+
 class SqlFeedbackStore:
     def __init__(self, url: str) -> None:
         self.engine = sql_engine(url, sqlite_synchronous="FULL")  # an acknowledged entry survives a power loss
         create_tables(self.engine, metadata)
+        create_tables(self.engine, probe_metadata)
+        self.database_file = DatabaseFile.of(self.engine)
 
     def record(self, service_id: str, entries: list[FeedbackEntry]) -> int:
         """Store the entries in one transaction; an entry already stored for that card and outcome is left as it
         is. Returns how many were new. Raises :class:`StoreUnavailable` when the database cannot answer: the
         client sends the batch again, which stores each entry once whatever the first attempt did."""
-        with store_unavailable_on_failure(
-            "feedback store", "feedback store temporarily unavailable: send the feedback again"
-        ):
-            return self._insert(service_id, entries)
+        with store_unavailable_on_failure(STORE, RETRY):
+            new = self._insert(service_id, entries)
+        problem = self.database_file.problem(free_space=False) if self.database_file is not None else None
+        if problem is not None:  # committed, but maybe to a file that is gone: not acknowledged
+            logger.error("%s: %s; the batch is not acknowledged", STORE, problem)
+            raise StoreUnavailable(STORE, RETRY)
+        return new
 
     def _insert(self, service_id: str, entries: list[FeedbackEntry]) -> int:
         new = 0
@@ -132,10 +150,5 @@ class SqlFeedbackStore:
             return [dict(r._mapping) for r in connection.execute(select(feedback_table))]
 
     def ping(self) -> bool:
-        try:
-            with self.engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
-            return True
-        except Exception:  # any database failure means "not ready"
-            logger.exception("database not reachable")
-            return False
+        """Ready: the database takes a committed write, in the file that was opened, with room left."""
+        return write_probe(self.engine, self.database_file, STORE)

@@ -88,6 +88,10 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "serve" and not args.dev:
+        # gevent workers (prevention_cds/app/server.py): patched before the app and its libraries are imported
+        from gevent import monkey
+
+        monkey.patch_all()
         os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="prevention-cds-metrics-"))
     from prevention_cds.app.observability import configure_logging
 

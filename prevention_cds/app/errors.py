@@ -11,12 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from prevention_cds.adapters.auth import AuthenticationRefused
-from prevention_cds.adapters.database import StoreUnavailable
+from prevention_cds.adapters.database import StoreUnavailable, UnstorableData
 from prevention_cds.errors import DataUnavailable, InvalidRequest, UnknownService
-
-
-class MethodNotAllowed(Exception):
-    """A CDS service called with another method than POST."""
 
 
 class PayloadTooLarge(Exception):
@@ -33,9 +29,9 @@ class ErrorAnswer:
 
 ANSWERS: dict[type[Exception], ErrorAnswer] = {
     InvalidRequest: ErrorAnswer(400, "invalid"),
+    UnstorableData: ErrorAnswer(400, "invalid"),  # the same request would fail again: never a 503
     AuthenticationRefused: ErrorAnswer(401, "login", detailed=False),
     UnknownService: ErrorAnswer(404, "not-found"),
-    MethodNotAllowed: ErrorAnswer(405, "not-supported", allow="POST, OPTIONS"),
     DataUnavailable: ErrorAnswer(412, "incomplete"),  # CDS Hooks: prefetch data neither sent nor obtainable
     PayloadTooLarge: ErrorAnswer(413, "too-costly"),
     StoreUnavailable: ErrorAnswer(503, "transient"),  # the client may retry: nothing was taken as done

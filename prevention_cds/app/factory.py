@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from prevention_cds.adapters.auth import (
@@ -33,12 +33,18 @@ from prevention_cds.app import (
 from prevention_cds.app.errors import ANSWERS, ErrorAnswer, operation_outcome, outcome_of
 from prevention_cds.app.explanation_links import ExplanationLinks, install_links
 from prevention_cds.app.json_response import ResponseJsonProvider
-from prevention_cds.app.observability import AUTH_REJECTIONS, FHIR_FETCH_FAILURES, LATENCY, REQUESTS
+from prevention_cds.app.observability import (
+    AUTH_REJECTIONS,
+    FHIR_FETCH_FAILURES,
+    LATENCY,
+    REQUESTS,
+    trace_without_values,
+)
 from prevention_cds.app.services import Services, install
 from prevention_cds.errors import PrefetchIncomplete
 from prevention_cds.evaluate import CdsEvaluator
 from prevention_cds.hooks.catalog import SERVICES_BY_ID
-from prevention_cds.settings import Settings
+from prevention_cds.settings import PREFIX, ConfigError, Settings
 from prevention_cds.workspace.accounts import Accounts
 from prevention_cds.workspace.service import Workspace
 
@@ -95,10 +101,21 @@ def _verifier(settings: Settings) -> JwtVerifier | None:
     return build_verifier(settings.auth_mode, settings.trusted_issuers_file, SqlReplayStore(settings.database_url))
 
 
+def _require_public_base_url(settings: Settings) -> None:
+    """In ``required`` mode the audience is the configured public URL: computed from the request, it would
+    follow the ``Host`` header a caller chooses, and a token signed for another service could pass."""
+    if settings.auth_mode == "required" and not settings.public_base_url:
+        raise ConfigError(
+            f"{PREFIX}AUTH_MODE=required needs {PREFIX}PUBLIC_BASE_URL, the external base URL EHRs call (e.g. "
+            "https://cds.example.org): the JWT audience is checked against it (see docs/authentication.md)"
+        )
+
+
 def _init_authentication(app: Flask, settings: Settings, verifier: JwtVerifier | None) -> None:
     """Every /cds-services call, and every FHIR operation that receives patient data, carries a JWT whose audience
     is the exact URL called (CDS Hooks §Security). CORS preflights, /health and the FHIR conformance resources are
     not authenticated."""
+    _require_public_base_url(settings)
     if verifier is None:
         logger.warning("authentication is off (PREVENTION_CDS_AUTH_MODE=off): every caller is trusted")
         return
@@ -153,6 +170,17 @@ def _refusal_handler(answer: ErrorAnswer) -> Callable[[Exception], tuple[Respons
     return refused
 
 
+def _unknown_service_in_path() -> bool:
+    """The path names a CDS service (it matches a POST route with a service id) that does not exist: whatever
+    the method, the answer is 404, as for a POST."""
+    try:
+        _, arguments = current_app.url_map.bind_to_environ(request.environ).match(request.path, method="POST")
+    except HTTPException:
+        return False
+    service_id = arguments.get("service_id")
+    return isinstance(service_id, str) and service_id not in SERVICES_BY_ID
+
+
 def _init_errors(app: Flask) -> None:
     # Flask picks the handler of the error's nearest registered class, as answer_for does
     for kind, answer in ANSWERS.items():
@@ -161,11 +189,18 @@ def _init_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[Response, int]:
         status = error.code or 500
+        if status == 405 and _unknown_service_in_path():
+            return _error(404, operation_outcome("not-found", "no such CDS service"))
         codes = {404: "not-found", 405: "not-supported", 413: "too-costly"}
-        return _error(status, operation_outcome(codes.get(status, "invalid"), error.name))
+        response, status = _error(status, operation_outcome(codes.get(status, "invalid"), error.name))
+        for name, value in error.get_headers():  # a 405's Allow (RFC 9110 §15.5.6), a 401's WWW-Authenticate...
+            if name.lower() not in ("content-type", "content-length"):
+                response.headers[name] = value
+        return response, status
 
     @app.errorhandler(Exception)
     def internal_error(error: Exception) -> tuple[Response, int]:
-        # a bug: logged with its traceback, answered without one
-        logger.exception("internal error on %s %s", request.method, request.path)
+        # a bug: logged with where it happened (no exception message: it may hold request data), answered
+        # without any of it
+        logger.error("internal error on %s %s: %s", request.method, request.path, trace_without_values(error))
         return _error(500, operation_outcome("exception", "internal error"))

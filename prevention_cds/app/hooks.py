@@ -8,7 +8,6 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from prevention_cds.adapters.feedback_store import FeedbackEntry
 from prevention_cds.app.body import read_json
-from prevention_cds.app.errors import MethodNotAllowed
 from prevention_cds.app.explanation_links import explanation_links
 from prevention_cds.app.observability import CARDS
 from prevention_cds.app.services import services
@@ -52,12 +51,6 @@ def invoke(service_id: str) -> Response:
     for card in response["cards"]:
         CARDS.labels(service_id, card["indicator"]).inc()
     return _json(response, language)
-
-
-@blueprint.get("/cds-services/<service_id>")
-def invoke_with_get(service_id: str) -> Response:
-    services(current_app).evaluator.service(service_id)
-    raise MethodNotAllowed("a CDS service is called with POST")
 
 
 @blueprint.post("/cds-services/<service_id>/feedback")

@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import sys
+import traceback
 from datetime import UTC, datetime
 
 from flask import g, has_request_context
@@ -33,6 +34,20 @@ def metrics_payload() -> bytes:
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         return generate_latest(registry)
     return generate_latest(DEFAULT_REGISTRY)
+
+
+def trace_without_values(error: BaseException) -> str:
+    """Where ``error`` (and the exceptions it came from) were raised: types and code lines, never their
+    messages, which may hold a patient reference or any other value of the request."""
+    parts: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        frames = "".join(traceback.format_tb(current.__traceback__))
+        parts.append(f"{type(current).__module__}.{type(current).__qualname__} (message withheld)\n{frames}")
+        current = current.__cause__ or current.__context__
+    return "\nwhich came from ".join(parts)
 
 
 class RequestContextFilter(logging.Filter):

@@ -1,16 +1,36 @@
-"""Production serving with gunicorn: worker count, timeouts and graceful shutdown."""
+"""Production serving: gunicorn's master (graceful stop, reload and worker count by signals) over gevent workers.
+
+Slow clients must not hold the service: a connection that sends its request a byte at a time costs a gevent
+worker a greenlet, not one of a few threads, so the others are still answered (docs/testing.md, slowloris). Each
+request's header block must arrive within ``PREVENTION_CDS_HEADER_TIMEOUT_SECONDS`` (gunicorn's gevent worker
+bounds the header read of every request, the first of a connection included, by its keep-alive time) and its body
+within ``PREVENTION_CDS_BODY_TIMEOUT_SECONDS`` (:func:`bounded_body`, which reads the whole body before the
+application sees it); past either the connection is closed (408 for a body).
+
+gevent's monkey patching must come before anything else is imported (``prevention_cds.app.cli`` patches first
+thing when it serves): blocking calls then yield to the other requests of the worker (socket reads and writes,
+the FHIR fetches, which run in parallel as greenlets).
+"""
 
 from __future__ import annotations
 
 import gc
+import io
+import json
 import multiprocessing
 import os
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from prevention_cds.app.errors import operation_outcome
 from prevention_cds.settings import Settings
+
+WORKER_CONNECTIONS = 1000  # per worker: open connections (slow ones included) before it stops accepting
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -39,11 +59,14 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
     return {
         "bind": f"{settings.host}:{settings.port}",
         "workers": settings.workers or 2 * multiprocessing.cpu_count() + 1,
-        "worker_class": "gthread",
-        "threads": 4,
+        "worker_class": "gevent",
+        "worker_connections": WORKER_CONNECTIONS,
         "timeout": int(settings.fhir_deadline_seconds) + 20,
         "graceful_timeout": 20,
-        "keepalive": 5,
+        # the gevent worker reads each request's header block within the keep-alive time
+        "keepalive": settings.header_timeout_seconds,
+        # X-Forwarded-Proto and the like are believed only from these peers (none unless configured)
+        "forwarded_allow_ips": ",".join(settings.trusted_proxies),
         "accesslog": None,
         "errorlog": "-",
         "limit_request_line": 8190,
@@ -70,6 +93,55 @@ def settle_heap() -> None:
     gc.set_threshold(GEN0_THRESHOLD, gen1, gen2)
 
 
+def bounded_body(wsgi_app: WsgiApp, seconds: float, max_bytes: int) -> WsgiApp:
+    """``wsgi_app`` behind a reader of the whole request body, which must arrive within ``seconds`` (else 408 and
+    the connection closes). A body declared larger than ``max_bytes`` is left to the application (413, unread);
+    one that turns out larger is read up to ``max_bytes + 1`` bytes, so the application sees it is too large."""
+    import gevent
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        declared = environ.get("CONTENT_LENGTH") or ""
+        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if not chunked and (not declared.isdigit() or int(declared) == 0 or int(declared) > max_bytes):
+            return wsgi_app(environ, start_response)
+        try:
+            with gevent.Timeout(seconds):
+                body = environ["wsgi.input"].read(max_bytes + 1)
+        except gevent.Timeout:
+            outcome = operation_outcome("timeout", f"the request body did not arrive within {seconds:g} s")
+            payload = json.dumps(outcome).encode()
+            start_response("408 Request Timeout", [("Content-Type", "application/fhir+json"),
+                                                   ("Content-Length", str(len(payload))), ("Connection", "close")])
+            return [payload]
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        environ.pop("HTTP_TRANSFER_ENCODING", None)
+        return wsgi_app(environ, start_response)
+
+    return app
+
+
+# A greenlet yields only when it would block; a client quick to send its next request on a kept-alive connection
+# would then be served again and again while the others wait (measured: some of 200 connections waited 15 s).
+TURN_WAIT_SECONDS = 1.0
+
+
+def take_turns(wsgi_app: WsgiApp) -> WsgiApp:
+    """``wsgi_app`` answering each request once the worker's other ready requests had their turn: after the
+    application ran, the greenlet waits for the event loop to be idle (at most TURN_WAIT_SECONDS) before its
+    answer is sent and its connection read again."""
+    import gevent
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        try:
+            return wsgi_app(environ, start_response)
+        finally:
+            with gevent.Timeout(TURN_WAIT_SECONDS, False):
+                gevent.idle()
+
+    return app
+
+
 def run_gunicorn(app: Flask, settings: Settings) -> None:
     from prevention_cds.app.services import services
     from prevention_cds.app.warmup import warm_up
@@ -78,5 +150,7 @@ def run_gunicorn(app: Flask, settings: Settings) -> None:
     from prevention_cds.workspace import documents
 
     documents.warm_up()
+    bounded = bounded_body(app.wsgi_app, settings.body_timeout_seconds, settings.max_body_bytes)
+    app.wsgi_app = take_turns(bounded)  # type: ignore[method-assign,assignment]
     settle_heap()
     _Gunicorn(app, gunicorn_options(settings)).run()

@@ -37,6 +37,12 @@ class RecordingReader:
         self.paths.append(path)
         return self.reader.fetch(path)
 
+    def seconds_left(self) -> float:
+        return self.reader.seconds_left()
+
+    def close(self) -> None:
+        self.reader.close()
+
 
 @dataclass
 class QueryReport:

@@ -6,8 +6,10 @@ patient is fetched from ``fhirServer`` (with the bearer token when one was given
 call answers 412, naming the keys. Every key is required: answering without the allergies or the treatments
 could miss a contraindication.
 
-The fhirServer is reached through the :class:`FhirReader` port (one bounded GET at a time; evaluate.py gives it
-the HTTP adapter); searches and their pages (``next`` links, at most ``max_pages``, no loop) are read here.
+The fhirServer is reached through the :class:`FhirReader` port (one reader per call, bounded in time and bytes;
+evaluate.py gives it the HTTP adapter); searches and their pages (``next`` links, at most ``max_pages``, no loop)
+are read here. The keys are fetched in parallel; the first failure, or the reader's deadline, ends the call, and
+the fetches still running are cancelled (``FhirReader.close``) before it answers: none is left behind.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from __future__ import annotations
 import contextvars
 import logging
 from collections.abc import Callable, Collection
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor, as_completed, wait
+from concurrent.futures import TimeoutError as FuturesTimeout
 from typing import Any, Protocol
 from urllib.parse import quote
 
@@ -25,14 +28,27 @@ from prevention_cds.hooks.request import HookRequest
 
 logger = logging.getLogger(__name__)
 
+# After the reader's deadline (or close), how long its cancelled fetches get to return before the call answers
+# anyway; the reader shuts their connections down, so they return at once.
+CANCEL_GRACE_SECONDS = 0.5
+
 
 class FhirReader(Protocol):
-    """The EHR's FHIR server, as prefetch completion reads it (``adapters.fhir_client.HttpFhirReader`` is one)."""
+    """The EHR's FHIR server, as one call's prefetch completion reads it (``adapters.fhir_client.HttpFhirReader``
+    is one). ``fetch`` may be called from several threads at once."""
 
     def fetch(self, path: str) -> dict[str, Any] | None:
         """The resource at ``path`` (relative to the fhirServer, or a paging link): a JSON object with a string
         ``resourceType``, or None when there is none. Raises DataUnavailable (or a subclass) when the server gives
-        no usable answer."""
+        no usable answer, or when the reader's deadline passed or it was closed."""
+        ...
+
+    def seconds_left(self) -> float:
+        """Time left before the call's FHIR deadline."""
+        ...
+
+    def close(self) -> None:
+        """The call needs nothing more: fetches still running end at once (DataUnavailable), connections close."""
         ...
 
 
@@ -162,10 +178,11 @@ def gather_resources(
         return resources
 
     try:
-        reader = _FhirServer(reader_factory(request), max_pages)
+        port = reader_factory(request)
     except DataUnavailable as exc:
         needed = tuple(dict.fromkeys([*to_fetch, *(name for name, _ in to_continue)]))
         raise DataUnavailable(f"prefetch {_named(needed)} missing and not fetched: {exc}", needed) from exc
+    reader = _FhirServer(port, max_pages)
 
     def fetch(name: str) -> list[dict[str, Any]]:
         key = keys[name]
@@ -184,20 +201,36 @@ def gather_resources(
         *((name, lambda name=name: fetch(name)) for name in to_fetch),
         *((item[0], lambda item=item: continue_bundle(item)) for item in to_continue),
     ]
-    # All fetches run at once; the first failure answers 412 without waiting for the others (they end at
-    # their own timeout in the background). Each runs in the caller's context, so that its log lines carry the
-    # request's ids.
+    # All fetches run at once; the first failure answers 412, and the others are cancelled (close) first. Each
+    # runs in the caller's context, so that its log lines carry the request's ids.
     pool = ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="fhir-fetch")
+    futures = {pool.submit(contextvars.copy_context().run, job): name for name, job in jobs}
+    failure: str | None = None
+    failed: tuple[str, ...] = ()
     try:
-        futures = {pool.submit(contextvars.copy_context().run, job): name for name, job in jobs}
-        for future in as_completed(futures):
-            try:
+        # future.exception(), not result(): a failure raised here would keep this frame, hence every future
+        # and the documents fetched, in a reference cycle until the next full collection
+        for future in as_completed(futures, timeout=max(0.0, port.seconds_left()) + CANCEL_GRACE_SECONDS):
+            error = future.exception()
+            if error is None:
                 resources.extend(future.result())
-            except DataUnavailable as exc:
-                name = futures[future]
-                raise PrefetchIncomplete(f"prefetch {_named((name,))} could not be completed: {exc}", (name,)) from exc
+            elif isinstance(error, DataUnavailable):
+                failed = (futures[future],)
+                failure = f"prefetch {_named(failed)} could not be completed: {error}"
+                break
+            else:
+                raise error
+    except FuturesTimeout:
+        failed = tuple(name for future, name in futures.items() if not future.done())
+        failure = f"prefetch {_named(failed)}: FHIR fetch deadline exceeded"
     finally:
+        port.close()
+        _, still_running = wait(futures, timeout=CANCEL_GRACE_SECONDS)
+        if still_running:
+            logger.warning("%d FHIR fetches still running after they were cancelled", len(still_running))
         pool.shutdown(wait=False, cancel_futures=True)
+    if failure is not None:
+        raise PrefetchIncomplete(failure, failed)
     return resources
 
 

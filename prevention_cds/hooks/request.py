@@ -110,7 +110,8 @@ def _draft_order_resources(draft_orders: Any) -> tuple[dict[str, Any], ...]:
     if isinstance(draft_orders, dict):
         if draft_orders.get("resourceType") != "Bundle":
             raise InvalidRequest("context.draftOrders: must be a FHIR Bundle")
-        entries = draft_orders.get("entry") or []
+        entries = draft_orders.get("entry")
+        entries = [] if entries is None else entries
         if not isinstance(entries, list):
             raise InvalidRequest("context.draftOrders.entry: must be an array")
         items = [e.get("resource") for e in entries if isinstance(e, dict)]

@@ -3,40 +3,26 @@
 
 from __future__ import annotations
 
-import json
-import time
 import uuid
 from pathlib import Path
-from typing import Any
 
-import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric import ec
 from flask.testing import FlaskClient
-from jwt.algorithms import ECAlgorithm
 
 from conftest import EHR_ORIGIN, FROZEN_NOW
 from fhir_factory import hook_request, patient
 from prevention_cds.app.factory import create_app
 from prevention_cds.evaluate import CdsEvaluator
 from prevention_cds.settings import ConfigError, Settings
+from support.ehr_tokens import issuers_file
+from support.ehr_tokens import token as _token
 
-ISS = "https://ehr.example.org"
 BASE = "https://cds.example.org"
-KEY = ec.generate_private_key(ec.SECP384R1())
-
-
-def _token(aud: str, **claims: Any) -> str:
-    now = int(time.time())
-    payload = {"iss": ISS, "aud": aud, "iat": now, "exp": now + 300, "jti": str(uuid.uuid4()), **claims}
-    return jwt.encode(payload, KEY, algorithm="ES384", headers={"kid": "ehr-key-1", "typ": "JWT"})
 
 
 @pytest.fixture
 def secured(tmp_path: Path) -> FlaskClient:
-    jwk = ECAlgorithm.to_jwk(KEY.public_key(), as_dict=True) | {"kid": "ehr-key-1", "use": "sig", "alg": "ES384"}
-    issuers = tmp_path / "issuers.json"
-    issuers.write_text(json.dumps([{"iss": ISS, "jwks": {"keys": [jwk]}}]))
+    issuers = issuers_file(tmp_path)
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'f.sqlite3'}", auth_mode="required",
                         trusted_issuers_file=str(issuers), public_base_url=BASE, cors_allowed_origins=(EHR_ORIGIN,))
     app = create_app(settings, evaluator=CdsEvaluator(settings, clock=lambda: FROZEN_NOW))

@@ -3,35 +3,30 @@ gunicorn worker accepted is refused by every other (and by another instance on t
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
 import sys
 import threading
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
-import jwt
 import pytest
 import requests
-from cryptography.hazmat.primitives.asymmetric import ec
-from jwt.algorithms import ECAlgorithm
 from sqlalchemy import text
 
 from prevention_cds.adapters.auth.replay import SqlReplayStore
 from prevention_cds.adapters.database import StoreUnavailable
 from prevention_cds.app.factory import create_app
 from prevention_cds.settings import Settings
+from support.ehr_tokens import ISS, issuers_file
+from support.ehr_tokens import token as _token
 from support.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-ISS = "https://ehr.example.org"
 BASE = "https://cds.example.org"
 DISCOVERY = f"{BASE}/cds-services"
-KEY = ec.generate_private_key(ec.SECP384R1())
 NOW = 1_800_000_000.0
 
 
@@ -101,24 +96,11 @@ def test_sql_store_fails_closed_when_the_database_cannot_answer(database_url: st
 
 # --- through the application -------------------------------------------------------------------------------
 
-def _issuers_file(tmp_path: Path) -> Path:
-    jwk = ECAlgorithm.to_jwk(KEY.public_key(), as_dict=True) | {"kid": "ehr-key-1", "use": "sig", "alg": "ES384"}
-    path = tmp_path / "issuers.json"
-    path.write_text(json.dumps([{"iss": ISS, "jwks": {"keys": [jwk]}}]))
-    return path
-
-
-def _token(aud: str) -> str:
-    now = int(time.time())
-    payload = {"iss": ISS, "aud": aud, "iat": now, "exp": now + 300, "jti": str(uuid.uuid4())}
-    return jwt.encode(payload, KEY, algorithm="ES384", headers={"kid": "ehr-key-1", "typ": "JWT"})
-
-
 def test_J10_a_token_accepted_by_one_app_is_refused_by_another_on_the_same_database(
     tmp_path: Path, database_url: str
 ) -> None:
     settings = Settings(database_url=database_url, auth_mode="required",
-                        trusted_issuers_file=str(_issuers_file(tmp_path)), public_base_url=BASE)
+                        trusted_issuers_file=str(issuers_file(tmp_path)), public_base_url=BASE)
     first, second = create_app(settings).test_client(), create_app(settings).test_client()
     headers = {"Authorization": f"Bearer {_token(DISCOVERY)}"}
     assert first.get("/cds-services", headers=headers).status_code == 200
@@ -128,7 +110,7 @@ def test_J10_a_token_accepted_by_one_app_is_refused_by_another_on_the_same_datab
 
 def test_replay_store_outage_answers_503_and_accepts_nothing(tmp_path: Path, database_url: str) -> None:
     settings = Settings(database_url=database_url, auth_mode="required",
-                        trusted_issuers_file=str(_issuers_file(tmp_path)), public_base_url=BASE)
+                        trusted_issuers_file=str(issuers_file(tmp_path)), public_base_url=BASE)
     app = create_app(settings)
     with SqlReplayStore(settings.database_url).engine.begin() as connection:
         connection.execute(text("DROP TABLE seen_jwt"))
@@ -143,7 +125,7 @@ def test_J10_gunicorn_workers_share_the_replay_store(tmp_path: Path, database_ur
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREVENTION_CDS_")}
     env.update({"PREVENTION_CDS_DATABASE_URL": database_url,
                 "PREVENTION_CDS_WORKERS": "3", "PREVENTION_CDS_AUTH_MODE": "required",
-                "PREVENTION_CDS_TRUSTED_ISSUERS_FILE": str(_issuers_file(tmp_path)),
+                "PREVENTION_CDS_TRUSTED_ISSUERS_FILE": str(issuers_file(tmp_path)),
                 "PREVENTION_CDS_PUBLIC_BASE_URL": BASE, "HOME": str(tmp_path)})
     process = subprocess.Popen([sys.executable, "-m", "prevention_cds.app.cli", "serve", "--host", "127.0.0.1", "--port",
                                 str(port)], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

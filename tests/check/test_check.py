@@ -157,6 +157,12 @@ class _IgnoringReader:
     def fetch(self, path: str) -> dict[str, Any] | None:
         return {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": r} for r in self.resources]}
 
+    def seconds_left(self) -> float:
+        return 10.0
+
+    def close(self) -> None:
+        pass
+
 
 def _context(reader: _IgnoringReader, capabilities: ServerCapabilities | None = None) -> QueryContext:
     request = HookRequest(hook="patient-view", hook_instance="t", patient_id="p1", user_id=None, encounter_id=None,

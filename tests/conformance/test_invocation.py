@@ -63,6 +63,8 @@ def test_S04_unknown_service_is_404_and_get_on_service_is_405(client: FlaskClien
     assert _post(client, hook_request("patient-view", [patient()]), "/cds-services/nope").status_code == 404
     assert client.get("/cds-services/nope").status_code == 404
     assert client.get(SERVICE).status_code == 405
+    assert set(client.get(SERVICE).headers["Allow"].replace(" ", "").split(",")) == {"POST", "OPTIONS"}
+    assert client.put("/cds-services/nope/feedback").status_code == 404
     assert client.get("/").status_code == 404
 
 

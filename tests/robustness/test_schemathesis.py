@@ -10,7 +10,13 @@ description) and invalid (negative mode). Every answer must pass these checks:
   ``application/fhir+json`` for OperationOutcomes);
 * ``response_schema_conformance``: the body validates against the documented schema;
 * ``response_headers_conformance`` (in addition): the documented headers (``X-Request-Id`` always,
-  ``Content-Language`` ``fr``/``en`` on texts) are present and valid.
+  ``Content-Language`` ``fr``/``en`` on texts) are present and valid;
+* ``negative_data_rejection`` (ST201) and ``positive_data_acceptance`` (ST202): a request the description calls
+  invalid is refused, one it calls valid is accepted. 412 counts as an acceptance: whether data missing from
+  ``prefetch`` can be fetched depends on the deployment's allow-list and on the EHR's FHIR server, which no
+  schema can say (here nothing can be fetched);
+* ``unsupported_method`` and ``allow_header_conformance`` (ST204, ST205): a method a path does not take answers
+  405 with an ``Allow`` header that lists exactly the documented methods.
 
 The app is ``create_app`` with authentication off, a temporary SQLite feedback store and a frozen clock
 (``CdsEvaluator(settings, clock=lambda: FROZEN_NOW)``). ``fhirServer`` is never contacted: no origin is
@@ -42,10 +48,14 @@ from flask import Flask
 from schemathesis import Case
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
+    allow_header_conformance,
     content_type_conformance,
+    negative_data_rejection,
+    positive_data_acceptance,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
+    unsupported_method,
 )
 
 from conftest import FROZEN_NOW
@@ -63,11 +73,15 @@ OPENAPI = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
 EXAMPLES = int(os.environ.get("PREVENTION_CDS_FUZZ_EXAMPLES", "40"))
 SEED = 20261121
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
-          response_headers_conformance]
+          response_headers_conformance, negative_data_rejection, positive_data_acceptance, unsupported_method,
+          allow_header_conformance]
+# the default expected statuses of positive_data_acceptance, and 412 (see above)
+ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "412", "429", "5xx"]
 
 schema = schemathesis.openapi.from_path(OPENAPI, config=schemathesis.Config.from_dict({
     "seed": SEED,
     "generation": {"mode": "all", "max-examples": EXAMPLES, "deterministic": True, "database": "none"},
+    "checks": {"positive_data_acceptance": {"expected-statuses": ACCEPTED}},
 }))
 
 

@@ -6,9 +6,9 @@ import pytest
 
 from prevention_cds import errors
 from prevention_cds.adapters.auth import AuthenticationRefused
-from prevention_cds.adapters.database import StoreUnavailable
+from prevention_cds.adapters.database import StoreUnavailable, UnstorableData
 from prevention_cds.adapters.fhir_client import FhirFetchFailed
-from prevention_cds.app.errors import MethodNotAllowed, PayloadTooLarge, answer_for, outcome_of
+from prevention_cds.app.errors import PayloadTooLarge, answer_for, outcome_of
 
 
 def _subclasses(kind: type[Exception]) -> list[type[Exception]]:
@@ -30,7 +30,7 @@ def test_each_domain_error_is_answered_4xx(kind: type[errors.CdsError]) -> None:
         (errors.InvalidRequest("x"), 400, "invalid"),
         (AuthenticationRefused("bad signature"), 401, "login"),
         (errors.UnknownService("x"), 404, "not-found"),
-        (MethodNotAllowed("x"), 405, "not-supported"),
+        (UnstorableData("feedback store", "x"), 400, "invalid"),
         (errors.DataUnavailable("x"), 412, "incomplete"),
         (errors.PrefetchIncomplete("x"), 412, "incomplete"),
         (FhirFetchFailed("x"), 412, "incomplete"),
