@@ -1,4 +1,4 @@
-"""The index case itself (clinical.md §A.1, §A.6): the mandatory notification to the ARS, without delay; when
+"""The index case itself (clinical reference A.1, A.6): the mandatory notification to the ARS, without delay; when
 treated without a third-generation cephalosporin, an eradication course before returning to the community (a C3G
 given is read from a request, a statement or an administration); and what follows recovery."""
 
@@ -54,7 +54,8 @@ def index_case_advice(patient: PatientProfile, settings: RuleSettings) -> tuple[
             "iim.index-case.notification",
             Indicator.CRITICAL,
             Message.of("iim.summary.index-case.notify"),
-            (Message.of("iim.index-case.notify.detail"), Message.of("iim.index-case.notify.content")),
+            # on the card: report now, then the form; what the ARS needs is on the page
+            (Message.decisive_of("iim.index-case.notify.detail"), Message.of("iim.index-case.notify.content")),
         )
     ]
     if needs_eradication(patient):
@@ -62,12 +63,15 @@ def index_case_advice(patient: PatientProfile, settings: RuleSettings) -> tuple[
             purpose=Purpose.INDEX_CASE,
             patient=patient,
             explanation=(Message.of("iim.index-case.detail"),),
-            facts=(*facts, Message.of("iim.fact.no-c3g"), *patient.facts()),
+            facts=(*facts, Message.decisive_of("iim.fact.no-c3g"), *patient.facts()),  # to check: why the course
             guideline=sources(rules.index_case_eradicating_treatments),
             decisions=(Message.of("iim.decision.c3g-not-recorded"),),
         )
         cards += course_advice(ctx, second_line_decision(patient, None, settings), condition.source_id)
-    recovery = [Message.of("iim.index-case.after-recovery.detail"), Message.of("iim.index-case.complement")]
+    recovery = [
+        Message.decisive_of("iim.index-case.after-recovery.detail"),
+        Message.decisive_of("iim.index-case.complement"),  # who the search is for: said on the card
+    ]
     cards.append(
         notify.advice(
             "iim.index-case.after-recovery",
