@@ -4,20 +4,29 @@ given is read from a request, a statement or an administration); and what follow
 
 from __future__ import annotations
 
+from datetime import date
+
 from prevention_cds.rules.advice import Advice, Indicator, Message
 from prevention_cds.rules.citation import sources
 from prevention_cds.rules.concepts import Concept
-from prevention_cds.rules.facts import ConditionFact
+from prevention_cds.rules.facts import ConditionFact, PatientRecord
 from prevention_cds.rules.iim.advice_builder import CardContext, Purpose, course_advice
 from prevention_cds.rules.iim.patient import PatientProfile
 from prevention_cds.rules.iim.second_line import second_line_decision
 from prevention_cds.rules.ruleset import RuleSettings
 
+NOTIFICATION_RULE = "iim.index-case.notification"  # the card every index case gets
+
+
+def index_case_of(record: PatientRecord, today: date) -> ConditionFact | None:
+    """The active IIM Condition (confirmed or probable: both are treated and notified); of several, the latest
+    (an undated one is today's)."""
+    conditions = record.active_conditions(Concept.IIM_DISEASE)
+    return max(conditions, key=lambda c: c.onset or c.recorded or today, default=None)
+
 
 def index_case_condition(patient: PatientProfile) -> ConditionFact | None:
-    """The active IIM Condition (confirmed or probable: both are treated and notified)."""
-    conditions = patient.record.active_conditions(Concept.IIM_DISEASE)
-    return max(conditions, key=lambda c: c.onset or c.recorded or patient.today, default=None)
+    return index_case_of(patient.record, patient.today)
 
 
 def needs_eradication(patient: PatientProfile) -> bool:
@@ -51,7 +60,7 @@ def index_case_advice(patient: PatientProfile, settings: RuleSettings) -> tuple[
     )
     cards = [
         notify.advice(
-            "iim.index-case.notification",
+            NOTIFICATION_RULE,
             Indicator.CRITICAL,
             Message.of("iim.summary.index-case.notify"),
             # on the card: report now, then the form; what the ARS needs is on the page
