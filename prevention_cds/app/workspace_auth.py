@@ -22,6 +22,7 @@ from prevention_cds.workspace import vocabulary
 from prevention_cds.workspace.accounts import Accounts
 from prevention_cds.workspace.evaluation import STATES
 from prevention_cds.workspace.i18n import say, t
+from prevention_cds.workspace.outputs import dispense_text
 from prevention_cds.workspace.service import Actor, Workspace
 
 logger = logging.getLogger(__name__)
@@ -78,7 +79,8 @@ def init_sessions(app: Flask, db: WorkspaceDatabase, settings: Settings) -> None
         WTF_CSRF_SSL_STRICT=False,  # the Referer check breaks behind proxies that strip it; SameSite covers it
     )
     csrf.init_app(app)
-    app.jinja_env.globals.update(t=t, say=say, states=STATES, setting_label=vocabulary.setting_label)
+    app.jinja_env.globals.update(t=t, say=say, states=STATES, setting_label=vocabulary.setting_label,
+                                 dispense=dispense_text)
     app.jinja_env.filters["local"] = local_time
 
 
