@@ -20,15 +20,10 @@ weaker setting, which matters only for a power loss or a kernel crash.
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import json
-import os
 import random
-import signal
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -39,116 +34,17 @@ from typing import Any
 import pytest
 
 from prevention_cds.terminology.index import OVERRIDE_REASON_SYSTEM
-from support.ports import children, free_port
+from support.served import alive_process, get, kill_group, start_server, stop_gracefully
 
-ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("ror-vaccination", "iim-prophylaxis")
 CLIENT_THREADS = 4
 KILL_AFTER_SECONDS = (1.6, 2.0, 2.4)  # one kill cycle per value
 MAX_ACKED_POSTS = 1500  # per cycle: kill earlier if the stream is faster than expected
 MAX_POSTS_PER_THREAD = 2000  # per cycle, hard bound of each client loop
-STARTUP_SECONDS = 20.0  # per start, at most; about 1–1.6 s on 2 shared cores, even with 3 CPU hogs beside it
 BUDGET_SECONDS = 28.0  # the whole test: no start waits beyond it (the timeout mark, 30 s, is the backstop)
 HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
 
 Key = tuple[str, str, str]  # (service_id, card_uuid, outcome): one row of the feedback table
-
-
-# --- the server ---------------------------------------------------------------------------------------------
-
-@dataclass
-class ServerProcess:
-    process: subprocess.Popen[bytes]
-    port: int
-    log_path: Path
-    startup_seconds: float = 0.0
-
-    def log_tail(self, lines: int = 40) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
-
-
-def _state(pid: int) -> str | None:
-    """The /proc state letter of a process, None when it no longer exists."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return None
-
-
-def _alive(pid: int) -> bool:
-    return _state(pid) not in (None, "Z", "X")
-
-
-def _get(port: int, path: str) -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-    try:
-        conn.request("GET", path)
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
-
-
-def start_server(db_path: Path, log_path: Path, budget_end: float) -> ServerProcess:
-    """``python -m prevention_cds.app.cli serve`` in a new session (its own process group), ready with both workers,
-    waiting at most STARTUP_SECONDS and never beyond ``budget_end`` (monotonic)."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREVENTION_CDS_")}
-    env.update({
-        "PREVENTION_CDS_AUTH_MODE": "off",
-        "PREVENTION_CDS_DATABASE_URL": f"sqlite:///{db_path}",
-        "PREVENTION_CDS_WORKERS": "2",
-    })
-    with open(log_path, "ab") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "prevention_cds.app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
-    server = ServerProcess(process, port, log_path)
-    started = time.monotonic()
-    last = "no answer yet"
-    wait_until = min(started + STARTUP_SECONDS, budget_end)
-    while time.monotonic() < wait_until:
-        if process.poll() is not None:
-            raise AssertionError(f"server exited with {process.returncode}:\n{server.log_tail()}")
-        workers = len([p for p in children(process.pid) if _alive(p)])
-        try:
-            status, body = _get(port, "/health/ready")
-            last = f"/health/ready {status} {body[:200]!r}, {workers} workers alive"
-            if status == 200 and workers >= 2:
-                assert json.loads(body) == {"status": "ok", "database": True}
-                server.startup_seconds = time.monotonic() - started
-                return server
-        except (OSError, http.client.HTTPException) as exc:
-            last = f"{type(exc).__name__}: {exc}, {workers} workers alive"
-        time.sleep(0.1)
-    kill_group(server)
-    raise AssertionError(f"port {port}: not ready with 2 workers after {time.monotonic() - started:.1f} s "
-                         f"(last: {last}); "
-                         f"server log:\n{server.log_tail()}")
-
-
-def kill_group(server: ServerProcess) -> list[int]:
-    """SIGKILL to the master and its workers at once (the whole process group); returns the pids killed."""
-    pids = [server.process.pid, *children(server.process.pid)]
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(server.process.pid, signal.SIGKILL)  # start_new_session: pgid == the master's pid
-    server.process.wait(timeout=10)
-    deadline = time.monotonic() + 5
-    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return pids
-
-
-def stop_gracefully(server: ServerProcess) -> None:
-    if server.process.poll() is None:
-        server.process.send_signal(signal.SIGTERM)
-        try:
-            server.process.wait(timeout=25)
-        except subprocess.TimeoutExpired:
-            kill_group(server)
 
 
 # --- the feedback stream ------------------------------------------------------------------------------------
@@ -254,7 +150,7 @@ def test_sigkill_during_feedback_stream_loses_no_acknowledged_entry(tmp_path: Pa
                 thread.join(timeout=15)
             assert not any(t.is_alive() for t in threads), "a client thread did not stop"
             assert len(pids) >= 3, f"cycle {cycle}: expected the master and 2 workers, killed {pids}"
-            assert not any(_alive(p) for p in pids), f"cycle {cycle}: a server process survived SIGKILL"
+            assert not any(alive_process(p) for p in pids), f"cycle {cycle}: a server process survived SIGKILL"
             early = [what for at, what in stream.failures if at < killed_at]
             assert not early, f"cycle {cycle}: feedback failed before the kill: {early[:3]}\n{server.log_tail()}"
             assert stream.acked_posts >= 20, f"cycle {cycle}: only {stream.acked_posts} posts acknowledged"
@@ -274,7 +170,7 @@ def test_sigkill_during_feedback_stream_loses_no_acknowledged_entry(tmp_path: Pa
             # restart on the same database: /health/ready must answer 200 with both workers up
             server = start_server(db_path, log_path, budget_end)
 
-        status, body = _get(server.port, "/health/ready")
+        status, body = get(server.port, "/health/ready")
         assert status == 200 and json.loads(body)["database"] is True
         integrity, stored, _ = stored_rows(db_path)  # read beside the running server (WAL)
         assert integrity == "ok" and acknowledged <= stored
