@@ -27,8 +27,8 @@ from prevention_cds.adapters.fhir_client import (
 from prevention_cds.errors import DataUnavailable, UnknownService
 from prevention_cds.fhir_in.draft_orders import read_order_context
 from prevention_cds.fhir_in.record import build_record
+from prevention_cds.fhir_out.case_links import with_case_links
 from prevention_cds.fhir_out.fhir_resources import ResourceContext
-from prevention_cds.fhir_out.investigation_link import with_investigation_link
 from prevention_cds.fhir_out.render import ExplanationLink, RenderContext, advice_to_card
 from prevention_cds.hooks.catalog import PATIENT_VIEW, SERVICES_BY_ID, ServiceDefinition, prefetch_keys
 from prevention_cds.hooks.prefetch import FhirReader, gather_resources
@@ -57,8 +57,8 @@ class RuleSet(PatientViewRules, OrderRules, Protocol):
     """A rule set answers both patient-view and order checks."""
 
 
-# The disease whose index case a patient-view service links to a workspace investigation.
-INVESTIGATION_CASES = {"iim-prophylaxis": Concept.IIM_DISEASE, "ror-vaccination": Concept.MEASLES}
+# The disease whose index case a patient-view service links to a workspace investigation and its contacts' form.
+CASE_DISEASES = {"iim-prophylaxis": Concept.IIM_DISEASE, "ror-vaccination": Concept.MEASLES}
 
 
 def default_rule_sets() -> dict[str, RuleSet]:
@@ -180,9 +180,9 @@ class CdsEvaluator:
         if record.deceased:
             logger.info("service=%s hookInstance=%s: deceased patient, no card", service.id, request.hook_instance)
         base = self.settings.public_base_url or base_url
-        if base and service.id in INVESTIGATION_CASES:
-            cards = with_investigation_link(cards, [a.rule for a in advice], record, INVESTIGATION_CASES[service.id],
-                                            base, language)
+        if base and service.id in CASE_DISEASES:
+            cards = with_case_links(cards, [a.rule for a in advice], record, CASE_DISEASES[service.id], now.date(),
+                                    base, language)
         logger.info(
             "service=%s hookInstance=%s cards=%d skipped_resources=%d unreadable_values=%d other_patient_resources=%d "
             "ms=%.1f",

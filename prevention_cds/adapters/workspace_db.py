@@ -8,13 +8,13 @@ for a contact's last exposure) so that SQLite and PostgreSQL read back exactly w
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from typing import Any
 
 from sqlalchemy import ForeignKey, Integer, LargeBinary, MetaData, String, Text, UniqueConstraint
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from prevention_cds.adapters.database import sql_engine
@@ -175,7 +175,8 @@ class ExportJob(Base):
 
 
 class AppSecret(Base):
-    """The session-signing key, generated once and shared by every worker and restart."""
+    """A key of the service (the session-signing key, the explanation links' key), generated once and shared by
+    every worker, instance and restart on this database."""
 
     __tablename__ = "ws_secret"
 
@@ -228,3 +229,20 @@ class WorkspaceDatabase:
         """One transaction: committed when the block ends, rolled back (nothing half-written) if it raises."""
         with self.sessions.begin() as session:
             yield session
+
+    def secret(self, name: str, generate: Callable[[], str]) -> str:
+        """The secret ``name`` kept in this database, made by ``generate`` the first time. Two processes starting
+        together both read the one that was stored first."""
+        with self.session() as db_session:
+            stored = db_session.get(AppSecret, name)
+            if stored is not None:
+                return stored.value
+        try:
+            with self.session() as db_session:
+                db_session.add(AppSecret(name=name, value=generate()))
+        except IntegrityError:
+            pass  # another process stored it between the read and the write
+        with self.session() as db_session:
+            found = db_session.get(AppSecret, name)
+            assert found is not None  # stored above or by the other process
+            return found.value

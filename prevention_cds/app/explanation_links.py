@@ -4,7 +4,8 @@ The link's token is the card's explanation (``fhir_out/explanation_codec.py``: m
 compressed, then encrypted and authenticated with Fernet (AES-128-CBC and HMAC-SHA256, with the time it was made)
 under a key of the service. So the address holds no readable patient data; the page opens only a token this
 service made, unaltered, and only for ``explanation_link_hours`` after the advice was computed. The service keeps
-nothing: any worker or instance holding the key shows the page, and a restart loses nothing. The link is the
+no page: any worker or instance holding the key shows it, and a restart loses nothing. The key is
+``PREVENTION_CDS_EXPLANATION_KEYS``, else one the service generates once and keeps in its database. The link is the
 capability to read the page (docs/cards.md says why, and what that implies).
 """
 
@@ -55,6 +56,11 @@ class OpenedLink:
     expires_at: datetime
 
 
+def new_key() -> str:
+    """A new Fernet key, as ``PREVENTION_CDS_EXPLANATION_KEYS`` takes it."""
+    return Fernet.generate_key().decode("ascii")
+
+
 class ExplanationLinks:
     def __init__(self, keys: tuple[str, ...], lifetime: timedelta, clock: Callable[[], datetime]) -> None:
         try:
@@ -65,14 +71,17 @@ class ExplanationLinks:
         self._clock = clock
 
     @classmethod
-    def from_settings(cls, settings: Settings, clock: Callable[[], datetime]) -> ExplanationLinks:
+    def from_settings(
+        cls, settings: Settings, clock: Callable[[], datetime], stored_key: Callable[[], str]
+    ) -> ExplanationLinks:
+        """The settings' keys; without them, the key the service keeps in its database (``stored_key``, made
+        with ``new_key`` the first time), so that every worker, every instance on that database and a restart
+        open the same links."""
         keys = settings.explanation_keys
         if not keys:
-            logger.warning(
-                "no %sEXPLANATION_KEYS: explanation links are sealed with a key of this process and stop opening "
-                "when it restarts", PREFIX,
-            )
-            keys = (Fernet.generate_key().decode("ascii"),)
+            logger.info("no %sEXPLANATION_KEYS: explanation links are sealed with the key kept in the service's "
+                        "database", PREFIX)
+            keys = (stored_key(),)
         return cls(keys, timedelta(hours=settings.explanation_link_hours), clock)
 
     def seal(self, explanation: Explanation) -> str:

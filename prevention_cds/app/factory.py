@@ -31,7 +31,7 @@ from prevention_cds.app import (
     workspace_pages,
 )
 from prevention_cds.app.errors import ANSWERS, ErrorAnswer, operation_outcome, outcome_of
-from prevention_cds.app.explanation_links import ExplanationLinks, install_links
+from prevention_cds.app.explanation_links import ExplanationLinks, install_links, new_key
 from prevention_cds.app.json_response import ResponseJsonProvider
 from prevention_cds.app.observability import (
     AUTH_REJECTIONS,
@@ -49,6 +49,7 @@ from prevention_cds.workspace.accounts import Accounts
 from prevention_cds.workspace.service import Workspace
 
 logger = logging.getLogger(__name__)
+EXPLANATION_KEY_NAME = "explanation-links"  # the explanation links' key in the database (table ws_secret)
 
 
 def create_app(
@@ -71,7 +72,8 @@ def create_app(
         workspace=Workspace(database, settings.rule_settings, evaluator.clock),
         accounts=Accounts(database, evaluator.clock),
     ))
-    install_links(app, ExplanationLinks.from_settings(settings, evaluator.clock))
+    install_links(app, ExplanationLinks.from_settings(
+        settings, evaluator.clock, lambda: database.secret(EXPLANATION_KEY_NAME, new_key)))
 
     _init_request_ids(app)  # first: a call refused before any other step (a 401) still gets and logs its id
     _init_authentication(app, settings, verifier or _verifier(settings))

@@ -14,7 +14,7 @@ from flask import Blueprint, Flask, current_app, g, redirect, render_template, r
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from prevention_cds.adapters.workspace_db import AppSecret, WorkspaceDatabase
+from prevention_cds.adapters.workspace_db import WorkspaceDatabase
 from prevention_cds.app.services import services
 from prevention_cds.fhir_out.i18n import negotiate_language
 from prevention_cds.settings import PRACTICE_TIMEZONE, Settings
@@ -22,6 +22,7 @@ from prevention_cds.workspace import vocabulary
 from prevention_cds.workspace.accounts import Accounts
 from prevention_cds.workspace.evaluation import STATES
 from prevention_cds.workspace.i18n import say, t
+from prevention_cds.workspace.outputs import dispense_text
 from prevention_cds.workspace.service import Actor, Workspace
 
 logger = logging.getLogger(__name__)
@@ -55,14 +56,7 @@ def language() -> str:
 
 
 def _secret_key(db: WorkspaceDatabase, settings: Settings) -> str:
-    if settings.secret_key:
-        return settings.secret_key
-    with db.session() as db_session:
-        stored = db_session.get(AppSecret, "session")
-        if stored is None:
-            stored = AppSecret(name="session", value=secrets.token_urlsafe(48))
-            db_session.add(stored)
-        return stored.value
+    return settings.secret_key or db.secret("session", lambda: secrets.token_urlsafe(48))
 
 
 def init_sessions(app: Flask, db: WorkspaceDatabase, settings: Settings) -> None:
@@ -78,7 +72,8 @@ def init_sessions(app: Flask, db: WorkspaceDatabase, settings: Settings) -> None
         WTF_CSRF_SSL_STRICT=False,  # the Referer check breaks behind proxies that strip it; SameSite covers it
     )
     csrf.init_app(app)
-    app.jinja_env.globals.update(t=t, say=say, states=STATES, setting_label=vocabulary.setting_label)
+    app.jinja_env.globals.update(t=t, say=say, states=STATES, setting_label=vocabulary.setting_label,
+                                 dispense=dispense_text)
     app.jinja_env.filters["local"] = local_time
 
 

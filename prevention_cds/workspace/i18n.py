@@ -1,7 +1,8 @@
 """The workspace's own texts (pages, import errors, documents), French first, English second.
 
-Parameters are formatted as on the cards (``fhir_out.i18n.format_value``: dates JJ/MM/AAAA in French, decimal
-commas); a card message (a ``Message`` of the rules) renders through the cards' catalog.
+Templates are filled as the cards' are (``fhir_out.i18n.format_template``: dates JJ/MM/AAAA in French, decimal
+commas, ``{count:ligne|lignes}`` for the word of a number, no blank label); a card message (a ``Message`` of the
+rules) renders through the cards' catalog.
 """
 
 from __future__ import annotations
@@ -46,9 +47,8 @@ def _t(key: str, language: str, **params: Any) -> str:
         return key
     if not params:
         return template
-    values = {name: card_i18n.format_value(value, language) for name, value in params.items()}
     try:
-        return template.format_map(values)
+        return card_i18n.format_template(template, params, language)
     except (KeyError, IndexError, ValueError):
         logger.error("workspace message %s (%s) lacks a parameter", key, language)
         return template

@@ -28,8 +28,7 @@ def dispense_text(medication: dict[str, Any] | None, language: str) -> str:
     if not medication or not medication.get("dispense"):
         return ""
     dispense = medication["dispense"]
-    return t(f"ws.dispense.{dispense['form']}", language, amount=dispense["amount"], dose_mg=medication["dose_mg"]
-             or "")
+    return t(f"ws.dispense.{dispense['form']}", language, amount=dispense["amount"])
 
 
 def line_list_rows(rows: list[tuple[ContactEvaluation, ContactGroup | None]], language: str) -> list[list[Any]]:

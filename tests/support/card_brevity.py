@@ -142,3 +142,12 @@ def watch_rule_sets() -> Iterator[Measured]:
     finally:
         for cls, name, original in originals:
             setattr(cls, name, original)
+
+
+def card_keys(advice: Advice, now: datetime) -> set[str]:
+    """The message keys the card itself shows besides its instructions (its decisive steps and facts), all of
+    them: none left to the explanation page."""
+    explanation = explanation_of(advice, now)
+    fitted = fit_card_detail(explanation, "fr")
+    assert fitted.left_to_page == 0, (advice.rule, fitted.text)
+    return {m.key for m in (*explanation.decisive_reasoning, *explanation.decisive_facts)}

@@ -53,11 +53,12 @@ def test_nurse_scenario_end_to_end(browser: Any, live_server: Callable[[Flask], 
     page.get_by_label("Fichier CSV").set_input_files(str(IIM_FILE))
     page.get_by_label("Groupe (situation").select_option(label="CM2 B")
     page.get_by_role("button", name="Importer").click()
-    assert "25 ajouté(s)" in page.locator("#import-counts").inner_text()
+    assert "25 ajoutés" in page.locator("#import-counts").inner_text()
     assert page.locator("#count-all").inner_text() == "25"
     assert page.locator("#contacts tbody tr").count() == 25
     lina = page.locator("#contacts tr", has_text="ABADIE Lina")
-    assert "320 mg" in lina.inner_text() and "16 mL" in lina.inner_text()
+    # 10 years, 32 kg: one 300 mg capsule a dose (within 10 % of 320 mg), 4 for the course
+    assert "300 mg" in lina.inner_text() and "4 gélules" in lina.inner_text() and "mL" not in lina.inner_text()
     assert "poids nécessaire" in page.locator("#contacts tr", has_text="CARON Jade").inner_text()
     assert "hors délai" in page.locator("#contacts tr", has_text="HENRY Tom").inner_text()
 
@@ -84,7 +85,7 @@ def test_nurse_scenario_end_to_end(browser: Any, live_server: Callable[[Flask], 
     page.locator("form.case-form").get_by_label("Sérogroupe").select_option("W")
     page.get_by_role("button", name="Enregistrer et réévaluer tous les contacts").click()
     changes = page.locator("#changes").inner_text()
-    assert "10 décision(s) modifiée(s)" in changes and "sérogroupe W" in changes
+    assert "10 décisions modifiées" in changes and "sérogroupe W" in changes
     assert page.locator("#serogroup-shown").inner_text() == "W"
 
     with page.expect_download() as csv_download:
@@ -93,7 +94,7 @@ def test_nurse_scenario_end_to_end(browser: Any, live_server: Callable[[Flask], 
     lines = csv_text.splitlines()
     assert len(lines) == 26
     abadie = next(line for line in lines if line.startswith("Abadie;"))
-    assert ";320;16;4;2;64 mL de suspension buvable;" in abadie and ";prescrit;" in abadie
+    assert ";300;;4;2;4 gélules;" in abadie and ";prescrit;" in abadie
     assert "Vaccin méningococcique ACWY conjugué" in abadie
 
     page.get_by_role("link", name="ABADIE Lina", exact=True).click()
@@ -104,7 +105,7 @@ def test_nurse_scenario_end_to_end(browser: Any, live_server: Callable[[Flask], 
     reader = PdfReader(io.BytesIO(Path(pdf_download.value.path()).read_bytes()))
     text = " ".join(reader.pages[0].extract_text().split())
     assert len(reader.pages) == 1
-    assert "ABADIE Lina" in text and "320 mg (16 mL)" in text and "Prescripteur" in text
+    assert "ABADIE Lina" in text and "300 mg (1 gélule)" in text and "Prescripteur" in text
 
     page.goto(f"{base}/workspace/investigations/{page.url.split('/investigations/')[1].split('/')[0]}")
     page.get_by_role("button", name="Toutes les ordonnances (ZIP de PDF)").click()

@@ -12,32 +12,36 @@ import pytest
 
 from conftest import FROZEN_NOW
 from prevention_cds.adapters.workspace_db import WorkspaceDatabase
+from prevention_cds.rules.advice import Message
+from prevention_cds.rules.iim.parameters import IimParameters
 from prevention_cds.settings import Settings
 from prevention_cds.workspace.service import Actor, Workspace
 from support.workspace import IIM_FILE, MEASLES_FILE
 
 NURSE = Actor("nurse", "editor")
 
-# (last name, first name) -> kind, medicine, dose mg, volume mL, administrations, what to dispense
+# (last name, first name) -> kind, medicine, dose mg, volume mL, administrations, what to dispense for the course.
+# From 6 years, 300 mg capsules when whole capsules come within 10 % of the 10 mg/kg dose (27.3 to 33.3 kg: one a
+# dose), else the 2 % suspension, one 120 mL bottle; adults two capsules a dose (docs/clinical-decisions.md).
 IIM_EXPECTED: dict[tuple[str, str], tuple[Any, ...]] = {
-    ("Abadie", "Lina"): ("prophylaxis", "rifampicin-oral-suspension", "320", "16", 4, ("64", "mL")),  # 10 mg/kg, 32 kg
-    ("Barbier", "Noé"): ("prophylaxis", "rifampicin-oral-suspension", "286", "14.3", 4, ("57.2", "mL")),  # 14.25 mL up
+    ("Abadie", "Lina"): ("prophylaxis", "rifampicin-capsule", "300", None, 4, (4, "capsule")),  # 32 kg: 320 mg, -6 %
+    ("Barbier", "Noé"): ("prophylaxis", "rifampicin-capsule", "300", None, 4, (4, "capsule")),  # 28.5 kg: 285, +5 %
     ("Caron", "Jade"): ("weight-needed",),
     ("Delmas", "Hugo"): ("weight-needed",),
-    ("Etienne", "Rose"): ("prophylaxis", "ceftriaxone-injection", "125", None, 1, ("1", "dose")),  # rifampicin allergy
-    ("Fabre", "Léo"): ("prophylaxis", "rifampicin-oral-suspension", "350", "17.5", 4, ("70", "mL")),
-    ("Garnier", "Zoé"): ("prophylaxis", "rifampicin-oral-suspension", "450", "22.5", 4, ("90", "mL")),
+    ("Etienne", "Rose"): ("prophylaxis", "ceftriaxone-injection", "125", None, 1, (1, "vial")),  # rifampicin allergy
+    ("Fabre", "Léo"): ("prophylaxis", "rifampicin-oral-suspension", "350", "17.5", 4, (1, "bottle")),  # 300: -14 %
+    ("Garnier", "Zoé"): ("prophylaxis", "rifampicin-oral-suspension", "450", "22.5", 4, (1, "bottle")),  # 90 mL
     ("Henry", "Tom"): ("past-window",),  # last contact 15 days ago
     **{(name, first): ("not-at-risk",) for name, first in (
         ("Imbert", "Chloé"), ("Jacob", "Nathan"), ("Klein", "Manon"), ("Lemoine", "Ethan"), ("Marchand", "Inès"),
         ("Navarro", "Louis"), ("Olivier", "Alice"), ("Perrin", "Jules"), ("Simon", "Marc"), ("Zeller", "Arthur"))},
-    ("Quintin", "Sarah"): ("prophylaxis", "rifampicin-capsule", "600", None, 4, ("8", "capsule")),  # pregnant
-    ("Roussel", "Emma"): ("prophylaxis", "rifampicin-capsule", "600", None, 4, ("8", "capsule")),  # on the pill
-    ("Tessier", "Claire"): ("prophylaxis", "rifampicin-capsule", "600", None, 4, ("8", "capsule")),
-    ("Tessier", "Lou"): ("prophylaxis", "rifampicin-oral-suspension", "220", "11", 4, ("44", "mL")),
-    ("Tessier", "Mia"): ("prophylaxis", "rifampicin-oral-suspension", "46", "2.3", 4, ("9.2", "mL")),  # 32 days old
-    ("Vidal", "Adam"): ("prophylaxis", "rifampicin-oral-suspension", "300", "15", 4, ("60", "mL")),
-    ("Weber", "Paul"): ("prophylaxis", "rifampicin-oral-suspension", "400", "20", 4, ("80", "mL")),
+    ("Quintin", "Sarah"): ("prophylaxis", "rifampicin-capsule", "600", None, 4, (8, "capsule")),  # pregnant
+    ("Roussel", "Emma"): ("prophylaxis", "rifampicin-capsule", "600", None, 4, (8, "capsule")),  # on the pill
+    ("Tessier", "Claire"): ("prophylaxis", "rifampicin-capsule", "600", None, 4, (8, "capsule")),
+    ("Tessier", "Lou"): ("prophylaxis", "rifampicin-oral-suspension", "220", "11", 4, (1, "bottle")),  # 300: +36 %
+    ("Tessier", "Mia"): ("prophylaxis", "rifampicin-oral-suspension", "46", "2.3", 4, (1, "bottle")),  # 32 days old
+    ("Vidal", "Adam"): ("prophylaxis", "rifampicin-capsule", "300", None, 4, (4, "capsule")),  # 30 kg: exactly 300
+    ("Weber", "Paul"): ("prophylaxis", "rifampicin-oral-suspension", "400", "20", 4, (1, "bottle")),  # 80 mL
 }
 # Serogroup W: the regular close circle within 10 days gets the ACWY vaccine, by the 10th day after the contact.
 VACCINATED_WITH_W = {
@@ -111,8 +115,17 @@ def test_pregnant_and_pill_teachers_get_their_precautions(workspace: Workspace) 
     rows = {(r.contact.last_name, r.contact.first_name): r.contact.id for r in workspace.contact_rows(investigation_id)}
     _, pregnant = workspace.evaluate_now(investigation_id, rows[("Quintin", "Sarah")])
     _, pill = workspace.evaluate_now(investigation_id, rows[("Roussel", "Emma")])
-    assert "iim.precaution.rifampicin.pregnancy" in {m.key for a in pregnant.advice for m in a.explanation}
-    assert "iim.precaution.rifampicin.contraception" in {m.key for a in pill.advice for m in a.explanation}
+    pregnant_keys = {m.key for a in pregnant.advice for m in a.explanation}
+    assert "iim.precaution.rifampicin.pregnancy" in pregnant_keys
+    assert not {"iim.precaution.rifampicin.contraception", "iim.interaction.found"} & pregnant_keys  # no pill advice
+    # the pill recorded ("pilule"): the interaction named, with the barrier method, instead of the general advice
+    explained = [m for a in pill.advice for m in a.explanation]
+    (found,) = [m for m in explained if m.key == "iim.interaction.found"]
+    group, advice = found.params["group"], found.params["advice"]
+    assert isinstance(group, Message) and group.key == "iim.interaction.group.hormonal-contraceptive"
+    assert isinstance(advice, Message) and advice.key == "iim.interaction.do.contraceptive"
+    assert advice.params["days"] == IimParameters.on(FROZEN_NOW.date()).contraception_barrier_days_after.value
+    assert "iim.precaution.rifampicin.contraception" not in {m.key for m in explained}
 
 
 def test_serogroup_w_arrives_and_every_contact_is_evaluated_again(workspace: Workspace) -> None:

@@ -98,7 +98,10 @@ def test_xlsx_with_dates_as_cells(workspace: Workspace, investigation_id: str) -
     assert report.counts == {"created": 2}
     rows = {r.contact.last_name: r for r in workspace.contact_rows(investigation_id)}
     assert rows["Xavier"].contact.last_contact == "2026-11-20T08:15+01:00" and rows["Xavier"].contact.has_time
-    assert rows["Xavier"].decision["medication"]["dose_mg"] == "306"  # 10 mg/kg of 30.5 kg, rounded to 0.1 mL
+    medication = rows["Xavier"].decision["medication"]
+    assert medication["weight_kg"] == "30.5"  # the number cell read as it is
+    # 10 mg/kg of 30.5 kg is 305 mg: at 10 years, one 300 mg capsule a dose (within 10 %, docs/clinical-decisions.md)
+    assert (medication["medicine"], medication["dose_mg"]) == ("rifampicin-capsule", "300")
     assert rows["Yves"].decision["kind"] == "weight-needed"
 
 

@@ -58,11 +58,19 @@ def test_prescription_is_one_page_with_the_dose_and_the_prescriber_fields(app: F
     pages, text = _pdf_text(response.data)
     assert pages == 1
     flat = " ".join(text.split())
+    # 10 years, 32 kg: one 300 mg capsule a dose (within 10 % of 320 mg), the course's 4 capsules to dispense
     for expected in ("Ordonnance", "ABADIE Lina", "10/02/2016", "Prescripteur", "RPPS", "Signature",
-                     "Rifampicine 2 % suspension buvable", "320 mg (16 mL)", "64 mL de suspension buvable",
-                     "Vaccin méningococcique ACWY conjugué", "EOH CHU Exemple"):
+                     "Rifampicine 300 mg gélule", "300 mg (1 gélule)", "arrondi à la gélule",
+                     "Quantité à délivrer : 4 gélules", "Vaccin méningococcique ACWY conjugué", "EOH CHU Exemple"):
         assert expected in flat, expected
     assert "vaccin ROR gratuit" not in flat
+    # 35 kg: no whole number of capsules within 10 % of 350 mg, the suspension, one bottle for the course
+    suspension = editor.client.get(f"/workspace/investigations/{investigation_id}/contacts/{ids['Fabre Léo']}"
+                                   "/prescription.pdf")
+    flat = " ".join(_pdf_text(suspension.data)[1].split())
+    for expected in ("FABRE Léo", "Rifampicine 2 % suspension buvable", "350 mg (17,5 mL)",
+                     "Quantité à délivrer : 1 flacon de suspension buvable"):
+        assert expected in flat, expected
 
 
 def test_prescription_of_a_free_mmr_vaccine_carries_the_mention(app: Flask) -> None:
@@ -103,7 +111,9 @@ def test_line_list_csv_and_xlsx_have_one_row_per_contact(app: Flask) -> None:
     lines = csv_body.data.decode("utf-8-sig").splitlines()
     assert len(lines) == 26 and lines[0].startswith("nom;prenom;date_naissance")
     abadie = next(line.split(";") for line in lines if line.startswith("Abadie;"))
-    assert abadie[9:14] == ["320", "16", "4", "2", "64 mL de suspension buvable"]
+    assert abadie[9:14] == ["300", "", "4", "2", "4 gélules"]  # capsules: no volume
+    fabre = next(line.split(";") for line in lines if line.startswith("Fabre;"))
+    assert fabre[9:14] == ["350", "17.5", "4", "2", "1 flacon de suspension buvable"]
     assert "prescrit" in abadie and "editor" in abadie
     workbook = load_workbook(io.BytesIO(editor.client.get(f"/api/investigations/{investigation_id}/line-list.xlsx")
                                         .data))

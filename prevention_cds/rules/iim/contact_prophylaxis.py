@@ -36,7 +36,7 @@ def contact_advice(patient: PatientProfile, settings: RuleSettings) -> tuple[Adv
     ctx = CardContext(
         purpose=Purpose.CONTACT,
         patient=patient,
-        explanation=(contact.reason, *((Message.of("iim.cluster.contact-ars"),) if cluster else ())),
+        explanation=(contact.reason, *((Message.decisive_of("iim.cluster.contact-ars"),) if cluster else ())),
         facts=_exposure_facts(contact, window) + patient.facts(),
         guideline=sources(rules.contact_settings, window.length, *((rules.cluster_management,) if cluster else ())),
         decisions=contact.decisions,

@@ -1,23 +1,32 @@
-"""The index case itself (clinical.md §A.1, §A.6): the mandatory notification to the ARS, without delay; when
+"""The index case itself (clinical reference A.1, A.6): the mandatory notification to the ARS, without delay; when
 treated without a third-generation cephalosporin, an eradication course before returning to the community (a C3G
 given is read from a request, a statement or an administration); and what follows recovery."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from prevention_cds.rules.advice import Advice, Indicator, Message
 from prevention_cds.rules.citation import sources
 from prevention_cds.rules.concepts import Concept
-from prevention_cds.rules.facts import ConditionFact
+from prevention_cds.rules.facts import ConditionFact, PatientRecord
 from prevention_cds.rules.iim.advice_builder import CardContext, Purpose, course_advice
 from prevention_cds.rules.iim.patient import PatientProfile
 from prevention_cds.rules.iim.second_line import second_line_decision
 from prevention_cds.rules.ruleset import RuleSettings
 
+NOTIFICATION_RULE = "iim.index-case.notification"  # the card every index case gets
+
+
+def index_case_of(record: PatientRecord, today: date) -> ConditionFact | None:
+    """The active IIM Condition (confirmed or probable: both are treated and notified); of several, the latest
+    (an undated one is today's)."""
+    conditions = record.active_conditions(Concept.IIM_DISEASE)
+    return max(conditions, key=lambda c: c.onset or c.recorded or today, default=None)
+
 
 def index_case_condition(patient: PatientProfile) -> ConditionFact | None:
-    """The active IIM Condition (confirmed or probable: both are treated and notified)."""
-    conditions = patient.record.active_conditions(Concept.IIM_DISEASE)
-    return max(conditions, key=lambda c: c.onset or c.recorded or patient.today, default=None)
+    return index_case_of(patient.record, patient.today)
 
 
 def needs_eradication(patient: PatientProfile) -> bool:
@@ -51,10 +60,11 @@ def index_case_advice(patient: PatientProfile, settings: RuleSettings) -> tuple[
     )
     cards = [
         notify.advice(
-            "iim.index-case.notification",
+            NOTIFICATION_RULE,
             Indicator.CRITICAL,
             Message.of("iim.summary.index-case.notify"),
-            (Message.of("iim.index-case.notify.detail"), Message.of("iim.index-case.notify.content")),
+            # on the card: report now, then the form; what the ARS needs is on the page
+            (Message.decisive_of("iim.index-case.notify.detail"), Message.of("iim.index-case.notify.content")),
         )
     ]
     if needs_eradication(patient):
@@ -62,12 +72,15 @@ def index_case_advice(patient: PatientProfile, settings: RuleSettings) -> tuple[
             purpose=Purpose.INDEX_CASE,
             patient=patient,
             explanation=(Message.of("iim.index-case.detail"),),
-            facts=(*facts, Message.of("iim.fact.no-c3g"), *patient.facts()),
+            facts=(*facts, Message.decisive_of("iim.fact.no-c3g"), *patient.facts()),  # to check: why the course
             guideline=sources(rules.index_case_eradicating_treatments),
             decisions=(Message.of("iim.decision.c3g-not-recorded"),),
         )
         cards += course_advice(ctx, second_line_decision(patient, None, settings), condition.source_id)
-    recovery = [Message.of("iim.index-case.after-recovery.detail"), Message.of("iim.index-case.complement")]
+    recovery = [
+        Message.decisive_of("iim.index-case.after-recovery.detail"),
+        Message.decisive_of("iim.index-case.complement"),  # who the search is for: said on the card
+    ]
     cards.append(
         notify.advice(
             "iim.index-case.after-recovery",

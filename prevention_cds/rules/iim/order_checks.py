@@ -113,6 +113,11 @@ def check_orders(patient: PatientProfile, orders: OrderContext, settings: RuleSe
     return tuple(advice)
 
 
+def order_fact(order: DraftOrder) -> Message:
+    """The order a card is about: on the card, the clinician is signing it."""
+    return Message.decisive_of("iim.fact.order", order=order.display)
+
+
 def _capsule_strength(order: DraftOrder, rules: IimParameters) -> Decimal | None:
     """The mg per capsule when the order names a rifampicin capsule product."""
     products = rules.rifampicin.capsule_products.value
@@ -129,7 +134,7 @@ def _capsule_too_young(
         return None
     if patient.age.youngest.years >= from_years.value:
         return None
-    ctx = CardContext(Purpose.CONTACT, patient, (), (Message.of("iim.fact.order", order=order.display), *facts), ())
+    ctx = CardContext(Purpose.CONTACT, patient, (), (order_fact(order), *facts), ())
     suggestions: tuple[Suggestion, ...] = ()
     cites = Citations(from_years)
     band = patient.band
@@ -149,7 +154,7 @@ def _capsule_too_young(
         "iim.order.capsule-form",
         Indicator.CRITICAL,
         Message.of("iim.summary.order.capsule-too-young", years=from_years.value),
-        (Message.of("iim.order.capsule-too-young", years=from_years.value),),
+        (Message.decisive_of("iim.order.capsule-too-young", years=from_years.value),),
         suggestions=suggestions,
         guideline=cites.refs,
     )
@@ -162,7 +167,7 @@ def _interaction_card(
     found = [i for i in interactions(drug, patient) if i.action is not InteractionAction.EXCLUDE]
     if not found or any(ci.absolute for ci in contraindications(drug, patient)):
         return None  # a contraindicated order gets its own critical card
-    ctx = CardContext(Purpose.CONTACT, patient, (), (Message.of("iim.fact.order", order=order.display), *facts), ())
+    ctx = CardContext(Purpose.CONTACT, patient, (), (order_fact(order), *facts), ())
     suggestions: tuple[Suggestion, ...] = ()
     bases: tuple[GuidelineRef, ...] = ()
     if any(i.action is InteractionAction.SECOND_LINE_FIRST for i in found):
@@ -188,8 +193,7 @@ def _orders_against_current_antibiotic(
         if not taking:
             continue
         for order in orders.orders_of(rule.medicines):
-            ordered = Message.of("iim.fact.order", order=order.display)
-            ctx = CardContext(Purpose.CONTACT, patient, (), (ordered, *facts), ())
+            ctx = CardContext(Purpose.CONTACT, patient, (), (order_fact(order), *facts), ())
             found = found_in(cited, order.display, order.reference, patient)
             critical = rule.level is InteractionLevel.CONTRAINDICATED
             cards.append(
@@ -213,7 +217,7 @@ def _check(
         purpose=need.purpose if need else Purpose.CONTACT,
         patient=patient,
         explanation=(),
-        facts=(Message.decisive_of("iim.fact.order", order=order.display), *facts),
+        facts=(order_fact(order), *facts),
         guideline=(),  # each card cites the values it applies
     )
     # Absolute contraindications whatever the order is for; a neonatal restriction only for IIM prophylaxis

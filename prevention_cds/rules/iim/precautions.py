@@ -11,6 +11,7 @@ from prevention_cds.rules.iim.interactions import interactions_doing
 from prevention_cds.rules.iim.parameters import InteractionAction
 from prevention_cds.rules.iim.patient import PatientProfile
 from prevention_cds.rules.iim.regimens import Drug
+from prevention_cds.rules.iim.second_line import second_line_first_reasons
 
 
 @dataclass(frozen=True)
@@ -39,11 +40,7 @@ def _rifampicin(patient: PatientProfile) -> Precautions:
     contraceptives = []
     # The same messages as the second-line reasons (a card shows each once): named even when no alternative
     # is usable and rifampicin stays.
-    messages += [i.message() for i in interactions_doing(Drug.RIFAMPICIN, patient, InteractionAction.SECOND_LINE_FIRST)]
-    messages += [
-        Message.decisive_of("iim.second-line.hepatic", condition=c.display)
-        for c in record.active_conditions(Concept.SEVERE_HEPATIC_DISEASE)
-    ]
+    messages += second_line_first_reasons(patient)
     for found in interactions_doing(Drug.RIFAMPICIN, patient, InteractionAction.ADVISE):
         if found.rule.medicines is Concept.HORMONAL_CONTRACEPTIVE:
             contraceptives.append(found)

@@ -53,15 +53,21 @@ def second_line_decision(
             reasons.append(repeat)
     if settings.rifampicin_shortage_mode:
         decisions += (Message.of("iim.decision.shortage-mode"),)
-    preferred = tuple(
-        i.message() for i in interactions_doing(Drug.RIFAMPICIN, patient, InteractionAction.SECOND_LINE_FIRST)
-    ) + tuple(
-        Message.of("iim.second-line.hepatic", condition=c.display)
-        for c in patient.record.active_conditions(Concept.SEVERE_HEPATIC_DISEASE)
-    )
+    preferred = second_line_first_reasons(patient)
     if preferred and not reasons:
         decisions += (Message.of("iim.decision.second-line-first"),)
     return SecondLineDecision(tuple(reasons), settings.rifampicin_shortage_mode, notes, decisions, preferred)
+
+
+def second_line_first_reasons(patient: PatientProfile) -> tuple[Message, ...]:
+    """Why the second line comes first, rifampicin staying possible: an interaction that makes even a 2-day course
+    unsafe, a recorded severe liver disease. The first-line card names them too when no alternative is usable."""
+    return tuple(
+        i.message() for i in interactions_doing(Drug.RIFAMPICIN, patient, InteractionAction.SECOND_LINE_FIRST)
+    ) + tuple(
+        Message.decisive_of("iim.second-line.hepatic", condition=c.display)
+        for c in patient.record.active_conditions(Concept.SEVERE_HEPATIC_DISEASE)
+    )
 
 
 def _repeated_case(

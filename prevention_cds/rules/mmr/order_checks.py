@@ -121,9 +121,17 @@ def _young_for_yellow_fever(a: Assessment) -> bool:
     return a.now.date() < a.limits.yellow_fever_apart_until
 
 
+def order_fact(order: DraftOrder) -> Message:
+    """The order a card is about: on the card, the clinician is signing it."""
+    return Message.decisive_of("mmr.fact.order", order=named(order.display))
+
+
+def _yellow_fever_fact(order: DraftOrder) -> Message:
+    return Message.decisive_of("mmr.fact.yellow-fever-order", order=named(order.display))
+
+
 def _facts(record: PatientRecord, a: Assessment, order: DraftOrder, rule: Message) -> tuple[Message, ...]:
-    order_fact = Message.decisive_of("mmr.fact.order", order=named(order.display))
-    return (order_fact, *facts_for(record, a, rule))
+    return (order_fact(order), *facts_for(record, a, rule))
 
 
 def _remove_suggestion(order: DraftOrder) -> tuple[Suggestion, ...]:
@@ -154,13 +162,15 @@ def _remove(order: DraftOrder, record: PatientRecord, a: Assessment) -> Advice:
 
 def _measles_case(order: DraftOrder, record: PatientRecord, a: Assessment, case: MeaslesCase) -> Advice:
     r = a.rules
-    order_fact = Message.of("mmr.fact.order", order=named(order.display))
     return Advice(
         rule="mmr.order.measles-case",
         indicator=Indicator.WARNING,
         summary=Message.of("mmr.summary.order.measles-case", case=case_name(case)),
-        explanation=(Message.of("mmr.explain.order.measles-case"), Message.of("mmr.explain.measles-case.report")),
-        facts=(order_fact, *case_facts(case), rule_fact(Message.of("mmr.rule.measles-case-no-dose"))),
+        explanation=(
+            Message.decisive_of("mmr.explain.order.measles-case"),
+            Message.decisive_of("mmr.explain.measles-case.report"),  # the case card may not have been seen
+        ),
+        facts=(order_fact(order), *case_facts(case), rule_fact(Message.of("mmr.rule.measles-case-no-dose"))),
         guideline=sources(r.measles_case_no_dose, r.measles_case_report),
         decisions=suspected_decisions(case),
         suggestions=_remove_suggestion(order),
@@ -203,7 +213,7 @@ def _too_early(
 ) -> Advice:
     r, today = a.rules, a.now.date()
     birth = a.birth if isinstance(a, MmrAssessment) else None
-    explanation = [too_early_message(found, today, birth, earliest, r)]
+    explanation = [too_early_message(found, today, birth, earliest, r).as_decisive()]  # why the order is dated
     if a.exposure is not None and a.exposure.response == Response.IMMUNOGLOBULIN:
         explanation.append(Message.decisive_of("mmr.explain.order.immunoglobulin"))
     rule = Message.of(
@@ -285,9 +295,11 @@ def _with_yellow_fever(order: DraftOrder, record: PatientRecord, a: Assessment, 
         rule="mmr.order.yellow-fever-together",
         indicator=Indicator.WARNING,
         summary=Message.of("mmr.summary.order.yellow-fever-together", months=months, days=days),
-        explanation=(Message.of("mmr.explain.order.yellow-fever-together", months=months, days=days, later=later),),
+        explanation=(
+            Message.decisive_of("mmr.explain.order.yellow-fever-together", months=months, days=days, later=later),
+        ),
         facts=(
-            Message.of("mmr.fact.yellow-fever-order", order=named(yellow_fever.display)),
+            _yellow_fever_fact(yellow_fever),
             *_facts(record, a, order, rule),
         ),
         guideline=cites.refs,
@@ -315,18 +327,20 @@ def _check_yellow_fever(order: DraftOrder, record: PatientRecord, a: Assessment)
     earliest = last.given_on + timedelta(days=r.live_vaccine_interval_days.value)
     days_since = (today - last.given_on).days
     reason = (
-        Message.of("mmr.explain.order.yellow-fever-same-day", months=r.yellow_fever_apart_below_months.value)
+        Message.decisive_of("mmr.explain.order.yellow-fever-same-day", months=r.yellow_fever_apart_below_months.value)
         if days_since == 0
-        else Message.of("mmr.explain.order.yellow-fever-too-soon", min_days=r.live_vaccine_interval_days.value)
+        else Message.decisive_of(
+            "mmr.explain.order.yellow-fever-too-soon", min_days=r.live_vaccine_interval_days.value
+        )
     )
     return (
         Advice(
             rule="mmr.order.yellow-fever-after-mmr",
             indicator=Indicator.WARNING,
             summary=Message.of("mmr.summary.order.yellow-fever-after-mmr", given_on=last.given_on, earliest=earliest),
-            explanation=(reason, Message.of("mmr.explain.order.yellow-fever-from", earliest=earliest)),
+            explanation=(reason, Message.decisive_of("mmr.explain.order.yellow-fever-from", earliest=earliest)),
             facts=(
-                Message.of("mmr.fact.yellow-fever-order", order=named(order.display)),
+                _yellow_fever_fact(order),
                 *facts_for(record, a, rule),
             ),
             guideline=cites.refs,

@@ -48,7 +48,7 @@ def age_message(birth: BirthBounds, on: date, rules: MmrParameters) -> Message:
 def birth_fact(person: Person, today: date, rules: MmrParameters) -> Message:
     birth = person.birth
     if birth is None and person.unreadable_birth_date is not None:
-        return Message.of("mmr.fact.birth-date-unreadable", birth_date=person.unreadable_birth_date)
+        return Message.decisive_of("mmr.fact.birth-date-unreadable", birth_date=person.unreadable_birth_date)
     if birth is None:
         return Message.decisive_of("mmr.fact.birth-date-missing")
     age = age_message(birth, today, rules)
@@ -209,9 +209,9 @@ def person_facts(person: Person, history: DoseHistory | None) -> tuple[Message, 
     if person.professional:
         facts.append(Message.of("mmr.fact.professional"))
     if person.measles_history:
-        facts.append(Message.of("mmr.fact.measles-history"))
-    if person.measles_open_since is not None:
-        facts.append(Message.of("mmr.fact.measles-not-closed", since=person.measles_open_since))
+        facts.append(Message.decisive_of("mmr.fact.measles-history"))  # immune to measles, not to the others
+    if person.measles_open_since is not None:  # an active record read as a history: to close, or to correct
+        facts.append(Message.decisive_of("mmr.fact.measles-not-closed", since=person.measles_open_since))
     if person.state_medical_aid:
         facts.append(Message.of("mmr.fact.state-medical-aid"))
     if history is not None:

@@ -94,5 +94,5 @@ def test_the_doses_are_cited_in_the_order_offered() -> None:
         "iim.suggestion.rifampicin",
     ]
     assert card.guideline[:2] == (P.contact_settings.ref, P.contact_window_days.ref)
-    doses = [ref for ref in card.guideline if ref.section.startswith("Guide pratique annexé — ")][2:]
+    doses = [ref for ref in card.guideline if ref.document == P.contact_settings.ref.document][2:]  # the guide: after setting and window, the doses
     assert doses == [CIPRO.adult_dose_mg.ref, CEF.adult_dose_mg.ref, RIF.adult_dose_mg.ref]

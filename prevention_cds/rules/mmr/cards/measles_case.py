@@ -19,10 +19,10 @@ def case_facts(case: MeaslesCase) -> tuple[Message, ...]:
     """The case as recorded: confirmed or suspected, when the rash began, the days the patient was contagious."""
     begun, contagious_from, until = case.rash_began, case.contagious_from, case.eviction_until
     if begun is None or contagious_from is None or until is None:
-        return (Message.of("mmr.fact.measles-case-undated", case=case_name(case)),)
+        return (Message.of("mmr.fact.measles-case-undated", case=case_name(case)),)  # its step asks for the date
     return (
-        Message.of("mmr.fact.measles-case", case=case_name(case), rash_began=begun),
-        Message.of("mmr.fact.measles-contagious", start=contagious_from, end=until),
+        Message.decisive_of("mmr.fact.measles-case", case=case_name(case), rash_began=begun),
+        Message.decisive_of("mmr.fact.measles-contagious", start=contagious_from, end=until),  # whose contacts
     )
 
 
@@ -50,26 +50,30 @@ def measles_case_advice(case: MeaslesCase) -> Advice:
     r, cites = case.rules, Citations(case.rules.measles_case_report)
     days = cites.cite(r.measles_eviction_days_after_rash)
     name, until = case_name(case), case.eviction_until
-    explanation = [Message.of("mmr.explain.measles-case.report")]
+    # On the card: report, isolate, air, find the contacts (the summary gives the exclusion's end); the page adds
+    # what the contacts need and that no dose is given while ill.
+    explanation = [Message.decisive_of("mmr.explain.measles-case.report")]
     if case.contagious:
         cites.add(r.measles_case_isolation)
-        explanation.append(Message.of("mmr.explain.measles-case.isolate"))
+        explanation.append(Message.decisive_of("mmr.explain.measles-case.isolate"))
         if until is None:
-            explanation.append(Message.of("mmr.explain.measles-case.eviction-undated", days=days))
+            explanation.append(Message.decisive_of("mmr.explain.measles-case.eviction-undated", days=days))
             summary = Message.of("mmr.summary.measles-case.undated", case=name, days=days)
         else:
             explanation.append(Message.of("mmr.explain.measles-case.eviction", until=until, days=days))
             summary = Message.of("mmr.summary.measles-case", case=name, until=until)
-        explanation.append(Message.of("mmr.explain.measles-case.air", hours=cites.cite(r.measles_airborne_hours)))
+        explanation.append(
+            Message.decisive_of("mmr.explain.measles-case.air", hours=cites.cite(r.measles_airborne_hours))
+        )
     else:
         assert until is not None  # an undated case is contagious
-        explanation.append(Message.of("mmr.explain.measles-case.no-longer-contagious", until=until))
+        explanation.append(Message.decisive_of("mmr.explain.measles-case.no-longer-contagious", until=until))
         summary = Message.of("mmr.summary.measles-case.past-contagious", case=name, until=until)
     cites.add(r.measles_contacts, r.measles_contagious_days_before_rash)
+    explanation.append(Message.decisive_of("mmr.explain.measles-case.contacts", hours=r.measles_airborne_hours.value))
     explanation.append(
         Message.of(
-            "mmr.explain.measles-case.contacts",
-            hours=r.measles_airborne_hours.value,
+            "mmr.explain.measles-case.contacts-care",
             pep_hours=cites.cite(r.pep_vaccine_window_hours),
             ig_days=cites.cite(r.pep_immunoglobulin_window_days),
         )
