@@ -19,6 +19,15 @@ class InvalidRequest(CdsError):
     """The request does not follow CDS Hooks or the service's contract (a member missing, of the wrong type...)."""
 
 
+class RefusedInput(InvalidRequest):
+    """A FHIR input refused; ``problems`` names each problem with where it is (a FHIRPath into the input), never
+    with a value it holds."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{where}: {text}" for where, text in problems))
+        self.problems = tuple(problems)
+
+
 class UnknownService(CdsError):
     """No CDS service has this id."""
 

@@ -45,3 +45,13 @@ def reason_coding(reason: str) -> Coding:
 def authority_display() -> str:
     display: str = _products()["authority"]["display"]
     return display
+
+
+def dose_status_coding(valid: bool) -> Coding:
+    return dict(_products()["dose_statuses"]["valid" if valid else "notvalid"])
+
+
+def dose_status_reason_coding(reason: str) -> Coding | None:
+    """The coding of why a dose is not valid, when a code says it (else the reason is written as text only)."""
+    coding = _products()["dose_status_reasons"].get(reason)
+    return dict(coding) if coding is not None else None

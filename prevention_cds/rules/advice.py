@@ -237,7 +237,7 @@ class VaccinationForecast:
     still owed with its dates, future ones included (``recommendation``), or where the series stands when none is.
     ``recommendation`` is None when no forecast can be computed (no birth date, for instance): ``not_computed``
     says why. ``notices`` say what the forecast does not carry (a measure after a contact that is not a dose of the
-    vaccine, what of the record could not be read)."""
+    vaccine)."""
 
     assessed_on: date
     vaccine: Medicine
@@ -247,6 +247,7 @@ class VaccinationForecast:
     recommendation: ImmunizationForecast | None
     not_computed: Message | None = None
     notices: tuple[Message, ...] = ()
+    record_notes: tuple[Message, ...] = ()  # what of the record could not be used (``rules/record_notes.py``)
 
 
 # --- suggestion actions ----------------------------------------------------------------------------------

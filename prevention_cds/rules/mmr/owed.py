@@ -109,3 +109,15 @@ def _contraindicated(a: MmrAssessment, plan: tuple[PlannedDose, ...]) -> tuple[F
         )
         for d in plan
     )
+
+
+def owed_while_ill(a: MmrAssessment) -> tuple[ForecastDose, ...]:
+    """A measles case now: no MMR dose while ill; the doses the calendar still owes, recorded as contraindicated
+    without a date (to complete after recovery)."""
+    request = a.routine_request()
+    if request.owed == 0:
+        return ()
+    reason = Message.of("mmr.explain.measles-case.no-dose")
+    return tuple(
+        ForecastDose(d.number, d.series, ForecastStatus.CONTRAINDICATED, reason=reason) for d in a.plan(request)
+    )
