@@ -23,9 +23,10 @@ class RefusedInput(InvalidRequest):
     """A FHIR input refused; ``problems`` names each problem with where it is (a FHIRPath into the input), never
     with a value it holds."""
 
-    def __init__(self, problems: list[tuple[str, str]]) -> None:
-        super().__init__("; ".join(f"{where}: {text}" for where, text in problems))
-        self.problems = tuple(problems)
+    def __init__(self, problems: list[tuple[str, str]] | str, where: str = "") -> None:
+        listed = [(where, problems)] if isinstance(problems, str) else problems
+        super().__init__("; ".join(f"{place}: {text}" if place else text for place, text in listed))
+        self.problems = tuple(listed)
 
 
 class UnknownService(CdsError):

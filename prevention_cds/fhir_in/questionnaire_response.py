@@ -52,7 +52,7 @@ class AnswersRefused(RefusedInput):
     """The response cannot be extracted; ``problems`` names each, with where it is (a FHIRPath into the response)."""
 
     def __init__(self, problems: list[tuple[str, str]] | str) -> None:
-        super().__init__([("QuestionnaireResponse", problems)] if isinstance(problems, str) else problems)
+        super().__init__(problems, "QuestionnaireResponse")
 
 
 @dataclass(frozen=True)

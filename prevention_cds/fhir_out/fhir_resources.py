@@ -38,22 +38,12 @@ DATE_CRITERIA = (
 )
 
 
-def medicine_concept(medicine: str, language: str) -> dict[str, Any]:
-    return {"coding": products.medicine_codings(medicine), "text": products.medicine_text(medicine, language)}
-
-
 def _route_concept(route: str) -> dict[str, Any]:
     return {"coding": [products.route_coding(route)]}
 
 
 def _reason_concept(reason: str) -> dict[str, Any]:
     return {"coding": [products.reason_coding(reason)]}
-
-
-def target_disease_concept(diseases: tuple[str, ...]) -> dict[str, Any]:
-    # R4 allows one target disease per recommendation: the first coded, all of them named in the text.
-    codings = [products.target_disease_coding(d) for d in diseases]
-    return {"coding": codings[:1], "text": ", ".join(c["display"] for c in codings)}
 
 
 def _forecast_status_concept(status: str) -> dict[str, Any]:
@@ -147,7 +137,7 @@ def medication_request(
         "meta": {"profile": [MEDICATION_REQUEST_PROFILE]},
         "status": "draft",
         "intent": ctx.intent,
-        "medicationCodeableConcept": medicine_concept(proposal.medicine.value, ctx.language),
+        "medicationCodeableConcept": products.medicine_concept(proposal.medicine.value, ctx.language),
         "subject": _reference(f"Patient/{ctx.patient_id}"),
         "authoredOn": ctx.now.isoformat(),
         "dosageInstruction": [dosage],
@@ -176,8 +166,8 @@ def medication_request(
 
 def _recommendation(forecast: ImmunizationForecast, dose: ForecastDose, language: str) -> dict[str, Any]:
     recommendation: dict[str, Any] = {
-        "vaccineCode": [medicine_concept(forecast.vaccine.value, language)],
-        "targetDisease": target_disease_concept(tuple(d.value for d in forecast.target_diseases)),
+        "vaccineCode": [products.medicine_concept(forecast.vaccine.value, language)],
+        "targetDisease": products.target_disease_concept(tuple(d.value for d in forecast.target_diseases)),
         "forecastStatus": _forecast_status_concept(dose.status.value),
         "description": render(forecast.description, language),
     }

@@ -15,12 +15,7 @@ from datetime import datetime, time
 from typing import Any
 
 from prevention_cds.fhir_out import products
-from prevention_cds.fhir_out.fhir_resources import (
-    ResourceContext,
-    immunization_recommendation,
-    medicine_concept,
-    target_disease_concept,
-)
+from prevention_cds.fhir_out.fhir_resources import ResourceContext, immunization_recommendation
 from prevention_cds.fhir_out.i18n import render
 from prevention_cds.rules.advice import DoseEvaluation, Message, VaccinationForecast
 from prevention_cds.settings import PRACTICE_TIMEZONE
@@ -66,7 +61,7 @@ def immunization_evaluation(
         "patient": {"reference": f"Patient/{patient_id}"},
         "date": forecast.assessed_on.isoformat(),
         "authority": {"display": products.authority_display()},
-        "targetDisease": target_disease_concept(tuple(d.value for d in forecast.target_diseases)),
+        "targetDisease": products.target_disease_concept(tuple(d.value for d in forecast.target_diseases)),
         # a dose the record gives no id cannot be referred to: it is named
         "immunizationEvent": {"reference": evaluation.immunization} if evaluation.immunization else {"display": dose},
         "doseStatus": {
@@ -98,8 +93,8 @@ def immunization_evaluation(
 def uncomputed_recommendation(forecast: VaccinationForecast, patient_id: str, language: str) -> dict[str, Any]:
     """The recommendation when no forecast can be computed: the vaccine and its diseases, and why."""
     recommendation: dict[str, Any] = {
-        "vaccineCode": [medicine_concept(forecast.vaccine.value, language)],
-        "targetDisease": target_disease_concept(tuple(d.value for d in forecast.target_diseases)),
+        "vaccineCode": [products.medicine_concept(forecast.vaccine.value, language)],
+        "targetDisease": products.target_disease_concept(tuple(d.value for d in forecast.target_diseases)),
         "forecastStatus": {"text": render(Message.of("forecast.not-computed"), language)},
         "description": render(forecast.series, language),
     }

@@ -30,6 +30,16 @@ def medicine_text(medicine: str, language: str) -> str:
     return text
 
 
+def medicine_concept(medicine: str, language: str) -> dict[str, Any]:
+    return {"coding": medicine_codings(medicine), "text": medicine_text(medicine, language)}
+
+
+def target_disease_concept(diseases: tuple[str, ...]) -> dict[str, Any]:
+    # R4 allows one target disease per recommendation (and per evaluation): the first coded, all of them named
+    codings = [target_disease_coding(d) for d in diseases]
+    return {"coding": codings[:1], "text": ", ".join(c["display"] for c in codings)}
+
+
 def route_coding(route: str) -> Coding:
     return dict(route_codings()[route])
 
