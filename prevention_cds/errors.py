@@ -19,6 +19,16 @@ class InvalidRequest(CdsError):
     """The request does not follow CDS Hooks or the service's contract (a member missing, of the wrong type...)."""
 
 
+class RefusedInput(InvalidRequest):
+    """A FHIR input refused; ``problems`` names each problem with where it is (a FHIRPath into the input), never
+    with a value it holds."""
+
+    def __init__(self, problems: list[tuple[str, str]] | str, where: str = "") -> None:
+        listed = [(where, problems)] if isinstance(problems, str) else problems
+        super().__init__("; ".join(f"{place}: {text}" if place else text for place, text in listed))
+        self.problems = tuple(listed)
+
+
 class UnknownService(CdsError):
     """No CDS service has this id."""
 

@@ -1,6 +1,8 @@
 """The service layer: one CDS Hooks call from request body to response, the same for HTTP and the CLI.
 
-It completes the prefetch, builds the patient record, runs the service's rule sets and renders the cards.
+It completes the prefetch, builds the patient record, runs the service's rule sets and renders the cards; the
+``$immds-forecast`` operation (``CdsEvaluator.forecast``) builds the record the same way from the resources of its
+Parameters and answers the MMR forecast on the assessment date.
 :func:`evaluate_patient` is the step every caller shares (HTTP, the CLI, the infection-control workspace, the
 population scan): FHIR resources of one patient → record → the rule sets' advice. The
 record is the context patient's only (another patient's resources are set aside and counted); a deceased patient
@@ -14,7 +16,8 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from datetime import time as dt_time
 from typing import Any, Protocol
 
 from prevention_cds.adapters.fhir_client import (
@@ -24,11 +27,13 @@ from prevention_cds.adapters.fhir_client import (
     is_allowed_origin,
     parse_fhir_url,
 )
-from prevention_cds.errors import DataUnavailable, UnknownService
+from prevention_cds.errors import DataUnavailable, RefusedInput, UnknownService
 from prevention_cds.fhir_in.draft_orders import read_order_context
+from prevention_cds.fhir_in.forecast_parameters import ASSESSMENT_DATE, parameter_path, read_forecast_parameters
 from prevention_cds.fhir_in.record import build_record
 from prevention_cds.fhir_out.case_links import with_case_links
 from prevention_cds.fhir_out.fhir_resources import ResourceContext
+from prevention_cds.fhir_out.forecast import forecast_parameters
 from prevention_cds.fhir_out.render import ExplanationLink, RenderContext, advice_to_card
 from prevention_cds.hooks.catalog import PATIENT_VIEW, SERVICES_BY_ID, ServiceDefinition, prefetch_keys
 from prevention_cds.hooks.prefetch import FhirReader, gather_resources
@@ -38,7 +43,10 @@ from prevention_cds.rules.concepts import Concept
 from prevention_cds.rules.facts import OrderContext, PatientRecord
 from prevention_cds.rules.iim import IimRules
 from prevention_cds.rules.mmr import MmrRules
+from prevention_cds.rules.mmr.forecast import mmr_forecast
+from prevention_cds.rules.mmr.parameters import MmrParameters
 from prevention_cds.rules.record_notes import exposure_date_advice, with_record_notes
+from prevention_cds.rules.ruledata import RuleDataError
 from prevention_cds.rules.ruleset import OrderRules, PatientViewRules, RuleSettings
 from prevention_cds.settings import PRACTICE_TIMEZONE, Settings
 from prevention_cds.terminology.index import CodeIndex
@@ -191,9 +199,48 @@ class CdsEvaluator:
         )
         return {"cards": cards}
 
+    def forecast(self, body: Any, language: str) -> dict[str, Any]:
+        """``$immds-forecast``: the Parameters of a request to the Parameters of the answer — every MMR dose of the
+        record evaluated and every dose still owed on the assessment date, through the record builder and the MMR
+        rules of the ``ror-vaccination`` service. Raises RefusedInput (an InvalidRequest) naming each problem."""
+        started = time.perf_counter()
+        request = read_forecast_parameters(body)
+        _check_rules_in_force(request.assessment_date)
+        now = assessment_moment(request.assessment_date, self.clock())
+        record = build_record(request.patient_id, request.resources, self.index, now)
+        forecast = mmr_forecast(record, now)
+        answer = forecast_parameters(forecast, request.patient_id, language)
+        owed = forecast.recommendation.doses if forecast.recommendation is not None else ()
+        logger.info(
+            "forecast evaluations=%d recommendations=%d computed=%s skipped_resources=%d unreadable_values=%d "
+            "other_patient_resources=%d ms=%.1f",
+            len(forecast.evaluations), len(owed), forecast.recommendation is not None, record.skipped_resources,
+            len(record.unreadable), sum(count for _, count in record.other_patients),
+            (time.perf_counter() - started) * 1000,
+        )
+        return answer
+
     def rule_sets_of(self, service: ServiceDefinition) -> dict[str, RuleSet]:
         return {name: self._rule_sets[name] for name in service.rule_sets}
 
 
 def _is_prescriber(user_id: str | None) -> bool:
     return bool(user_id) and str(user_id).startswith(("Practitioner/", "PractitionerRole/"))
+
+
+def assessment_moment(day: date, now: datetime) -> datetime:
+    """The moment a forecast is assessed at: ``now`` when the assessment date is today (the forecast then agrees
+    with the cards of the same moment), else the start of the assessment date (practice time)."""
+    if now.astimezone(PRACTICE_TIMEZONE).date() == day:
+        return now
+    return datetime.combine(day, dt_time(), tzinfo=PRACTICE_TIMEZONE)
+
+
+def _check_rules_in_force(day: date) -> None:
+    """The French rules the forecast applies have values in force on ``day`` (they start at a date)."""
+    try:
+        MmrParameters.on(day)
+    except RuleDataError:
+        where = f"{parameter_path(ASSESSMENT_DATE)}.valueDate"
+        problem = "the French MMR rules this service applies are not in force on that day"
+        raise RefusedInput([(where, problem)]) from None

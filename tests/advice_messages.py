@@ -6,7 +6,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from prevention_cds.fhir_out.i18n import catalog, format_template, format_value, placeholders
-from prevention_cds.rules.advice import Advice, Message, ProposeImmunization, ProposeMedication, ReplaceDraftOrder
+from prevention_cds.rules.advice import (
+    Advice,
+    ImmunizationForecast,
+    Message,
+    ProposeImmunization,
+    ProposeMedication,
+    ReplaceDraftOrder,
+    VaccinationForecast,
+)
 
 
 def all_messages(advice: Advice) -> Iterator[Message]:
@@ -18,13 +26,32 @@ def all_messages(advice: Advice) -> Iterator[Message]:
         roots.append(suggestion.label)
         for action in suggestion.actions:
             if isinstance(action, ProposeImmunization):
-                roots.append(action.forecast.description)
-                roots.extend(d.reason for d in action.forecast.doses if d.reason is not None)
+                roots += _forecast_roots(action.forecast)
             elif isinstance(action, ProposeMedication | ReplaceDraftOrder):
                 proposal = action.proposal
                 roots += [proposal.instruction, *proposal.notes]
                 if proposal.patient_instruction is not None:
                     roots.append(proposal.patient_instruction)
+    return _nested(roots)
+
+
+def forecast_messages(forecast: VaccinationForecast) -> Iterator[Message]:
+    """Every Message of a vaccination forecast (``$immds-forecast``), nested ones included."""
+    roots = [forecast.series, *forecast.notices, *forecast.record_notes]
+    if forecast.not_computed is not None:
+        roots.append(forecast.not_computed)
+    if forecast.recommendation is not None:
+        roots += _forecast_roots(forecast.recommendation)
+    for evaluation in forecast.evaluations:
+        roots += [evaluation.dose, *(reason.text for reason in evaluation.reasons)]
+    return _nested(roots)
+
+
+def _forecast_roots(forecast: ImmunizationForecast) -> list[Message]:
+    return [forecast.description, *(d.reason for d in forecast.doses if d.reason is not None)]
+
+
+def _nested(roots: list[Message]) -> Iterator[Message]:
     stack = list(roots)
     while stack:
         message = stack.pop()

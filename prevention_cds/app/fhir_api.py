@@ -1,9 +1,11 @@
 """The service's FHIR endpoint, ``/fhir``: its CapabilityStatement, the conformance resources of the FHIR package
-(the Questionnaires an EHR renders to capture an exposure, their profile, CodeSystems and ValueSets) and the SDC
-``$extract`` operation that turns an answered exposure Questionnaire into the exposure Observation.
+(the Questionnaires an EHR renders to capture an exposure, their profile, CodeSystems, ValueSets and the
+OperationDefinitions), the SDC ``$extract`` operation that turns an answered exposure Questionnaire into the exposure
+Observation, and the ``$immds-forecast`` operation (HL7 Immunization Decision Support Forecast) that answers the MMR
+forecast of a patient on a date: each dose evaluated, every dose still owed with its dates.
 
-Every answer is FHIR JSON (``application/fhir+json``); every error an OperationOutcome. ``$extract`` stores
-nothing: the EHR stores the Observation it returns.
+Every answer is FHIR JSON (``application/fhir+json``); every error an OperationOutcome. Neither operation stores
+anything: the EHR stores what they return.
 """
 
 from __future__ import annotations
@@ -17,18 +19,18 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from prevention_cds import terminology
 from prevention_cds.app.body import read_json
 from prevention_cds.app.services import services
-from prevention_cds.fhir_in.questionnaire_response import (
-    AnswersRefused,
-    read_extract_input,
-    read_questionnaire_response,
-)
+from prevention_cds.errors import RefusedInput
+from prevention_cds.fhir_in.questionnaire_response import read_extract_input, read_questionnaire_response
 from prevention_cds.fhir_out.capability import FHIR_JSON, FhirOperation, capability_statement
 from prevention_cds.fhir_out.capture_links import FHIR_PATH
 from prevention_cds.fhir_out.extraction import extracted_resource
+from prevention_cds.fhir_out.i18n import negotiate_language
 
 PREFIX = FHIR_PATH  # the path the capture links of the cards point to
 # Resource types of the package served read-only (examples are in the package, not served)
-SERVED_TYPES = ("CodeSystem", "ImplementationGuide", "Questionnaire", "StructureDefinition", "ValueSet")
+SERVED_TYPES = (
+    "CodeSystem", "ImplementationGuide", "OperationDefinition", "Questionnaire", "StructureDefinition", "ValueSet",
+)
 EXTRACT = FhirOperation(
     name="extract",
     resource_type="QuestionnaireResponse",
@@ -36,7 +38,15 @@ EXTRACT = FhirOperation(
     documentation="Definition-based extraction of a completed response to one of the service's exposure "
     "Questionnaires: answers the exposure Observation (not stored), or an OperationOutcome naming each problem.",
 )
-OPERATIONS: tuple[FhirOperation, ...] = (EXTRACT,)
+FORECAST = FhirOperation(
+    name="immds-forecast",
+    definition=f"{terminology.CANONICAL_BASE}/OperationDefinition/immds-forecast",
+    documentation="HL7 Immunization Decision Support Forecast for MMR (French schedule): the Parameters of the IG "
+    "(assessmentDate, patient, immunization) and of the project (condition, allergyIntolerance, observation, "
+    "medication records) answer one ImmunizationEvaluation per MMR dose and the ImmunizationRecommendation of every "
+    "dose still owed, with its dates.",
+)
+OPERATIONS: tuple[FhirOperation, ...] = (EXTRACT, FORECAST)
 # the paths whose calls carry patient data: authenticated like /cds-services (app/factory.py)
 AUTHENTICATED_PATHS = tuple(f"{PREFIX}/{operation.path}" for operation in OPERATIONS)
 
@@ -132,6 +142,16 @@ def extract_exposure(body: Any, now: datetime) -> dict[str, Any]:
     return extracted_resource(extraction.profile, [(v.element, v.value_type, v.value) for v in extraction.values])
 
 
-@blueprint.errorhandler(AnswersRefused)
-def refused(error: AnswersRefused) -> Response:
+@blueprint.post(f"/{FORECAST.path}")
+def forecast() -> Response:
+    installed = services(current_app)
+    body = read_json(request, installed.settings.max_body_bytes)
+    language = negotiate_language(request.headers.get("Accept-Language"), installed.settings.default_language)
+    response = fhir_json(installed.evaluator.forecast(body, language))
+    response.headers["Content-Language"] = language
+    return response
+
+
+@blueprint.errorhandler(RefusedInput)
+def refused(error: RefusedInput) -> Response:
     return fhir_json(_outcome("invalid", list(error.problems)), 400)

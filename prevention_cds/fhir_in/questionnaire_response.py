@@ -23,7 +23,7 @@ from typing import Any
 from fhirpathpy import evaluate as fhirpath
 
 from prevention_cds import terminology
-from prevention_cds.errors import InvalidRequest
+from prevention_cds.errors import InvalidRequest, RefusedInput
 from prevention_cds.fhir_in.dates import time_from_text
 from prevention_cds.rules.calendar_math import local_date
 
@@ -48,13 +48,11 @@ PATIENT_REFERENCE = re.compile(r"^(.*/)?Patient/[A-Za-z0-9\-.]{1,64}$")
 EXPOSURE_START, LAST_CONTACT, ONGOING = "exposure-start", "last-contact", "exposure-ongoing"
 
 
-class AnswersRefused(InvalidRequest):
+class AnswersRefused(RefusedInput):
     """The response cannot be extracted; ``problems`` names each, with where it is (a FHIRPath into the response)."""
 
     def __init__(self, problems: list[tuple[str, str]] | str) -> None:
-        listed = [("QuestionnaireResponse", problems)] if isinstance(problems, str) else problems
-        super().__init__("; ".join(f"{where}: {text}" for where, text in listed))
-        self.problems = tuple(listed)
+        super().__init__(problems, "QuestionnaireResponse")
 
 
 @dataclass(frozen=True)

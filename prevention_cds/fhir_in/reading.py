@@ -21,6 +21,7 @@ from prevention_cds.rules.facts import (
     Exposure,
     ExposureKind,
     MedicationFact,
+    NotGivenDose,
     Occupation,
     PregnancyObservation,
     RecordElement,
@@ -94,6 +95,7 @@ class Reading:
         self.patient_read = False
         self.deceased = False
         self.doses: list[VaccineDose] = []
+        self.not_given: list[NotGivenDose] = []  # Immunizations not done or entered in error
         self.conditions: list[ConditionFact] = []
         self.pregnancy_observations: list[PregnancyObservation] = []
         self.expected_deliveries: list[ExpectedDelivery] = []

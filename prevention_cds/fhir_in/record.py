@@ -95,4 +95,5 @@ def build_record(
         deceased=reading.deceased,
         unreadable=tuple(reading.unreadable),
         other_patients=tuple(sorted(reading.other_patients.items())),
+        not_given_doses=tuple(reading.not_given),
     )

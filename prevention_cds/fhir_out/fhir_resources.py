@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -38,22 +38,12 @@ DATE_CRITERIA = (
 )
 
 
-def _medicine_concept(medicine: str, language: str) -> dict[str, Any]:
-    return {"coding": products.medicine_codings(medicine), "text": products.medicine_text(medicine, language)}
-
-
 def _route_concept(route: str) -> dict[str, Any]:
     return {"coding": [products.route_coding(route)]}
 
 
 def _reason_concept(reason: str) -> dict[str, Any]:
     return {"coding": [products.reason_coding(reason)]}
-
-
-def _target_disease_concept(diseases: tuple[str, ...]) -> dict[str, Any]:
-    # R4 allows one target disease per recommendation: the first coded, all of them named in the text.
-    codings = [products.target_disease_coding(d) for d in diseases]
-    return {"coding": codings[:1], "text": ", ".join(c["display"] for c in codings)}
 
 
 def _forecast_status_concept(status: str) -> dict[str, Any]:
@@ -147,7 +137,7 @@ def medication_request(
         "meta": {"profile": [MEDICATION_REQUEST_PROFILE]},
         "status": "draft",
         "intent": ctx.intent,
-        "medicationCodeableConcept": _medicine_concept(proposal.medicine.value, ctx.language),
+        "medicationCodeableConcept": products.medicine_concept(proposal.medicine.value, ctx.language),
         "subject": _reference(f"Patient/{ctx.patient_id}"),
         "authoredOn": ctx.now.isoformat(),
         "dosageInstruction": [dosage],
@@ -176,13 +166,15 @@ def medication_request(
 
 def _recommendation(forecast: ImmunizationForecast, dose: ForecastDose, language: str) -> dict[str, Any]:
     recommendation: dict[str, Any] = {
-        "vaccineCode": [_medicine_concept(forecast.vaccine.value, language)],
-        "targetDisease": _target_disease_concept(tuple(d.value for d in forecast.target_diseases)),
+        "vaccineCode": [products.medicine_concept(forecast.vaccine.value, language)],
+        "targetDisease": products.target_disease_concept(tuple(d.value for d in forecast.target_diseases)),
         "forecastStatus": _forecast_status_concept(dose.status.value),
-        "doseNumberPositiveInt": dose.dose_number,
-        "seriesDosesPositiveInt": dose.series_doses,
         "description": render(forecast.description, language),
     }
+    if dose.dose_number is not None:
+        recommendation["doseNumberPositiveInt"] = dose.dose_number
+    if dose.series_doses is not None:
+        recommendation["seriesDosesPositiveInt"] = dose.series_doses
     criteria = [
         {"code": _date_criterion_concept(code, display), "value": value.isoformat()}
         for attribute, code, display in DATE_CRITERIA
@@ -197,13 +189,16 @@ def _recommendation(forecast: ImmunizationForecast, dose: ForecastDose, language
     return recommendation
 
 
-def immunization_recommendation(forecast: ImmunizationForecast, ctx: ResourceContext) -> dict[str, Any]:
+def immunization_recommendation(
+    forecast: ImmunizationForecast, ctx: ResourceContext, on: date | None = None
+) -> dict[str, Any]:
+    """The recommendation of ``forecast``, dated ``on`` (a forecast's assessment date), else ``ctx.now``."""
     resource: dict[str, Any] = {
         "resourceType": "ImmunizationRecommendation",
         "id": str(uuid.uuid4()),
         "meta": {"profile": [RECOMMENDATION_PROFILE]},
         "patient": _reference(f"Patient/{ctx.patient_id}"),
-        "date": ctx.now.isoformat(),
+        "date": (on or ctx.now).isoformat(),
         "authority": {"display": products.authority_display()},
         "recommendation": [_recommendation(forecast, dose, ctx.language) for dose in forecast.doses],
     }

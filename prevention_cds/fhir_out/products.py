@@ -30,6 +30,16 @@ def medicine_text(medicine: str, language: str) -> str:
     return text
 
 
+def medicine_concept(medicine: str, language: str) -> dict[str, Any]:
+    return {"coding": medicine_codings(medicine), "text": medicine_text(medicine, language)}
+
+
+def target_disease_concept(diseases: tuple[str, ...]) -> dict[str, Any]:
+    # R4 allows one target disease per recommendation (and per evaluation): the first coded, all of them named
+    codings = [target_disease_coding(d) for d in diseases]
+    return {"coding": codings[:1], "text": ", ".join(c["display"] for c in codings)}
+
+
 def route_coding(route: str) -> Coding:
     return dict(route_codings()[route])
 
@@ -45,3 +55,13 @@ def reason_coding(reason: str) -> Coding:
 def authority_display() -> str:
     display: str = _products()["authority"]["display"]
     return display
+
+
+def dose_status_coding(valid: bool) -> Coding:
+    return dict(_products()["dose_statuses"]["valid" if valid else "notvalid"])
+
+
+def dose_status_reason_coding(reason: str) -> Coding | None:
+    """The coding of why a dose is not valid, when a code says it (else the reason is written as text only)."""
+    coding = _products()["dose_status_reasons"].get(reason)
+    return dict(coding) if coding is not None else None

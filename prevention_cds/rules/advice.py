@@ -172,8 +172,11 @@ class TargetDisease(StrEnum):
 
 @dataclass(frozen=True)
 class ForecastDose:
-    dose_number: int
-    series_doses: int
+    """A dose still owed (``due``, ``overdue``, ``contraindicated``), or where the series stands when none is
+    (``complete``, ``immune``: no dose number then, and no series for ``immune``)."""
+
+    dose_number: int | None
+    series_doses: int | None
     status: ForecastStatus
     earliest: date | None = None
     due: date | None = None
@@ -188,6 +191,63 @@ class ImmunizationForecast:
     doses: tuple[ForecastDose, ...]
     description: Message
     supporting_immunizations: tuple[str, ...] = ()  # "Immunization/id" of the doses counted
+
+
+class EvaluationReason(StrEnum):
+    """Why a recorded dose does not count toward the series (an ImmunizationEvaluation's reason)."""
+
+    TOO_YOUNG = "too-young"
+    TOO_SOON = "too-soon"  # under the minimum interval after an earlier dose of the same vaccine
+    DUPLICATE = "duplicate"  # the same day as another dose of the same vaccine
+    LIVE_VACCINE = "live-vaccine"  # too close after another live vaccine
+    IMMUNOGLOBULIN = "immunoglobulin"  # too close after immunoglobulins
+    YELLOW_FEVER_SAME_DAY = "yellow-fever-same-day"  # a young child, the same day as a yellow fever vaccine
+    AFTER_ASSESSMENT = "after-assessment"  # dated after the day of the assessment: not evaluated
+    UNREADABLE_DATE = "unreadable-date"  # the date of the dose cannot be read: not evaluated
+    NOT_DONE = "not-done"  # recorded as not given
+    ENTERED_IN_ERROR = "entered-in-error"  # a record withdrawn as an error
+
+
+@dataclass(frozen=True)
+class DoseReason:
+    kind: EvaluationReason
+    text: Message
+
+
+@dataclass(frozen=True)
+class DoseEvaluation:
+    """One dose of the record judged against the series (an ImmunizationEvaluation): valid, with its place in the
+    series, or not valid with every reason."""
+
+    immunization: str | None  # "Immunization/id" of the dose, when the record gives it an id
+    given_on: date | None  # None when the record gives no readable date
+    dose: Message  # the dose as the record names it ("M-M-RVaxPro le 12/05/2025")
+    reasons: tuple[DoseReason, ...] = ()  # none: the dose is valid
+    dose_number: int | None = None  # its place in the series, when it is valid
+    series_doses: int | None = None  # the doses of the series the patient owes (None when none is owed)
+
+    @property
+    def valid(self) -> bool:
+        return not self.reasons
+
+
+@dataclass(frozen=True)
+class VaccinationForecast:
+    """The forecast for one vaccine on the day of an assessment: every dose of the record evaluated, and every dose
+    still owed with its dates, future ones included (``recommendation``), or where the series stands when none is.
+    ``recommendation`` is None when no forecast can be computed (no birth date, for instance): ``not_computed``
+    says why. ``notices`` say what the forecast does not carry (a measure after a contact that is not a dose of the
+    vaccine)."""
+
+    assessed_on: date
+    vaccine: Medicine
+    target_diseases: tuple[TargetDisease, ...]
+    series: Message  # the series the doses are evaluated against
+    evaluations: tuple[DoseEvaluation, ...]
+    recommendation: ImmunizationForecast | None
+    not_computed: Message | None = None
+    notices: tuple[Message, ...] = ()
+    record_notes: tuple[Message, ...] = ()  # what of the record could not be used (``rules/record_notes.py``)
 
 
 # --- suggestion actions ----------------------------------------------------------------------------------

@@ -124,6 +124,28 @@ class VaccineDose:
         return concept in self.concepts
 
 
+class NotGivenStatus(StrEnum):
+    """Why an Immunization of the record is not a dose given."""
+
+    NOT_DONE = "not-done"
+    ENTERED_IN_ERROR = "entered-in-error"
+
+
+@dataclass(frozen=True)
+class NotGivenDose:
+    """An Immunization recorded as not done, or entered in error: never a dose given, kept so that a forecast can
+    say why it does not count."""
+
+    status: NotGivenStatus
+    recorded_on: date | None  # the occurrence it states, when readable
+    concepts: frozenset[Concept]
+    display: str
+    source_id: str | None = None
+
+    def is_a(self, concept: Concept) -> bool:
+        return concept in self.concepts
+
+
 @dataclass(frozen=True)
 class ConditionFact:
     concept: Concept
@@ -305,6 +327,7 @@ class PatientRecord:
     deceased: bool = False  # the record says the patient died (on or before the day of reading)
     unreadable: tuple[UnreadableValue, ...] = ()  # values of elements the rules read that could not be read
     other_patients: tuple[tuple[str, int], ...] = ()  # (resource type, count) of resources of another patient, ignored
+    not_given_doses: tuple[NotGivenDose, ...] = ()  # Immunizations not done or entered in error
 
     @property
     def unreadable_birth_date(self) -> str | None:

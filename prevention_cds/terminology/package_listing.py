@@ -18,8 +18,10 @@ from prevention_cds.terminology import EXAMPLE_FOLDER, is_resource_file
 PACKAGE = Path(__file__).resolve().parent / "package"
 IMPLEMENTATION_GUIDE = PACKAGE / "ImplementationGuide-prevention-cds.json"
 INDEX_VERSION = 1
-# .index.json: the members the FHIR package specification lists for each file, when the resource has them
+# .index.json: the members the FHIR package specification lists for each file, when the resource has them; kind
+# and type are those of a StructureDefinition (an OperationDefinition's are another thing: a code and a boolean)
 INDEX_MEMBERS = ("resourceType", "id", "url", "version", "kind", "type")
+STRUCTURE_MEMBERS = ("kind", "type")
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -36,7 +38,9 @@ def folder_index(folder: Path) -> dict[str, Any]:
     files = []
     for path in resource_files(folder):
         resource = _read(path)
-        files.append({"filename": path.name, **{k: resource[k] for k in INDEX_MEMBERS if k in resource}})
+        structure = resource["resourceType"] == "StructureDefinition"
+        members = [k for k in INDEX_MEMBERS if k in resource and (structure or k not in STRUCTURE_MEMBERS)]
+        files.append({"filename": path.name, **{k: resource[k] for k in members}})
     return {"index-version": INDEX_VERSION, "files": files}
 
 

@@ -75,3 +75,24 @@ def test_preflight_and_health_need_no_token(secured: FlaskClient) -> None:
 def test_required_mode_without_issuers_refuses_to_start(tmp_path: Path) -> None:
     with pytest.raises(ConfigError):
         create_app(Settings(database_url=f"sqlite:///{tmp_path / 'f.sqlite3'}", auth_mode="required"))
+
+
+FORECAST_REQUEST = {"resourceType": "Parameters", "parameter": [
+    {"name": "assessmentDate", "valueDate": "2026-11-21"}, {"name": "patient", "resource": patient()}]}
+
+
+def test_fhir_operations_with_patient_data_need_their_own_audience_and_conformance_resources_none(
+    secured: FlaskClient,
+) -> None:
+    """``$immds-forecast`` receives a patient's record, as the CDS services do: the same JWT; ``$extract`` too (its
+    answers are about a patient). The CapabilityStatement and the package's resources are public."""
+    url = "/fhir/$immds-forecast"
+    assert secured.post(url, json=FORECAST_REQUEST).status_code == 401
+    assert secured.post(url, json=FORECAST_REQUEST, headers=_auth(_token(f"{BASE}/cds-services"))).status_code == 401
+    assert secured.post(url, json=FORECAST_REQUEST, headers=_auth(_token(BASE + url))).status_code == 200
+    extract = "/fhir/QuestionnaireResponse/$extract"
+    assert secured.post(extract, json={"resourceType": "QuestionnaireResponse"}).status_code == 401
+    assert secured.post(extract, json={"resourceType": "QuestionnaireResponse"},
+                        headers=_auth(_token(BASE + extract))).status_code == 400  # past the check: the answers
+    assert secured.get("/fhir/metadata").status_code == 200
+    assert secured.get("/fhir/OperationDefinition/immds-forecast").status_code == 200

@@ -39,6 +39,7 @@ EXAMPLE_FILES = sorted(p for p in EXAMPLES.glob("*.json") if terminology.is_reso
 ALL_FILES = RESOURCE_FILES + EXAMPLE_FILES
 MEDICATION_PROFILE = f"{CANONICAL_BASE}/StructureDefinition/prophylaxis-medicationrequest"
 RECOMMENDATION_PROFILE = f"{CANONICAL_BASE}/StructureDefinition/vaccination-immunizationrecommendation"
+EVALUATION_PROFILE = f"{CANONICAL_BASE}/StructureDefinition/vaccination-immunizationevaluation"
 
 OBSERVATION_VALUESETS = {
     "body-weight-observation",
@@ -357,8 +358,9 @@ def test_every_example_validates_against_its_profile(path: Path) -> None:
     assert validate(example, _profile_of(example)) == []
 
 
-def test_profiles_are_the_three_expected() -> None:
-    assert sorted(profile_urls()) == sorted([EXPOSURE_PROFILE, MEDICATION_PROFILE, RECOMMENDATION_PROFILE])
+def test_profiles_are_the_four_expected() -> None:
+    assert sorted(profile_urls()) == sorted([EXPOSURE_PROFILE, MEDICATION_PROFILE, RECOMMENDATION_PROFILE,
+                                             EVALUATION_PROFILE])
     with pytest.raises(ValueError):
         validate({"resourceType": "Observation"}, f"{CANONICAL_BASE}/StructureDefinition/unknown")
 

@@ -47,6 +47,7 @@ from prevention_cds.errors import CdsError
 from prevention_cds.evaluate import CdsEvaluator
 from prevention_cds.fhir_in.allergy import ALLERGEN_CONCEPTS
 from prevention_cds.fhir_in.condition import CONDITION_CONCEPTS
+from prevention_cds.fhir_in.forecast_parameters import RESOURCE_PARAMETERS
 from prevention_cds.fhir_in.immunization import VACCINE_CONCEPTS
 from prevention_cds.fhir_in.medication import MEDICINE_CONCEPTS
 from prevention_cds.fhir_in.observation import KG_PER_UNIT, OCCUPATION_CONCEPTS
@@ -57,6 +58,7 @@ from prevention_cds.rules.facts import ExposureKind, IimSerogroup, MedicationSta
 from prevention_cds.rules.partial_date import PartialDate
 from prevention_cds.settings import Settings
 from prevention_cds.terminology import ProjectCode
+from support.emitted import resource_problems
 
 EXAMPLES = int(os.environ.get("PREVENTION_CDS_FUZZ_EXAMPLES", "0")) or 150
 PROFILE = settings(
@@ -539,6 +541,54 @@ def test_evaluator_answers_4xx_or_a_valid_response(invocation: tuple[str, dict[s
     event(f"200 with {min(len(response['cards']), 3)}+ cards")
     if resources:
         event("200 with suggested resources")
+
+
+# --- the forecast ($immds-forecast) ---------------------------------------------------------------------------------
+
+PARAMETER_OF = {resource_type: name for name, resource_type in RESOURCE_PARAMETERS.items()}
+in_force = st.dates(min_value=date(2018, 9, 28), max_value=date(2199, 12, 31)).map(_iso)  # the MMR rule data's
+
+
+@st.composite
+def forecast_requests(draw: st.DrawFn) -> dict[str, Any]:
+    """Parameters of a forecast: a date, the patient, the record's resources each under its parameter (or, at
+    times, under another name or a junk member)."""
+    well_formed = draw(st.integers(0, 4)) > 0  # mostly answered, at times refused
+    assessed = draw(st.sampled_from([FROZEN_NOW.date().isoformat(), draw(in_force)]) if well_formed else fhir_dates)
+    given: list[Any] = [{"name": "assessmentDate", "valueDate": assessed},
+                        {"name": "patient", "resource": draw(mutated(patients))}]
+    for resource in draw(records):
+        kind = resource.get("resourceType")
+        if kind == "Patient":
+            continue
+        name = PARAMETER_OF.get(kind) if isinstance(kind, str) else None
+        if not well_formed:
+            name = draw(st.sampled_from([name, name, "immunization", "x"]))
+        given.append({"name": name, "resource": resource})
+    if not well_formed and draw(st.booleans()):
+        given.append(draw(junk))
+    return {"resourceType": "Parameters", "parameter": draw(st.permutations(given))}
+
+
+@PROFILE
+@given(body=forecast_requests(), language=st.sampled_from(["fr", "en"]))
+def test_the_forecast_answers_4xx_or_valid_parameters(body: dict[str, Any], language: str) -> None:
+    try:
+        answer = evaluator().forecast(body, language)
+    except CdsError as error:
+        status = answer_for(error)
+        assert status is not None and 400 <= status.status < 500, error
+        event(f"{status.status} {error.message[:60]}")
+        return
+    assert resource_problems(answer) == []
+    names = [p["name"] for p in answer["parameter"]]
+    assert names.count("recommendation") == 1 and set(names) <= {"evaluation", "recommendation", "issues"}
+    for parameter in answer["parameter"]:
+        assert resource_problems(parameter["resource"]) == [], parameter["name"]
+    assessed = next(p["valueDate"] for p in body["parameter"] if isinstance(p, dict) and p.get("name") == "assessmentDate")
+    (recommendation,) = (p["resource"] for p in answer["parameter"] if p["name"] == "recommendation")
+    assert recommendation["date"] == assessed
+    event(f"200 with {min(names.count('evaluation'), 3)}+ evaluations")
 
 
 # --- regressions: the bugs the properties found -------------------------------------------------------------------

@@ -24,6 +24,7 @@ from support.profile_validator import validate as validate_profile
 BUILDERS = {
     "prevention_cds.fhir_out.fhir_resources": ("medication_request", "immunization_recommendation"),
     "prevention_cds.fhir_out.extraction": ("extracted_resource",),
+    "prevention_cds.fhir_out.forecast": ("forecast_parameters", "immunization_evaluation", "uncomputed_recommendation"),
 }
 
 

@@ -31,6 +31,10 @@ KNOWN_EXTERNAL_VALUESETS: Final[Mapping[str, tuple[str, frozenset[str]]]] = {
         FORECAST_STATUS_SYSTEM,
         frozenset({"due", "overdue", "immune", "contraindicated", "complete"}),
     ),
+    "http://hl7.org/fhir/ValueSet/immunization-evaluation-dose-status": (
+        "http://terminology.hl7.org/CodeSystem/immunization-evaluation-dose-status",
+        frozenset({"valid", "notvalid"}),
+    ),
 }
 _PROJECT_VALUESET_PREFIX: Final = f"{terminology.CANONICAL_BASE}/ValueSet/"
 

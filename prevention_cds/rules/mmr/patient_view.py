@@ -3,7 +3,6 @@ measles now gets the case card alone: no MMR dose while ill, and a contact's adv
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 
 from prevention_cds.rules.advice import Advice
@@ -17,9 +16,10 @@ from prevention_cds.rules.mmr.cards.measles_case import measles_case_advice
 from prevention_cds.rules.mmr.cards.missing_birth_date import missing_birth_date_advice
 from prevention_cds.rules.mmr.cards.up_to_date import up_to_date_advice
 from prevention_cds.rules.mmr.measles_case import current_case
+from prevention_cds.rules.mmr.owed import OwedKind, owed_doses
 from prevention_cds.rules.mmr.parameters import MmrParameters
 from prevention_cds.rules.mmr.post_exposure import Response
-from prevention_cds.rules.mmr.schedule import PlanRequest, next_dose_expected
+from prevention_cds.rules.mmr.schedule import next_dose_expected
 from prevention_cds.rules.ruleset import RuleSettings
 
 
@@ -43,51 +43,24 @@ def _undated(record: PatientRecord, u: UndatedAssessment) -> tuple[Advice, ...]:
 
 
 def _dated(a: MmrAssessment, settings: RuleSettings) -> tuple[Advice, ...]:
-    exposure = a.exposure
-    response = exposure.response if exposure is not None else None
+    response = a.exposure.response if a.exposure is not None else None
     if response == Response.AGE_UNCERTAIN:
         return (age_uncertain_advice(a),)
     cards: list[Advice] = []
     if response == Response.IMMUNOGLOBULIN:
         cards.append(immunoglobulin_advice_for(a))
-    post_exposure = exposure is not None and exposure.vaccinates
-    request = _post_exposure_request(a, response) if post_exposure else a.routine_request()
-    if request.owed == 0 and not request.post_exposure_dose:
+    owed = owed_doses(a)
+    if owed is None:
         if settings.info_card_when_up_to_date and not cards:
             cards.append(up_to_date_advice(a, ()))
         return tuple(cards)
-    if a.safety.contraindicated:
-        edd = a.safety.expected_delivery if a.safety.only_pregnancy else None
-        plan = a.plan(replace(request, not_before=edd, due_now=True))
-        cards.append(contraindication_advice(a, plan))
-        return tuple(cards)
-    plan = a.plan(request)
-    if post_exposure:
-        cards.append(dose_advice(a, plan, DoseCard.POST_EXPOSURE))
-    elif next_dose_expected(plan, a.today):
-        card = DoseCard.INFANT_SCHEDULE if plan[0].on_calendar else DoseCard.CATCH_UP
-        cards.append(dose_advice(a, plan, card))
+    if owed.kind == OwedKind.CONTRAINDICATED:
+        cards.append(contraindication_advice(a, owed))
+    elif owed.kind == OwedKind.POST_EXPOSURE:
+        cards.append(dose_advice(a, owed, DoseCard.POST_EXPOSURE))
+    elif next_dose_expected(owed.plan, a.today):
+        card = DoseCard.INFANT_SCHEDULE if owed.plan[0].on_calendar else DoseCard.CATCH_UP
+        cards.append(dose_advice(a, owed, card))
     elif settings.info_card_when_up_to_date and not cards:
-        cards.append(up_to_date_advice(a, plan))
+        cards.append(up_to_date_advice(a, owed.plan))
     return tuple(cards)
-
-
-def _post_exposure_request(a: MmrAssessment, response: Response | None) -> PlanRequest:
-    counted = a.history.counted_number
-    if response == Response.INFANT_DOSE:
-        return PlanRequest(
-            counted=counted,
-            owed=a.owed,
-            routine_calendar=a.target.routine_calendar,
-            overdue_applies=a.minor,
-            post_exposure_dose=True,
-        )
-    if response == Response.PROFESSIONAL_DOSE:
-        return PlanRequest(
-            counted=counted,
-            owed=a.rules.professional_pep_doses.value,
-            routine_calendar=False,
-            overdue_applies=False,
-            due_now=True,
-        )
-    return a.routine_request(due_now=True)

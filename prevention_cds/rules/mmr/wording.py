@@ -27,11 +27,15 @@ def named(display: str | None) -> ParamValue:
 
 
 def dose_name(dose: MmrDose) -> ParamValue:
+    return vaccine_name(dose.display, dose.with_varicella)
+
+
+def vaccine_name(display: str, with_varicella: bool) -> ParamValue:
     """The display the record gives; without one, the vaccine's own name (a CVX 03 dose without a display is
     "ROR" in French, "MMR" in English)."""
-    if dose.display:
-        return dose.display
-    return Message.of("mmr.vaccine.mmrv" if dose.with_varicella else "mmr.vaccine.mmr")
+    if display:
+        return display
+    return Message.of("mmr.vaccine.mmrv" if with_varicella else "mmr.vaccine.mmr")
 
 
 # --- the patient ---------------------------------------------------------------------------------------

@@ -4,13 +4,14 @@ the rule data loads with sources (no number in the rule code: tests/rules/test_r
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import date
 from functools import cache
 from importlib import resources
 
 import pytest
 
-from advice_messages import all_messages
+from advice_messages import all_messages, forecast_messages, render_strict
 from cds_checks import assert_valid_response
 from prevention_cds.fhir_out.fhir_resources import ResourceContext
 from prevention_cds.fhir_out.i18n import placeholders, render
@@ -19,21 +20,8 @@ from prevention_cds.rules.advice import Advice, Message
 from prevention_cds.rules.mmr.parameters import MmrParameters
 from prevention_cds.rules.ruledata import RuleData, guideline_sources
 
-from . import (
-    test_mmr_contraindications,
-    test_mmr_cost,
-    test_mmr_dispensing,
-    test_mmr_dose_evaluation,
-    test_mmr_doses_owed,
-    test_mmr_examples,
-    test_mmr_measles_case,
-    test_mmr_orders,
-    test_mmr_post_exposure,
-    test_mmr_schedule,
-    test_mmr_unreadable,
-    test_mmr_yellow_fever,
-)
 from .records import Scenario
+from .suite import forecast_of, patient_view_scenarios, rule_suite_scenarios
 
 LANGUAGES = ("fr", "en")
 SUMMARY_LIMIT = 140  # CDS Hooks: shorter than 140 characters
@@ -44,26 +32,8 @@ SUMMARY_TARGET = 110  # the project's aim with realistic parameters
 NOT_EMITTED_BY_THE_SCENARIOS = frozenset({"mmr.route.subcutaneous", "mmr.reject.too-young-unknown-age"})
 
 
-def _scenarios() -> list[Scenario]:
-    found: list[Scenario] = []
-    for module in (
-        test_mmr_examples,
-        test_mmr_dose_evaluation,
-        test_mmr_doses_owed,
-        test_mmr_schedule,
-        test_mmr_post_exposure,
-        test_mmr_contraindications,
-        test_mmr_cost,
-        test_mmr_orders,
-        test_mmr_measles_case,
-        test_mmr_dispensing,
-        test_mmr_yellow_fever,
-        test_mmr_unreadable,
-    ):
-        for case in module.CASES:
-            found.append(case if isinstance(case, Scenario) else case.scenario)
-        found.extend(getattr(module, "SCENARIOS", ()))
-    return found
+def _scenarios() -> tuple[Scenario, ...]:
+    return rule_suite_scenarios()
 
 
 @cache
@@ -107,6 +77,18 @@ def test_catalogs_have_the_same_keys_and_placeholders() -> None:
         assert placeholders(fr[key]) == placeholders(en[key]), key
 
 
+@cache
+def _forecast_messages() -> tuple[Message, ...]:
+    """Every message of the scenarios' forecasts (``$immds-forecast``), nested ones included."""
+    return tuple(m for scenario in patient_view_scenarios() for m in forecast_messages(forecast_of(scenario)))
+
+
+def _emitted() -> Iterator[Message]:
+    for advice in _advices():
+        yield from all_messages(advice)
+    yield from _forecast_messages()
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_emitted_message_exists_and_its_placeholders_are_filled(language: str) -> None:
     catalog = _catalog(language)
@@ -115,10 +97,12 @@ def test_every_emitted_message_exists_and_its_placeholders_are_filled(language: 
             assert message.key in catalog, f"{message.key} missing from {language}/mmr.json"
             missing = placeholders(catalog[message.key]) - set(message.params)
             assert not missing, f"{message.key}: no value for {missing}"
+    for message in _forecast_messages():  # a forecast also names the record's values (record.json)
+        assert render_strict(message, language)
 
 
 def test_every_catalog_key_is_emitted_by_some_scenario() -> None:
-    emitted = {m.key for advice in _advices() for m in all_messages(advice)}
+    emitted = {m.key for m in _emitted()}
     unused = set(_catalog("fr")) - emitted - NOT_EMITTED_BY_THE_SCENARIOS
     assert not unused
 

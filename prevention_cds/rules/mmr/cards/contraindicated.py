@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from prevention_cds.rules.advice import (
     Advice,
-    ForecastDose,
-    ForecastStatus,
     Indicator,
     Message,
     ProposeImmunization,
@@ -15,12 +13,13 @@ from prevention_cds.rules.citation import Citations
 from prevention_cds.rules.mmr.assessment import MmrAssessment
 from prevention_cds.rules.mmr.cards.parts import decisions, description, facts, forecast, pregnancy_parts
 from prevention_cds.rules.mmr.contraindications import Contraindication
-from prevention_cds.rules.mmr.schedule import PlannedDose
-from prevention_cds.rules.mmr.wording import contraindication_explanation, contraindication_name, plan_lines
+from prevention_cds.rules.mmr.owed import OwedDoses
+from prevention_cds.rules.mmr.wording import contraindication_explanation, plan_lines
 from prevention_cds.rules.unique import unique
 
 
-def contraindication_advice(a: MmrAssessment, plan: tuple[PlannedDose, ...]) -> Advice:
+def contraindication_advice(a: MmrAssessment, owed: OwedDoses) -> Advice:
+    plan = owed.plan
     safety = a.safety
     first = safety.findings[0]
     after_delivery = safety.only_pregnancy
@@ -48,26 +47,10 @@ def contraindication_advice(a: MmrAssessment, plan: tuple[PlannedDose, ...]) -> 
         )
     else:
         summary, rule = Message.of("mmr.summary.contraindicated.anaphylaxis"), "mmr.contraindicated.anaphylaxis"
-    reason = (
-        Message.of("mmr.forecast.reason.after-delivery")
-        if after_delivery
-        else Message.of("mmr.forecast.reason.contraindicated", reason=contraindication_name(first.contraindication))
-    )
-    doses = tuple(
-        ForecastDose(
-            d.number,
-            d.series,
-            ForecastStatus.CONTRAINDICATED,
-            earliest=d.earliest if edd else None,
-            due=d.due if edd else None,
-            reason=reason,
-        )
-        for d in plan
-    )
     label = "mmr.suggestion.record-after-delivery" if after_delivery else "mmr.suggestion.record-contraindicated"
     suggestion = Suggestion(
         label=Message.of(label),
-        actions=(ProposeImmunization(forecast(a, doses, description(a))),),
+        actions=(ProposeImmunization(forecast(a, owed.doses, description(a))),),
         recommended=True,
     )
     cites.extend(a.target.basis)  # the doses still owed, recorded as contraindicated

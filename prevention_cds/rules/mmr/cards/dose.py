@@ -8,7 +8,6 @@ from enum import StrEnum
 from prevention_cds.rules.advice import (
     Advice,
     DoseSchedule,
-    ForecastDose,
     ForecastStatus,
     Indicator,
     MedicationProposal,
@@ -31,6 +30,7 @@ from prevention_cds.rules.mmr.cards.parts import (
 )
 from prevention_cds.rules.mmr.cards.post_exposure import post_exposure_parts
 from prevention_cds.rules.mmr.cost import CostRule
+from prevention_cds.rules.mmr.owed import OwedDoses
 from prevention_cds.rules.mmr.parameters import MmrParameters
 from prevention_cds.rules.mmr.schedule import PlannedDose
 from prevention_cds.rules.mmr.wording import age_message, plan_lines, route_message, too_early_message
@@ -54,8 +54,9 @@ _ROUTINE_SUMMARIES = {
 }
 
 
-def dose_advice(a: MmrAssessment, plan: tuple[PlannedDose, ...], card: DoseCard) -> Advice:
-    r, first, exposure = a.rules, plan[0], a.exposure
+def dose_advice(a: MmrAssessment, owed: OwedDoses, card: DoseCard) -> Advice:
+    r, plan, exposure = a.rules, owed.plan, a.exposure
+    first = plan[0]
     overdue = first.status == ForecastStatus.OVERDUE
     not_before = first.due if first.due > a.today else None  # the prescription carries it
     deadline = exposure.vaccine_deadline if exposure is not None else None
@@ -105,9 +106,6 @@ def dose_advice(a: MmrAssessment, plan: tuple[PlannedDose, ...], card: DoseCard)
     cites.extend(a.target.basis)
     cites.add(r.min_interval_days, r.min_age_months)
 
-    doses = tuple(
-        ForecastDose(d.number, d.series, d.status, d.earliest, d.due, d.overdue, _dose_reason(d, card, r)) for d in plan
-    )
     proposal = MedicationProposal(
         medicine=a.product,
         route=r.route.value,
@@ -122,7 +120,7 @@ def dose_advice(a: MmrAssessment, plan: tuple[PlannedDose, ...], card: DoseCard)
     )
     suggestion = Suggestion(
         label=Message.of("mmr.suggestion.vaccinate", dose=first.number, series=first.series),
-        actions=(ProposeImmunization(forecast(a, doses, description(a))), ProposeMedication(proposal)),
+        actions=(ProposeImmunization(forecast(a, owed.doses, description(a))), ProposeMedication(proposal)),
         recommended=True,
     )
     return Advice(
@@ -136,16 +134,6 @@ def dose_advice(a: MmrAssessment, plan: tuple[PlannedDose, ...], card: DoseCard)
         suggestions=(suggestion,),
         deadline=deadline if card == DoseCard.POST_EXPOSURE else None,
     )
-
-
-def _dose_reason(dose: PlannedDose, card: DoseCard, r: MmrParameters) -> Message:
-    if not dose.counts:
-        return Message.of("mmr.forecast.reason.post-exposure-uncounted", min_months=r.min_age_months.value)
-    if card == DoseCard.POST_EXPOSURE:
-        return Message.of("mmr.forecast.reason.post-exposure")
-    if dose.status == ForecastStatus.OVERDUE:
-        return Message.of("mmr.forecast.reason.overdue")
-    return Message.of("mmr.forecast.reason.calendar" if dose.on_calendar else "mmr.forecast.reason.catch-up")
 
 
 def _instruction(a: MmrAssessment, first: PlannedDose, deadline: datetime | None, not_before: date | None) -> Message:
