@@ -91,8 +91,15 @@ def test_a_burst_of_stalling_calls_leaves_the_workers_free(server: ServerProcess
     assert elapsed < 2.0, f"a normal call after the burst took {elapsed:.1f} s"
 
 
-def test_the_log_says_why(server: ServerProcess) -> None:
-    assert "FHIR fetch deadline" in Path(server.log_path).read_text(errors="replace")
+@pytest.mark.timeout(30)
+def test_the_log_says_why(server: ServerProcess, fault_server: FaultServer) -> None:
+    # a trickled body: no read ever times out, so only the deadline can end the call, and the log must say so
+    status, _, body = _call(server, fault_server.base("trickle"))
+    assert status == 412, body
+    until = time.monotonic() + 5.0  # the worker's line may reach the file a moment after the answer
+    while "FHIR fetch deadline" not in Path(server.log_path).read_text(errors="replace"):
+        assert time.monotonic() < until, f"no deadline in the log:\n{server.log_tail()}"
+        time.sleep(0.1)
 
 
 # --- issue 16, item 7: the bytes of one call are capped, and given back --------------------------------------
