@@ -15,6 +15,8 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
+from flask.blueprints import BlueprintSetupState
+from werkzeug.routing import BaseConverter
 
 from prevention_cds import terminology
 from prevention_cds.app.body import read_json
@@ -51,6 +53,24 @@ OPERATIONS: tuple[FhirOperation, ...] = (EXTRACT, FORECAST)
 AUTHENTICATED_PATHS = tuple(f"{PREFIX}/{operation.path}" for operation in OPERATIONS)
 
 blueprint = Blueprint("fhir", __name__, url_prefix=PREFIX)
+
+
+class ResourceTypeConverter(BaseConverter):
+    """A FHIR resource type's name: so that ``/fhir/$immds-forecast`` is an operation, never a type to search."""
+
+    regex = "[A-Z][A-Za-z]{0,63}"
+
+
+class ResourceIdConverter(BaseConverter):
+    """A FHIR id (R4 ``id`` datatype): ``$extract`` after a type is an operation, never an id to read."""
+
+    regex = "[A-Za-z0-9.-]{1,64}"
+
+
+@blueprint.record_once
+def _converters(state: BlueprintSetupState) -> None:
+    # before the routes below are added to the app's map (deferred in the order they are recorded)
+    state.app.url_map.converters.update(fhir_type=ResourceTypeConverter, fhir_id=ResourceIdConverter)
 
 
 def fhir_json(document: Any, status: int = 200) -> Response:
@@ -100,7 +120,7 @@ def _served(resource_type: str) -> list[dict[str, Any]]:
     return [r for r in terminology.all_resources() if r["resourceType"] == resource_type]
 
 
-@blueprint.get("/<resource_type>/<resource_id>")
+@blueprint.get("/<fhir_type:resource_type>/<fhir_id:resource_id>")
 def read(resource_type: str, resource_id: str) -> Response:
     found = next((r for r in _served(resource_type) if r["id"] == resource_id), None)
     if found is None:
@@ -110,7 +130,7 @@ def read(resource_type: str, resource_id: str) -> Response:
     return fhir_json(found)
 
 
-@blueprint.get("/<resource_type>")
+@blueprint.get("/<fhir_type:resource_type>")
 def search(resource_type: str) -> Response:
     if resource_type not in SERVED_TYPES:
         issue = (None, f"{resource_type} is not served here (served: {', '.join(SERVED_TYPES)})")

@@ -20,7 +20,7 @@ from prevention_cds.workspace.contacts import COLUMNS, OPTIONAL_COLUMNS
 from prevention_cds.workspace.errors import Conflict, Invalid, NotFound, WorkspaceError
 from prevention_cds.workspace.evaluation import status_of
 from prevention_cds.workspace.i18n import both, say, t
-from prevention_cds.workspace.service import Actor, ContactRow, ImportReport
+from prevention_cds.workspace.service import SORT_KEYS, Actor, ContactRow, ImportReport
 from prevention_cds.workspace.spreadsheet import CSV_TYPES, XLSX_TYPE, SpreadsheetError
 
 logger = logging.getLogger(__name__)
@@ -155,8 +155,10 @@ def contacts(investigation_id: str) -> ResponseReturnValue:
     status = request.args.get("status")
     if status not in (None, "all", "todo", "done", "blocked"):
         return _error(400, "status: all | todo | done | blocked")
-    rows = workspace().contact_rows(investigation_id, status, request.args.get("sort", "name"),
-                                    request.args.get("order") == "desc")
+    sort, order = request.args.get("sort", "name"), request.args.get("order", "asc")
+    if sort not in SORT_KEYS or order not in ("asc", "desc"):
+        return _error(400, f"sort: {' | '.join(SORT_KEYS)}; order: asc | desc")
+    rows = workspace().contact_rows(investigation_id, status, sort, order == "desc")
     workspace().audit(_actor(), "contacts.list", investigation_id, f"contacts={len(rows)}")
     return {"contacts": [_row_json(r) for r in rows]}
 

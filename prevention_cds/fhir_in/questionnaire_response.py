@@ -128,6 +128,8 @@ def read_extract_input(body: Any) -> dict[str, Any]:
         body = found[0]
     if body.get("resourceType") != "QuestionnaireResponse":
         raise InvalidRequest("the body must be a QuestionnaireResponse or a Parameters resource")
+    if "parameter" in body:  # a Parameters' member on the response: a wrapper gone wrong, not to be guessed at
+        raise InvalidRequest("a QuestionnaireResponse has no 'parameter': wrap it in a Parameters resource")
     response: dict[str, Any] = body
     return response
 

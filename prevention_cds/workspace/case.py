@@ -16,13 +16,25 @@ TEXT_FIELDS = {"title": 200, "case_initials": 10, "case_postcode": 10, "case_con
 DATE_FIELDS = ("diagnosis_date", "rash_onset", "case_birth_date")
 CASE_FIELDS = (*TEXT_FIELDS, *DATE_FIELDS, "disease", "serogroup", "confirmed", "first_antibiotic_at", "case_sex",
                "case_hospitalised")
+SEXES = ("", "female", "male", "other", "unknown")  # "": not said
+SEX_WORDS = {"f": "female", "m": "male", "femme": "female", "homme": "male", "autre": "other", "inconnu": "unknown"}
 TRUE_WORDS, FALSE_WORDS = ("true", "1", "on", "yes", "oui"), ("false", "0", "off", "no", "non", "")
+
+
+def _text(value: Any) -> str | None:
+    """A text field's value, stripped; None when it is not text (a JSON number has already lost a phone
+    number's leading zero)."""
+    if value is None:
+        return ""
+    return value.strip() if isinstance(value, str) else None
 
 
 def _bool(value: Any) -> bool | None:
     if isinstance(value, bool):
         return value
-    text = str(value).strip().lower()
+    if not isinstance(value, str):  # a form sends text, JSON true or false; 0 or null is neither
+        return None
+    text = value.strip().lower()
     return True if text in TRUE_WORDS else False if text in FALSE_WORDS else None
 
 
@@ -36,15 +48,19 @@ def read_case(fields: dict[str, Any], now: datetime, *, creating: bool) -> dict[
         errors.append(Message.of("ws.case.error.unknown-fields", fields=", ".join(unknown)))
     for name, limit in TEXT_FIELDS.items():
         if name in fields:
-            out[name] = str(fields[name] or "").strip()[:limit]
-    if creating and not out.get("title"):
+            text = _text(fields[name]) if fields[name] is not None or name != "title" else None
+            if text is None or len(text) > limit:  # said, never cut or dropped
+                errors.append(Message.of("ws.case.error.text", field=name, limit=limit))
+            out[name] = text or ""
+    if (creating or "title" in out) and not out.get("title"):
         errors.append(Message.of("ws.case.error.title"))
     if "disease" in fields or creating:
         if fields.get("disease") not in DISEASES:
             errors.append(Message.of("ws.case.error.disease"))
         out["disease"] = fields.get("disease")
     if "serogroup" in fields:
-        serogroup = str(fields["serogroup"] or "").strip().upper() or "UNKNOWN"
+        given = fields["serogroup"]
+        serogroup = (given.strip().upper() or "UNKNOWN") if isinstance(given, str) else ""
         serogroup = "unknown" if serogroup == "UNKNOWN" else serogroup
         if serogroup not in SEROGROUPS:
             errors.append(Message.of("ws.case.error.serogroup", value=fields["serogroup"]))
@@ -56,19 +72,24 @@ def read_case(fields: dict[str, Any], now: datetime, *, creating: bool) -> dict[
                 errors.append(Message.of("ws.case.error.boolean", field=name))
             out[name] = value
     if "case_sex" in fields:
-        out["case_sex"] = {"f": "female", "m": "male"}.get(str(fields["case_sex"]).strip().lower(),
-                                                          str(fields["case_sex"] or "").strip()[:10])
+        given = _text(fields["case_sex"])
+        sex = SEX_WORDS.get(given.lower(), given.lower()) if given is not None else ""
+        if given is None or sex not in SEXES:
+            errors.append(Message.of("ws.case.error.sex", value=fields["case_sex"]))
+        out["case_sex"] = sex
     for name in DATE_FIELDS:
         if name in fields:
-            text = str(fields[name] or "").strip()
+            given = _text(fields[name])
+            text = given or ""
             day = parse_date(text) if text else None
-            if text and (day is None or day > now.date()):
-                errors.append(Message.of("ws.case.error.date", field=name, value=text))
+            if given is None or (text and (day is None or day > now.date())):
+                errors.append(Message.of("ws.case.error.date", field=name, value=str(fields[name])))
             out[name] = day.isoformat() if day else None
     if "first_antibiotic_at" in fields:
-        text = str(fields["first_antibiotic_at"] or "").strip()
+        given = _text(fields["first_antibiotic_at"])
+        text = given or ""
         moment = parse_moment(text) if text else None
-        if text and (moment is None or not moment[1] or moment[0] > now):
+        if given is None or (text and (moment is None or not moment[1] or moment[0] > now)):
             errors.append(Message.of("ws.case.error.antibiotic", value=text))
         out["first_antibiotic_at"] = moment[0].isoformat(timespec="minutes") if moment and moment[1] else None
     if errors:

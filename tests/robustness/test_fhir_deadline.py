@@ -134,4 +134,6 @@ def test_oversized_answers_cost_one_cap_per_call_and_are_freed(tmp_path: Path, m
           + ", ".join(f"{g:.0f}" for g in growth))
     assert max(growth) < 3 * CALL_CAP / MIB, "one call held far more than the cap"
     half = MEMORY_CALLS // 2
-    assert max(growth[half:]) - max(growth[:half]) < CALL_CAP / MIB / 2, "memory grows with the oversized calls"
+    # a call that kept its bytes would add a cap per call, half x CALL_CAP over the second half; the allocator's
+    # own fragmentation moves the peak by less than one cap (seen: 17 MiB under a full suite's load)
+    assert max(growth[half:]) - max(growth[:half]) < CALL_CAP / MIB, "memory grows with the oversized calls"

@@ -116,17 +116,6 @@ def wsgi_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     yield app
 
 
-# --- service bugs found by this test: reported, not fixed here ---------------------------------------------------
-
-
-
-
-
-
-
-
-
-
 def _patient_view(prefetch: dict[str, Any] | None = None, **members: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "hook": "patient-view", "hookInstance": "0d9f8a52-3c1e-4bb4-9c8e-6f1a1e0c2b11",
@@ -168,11 +157,23 @@ FUZZ_REGRESSIONS: tuple[tuple[str, dict[str, Any]], ...] = (
 # --- the fuzz test -----------------------------------------------------------------------------------------------
 
 
+# Bodies of spreadsheet rows, groups and case facts: free texts (dates as the team types them, in two formats, a
+# setting's code or label, a CSV's own header row) that the workspace reads and refuses field by field, naming each;
+# no schema can say which texts it reads, so a schema-valid body may rightly be refused. The FHIR operations' bodies
+# likewise: which parameters must be there (the forecast's `patient`) an array's schema cannot say in OpenAPI 3.0
+# (no `contains`), nor which answers a Questionnaire takes ($extract); each operation refuses what is missing or
+# wrong by name, with where it is. Every other check still applies to these operations.
+FREE_TEXT_BODIES = {"addContacts", "updateContact", "addGroup", "createInvestigation", "updateCase",
+                    "fhirImmdsForecast", "fhirExtract"}
+
+
 @schema.parametrize()
 def test_api_conforms_to_openapi(case: Case[Any], wsgi_app: Flask) -> None:
     headers = {"Authorization": f"Bearer {wsgi_app.config['FUZZ_TOKEN']}"} if case.path.startswith("/api/") else None
     response = case.call(app=wsgi_app, headers=headers)
-    case.validate_response(response, checks=CHECKS, transport_kwargs={"app": wsgi_app, "headers": headers})
+    free_text = case.operation.definition.raw.get("operationId") in FREE_TEXT_BODIES
+    checks = [check for check in CHECKS if not (free_text and check is positive_data_acceptance)]
+    case.validate_response(response, checks=checks, transport_kwargs={"app": wsgi_app, "headers": headers})
 
 
 # --- regressions: the bugs fuzzing found --------------------------------------------------------------------------
