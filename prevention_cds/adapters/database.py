@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -68,10 +69,22 @@ def sql_engine(url: str, *, sqlite_synchronous: Literal["FULL", "NORMAL"] = "FUL
             cursor.execute(f"PRAGMA synchronous={sqlite_synchronous}")
             cursor.close()
 
-    # gunicorn forks workers after the app (and this pool) is built: a connection must not cross a fork
-    # (SQLite forbids it), so each child drops the inherited pool without closing the parent's connections.
-    os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
+    _ENGINES.add(engine)
     return engine
+
+
+# gunicorn forks workers after the app (and its pools) is built: a connection must not cross a fork (SQLite forbids
+# it), so each child drops the inherited pools without closing the parent's connections. Held weakly: an engine
+# (and its open connections) goes with the app that made it, rather than living as long as the process.
+_ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def _drop_inherited_pools() -> None:
+    for engine in list(_ENGINES):
+        engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_drop_inherited_pools)
 
 
 def create_tables(engine: Engine, metadata: MetaData) -> None:
