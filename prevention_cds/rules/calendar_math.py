@@ -10,6 +10,8 @@ def add_months(start: date, months: int) -> date:
     """Same day of month ``months`` later, clamped to the month's last day (31 Jan + 1 month = 28/29 Feb)."""
     index = start.month - 1 + months
     year, month = start.year + index // 12, index % 12 + 1
+    if start.day <= 28:  # every month has it: no calendar lookup (a hot path: every dose and age of every record)
+        return date(year, month, start.day)
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
