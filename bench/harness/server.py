@@ -64,6 +64,36 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def _socket_inodes(pid: int) -> set[str]:
+    inodes = set()
+    try:
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                target = os.readlink(fd)
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    except OSError:
+        pass
+    return inodes
+
+
+def connections_per_process(pids: list[int], port: int) -> list[int]:
+    """For each of ``pids``, its established TCP connections whose local port is ``port``."""
+    established = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if fields[3] == "01" and int(fields[1].rsplit(":", 1)[1], 16) == port:  # 01: ESTABLISHED
+                established.add(fields[9])
+    return [len(_socket_inodes(pid) & established) for pid in pids]
+
+
 @dataclass
 class Server:
     process: subprocess.Popen[bytes]
@@ -80,6 +110,10 @@ class Server:
 
     def cpu_seconds(self) -> float:
         return cpu_seconds(self.process.pid) + sum(cpu_seconds(p) for p in self.worker_pids())
+
+    def connections_per_worker(self) -> list[int]:
+        """Established client connections each worker holds now (Linux /proc): who serves the load."""
+        return connections_per_process(self.worker_pids(), self.port)
 
     def log_tail(self, lines: int = 30) -> str:
         try:
