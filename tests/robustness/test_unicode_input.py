@@ -56,7 +56,7 @@ def test_a_500_logs_no_exception_message(client: FlaskClient, app: Flask, caplog
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     reference = "-".join(("Patient/secret", "ref", "4711"))  # not in this source, which the trace quotes
 
-    def bug(*_: Any) -> Any:
+    def bug(*_: Any, **__: Any) -> Any:
         raise KeyError(reference) from ValueError(f"birthDate of {reference}")
 
     monkeypatch.setattr(services(app).evaluator, "invoke", bug)
