@@ -64,34 +64,18 @@ def children(pid: int) -> list[int]:
     return found
 
 
-def _socket_inodes(pid: int) -> set[str]:
-    inodes = set()
-    try:
-        for fd in Path(f"/proc/{pid}/fd").iterdir():
-            try:
-                target = os.readlink(fd)
-            except OSError:
-                continue
-            if target.startswith("socket:["):
-                inodes.add(target[8:-1])
-    except OSError:
-        pass
-    return inodes
-
-
 def connections_per_process(pids: list[int], port: int) -> list[int]:
-    """For each of ``pids``, its established TCP connections whose local port is ``port``."""
-    established = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+    """For each of ``pids``, its established TCP connections whose local port is ``port`` (psutil)."""
+    import psutil
+
+    def count(pid: int) -> int:
         try:
-            lines = Path(table).read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            fields = line.split()
-            if fields[3] == "01" and int(fields[1].rsplit(":", 1)[1], 16) == port:  # 01: ESTABLISHED
-                established.add(fields[9])
-    return [len(_socket_inodes(pid) & established) for pid in pids]
+            return sum(1 for c in psutil.Process(pid).net_connections("tcp")
+                       if c.status == psutil.CONN_ESTABLISHED and c.laddr.port == port)
+        except psutil.Error:
+            return 0
+
+    return [count(pid) for pid in pids]
 
 
 @dataclass
