@@ -47,6 +47,7 @@ class Outcome:
     elapsed: float = 0.0
     client_cpu: float = 0.0
     server_cpu: float = 0.0
+    probed: Any = None  # what ``probe`` returned, mid-window
 
     def result(self, endpoint: int) -> Result:
         """The figures of one endpoint, with the whole window's time and CPU."""
@@ -60,10 +61,11 @@ Draw = Callable[[random.Random], Request]
 
 
 def closed_loop(port: int, draw: Draw, endpoints: tuple[str, ...], concurrency: int, seconds: float, *,
-                seed: int = 0, cpu: Callable[[], float] | None = None, reconnect_every: int = 0) -> Outcome:
+                seed: int = 0, cpu: Callable[[], float] | None = None, reconnect_every: int = 0,
+                probe: Callable[[], Any] | None = None) -> Outcome:
     """Each thread sends ``draw(its own seeded generator)``; the connection is reopened every ``reconnect_every``
     requests (0: never) so that a new one may land on another worker. ``cpu``: the server's CPU seconds, read
-    before and after the window."""
+    before and after the window; ``probe``: called once in the middle of the window (its answer in ``probed``)."""
     outcome = Outcome(endpoints)
     lock = threading.Lock()
     barrier = threading.Barrier(concurrency + 1)
@@ -118,6 +120,9 @@ def closed_loop(port: int, draw: Draw, endpoints: tuple[str, ...], concurrency: 
     origin[0] = time.perf_counter()
     deadline[0] = origin[0] + seconds
     barrier.wait()
+    if probe is not None:
+        time.sleep(seconds / 2)
+        outcome.probed = probe()
     for t in threads:
         t.join(timeout=seconds + REQUEST_TIMEOUT + 30)
     outcome.elapsed = (max(ends) if ends else time.perf_counter()) - origin[0]

@@ -23,7 +23,9 @@ PHASES = (  # (module, attribute, label): wrapped with a timer in profile mode o
     ("prevention_cds.evaluate", "parse_request", "parse_request (JSON Schema validation)"),
     ("prevention_cds.evaluate", "gather_resources", "gather_resources (prefetch)"),
     ("prevention_cds.evaluate", "build_record", "build_record (fhir.resources models)"),
-    ("prevention_cds.evaluate.CdsEvaluator", "_advise", "rules (_advise)"),
+    ("prevention_cds.rules.mmr.MmrRules", "evaluate", "MMR rules (MmrRules.evaluate)"),
+    ("prevention_cds.rules.iim.IimRules", "evaluate", "IIM rules (IimRules.evaluate)"),
+    ("prevention_cds.evaluate", "with_record_notes", "record notes (with_record_notes)"),
     ("prevention_cds.evaluate", "advice_to_card", "advice_to_card (cards)"),
     ("prevention_cds.app.hooks", "jsonify", "jsonify (response)"),
 )

@@ -15,8 +15,11 @@ from bench.harness.profile import Profile, top_functions
 from bench.harness.server import Server
 from bench.harness.stats import Result, slope_per_minute
 
-TARGET_P50_MS = 10.0
-TARGET_RATIO = 0.5
+# issue 20's goal, for each patient-view service at the benchmark's concurrency (4), all in one run
+GOAL_STATIC_RATIO = 0.80  # patient-view req/s >= 0.80 of the static card on the same server
+GOAL_PEER_RATIO = 1.0  # patient-view req/s >= the reference service's (Node), same body
+GOAL_P50_MS = 5.0
+GOAL_P99_MS = 20.0
 
 
 def load_average() -> str:
@@ -30,48 +33,87 @@ def machine() -> str:
 # --- patient-view against the static card ------------------------------------------------------------------------
 
 def _row(r: Result) -> str:
-    return (f"{r.name:<14}{r.requests:>9}{r.errors:>8}{r.percentile_ms(50):>9.2f}{r.percentile_ms(90):>9.2f}"
+    return (f"{r.name:<16}{r.requests:>9}{r.errors:>8}{r.percentile_ms(50):>9.2f}{r.percentile_ms(90):>9.2f}"
             f"{r.percentile_ms(99):>9.2f}{r.throughput:>10.1f}{1000 * r.server_cpu / max(r.requests, 1):>10.2f}"
             f"{100 * r.client_cpu / r.elapsed if r.elapsed else 0:>9.0f}%")
 
 
-def patient_view_report(pv: Result, static: Result, server: Server, args: argparse.Namespace,
-                        round_ratios: list[float]) -> dict[str, Any]:
+def _ratio(a: Result, b: Result) -> float:
+    return a.throughput / b.throughput if b.throughput else float("nan")
+
+
+def _figures(r: Result) -> dict[str, Any]:
+    return {"requests": r.requests, "errors": r.errors, "p50_ms": r.percentile_ms(50),
+            "p90_ms": r.percentile_ms(90), "p99_ms": r.percentile_ms(99),
+            "mean_ms": 1000 * statistics.fmean(r.latencies) if r.latencies else None, "rps": r.throughput,
+            "server_cpu_ms_per_request": 1000 * r.server_cpu / max(r.requests, 1),
+            "client_cpu_share": r.client_cpu / r.elapsed if r.elapsed else None}
+
+
+def patient_view_report(services: list[Result], static: Result, peer: Result | None, rounds: list[dict[str, Result]],
+                        server: Server, args: argparse.Namespace) -> dict[str, Any]:
+    """The table, the ratios per round and overall, where the connections went, and issue 20's goal."""
     print()
-    print(f"{'endpoint':<14}{'requests':>9}{'errors':>8}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'req/s':>10}"
+    print(f"{'endpoint':<16}{'requests':>9}{'errors':>8}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'req/s':>10}"
           f"{'srv CPU':>10}{'client':>10}")
-    print(f"{'':<14}{'':>9}{'':>8}{'':>9}{'':>9}{'':>9}{'':>10}{'ms/req':>10}{'CPU':>10}")
-    for r in (pv, static):
+    print(f"{'':<16}{'':>9}{'':>8}{'':>9}{'':>9}{'':>9}{'':>10}{'ms/req':>10}{'CPU':>10}")
+    for r in (*services, static, *([peer] if peer else [])):
         print(_row(r))
         if r.first_error:
             print(f"    first error: {r.first_error}")
-    ratio = pv.throughput / static.throughput if static.throughput else float("nan")
-    p50_ok = pv.percentile_ms(50) <= TARGET_P50_MS and pv.errors == 0
-    ratio_ok = ratio >= TARGET_RATIO and pv.errors == 0
     print()
-    print(f"throughput ratio patient-view / static: {ratio:.3f} (all rounds); per round: "
-          f"{' '.join(f'{r:.3f}' for r in round_ratios)} (median {statistics.median(round_ratios):.3f})")
-    print(f"target patient-view p50 <= {TARGET_P50_MS:.0f} ms: {'HOLDS' if p50_ok else 'FAILS'} "
-          f"(p50 = {pv.percentile_ms(50):.2f} ms)")
-    print(f"target throughput >= {100 * TARGET_RATIO:.0f} % of static: {'HOLDS' if ratio_ok else 'FAILS'} "
-          f"({100 * ratio:.1f} %)")
+    shared_rounds = []
+    for number, measured in enumerate(rounds, 1):
+        ratios = []
+        for s in services:
+            ratios.append(f"{s.name} / static {_ratio(measured[s.name], measured[static.name]):.3f}")
+            if peer:
+                ratios.append(f"/ node {_ratio(measured[s.name], measured[peer.name]):.3f}")
+        spreads = {name: r.spread for name, r in measured.items() if r.spread is not None}
+        one_worker = [name for name, spread in spreads.items() if spread and max(spread) >= args.concurrency > 1]
+        if one_worker:
+            shared_rounds.append(number)
+        print(f"round {number}: {', '.join(ratios)}; connections per worker: "
+              + " ".join(f"{name} {spread}" for name, spread in spreads.items())
+              + (f"  ALL ON ONE WORKER: {', '.join(one_worker)}" if one_worker else ""))
+    print()
+    goal = not shared_rounds and peer is not None
+    verdicts: dict[str, dict[str, Any]] = {}
+    for s in services:
+        static_ratio = _ratio(s, static)
+        peer_ratio = _ratio(s, peer) if peer else float("nan")
+        checks = {
+            f"/ static >= {GOAL_STATIC_RATIO:.2f}": static_ratio >= GOAL_STATIC_RATIO,
+            f"/ node >= {GOAL_PEER_RATIO:.2f}": peer is not None and peer_ratio >= GOAL_PEER_RATIO,
+            f"p50 <= {GOAL_P50_MS:.0f} ms": s.percentile_ms(50) <= GOAL_P50_MS,
+            f"p99 <= {GOAL_P99_MS:.0f} ms": s.percentile_ms(99) <= GOAL_P99_MS,
+            "0 errors": s.errors == 0,
+        }
+        goal = goal and all(checks.values())
+        per_round = [_ratio(m[s.name], m[static.name]) for m in rounds]
+        print(f"{s.name}: / static {static_ratio:.3f} (all rounds; median of rounds "
+              f"{statistics.median(per_round):.3f})" + (f", / node {peer_ratio:.3f} (median of rounds "
+              f"{statistics.median(_ratio(m[s.name], m[peer.name]) for m in rounds):.3f})" if peer else "")
+              + "; " + ", ".join(f"{name} {'yes' if ok else 'NO'}" for name, ok in checks.items()))
+        verdicts[s.name] = {"static_ratio": static_ratio, "peer_ratio": peer_ratio if peer else None,
+                            "round_static_ratios": per_round,
+                            "round_peer_ratios": [_ratio(m[s.name], m[peer.name]) for m in rounds] if peer else None,
+                            "checks": checks}
+    print(f"rounds with all {args.concurrency} connections on one worker: "
+          f"{', '.join(map(str, shared_rounds)) or 'none'}")
+    print(f"GOAL (issue 20): {'HOLDS' if goal else 'FAILS'}" + ("" if peer else " (no --peer-dir: not measured)"))
     print(f"server workers: {server.workers} (gunicorn {server.options['worker_class']}, "
           f"{server.options['worker_connections']} connections each; "
           f"{len(server.worker_pids())} worker processes seen); machine cores: {os.cpu_count()}; "
           f"concurrency: {args.concurrency}; {args.seconds:.0f} s per endpoint in {args.rounds} alternating rounds "
           f"after {args.warmup:.0f} s warm-up; load average at end: {load_average()}")
     return {
-        "ratio": ratio, "round_ratios": round_ratios, "p50_target_holds": p50_ok, "ratio_target_holds": ratio_ok,
-        "rounds": args.rounds,
-        "workers": server.workers, "cores": os.cpu_count(), "concurrency": args.concurrency,
-        "seconds": args.seconds, "warmup": args.warmup, "python": platform.python_version(),
-        "endpoints": {r.name: {"requests": r.requests, "errors": r.errors, "p50_ms": r.percentile_ms(50),
-                               "p90_ms": r.percentile_ms(90), "p99_ms": r.percentile_ms(99),
-                               "mean_ms": 1000 * statistics.fmean(r.latencies) if r.latencies else None,
-                               "rps": r.throughput,
-                               "server_cpu_ms_per_request": 1000 * r.server_cpu / max(r.requests, 1),
-                               "client_cpu_share": r.client_cpu / r.elapsed if r.elapsed else None}
-                      for r in (pv, static)},
+        "goal_holds": goal, "services": verdicts, "rounds_on_one_worker": shared_rounds,
+        "round_spreads": [{name: r.spread for name, r in m.items()} for m in rounds],
+        "rounds": args.rounds, "workers": server.workers, "worker_class": server.options["worker_class"],
+        "cores": os.cpu_count(), "concurrency": args.concurrency, "seconds": args.seconds, "warmup": args.warmup,
+        "python": platform.python_version(), "load_average_end": load_average(),
+        "endpoints": {r.name: _figures(r) for r in (*services, static, *([peer] if peer else []))},
     }
 
 

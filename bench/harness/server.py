@@ -64,6 +64,20 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def connections_per_process(pids: list[int], port: int) -> list[int]:
+    """For each of ``pids``, its established TCP connections whose local port is ``port`` (psutil)."""
+    import psutil
+
+    def count(pid: int) -> int:
+        try:
+            return sum(1 for c in psutil.Process(pid).net_connections("tcp")
+                       if c.status == psutil.CONN_ESTABLISHED and c.laddr.port == port)
+        except psutil.Error:
+            return 0
+
+    return [count(pid) for pid in pids]
+
+
 @dataclass
 class Server:
     process: subprocess.Popen[bytes]
@@ -80,6 +94,10 @@ class Server:
 
     def cpu_seconds(self) -> float:
         return cpu_seconds(self.process.pid) + sum(cpu_seconds(p) for p in self.worker_pids())
+
+    def connections_per_worker(self) -> list[int]:
+        """Established client connections each worker holds now (Linux /proc): who serves the load."""
+        return connections_per_process(self.worker_pids(), self.port)
 
     def log_tail(self, lines: int = 30) -> str:
         try:

@@ -16,6 +16,7 @@ class Result:
     elapsed: float = 0.0
     client_cpu: float = 0.0
     server_cpu: float = 0.0
+    spread: list[int] | None = None  # connections held by each server worker mid-window (one window only)
 
     @property
     def requests(self) -> int:

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import msgspec
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import Flask
 
@@ -85,8 +86,8 @@ class ExplanationLinks:
         return cls(keys, timedelta(hours=settings.explanation_link_hours), clock)
 
     def seal(self, explanation: Explanation) -> str:
-        document = json.dumps(explanation_to_json(explanation), ensure_ascii=False, separators=(",", ":"))
-        packed = zlib.compress(document.encode("utf-8"), 9)
+        document = msgspec.json.encode(explanation_to_json(explanation))  # compact UTF-8, as json.dumps writes it
+        packed = zlib.compress(document, 9)
         return self._fernet.encrypt_at_time(packed, int(explanation.evaluated_at.timestamp())).decode("ascii")
 
     def url(self, base_url: str, explanation: Explanation, language: str) -> str:

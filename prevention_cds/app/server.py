@@ -1,4 +1,5 @@
-"""Production serving: gunicorn's master (graceful stop, reload and worker count by signals) over gevent workers.
+"""Production serving: gunicorn's master (graceful stop, reload and worker count by signals) over gevent workers
+that balance new connections between them (``balanced_worker.py``).
 
 Slow clients must not hold the service: a connection that sends its request a byte at a time costs a gevent
 worker a greenlet, not one of a few threads, so the others are still answered (docs/testing.md, slowloris). Each
@@ -48,6 +49,9 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
 
 def _child_exit(_server: Any, worker: Any) -> None:
+    from prevention_cds.app.balanced_worker import worker_exited
+
+    worker_exited(worker.age)  # its connections no longer count in the balance
     # metrics of a worker that ended stay counted; its live gauges are dropped
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
@@ -59,7 +63,8 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
     return {
         "bind": f"{settings.host}:{settings.port}",
         "workers": settings.workers or 2 * multiprocessing.cpu_count() + 1,
-        "worker_class": "gevent",
+        # gunicorn's gevent worker, balancing new connections across the workers (app/balanced_worker.py)
+        "worker_class": "prevention_cds.app.balanced_worker.BalancedGeventWorker",
         "worker_connections": WORKER_CONNECTIONS,
         "timeout": int(settings.fhir_deadline_seconds) + 20,
         "graceful_timeout": 20,

@@ -109,7 +109,28 @@ def format_template(template: str, params: Mapping[str, ParamValue], language: s
     - **Plurals.** ``{days:jour|jours}`` is the word for the number ``days``: singular for 1 (and for 0 in
       French), plural otherwise; ``{days}`` still writes the number itself.
     """
-    return _CatalogFormatter(language).vformat(template, (), params)
+    formatter = _CatalogFormatter(language)
+    pieces = _plain_fields(template)
+    if pieces is None:
+        return formatter.vformat(template, (), params)
+    parts = []
+    for literal, name, spec in pieces:
+        parts.append(literal)
+        if name is not None:
+            parts.append(formatter.format_field(formatter.get_value(name, (), params), spec))
+    return "".join(parts)
+
+
+@cache
+def _plain_fields(template: str) -> tuple[tuple[str, str | None, str], ...] | None:
+    """The template parsed once: (text, field name, format spec) pieces when every field is a plain name with
+    neither conversion nor nested field (every message of the catalogs); else None, for ``string.Formatter``."""
+    pieces = []
+    for literal, name, spec, conversion in string.Formatter().parse(template):
+        if name is not None and (not name.isidentifier() or conversion or "{" in (spec or "")):
+            return None
+        pieces.append((literal, name, spec or ""))
+    return tuple(pieces)
 
 
 class _CatalogFormatter(string.Formatter):
