@@ -9,18 +9,16 @@ with the project's Node 22 through ``bench/peer/launch.js``, which raises expres
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.harness.server import ROOT, cpu_seconds, free_port
+from bench.harness.server import ROOT, cpu_seconds, free_port, wait_until_answering
 
 NODE = ROOT / "tests" / "fhir_server" / ".node" / "bin" / "node"  # bash .ci/install-fhir-server.sh
 LAUNCHER = ROOT / "bench" / "peer" / "launch.js"
@@ -84,18 +82,5 @@ def running_peer(peer_dir: Path, workdir: Path, startup_seconds: float = 30.0) -
 
 
 def _wait_ready(peer: Peer, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if peer.process.poll() is not None:
-            raise RuntimeError(f"peer exited with {peer.process.returncode}:\n{peer.log_path.read_text()[-2000:]}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", peer.port, timeout=2)
-            conn.request("GET", "/cds-services")
-            ok = conn.getresponse().status == 200
-            conn.close()
-            if ok:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"peer not ready after {seconds:.0f} s:\n{peer.log_path.read_text()[-2000:]}")
+    wait_until_answering(peer.process, peer.port, "/cds-services", seconds,
+                         lambda: peer.log_path.read_text()[-2000:], what="peer")

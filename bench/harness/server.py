@@ -138,21 +138,30 @@ def running_server(workers: int, workdir: Path, startup_seconds: float = 60.0,
 
 
 def _wait_healthy(server: Server, seconds: float) -> None:
+    wait_until_answering(server.process, server.port, "/health", seconds, server.log_tail,
+                         ready=lambda: len(server.worker_pids()) >= server.workers, what="server")
+
+
+def wait_until_answering(process: subprocess.Popen[bytes], port: int, path: str, seconds: float,
+                         log_tail: Callable[[], str], ready: Callable[[], bool] = lambda: True,
+                         what: str = "server") -> None:
+    """Until ``GET path`` answers 200 and ``ready()`` holds; RuntimeError with the log's tail when the process
+    exits or ``seconds`` pass. Shared by our server and the reference service."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"server exited with {server.process.returncode}:\n{server.log_tail()}")
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited with {process.returncode}:\n{log_tail()}")
         try:
-            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=2)
-            conn.request("GET", "/health")
-            if conn.getresponse().status == 200 and len(server.worker_pids()) >= server.workers:
-                conn.close()
-                return
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", path)
+            ok = conn.getresponse().status == 200
             conn.close()
+            if ok and ready():
+                return
         except OSError:
             pass
         time.sleep(0.2)
-    raise RuntimeError(f"server not healthy after {seconds:.0f} s:\n{server.log_tail()}")
+    raise RuntimeError(f"{what} not answering {path} after {seconds:.0f} s:\n{log_tail()}")
 
 
 def _stop(server: Server) -> None:
