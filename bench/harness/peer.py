@@ -18,7 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.harness.server import ROOT, cpu_seconds, free_port, wait_until_answering
+from bench.harness.processes import free_port
+from bench.harness.server import ROOT, cpu_seconds, wait_until_answering
 
 NODE = ROOT / "tests" / "fhir_server" / ".node" / "bin" / "node"  # bash .ci/install-fhir-server.sh
 LAUNCHER = ROOT / "bench" / "peer" / "launch.js"

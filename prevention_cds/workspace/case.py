@@ -48,7 +48,7 @@ def read_case(fields: dict[str, Any], now: datetime, *, creating: bool) -> dict[
         errors.append(Message.of("ws.case.error.unknown-fields", fields=", ".join(unknown)))
     for name, limit in TEXT_FIELDS.items():
         if name in fields:
-            text = _text(fields[name]) if fields[name] is not None or name != "title" else None
+            text = _text(fields[name])
             if text is None or len(text) > limit:  # said, never cut or dropped
                 errors.append(Message.of("ws.case.error.text", field=name, limit=limit))
             out[name] = text or ""

@@ -1,26 +1,8 @@
-"""Processes the tests start: a free TCP port to give a server, and the children of a process (gunicorn's workers)."""
+"""Processes the tests start: a free TCP port to give a server, and the children of a process (gunicorn's workers);
+the same helpers as the benchmarks'."""
 
 from __future__ import annotations
 
-import socket
-from pathlib import Path
+from bench.harness.processes import children, free_port
 
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def children(pid: int) -> list[int]:
-    """The pids whose parent is ``pid`` (Linux /proc)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                    found.append(int(entry.name))
-            except (OSError, IndexError, ValueError):
-                continue
-    return found
+__all__ = ["children", "free_port"]

@@ -199,11 +199,7 @@ def _parameters_on(day: date) -> IimParameters:
             doses_per_day=values.integer("rifampicin_doses_per_day"),
             interval_hours=values.integer("rifampicin_interval_hours"),
             duration_days=values.integer("rifampicin_duration_days"),
-            suspension=OralSuspension(
-                values.decimal("rifampicin_suspension_mg"),
-                values.decimal("rifampicin_suspension_ml"),
-                values.decimal("rifampicin_suspension_bottle_ml"),
-            ),
+            suspension=_suspension(values, "rifampicin"),
             capsule_mg=values.decimal("rifampicin_capsule_mg"),
             capsule_from_age_years=values.integer("rifampicin_capsule_from_age_years"),
             capsule_child_tolerance_percent=values.integer("rifampicin_capsule_child_tolerance_percent"),
@@ -219,11 +215,7 @@ def _parameters_on(day: date) -> IimParameters:
             child_mg_per_kg=values.decimal("ciprofloxacin_child_mg_per_kg"),
             max_dose_mg=values.decimal("ciprofloxacin_max_dose_mg"),
             child_dose_provisional=values.flag("ciprofloxacin_child_dose_provisional"),
-            suspension=OralSuspension(
-                values.decimal("ciprofloxacin_suspension_mg"),
-                values.decimal("ciprofloxacin_suspension_ml"),
-                values.decimal("ciprofloxacin_suspension_bottle_ml"),
-            ),
+            suspension=_suspension(values, "ciprofloxacin"),
             routes=_routes(values, "ciprofloxacin_routes"),
             contraindications=values.statement("ciprofloxacin_contraindications"),
             neonate_restriction=values.statement("ciprofloxacin_neonate_restriction"),
@@ -306,6 +298,12 @@ def _interactions(values: DayValues) -> tuple[Cited[InteractionRule], ...]:
         for name in values.names_starting("interaction_")
     ]
     return tuple(sorted(rules, key=lambda r: _LEVEL_ORDER.index(r.value.level)))
+
+
+def _suspension(values: DayValues, drug: str) -> OralSuspension:
+    """The oral suspension of ``drug``: mg per so many mL, and the bottle's volume."""
+    return OralSuspension(values.decimal(f"{drug}_suspension_mg"), values.decimal(f"{drug}_suspension_ml"),
+                          values.decimal(f"{drug}_suspension_bottle_ml"))
 
 
 def _routes(values: DayValues, name: str) -> Cited[tuple[Route, ...]]:
