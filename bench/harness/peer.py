@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.harness.processes import free_port
+from bench.harness.processes import free_port, terminate
 from bench.harness.server import ROOT, cpu_seconds, wait_until_answering
 
 NODE = ROOT / "tests" / "fhir_server" / ".node" / "bin" / "node"  # bash .ci/install-fhir-server.sh
@@ -72,13 +71,7 @@ def running_peer(peer_dir: Path, workdir: Path, startup_seconds: float = 30.0) -
         print(f"peer ready on 127.0.0.1:{port}: node pid {process.pid} ({NODE.parent.parent.name} Node)", flush=True)
         yield peer
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        terminate(process, timeout=10)
         print(f"peer stopped (exit code {process.returncode})", flush=True)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import http.client
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -14,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.harness.processes import children, free_port
+from bench.harness.processes import children, free_port, terminate
 from prevention_cds.app.server import gunicorn_options
 from prevention_cds.settings import Settings
 
@@ -148,11 +147,5 @@ def wait_until_answering(process: subprocess.Popen[bytes], port: int, path: str,
 
 def _stop(server: Server) -> None:
     process = server.process
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)  # gunicorn: graceful shutdown
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    terminate(process, timeout=30)
     print(f"server stopped (exit code {process.returncode})", flush=True)
