@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -42,6 +42,12 @@ from prevention_cds.workspace.spreadsheet import read_spreadsheet
 logger = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+# Lets the other connections of the process run (the server's gevent workers run one greenlet at a time); called
+# between steps of a long action, never while the action holds a database write lock.
+GiveWay = Callable[[], None]
+# A contact takes about 1 ms to read, evaluate and store: a turn every ~5 ms of an import or re-evaluation.
+CONTACTS_PER_TURN = 5
+_T = TypeVar("_T")
 # A stored decision older than this is evaluated again before it is shown (time windows move).
 STALE_AFTER = timedelta(hours=1)
 SORT_KEYS = ("name", "birth_date", "decision", "status", "state", "last_contact")
@@ -84,11 +90,24 @@ class ContactRow:
     status: str  # todo | done | blocked
 
 
+def no_turns() -> None:
+    """Threads (the development server, the CLI, tests) are preempted: nobody waits for a turn."""
+
+
 class Workspace:
-    def __init__(self, db: WorkspaceDatabase, rule_settings: RuleSettings, clock: Clock) -> None:
+    def __init__(self, db: WorkspaceDatabase, rule_settings: RuleSettings, clock: Clock,
+                 give_way: GiveWay = no_turns) -> None:
         self.db = db
         self.rule_settings = rule_settings
         self.clock = clock
+        self.give_way = give_way
+
+    def in_turns(self, items: Iterable[_T], every: int = CONTACTS_PER_TURN) -> Iterator[_T]:
+        """``items``, the other connections given their turn after every ``every`` of them."""
+        for count, item in enumerate(items, start=1):
+            yield item
+            if count % every == 0:
+                self.give_way()
 
     # --- audit --------------------------------------------------------------------------------------------
 
@@ -277,19 +296,26 @@ class Workspace:
             existing = {c.identity_key: c for c in session.scalars(
                 select(Contact).where(Contact.investigation_id == investigation_id))}
             seen: set[str] = set()
-            for line, values in sheet.rows:
-                result: RowResult = read_contact(values, line, now, facts, default)
-                if result.contact is not None and result.contact.identity_key in seen:
-                    result.errors.append(Message.of("ws.import.error.duplicate-row"))
-                    result.contact = None
-                if result.contact is None:
-                    report.counts["rejected"] += 1
-                    report.rows.append({"line": line, "status": "rejected", "errors": result.errors})
-                    continue
-                seen.add(result.contact.identity_key)
-                contact, status = self._store(session, investigation, groups, result.contact, line, actor, existing)
-                report.counts[status] += 1
-                report.rows.append({"line": line, "status": status, "contact": contact, "errors": []})
+            # The loop gives way, so it must hold no write lock meanwhile: nothing is written before the flush
+            # below (no query in the loop, no autoflush should one come), and no turn comes between that flush and
+            # the commit. A greenlet waiting for SQLite's write lock waits in sqlite's busy loop, C code where
+            # gevent cannot switch: the whole worker would stall. Reads lock nothing a writer waits for (WAL,
+            # PostgreSQL), so imports interleaved in one worker end as in two: concurrent_change.
+            with session.no_autoflush:
+                for line, values in self.in_turns(sheet.rows):
+                    result: RowResult = read_contact(values, line, now, facts, default)
+                    if result.contact is not None and result.contact.identity_key in seen:
+                        result.errors.append(Message.of("ws.import.error.duplicate-row"))
+                        result.contact = None
+                    if result.contact is None:
+                        report.counts["rejected"] += 1
+                        report.rows.append({"line": line, "status": "rejected", "errors": result.errors})
+                        continue
+                    seen.add(result.contact.identity_key)
+                    contact, status = self._store(session, investigation, groups, result.contact, line, actor,
+                                                  existing)
+                    report.counts[status] += 1
+                    report.rows.append({"line": line, "status": status, "contact": contact, "errors": []})
             session.flush()  # one batch of inserts: the new contacts get their ids
             for row in report.rows:
                 contact = row.pop("contact", None)
@@ -348,15 +374,20 @@ class Workspace:
 
     def _evaluate_all(self, session: Session, investigation: Investigation,
                       now: datetime) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-        groups = {g.id: g for g in self.groups(investigation.id, session)}
-        pairs = []
-        for contact in session.scalars(select(Contact).where(Contact.investigation_id == investigation.id)):
-            before = json.loads(contact.decision or "{}")
-            evaluation = evaluate_contact(contact, groups.get(contact.group_id or -1), investigation, now,
-                                          self.rule_settings)
-            self._save_evaluation(contact, evaluation)
-            pairs.append((before, evaluation.decision | {"contact_id": contact.id,
-                                                         "name": f"{contact.last_name} {contact.first_name}"}))
+        """Every contact evaluated again, its decision changed in the session (written when it commits). Gives way
+        between contacts, so writes nothing before its caller commits (see import_contacts): no autoflush of what
+        the caller changed (the case facts), the contacts read in full before the loop."""
+        with session.no_autoflush:
+            groups = {g.id: g for g in self.groups(investigation.id, session)}
+            contacts = list(session.scalars(select(Contact).where(Contact.investigation_id == investigation.id)))
+            pairs = []
+            for contact in self.in_turns(contacts):
+                before = json.loads(contact.decision or "{}")
+                evaluation = evaluate_contact(contact, groups.get(contact.group_id or -1), investigation, now,
+                                              self.rule_settings)
+                self._save_evaluation(contact, evaluation)
+                pairs.append((before, evaluation.decision | {"contact_id": contact.id,
+                                                             "name": f"{contact.last_name} {contact.first_name}"}))
         return pairs
 
     # --- contacts out ----------------------------------------------------------------------------------------
@@ -404,7 +435,7 @@ class Workspace:
             contacts = list(session.scalars(select(Contact).where(Contact.investigation_id == investigation_id)
                                             .order_by(Contact.last_name, Contact.first_name)))
         out = []
-        for contact in contacts:
+        for contact in self.in_turns(contacts):
             group = groups.get(contact.group_id or -1)
             out.append((evaluate_contact(contact, group, investigation, now, self.rule_settings), group))
         return investigation, out

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from fhir_factory import hook_request, patient
-from support.server_process import ServerProcess, get, post_json, server_env, start_server, stop_gracefully
+from support.server_process import ServerProcess, probe, server_env, start_server, stop_gracefully
 from support.slowloris import SlowClients
 
 SLOW_CONNECTIONS = 200
@@ -41,31 +41,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     stop_gracefully(process)
 
 
-def _probe(server: ServerProcess) -> tuple[float, float]:
-    """Seconds for GET /health and for a patient-view call; both must answer 200."""
-    started = time.monotonic()
-    status, _ = get(server.port, "/health", timeout=10)
-    health = time.monotonic() - started
-    assert status == 200
-    started = time.monotonic()
-    status, body = post_json(server.port, "/cds-services/ror-vaccination",
-                             hook_request("patient-view", [patient(birth_date="1990-01-01")]), timeout=10)
-    view = time.monotonic() - started
-    assert status == 200, body
-    return health, view
-
-
 @pytest.mark.timeout(90)
 @pytest.mark.parametrize("phase", ["headers", "body"])
 def test_200_slow_connections_leave_the_service_answering(server: ServerProcess, phase: str,
                                                           tmp_path: Path) -> None:
-    _probe(server)  # warm
+    probe(server)  # warm
     with SlowClients(server.port, count=SLOW_CONNECTIONS, interval=2.0, phase=phase, max_seconds=30) as slow:
         while slow.opened + slow.refused < SLOW_CONNECTIONS and slow.opened < SLOW_CONNECTIONS:
             time.sleep(0.1)
         probes = []
         for _ in range(PROBES):
-            probes.append(_probe(server))
+            probes.append(probe(server))
             time.sleep(0.5)
         limit = (HEADER_TIMEOUT if phase == "headers" else BODY_TIMEOUT) + 2 * slow.interval + 2.0
         waited_until = time.monotonic() + limit

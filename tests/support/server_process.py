@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fhir_factory import hook_request, patient
 from support.ports import children, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,6 +94,20 @@ def post_json(port: int, path: str, body: Any, timeout: float = 30.0,
         return response.status, response.read()
     finally:
         conn.close()
+
+
+def probe(server: ServerProcess) -> tuple[float, float]:
+    """Seconds for GET /health and for a patient-view call; both must answer 200."""
+    started = time.monotonic()
+    status, _ = get(server.port, "/health", timeout=10)
+    health = time.monotonic() - started
+    assert status == 200
+    started = time.monotonic()
+    status, body = post_json(server.port, "/cds-services/ror-vaccination",
+                             hook_request("patient-view", [patient(birth_date="1990-01-01")]), timeout=10)
+    view = time.monotonic() - started
+    assert status == 200, body
+    return health, view
 
 
 def server_env(database_path: Path, **settings: str) -> dict[str, str]:
