@@ -164,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="warm-up seconds, not counted (default 30, or 5 when --seconds < 120)")
     parser.add_argument("--concurrency", type=int, default=8, help="client threads = connections (default 8)")
     parser.add_argument("--workers", type=int, default=0,
-                        help="PREVENTION_CDS_WORKERS (default 0 = the service's default, 2 x cores + 1)")
+                        help="PREVENTION_CDS_WORKERS (default 0 = the service's default, one per core)")
     parser.add_argument("--mix", type=Mix.parse, default=Mix(80, 10, 10),
                         help="weights patient-view/discovery/feedback (default 80/10/10)")
     parser.add_argument("--reconnect-every", type=int, default=100,

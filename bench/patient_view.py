@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=float, default=3.0, help="warm-up seconds per endpoint (default 3)")
     parser.add_argument("--concurrency", type=int, default=4, help="client threads = connections (default 4)")
     parser.add_argument("--workers", type=int, default=0,
-                        help="PREVENTION_CDS_WORKERS for the server (default 0 = the service's default, 2 x cores + 1)")
+                        help="PREVENTION_CDS_WORKERS for the server (default 0 = the service's default, one per core)")
     parser.add_argument("--data", type=Path, default=DATA_DIR, help="folder of Synthea R4 bundles")
     parser.add_argument("--json", help="also write the figures to this JSON file")
     parser.add_argument("--peer-dir", type=Path,

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from itertools import islice
 from typing import Any, TypeVar
 
 from sqlalchemy import select
@@ -104,9 +105,10 @@ class Workspace:
 
     def in_turns(self, items: Iterable[_T], every: int = CONTACTS_PER_TURN) -> Iterator[_T]:
         """``items``, the other connections given their turn after every ``every`` of them."""
-        for count, item in enumerate(items, start=1):
-            yield item
-            if count % every == 0:
+        remaining = iter(items)
+        while batch := list(islice(remaining, every)):  # by batch: a page has 100,000 pieces
+            yield from batch
+            if len(batch) == every:
                 self.give_way()
 
     # --- audit --------------------------------------------------------------------------------------------
