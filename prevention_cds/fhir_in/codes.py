@@ -4,6 +4,7 @@ text to show for it. Every helper takes the raw JSON and reads a malformed membe
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from prevention_cds.rules.concepts import Concept
@@ -49,9 +50,12 @@ def valuesets_of(concept: Any, index: CodeIndex) -> frozenset[str]:
 def concepts_of(concept: Any, index: CodeIndex, allowed: frozenset[Concept]) -> frozenset[Concept]:
     """The rule concepts of ``allowed`` a raw CodeableConcept belongs to."""
     found = valuesets_of(concept, index)
-    if not found:
-        return NO_CONCEPTS
-    return frozenset(c for vs in found if (c := CONCEPT_OF_VALUESET.get(vs)) is not None and c in allowed)
+    return _concepts_in(found, allowed) if found else NO_CONCEPTS
+
+
+@lru_cache(maxsize=4096)  # few distinct sets: a record's codes repeat, and the index hands out the same sets
+def _concepts_in(valuesets: frozenset[str], allowed: frozenset[Concept]) -> frozenset[Concept]:
+    return frozenset(c for vs in valuesets if (c := CONCEPT_OF_VALUESET.get(vs)) is not None and c in allowed)
 
 
 def display_of(concept: Any) -> str:

@@ -43,10 +43,10 @@ def read_observation(resource: Resource, reading: Reading) -> None:
     if WEIGHT_VS in valuesets:
         reading.weight_candidates.append(resource)  # only the latest usable weight counts: see read_latest_weight
         return
-    read = next((read for valueset, read in OBSERVATION_READERS if valueset in valuesets), None)
-    if read is None:
-        return
-    read(resource, reading.typed(resource), reading)
+    for valueset, read in OBSERVATION_READERS:
+        if valueset in valuesets:
+            read(resource, reading.typed(resource), reading)
+            return
 
 
 def _unreadable_effective(resource: Resource, typed: TypedElements) -> Any:

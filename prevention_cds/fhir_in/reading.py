@@ -68,7 +68,7 @@ def _validated(model: type[BaseModel], resource: Resource) -> TypedElements:
             unreadable.update({name: resource.get(name) for name in failing})
             resource = {key: value for key, value in resource.items() if key not in failing}
             continue
-        return TypedElements({name: getattr(valid, name) for name in model.model_fields}, unreadable)
+        return TypedElements(valid.__dict__, unreadable)  # the fields' values: extra elements are ignored
 
 
 def shown(value: Any) -> str:

@@ -6,6 +6,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import cached_property
 
 
 class Precision(StrEnum):
@@ -48,11 +49,13 @@ class PartialDate:
     def is_exact(self) -> bool:
         return self.day is not None
 
-    @property
+    # The bounds are computed once: every age rule reads them (a cached_property does not set a field, so the
+    # frozen dataclass's equality, order and hash are unchanged).
+    @cached_property
     def earliest(self) -> date:
         return date(self.year, self.month or 1, self.day or 1)
 
-    @property
+    @cached_property
     def latest(self) -> date:
         month = self.month or 12
         return date(self.year, month, self.day or calendar.monthrange(self.year, month)[1])

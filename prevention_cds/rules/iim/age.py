@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import cached_property
 from typing import TypeVar
 
 from prevention_cds.rules.calendar_math import completed_months, completed_years
@@ -26,15 +27,17 @@ class Age:
     born: date
     on: date
 
-    @property
+    # Each computed once: every age-banded table and limit reads them (a cached_property is no field: equality
+    # and hash are unchanged).
+    @cached_property
     def days(self) -> int:
         return (self.on - self.born).days
 
-    @property
+    @cached_property
     def months(self) -> int:
         return completed_months(self.born, self.on)
 
-    @property
+    @cached_property
     def years(self) -> int:
         return completed_years(self.born, self.on)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 from prevention_cds.rules.concepts import Concept
 from prevention_cds.rules.facts import PatientRecord, VaccineDose
@@ -52,11 +53,12 @@ class DoseHistory:
     verdicts: tuple[DoseVerdict, ...]
     events: SpacingEvents  # every MMR, live vaccine and immunoglobulin date up to today
 
-    @property
+    # computed once: the cards and the plan read them many times
+    @cached_property
     def counted(self) -> tuple[DoseVerdict, ...]:
         return tuple(v for v in self.verdicts if v.counted)
 
-    @property
+    @cached_property
     def rejected(self) -> tuple[DoseVerdict, ...]:
         return tuple(v for v in self.verdicts if not v.counted)
 
