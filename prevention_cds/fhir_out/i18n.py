@@ -158,11 +158,13 @@ class _CatalogFormatter(string.Formatter):
         return _field_text(value, format_spec, self.language)
 
 
+_NUMBERS = (int, Decimal)  # a tuple, not ``int | Decimal``: that would build a union at every call
+
+
 def _is_singular(value: Any, language: str) -> bool:
-    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+    if isinstance(value, bool) or not isinstance(value, _NUMBERS):
         return False
-    number = Decimal(value)
-    return abs(number) < 2 if language == "fr" else number == 1
+    return -2 < value < 2 if language == "fr" else value == 1
 
 
 def _missing_label(name: str, language: str) -> str:
