@@ -95,16 +95,20 @@ def explanation_of(advice: Advice, evaluated_at: datetime) -> Explanation:
     )
 
 
+# the actions that carry a MedicationProposal (a tuple, not a union built at every call)
+_PRESCRIBING = (ProposeMedication, ReplaceDraftOrder)
+
+
 def _instruction(action: Action) -> Message | None:
     """What the action does, in words: a medicine's whole instruction. A vaccination plan is said by its
     description (a note), a removed order by the suggestion's label."""
-    if isinstance(action, ProposeMedication | ReplaceDraftOrder):
+    if isinstance(action, _PRESCRIBING):
         return action.proposal.instruction
     return None
 
 
 def _notes(action: Action) -> tuple[Message, ...]:
-    if isinstance(action, ProposeMedication | ReplaceDraftOrder):
+    if isinstance(action, _PRESCRIBING):
         proposal = action.proposal
         extra = (proposal.patient_instruction,) if proposal.patient_instruction is not None else ()
         return (*proposal.notes, *extra)

@@ -57,9 +57,12 @@ def _message(m: Message) -> dict[str, Any]:
     return out
 
 
+_ITSELF = (str, int)  # a tuple, not ``str | int``: that would build a union at every call
+
+
 def _value(value: ParamValue) -> Any:
     # a str or an int is itself; every other type is a one-member object naming it
-    if isinstance(value, str | int):
+    if isinstance(value, _ITSELF):
         return value
     if isinstance(value, Message):
         return {"m": _message(value)}

@@ -109,15 +109,14 @@ def format_template(template: str, params: Mapping[str, ParamValue], language: s
     - **Plurals.** ``{days:jour|jours}`` is the word for the number ``days``: singular for 1 (and for 0 in
       French), plural otherwise; ``{days}`` still writes the number itself.
     """
-    formatter = _CatalogFormatter(language)
     pieces = _plain_fields(template)
     if pieces is None:
-        return formatter.vformat(template, (), params)
+        return _CatalogFormatter(language).vformat(template, (), params)
     parts = []
     for literal, name, spec in pieces:
         parts.append(literal)
         if name is not None:
-            parts.append(formatter.format_field(formatter.get_value(name, (), params), spec))
+            parts.append(_field_text(_parameter(params, name, language), spec, language))
     return "".join(parts)
 
 
@@ -133,27 +132,39 @@ def _plain_fields(template: str) -> tuple[tuple[str, str | None, str], ...] | No
     return tuple(pieces)
 
 
+def _parameter(params: Mapping[str, Any], name: str, language: str) -> Any:
+    value = params[name]
+    return value if value != "" else _missing_label(name, language)
+
+
+def _field_text(value: Any, format_spec: str, language: str) -> str:
+    if "|" in format_spec:
+        singular, plural = format_spec.split("|", 1)
+        return singular if _is_singular(value, language) else plural
+    text = format_value(value, language)
+    return text if text.strip() else _missing_label("", language)
+
+
 class _CatalogFormatter(string.Formatter):
+    """The rules above for a template ``_plain_fields`` does not take (the same two functions)."""
+
     def __init__(self, language: str) -> None:
         self.language = language
 
     def get_value(self, key: int | str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Any:
-        value = kwargs[str(key)]
-        return value if value != "" else _missing_label(str(key), self.language)
+        return _parameter(kwargs, str(key), self.language)
 
     def format_field(self, value: Any, format_spec: str) -> str:
-        if "|" in format_spec:
-            singular, plural = format_spec.split("|", 1)
-            return singular if _is_singular(value, self.language) else plural
-        text = format_value(value, self.language)
-        return text if text.strip() else _missing_label("", self.language)
+        return _field_text(value, format_spec, self.language)
+
+
+_NUMBERS = (int, Decimal)  # a tuple, not ``int | Decimal``: that would build a union at every call
 
 
 def _is_singular(value: Any, language: str) -> bool:
-    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+    if isinstance(value, bool) or not isinstance(value, _NUMBERS):
         return False
-    number = Decimal(value)
-    return abs(number) < 2 if language == "fr" else number == 1
+    return -2 < value < 2 if language == "fr" else value == 1
 
 
 def _missing_label(name: str, language: str) -> str:
