@@ -84,11 +84,10 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-# A call holds a few thousand short-lived containers at once (its parsed body, pydantic models): about 5,000 at
-# its peak on the benchmark's 109 KiB body, freed when it ends. Above that peak, a generation-0 collection no
-# longer runs in nearly every call only to find them all alive (the default 700 ran several a call). The older
-# generations hold the whole app (ValueSets, pydantic schemas), frozen out of reach. See docs/performance.md.
-GEN0_THRESHOLD = 20_000
+# A call allocates a few thousand short-lived objects (parsed JSON, pydantic models); with the default gen-0
+# threshold of 700 that is several collections a call, and the older generations then hold the whole app
+# (ValueSets, pydantic schemas), which every full collection walks again. See docs/performance.md.
+GEN0_THRESHOLD = 5000
 
 
 def settle_heap() -> None:
