@@ -21,10 +21,13 @@ import pytest
 
 GOLDEN = Path(__file__).with_name("answers.json.gz")
 FIXED_REFERENCES = Path(__file__).with_name("references_fixed.json")
-UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\b[0-9a-f]{16}\b")
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|(?<![0-9a-f])[0-9a-f]{16}(?![0-9a-f])")
+LOOPBACK_PORT = re.compile(r"(?<=127\.0\.0\.1:)\d+")  # a test server's port, a new one on every run
 # The reference block of a card's detail, compared as a set (its order followed set iteration before)
 REFERENCES = re.compile(r"(\*\*(?:Référence|Références|Reference|References)\*\*\n\n)((?:- .*(?:\n|$))+)")
 TIMESTAMP_KEYS = frozenset({"authoredOn", "date"})
+# An explanation link's token is encrypted with a random IV: it differs on every call, its content is the card's
+EXPLANATION_TOKEN = re.compile(r"/explanations/[A-Za-z0-9_=-]+")
 
 _answers: dict[str, Any] = {}
 _current: list[str] = [""]
@@ -46,7 +49,8 @@ def _mask(value: Any, key: str = "") -> Any:
         if key in TIMESTAMP_KEYS and "T" in value:
             return "<timestamp>"
         value = REFERENCES.sub(lambda m: m[1] + "\n".join(sorted(m[2].strip("\n").split("\n"))), value)
-        return UUID.sub("<uuid>", value)
+        value = EXPLANATION_TOKEN.sub("/explanations/<token>", UUID.sub("<uuid>", value))
+        return LOOPBACK_PORT.sub("<port>", value)
     return value
 
 
