@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import string
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
@@ -109,11 +109,8 @@ def format_template(template: str, params: Mapping[str, ParamValue], language: s
     - **Plurals.** ``{days:jour|jours}`` is the word for the number ``days``: singular for 1 (and for 0 in
       French), plural otherwise; ``{days}`` still writes the number itself.
     """
-    pieces = _plain_fields(template)
-    if pieces is None:
-        return _CatalogFormatter(language).vformat(template, (), params)
     parts = []
-    for literal, name, spec in pieces:
+    for literal, name, spec in _plain_fields(template):
         parts.append(literal)
         if name is not None:
             parts.append(_field_text(_parameter(params, name, language), spec, language))
@@ -121,13 +118,13 @@ def format_template(template: str, params: Mapping[str, ParamValue], language: s
 
 
 @cache
-def _plain_fields(template: str) -> tuple[tuple[str, str | None, str], ...] | None:
-    """The template parsed once: (text, field name, format spec) pieces when every field is a plain name with
-    neither conversion nor nested field (every message of the catalogs); else None, for ``string.Formatter``."""
+def _plain_fields(template: str) -> tuple[tuple[str, str | None, str], ...]:
+    """The template parsed once: (text, field name, format spec) pieces. Every field is a plain name with neither
+    conversion nor nested field (every message of the catalogs is): another raises ValueError."""
     pieces = []
     for literal, name, spec, conversion in string.Formatter().parse(template):
         if name is not None and (not name.isidentifier() or conversion or "{" in (spec or "")):
-            return None
+            raise ValueError(f"template field {name!r} is not a plain name")
         pieces.append((literal, name, spec or ""))
     return tuple(pieces)
 
@@ -143,19 +140,6 @@ def _field_text(value: Any, format_spec: str, language: str) -> str:
         return singular if _is_singular(value, language) else plural
     text = format_value(value, language)
     return text if text.strip() else _missing_label("", language)
-
-
-class _CatalogFormatter(string.Formatter):
-    """The rules above for a template ``_plain_fields`` does not take (the same two functions)."""
-
-    def __init__(self, language: str) -> None:
-        self.language = language
-
-    def get_value(self, key: int | str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Any:
-        return _parameter(kwargs, str(key), self.language)
-
-    def format_field(self, value: Any, format_spec: str) -> str:
-        return _field_text(value, format_spec, self.language)
 
 
 _NUMBERS = (int, Decimal)  # a tuple, not ``int | Decimal``: that would build a union at every call

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
 
-from prevention_cds.fhir_out.i18n import format_value, negotiate_language
+from prevention_cds.fhir_out.i18n import catalog, format_template, format_value, negotiate_language
 from prevention_cds.rules.calendar_math import add_months, completed_months, completed_years
 from prevention_cds.rules.partial_date import PartialDate
 from prevention_cds.settings import ConfigError, Settings
+from prevention_cds.workspace.i18n import catalog as workspace_catalog
 
 
 def test_partial_date_bounds() -> None:
@@ -59,3 +61,16 @@ def test_values_render_per_language() -> None:
     assert format_value(date(2025, 6, 12), "fr") == "12/06/2025" and format_value(date(2025, 6, 12), "en") == "2025-06-12"
     assert format_value(Decimal("7.50"), "fr") == "7,5" and format_value(Decimal("600"), "en") == "600"
     assert format_value(datetime(2025, 6, 12, 14, 30), "fr") == "12/06/2025 14:30"
+
+
+@pytest.mark.parametrize("template", ["{value!r}", "{dose.mg}", "{when:{spec}}", "{0}"])
+def test_a_template_field_that_is_not_a_plain_name_is_refused(template: str) -> None:
+    with pytest.raises(ValueError):
+        format_template(template, {"value": 1, "dose": 1, "when": 1, "spec": "", "0": 1}, "fr")
+
+
+def test_every_catalog_template_has_plain_fields_only() -> None:
+    any_value: defaultdict[str, int] = defaultdict(lambda: 1)
+    for language in ("fr", "en"):
+        for template in {**catalog(language), **workspace_catalog(language)}.values():
+            format_template(template, any_value, language)  # raises ValueError on a field that is not plain
