@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from support.server_process import ServerProcess, probe, server_env, start_server, stop_gracefully
-from support.workspace_server import api, contacts_csv, editor_token, new_investigation
+from support.server_process import ServerProcess, probe
+from support.workspace_server import api, contacts_csv, one_worker_investigation
 
 CONTACTS = 1000
 PROBE_LIMIT_SECONDS = 0.3  # a turn every ~5 ms of the action; the bound leaves room for a loaded machine
@@ -44,11 +44,7 @@ def _check(probes: list[float], seconds: float, what: str) -> None:
 
 @pytest.mark.timeout(180)
 def test_an_import_and_a_case_change_leave_the_worker_answering(tmp_path: Path) -> None:
-    database = tmp_path / "db.sqlite3"
-    token = editor_token(database)
-    server = start_server(server_env(database, WORKERS="1"), tmp_path / "server.log", workers=1)
-    try:
-        investigation_id = new_investigation(server, token)
+    with one_worker_investigation(tmp_path) as (server, token, investigation_id):
         probe(server)  # warm
         answers: dict[str, Any] = {}
 
@@ -68,5 +64,3 @@ def test_an_import_and_a_case_change_leave_the_worker_answering(tmp_path: Path) 
                                                      case, "application/json"))
         assert answers["case"][0] == 200, answers["case"]
         _check(probes, seconds, f"case change, {CONTACTS} contacts evaluated again")
-    finally:
-        stop_gracefully(server)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from support.server_process import get, server_env, start_server, stop_gracefully
-from support.workspace_server import api, editor_token, import_contacts, new_investigation
+from support.server_process import get
+from support.workspace_server import api, import_contacts, one_worker_investigation
 
 CONTACTS = 120
 PROBE_LIMIT_SECONDS = 1.0  # one PDF is about 30 ms; the whole ZIP several seconds
@@ -20,11 +20,7 @@ PROBE_LIMIT_SECONDS = 1.0  # one PDF is about 30 ms; the whole ZIP several secon
 
 @pytest.mark.timeout(120)
 def test_a_zip_being_built_leaves_the_worker_answering(tmp_path: Path) -> None:
-    database = tmp_path / "db.sqlite3"
-    token = editor_token(database)
-    server = start_server(server_env(database, WORKERS="1"), tmp_path / "server.log", workers=1)
-    try:
-        investigation_id = new_investigation(server, token)
+    with one_worker_investigation(tmp_path) as (server, token, investigation_id):
         import_contacts(server, token, investigation_id, CONTACTS)
         status, job = api(server, "POST", f"/api/investigations/{investigation_id}/prescriptions-zip", token)
         assert status == 202, job
@@ -41,5 +37,3 @@ def test_a_zip_being_built_leaves_the_worker_answering(tmp_path: Path) -> None:
         print(f"{len(probes)} calls during the ZIP (ms): " + ", ".join(f"{p * 1000:.0f}" for p in probes))
         assert len(probes) >= 3, "the ZIP was done before the probes could see it being built"
         assert max(probes) < PROBE_LIMIT_SECONDS, f"a probe waited {max(probes):.1f} s for the ZIP"
-    finally:
-        stop_gracefully(server)

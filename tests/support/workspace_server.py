@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import http.client
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -12,7 +14,7 @@ from typing import Any
 from prevention_cds.app.factory import create_app
 from prevention_cds.app.services import services
 from prevention_cds.settings import Settings
-from support.server_process import ServerProcess
+from support.server_process import ServerProcess, server_env, start_server, stop_gracefully
 
 YESTERDAY = (date.today() - timedelta(days=1)).isoformat()
 
@@ -55,3 +57,16 @@ def import_contacts(server: ServerProcess, token: str, investigation_id: str, co
                            contacts_csv(count), "text/csv")
     assert status == 200, imported
     return dict(imported)
+
+
+@contextmanager
+def one_worker_investigation(tmp_path: Path) -> Iterator[tuple[ServerProcess, str, str]]:
+    """The real server with one worker (probes then share the worker of the action under test), an editor's API
+    token and a new investigation: ``(server, token, investigation id)``; the server stopped gracefully after."""
+    database = tmp_path / "db.sqlite3"
+    token = editor_token(database)
+    server = start_server(server_env(database, WORKERS="1"), tmp_path / "server.log", workers=1)
+    try:
+        yield server, token, new_investigation(server, token)
+    finally:
+        stop_gracefully(server)
