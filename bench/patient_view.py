@@ -13,7 +13,8 @@ client, same concurrency, the same realistic body, a warm-up first):
   (a) ``POST /cds-services/ror-vaccination`` and ``/cds-services/iim-prophylaxis`` with a full prefetch built from
       the Synthea bundles (the Patient, 30 Immunizations, 50 Conditions, 50 Observations incl. body weights; no
       fhirServer, so a missing prefetch key would answer 412 and count as an error, never as a FHIR fetch);
-  (b) ``POST /bench/static-card`` on the same server: reads and parses the same body, answers a fixed card;
+  (b) ``POST /bench/static-card`` on the same server: reads the same body with the service's own reader, answers a
+      fixed card;
   (c) with ``--peer-dir``: the reference service's patient-view service (``patient-greeting``), the same bytes
       as (a), started with the project's Node 22 (bench/harness/peer.py).
 

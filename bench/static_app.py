@@ -3,20 +3,20 @@
 ``python -m bench.static_app`` starts what ``prevention-cds serve`` starts (the same settings from the
 ``PREVENTION_CDS_*`` variables, the same JSON logging, multi-process metrics and ``run_gunicorn``, so the same
 gunicorn options, server hooks and heap settling before the fork) with one more route,
-``POST /bench/static-card``: it reads and JSON-parses the request body, then answers a fixed
-``{"cards": [...]}``. It is the baseline of the benchmark: the same server, the same settings, the same hooks
-(request ids, CORS, error handlers), the same body size, no evaluation. The route exists only here; it is never
+``POST /bench/static-card``: it reads the request body with the service's own reader (``read_json``: the size
+cap, then msgspec's decoder, as a CDS Hooks call is read), then answers a fixed ``{"cards": [...]}``. It is the
+baseline of the benchmark: the same server, the same settings, the same hooks (request ids, CORS, error
+handlers), the same body read the same way, no evaluation. The route exists only here; it is never
 added to the service.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, current_app, jsonify, request
 
 if TYPE_CHECKING:
     from prevention_cds.settings import Settings
@@ -34,14 +34,16 @@ STATIC_CARDS: dict[str, Any] = {
 
 
 def build_app(settings: Settings | None = None) -> Flask:
+    from prevention_cds.app.body import read_json
     from prevention_cds.app.factory import create_app
+    from prevention_cds.app.services import services
     from prevention_cds.settings import Settings
 
     app = create_app(settings or Settings.from_env())
 
     @app.post("/bench/static-card")
     def static_card() -> Response:
-        body = json.loads(request.get_data())  # read and parse the whole body, as the service does
+        body = read_json(request, services(current_app).settings.max_body_bytes)  # as a CDS Hooks call is read
         if not isinstance(body, dict):
             return Response(status=400)
         return jsonify(STATIC_CARDS)
