@@ -69,8 +69,10 @@ def test_every_code_of_an_interaction_list_has_a_source_and_says_whether_it_was_
 
 
 def test_the_interaction_lists_and_their_verification_are_counted() -> None:
-    """A reminder for the clinical sign-off: how many codes are still unverified (docs/clinical-decisions.md)."""
+    """A reminder for the clinical sign-off: how many codes are still unverified (docs/clinical-decisions.md). Every
+    ATC code of the lists was checked against the WHO index (7 December 2026); a code added unchecked is marked."""
     codes = [c for vs in sorted(c.value for c in INTERACTING_MEDICINES) for c in _codes(vs)]
     unverified = [c for c in codes if UNVERIFIED in c[2]]
     assert len(codes) > 100
-    assert 0 < len(unverified) < len(codes)
+    assert [c for c in unverified if c[0] == "http://www.whocc.no/atc"] == []
+    assert len(unverified) < len(codes)

@@ -200,6 +200,11 @@ CODES = [
     (RXNORM, "11289", Concept.RIFAMPICIN_CAUTION_VITAMIN_K_ANTAGONIST),  # warfarin ingredient
     (ATC, "L04AD02", Concept.RIFAMPICIN_AVOID_IMMUNOSUPPRESSANT),  # tacrolimus
     (ATC, "L04AH02", Concept.RIFAMPICIN_AVOID_IMMUNOSUPPRESSANT),  # everolimus (ATC 2024)
+    (ATC, "L01EG02", Concept.RIFAMPICIN_AVOID_IMMUNOSUPPRESSANT),  # everolimus for a cancer
+    (ATC, "L01XE10", Concept.RIFAMPICIN_AVOID_IMMUNOSUPPRESSANT),  # everolimus for a cancer, before 2021
+    (ATC, "J05AX12", Concept.RIFAMPICIN_AVOID_ANTIRETROVIRAL),  # dolutegravir, before 2021
+    (ATC, "J05AJ01", Concept.RIFAMPICIN_AVOID_ANTIRETROVIRAL),  # raltegravir
+    (ATC, "L01XE39", Concept.RIFAMPICIN_INTERACTING),  # midostaurin, before 2021
     (ATC, "N07BC02", Concept.RIFAMPICIN_CAUTION_OPIOID_SUBSTITUTION),  # methadone
     (ATC, "G03AA07", Concept.HORMONAL_CONTRACEPTIVE),
     (ATC, "M03BX02", Concept.CIPROFLOXACIN_INTERACTING),  # tizanidine
