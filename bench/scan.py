@@ -33,6 +33,7 @@ import orjson
 import psutil
 
 from bench.scan_export import generate
+from prevention_cds.cores import usable_cores
 from prevention_cds.scan.inputs import Chunk, chunks, discover
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -112,12 +113,13 @@ def run_scan(export: Path, out: Path, workers: int) -> tuple[float, float, int, 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--patients", type=int, nargs="+", default=[10_000, 100_000])
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--workers", type=int, default=usable_cores())
     parser.add_argument("--gzip", action="store_true", help="generate the exports as ndjson.gz")
     parser.add_argument("--dir", type=Path, default=Path("/tmp/prevention-cds-bench-scan"))
     parser.add_argument("--keep", action="store_true", help="keep the exports and outputs")
     args = parser.parse_args()
-    print(f"# {os.cpu_count()} cores, --workers {args.workers}, python {sys.version.split()[0]}")
+    print(f"# {os.cpu_count()} cores ({usable_cores()} usable), --workers {args.workers}, "
+          f"python {sys.version.split()[0]}")
     print("| patients | seconds | patients/s | CPU s (tree) | CPU µs / patient | peak RSS (tree) "
           "| floor: read+parse s (CPU s) | scan / floor | read+route s | evaluate s | write s | load before / after |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")

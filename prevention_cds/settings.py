@@ -49,7 +49,7 @@ class Settings:
     header_timeout_seconds: int = 5  # a request's header block must arrive within it (and keep-alive idle time)
     body_timeout_seconds: float = 15.0  # a request's body must arrive within it
     trusted_proxies: tuple[str, ...] = ()  # addresses whose X-Forwarded-* headers are believed
-    workers: int = 0  # gunicorn workers; 0 = one per core (long workspace actions give way: app/server.py)
+    workers: int = 0  # gunicorn workers; 0 = one per usable core (long workspace actions give way: app/server.py)
     rifampicin_shortage_mode: bool = False
     info_card_when_up_to_date: bool = False
     secret_key: str | None = None  # signs the workspace's session cookies; None: one kept in the database

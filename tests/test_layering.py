@@ -15,13 +15,14 @@ ALLOWED: dict[str, frozenset[str]] = {
     "rules": frozenset(),
     "terminology": frozenset(),
     "errors": frozenset(),
+    "cores": frozenset(),
     "settings": frozenset({"errors", "rules"}),
     "fhir_in": frozenset({"errors", "settings", "rules", "terminology"}),
     "fhir_out": frozenset({"errors", "settings", "rules", "terminology"}),
     "hooks": frozenset({"errors", "settings", "rules", "terminology", "fhir_out"}),
     "adapters": frozenset({"errors", "settings"}),
     "evaluate": frozenset({"errors", "settings", "rules", "terminology", "fhir_in", "fhir_out", "hooks", "adapters"}),
-    "scan": frozenset({"errors", "settings", "rules", "terminology", "fhir_in", "fhir_out", "evaluate"}),
+    "scan": frozenset({"errors", "settings", "rules", "terminology", "fhir_in", "fhir_out", "evaluate", "cores"}),
     # the infection-control workspace: contacts become FHIR resources read by the same use case as the services
     "workspace": frozenset(
         {"errors", "settings", "rules", "terminology", "fhir_in", "fhir_out", "adapters", "evaluate"}
@@ -31,7 +32,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     ),
     "app": frozenset(
         {"errors", "settings", "rules", "terminology", "fhir_in", "fhir_out", "hooks", "adapters", "evaluate", "scan",
-         "workspace", "check"}
+         "workspace", "check", "cores"}
     ),
 }
 # third-party libraries the pure rules must never reach

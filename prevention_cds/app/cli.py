@@ -50,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     scan.add_argument("path", type=Path, help="a Bulk Data export folder (ndjson, ndjson.gz, manifest) or of Bundles")
     scan.add_argument("--out", type=Path, required=True, help="output folder (tables, report.html, summary.json)")
     scan.add_argument("--today", type=date.fromisoformat, help="evaluate as of this date (YYYY-MM-DD, noon Paris)")
-    scan.add_argument("--workers", type=int, help="local worker processes (default: every core)")
+    scan.add_argument("--workers", type=int, help="local worker processes (default: one per usable core)")
     scan.add_argument("--dask-scheduler", metavar="ADDRESS", help="run on a Dask cluster (tcp://host:8786)")
     scan.add_argument("--exposure", type=Path, action="append", default=[],
                       help="ndjson of IIM exposure Observations: the IIM rules run too (repeatable)")

@@ -26,6 +26,7 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from prevention_cds.app.errors import operation_outcome
+from prevention_cds.cores import usable_cores
 from prevention_cds.settings import Settings
 
 WORKER_CONNECTIONS = 1000  # per worker: open connections (slow ones included) before it stops accepting
@@ -61,9 +62,9 @@ def _child_exit(_server: Any, worker: Any) -> None:
 def gunicorn_options(settings: Settings) -> dict[str, Any]:
     return {
         "bind": f"{settings.host}:{settings.port}",
-        # One per core: fewer process switches and warmer caches than 2 x cores + 1 (15-30 % less CPU per CDS
-        # call); a gevent worker runs one request at a time, so long workspace actions give way (give_way).
-        "workers": settings.workers or os.cpu_count() or 1,
+        # One per usable core: fewer process switches and warmer caches than 2 x cores + 1 (15-30 % less CPU per
+        # CDS call); a gevent worker runs one request at a time, so long workspace actions give way (give_way).
+        "workers": settings.workers or usable_cores(),
         # gunicorn's gevent worker, balancing new connections across the workers (app/balanced_worker.py)
         "worker_class": "prevention_cds.app.balanced_worker.BalancedGeventWorker",
         "worker_connections": WORKER_CONNECTIONS,

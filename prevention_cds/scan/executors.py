@@ -1,14 +1,16 @@
-"""Where the tasks run: in this process (one worker), in local processes (all cores by default), or on a Dask
-cluster (``dask.distributed``). Each yields results as tasks finish; the outputs never depend on that order."""
+"""Where the tasks run: in this process (one worker), in local processes (one per usable core by default:
+``cores.py``), or on a Dask cluster (``dask.distributed``). Each yields results as tasks finish; the outputs never
+depend on that order."""
 
 from __future__ import annotations
 
 import multiprocessing
-import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from types import TracebackType
 from typing import Any, Protocol, TypeVar
+
+from prevention_cds.cores import usable_cores
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -26,7 +28,7 @@ class Executor(Protocol):
 def executor_for(workers: int | None, dask_scheduler: str | None) -> Executor:
     if dask_scheduler:
         return DaskExecutor(dask_scheduler)
-    count = workers or os.cpu_count() or 1
+    count = workers or usable_cores()
     return InProcess() if count == 1 else LocalProcesses(count)
 
 

@@ -41,7 +41,7 @@ class ScanOptions:
     source: Path
     out: Path
     today: date | None = None
-    workers: int | None = None  # None: every core
+    workers: int | None = None  # None: one per usable core
     dask_scheduler: str | None = None
     exposures: tuple[Path, ...] = ()  # files of exposure Observations: the IIM rules run too
     language: str = "fr"
