@@ -1,5 +1,6 @@
 """In-process profile of patient-view: calls through ``app.test_client()`` (``CdsEvaluator.invoke`` and the Flask
-route around it), timed plain, by phase, and under cProfile. No server, no network."""
+route around it), timed plain, by phase, and under cProfile; and the CPU of whole calls to each service and to the
+static card, for the budget issue 20's goal leaves the evaluation. No server, no network."""
 
 from __future__ import annotations
 
@@ -19,10 +20,10 @@ from typing import Any
 from bench.harness.client import HEADERS
 
 PHASES = (  # (module, attribute, label): wrapped with a timer in profile mode only, in this process only
-    ("prevention_cds.app.hooks", "read_json", "read_json (size cap, UTF-8, json.loads)"),
+    ("prevention_cds.app.hooks", "read_json", "read_json (size cap, msgspec decode)"),
     ("prevention_cds.evaluate", "parse_request", "parse_request (JSON Schema validation)"),
     ("prevention_cds.evaluate", "gather_resources", "gather_resources (prefetch)"),
-    ("prevention_cds.evaluate", "build_record", "build_record (fhir.resources models)"),
+    ("prevention_cds.evaluate", "build_record", "build_record (readers, typed elements)"),
     ("prevention_cds.rules.mmr.MmrRules", "evaluate", "MMR rules (MmrRules.evaluate)"),
     ("prevention_cds.rules.iim.IimRules", "evaluate", "IIM rules (IimRules.evaluate)"),
     ("prevention_cds.evaluate", "with_record_notes", "record notes (with_record_notes)"),
@@ -79,9 +80,10 @@ class Profile:
     stats: cProfile.Profile
 
 
-def profile(path: str, body: bytes, calls: int) -> Profile:
-    """``calls`` POSTs of ``body`` to ``path`` (after 10 warm-up calls) for each of three passes."""
-    from prevention_cds.app.factory import create_app
+@contextmanager
+def _client() -> Iterator[Any]:
+    """A test client of the benchmark app (the service's app and the static card), logging as under serve."""
+    from bench.static_app import build_app
     from prevention_cds.settings import Settings
 
     # the INFO line the evaluator logs per call is formatted as under `prevention-cds serve`, then discarded
@@ -89,28 +91,56 @@ def profile(path: str, body: bytes, calls: int) -> Profile:
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     with tempfile.TemporaryDirectory(prefix="prevention-cds-profile-") as tmp:
         settings = Settings.from_env({}, auth_mode="off", database_url=f"sqlite:///{tmp}/profile.sqlite3")
-        client = create_app(settings).test_client()
+        yield build_app(settings).test_client()
 
-        def call() -> None:
-            response = client.post(path, data=body, headers=HEADERS)
-            if response.status_code != 200:
-                raise RuntimeError(f"answered {response.status_code}: {response.data[:300]!r}")
 
-        def timed(times: int, run: Callable[[], None]) -> float:
-            started = time.perf_counter()
-            for _ in range(times):
-                run()
-            return (time.perf_counter() - started) / times
+def _caller(client: Any, path: str, body: bytes) -> Callable[[], None]:
+    def call() -> None:
+        response = client.post(path, data=body, headers=HEADERS)
+        if response.status_code != 200:
+            raise RuntimeError(f"answered {response.status_code}: {response.data[:300]!r}")
 
-        timed(10, call)  # warm-up: first-call caches (schemas, code index, model classes)
-        plain = timed(calls, call)
+    return call
+
+
+def _timed(times: int, run: Callable[[], None], clock: Callable[[], float] = time.perf_counter) -> float:
+    started = clock()
+    for _ in range(times):
+        run()
+    return (clock() - started) / times
+
+
+def profile(path: str, body: bytes, calls: int) -> Profile:
+    """``calls`` POSTs of ``body`` to ``path`` (after 10 warm-up calls) for each of three passes."""
+    with _client() as client:
+        call = _caller(client, path, body)
+        _timed(10, call)  # warm-up: first-call caches (schemas, code index, model classes)
+        plain = _timed(calls, call)
         with phase_timers() as totals:
-            timed(calls, call)
+            _timed(calls, call)
         profiler = cProfile.Profile()
         profiler.enable()
-        profiled = timed(calls, call)
+        profiled = _timed(calls, call)
         profiler.disable()
     return Profile(calls, plain, profiled, totals, profiler)
+
+
+def whole_call_cpu(targets: dict[str, tuple[str, bytes]], calls: int, repeats: int = 5) -> dict[str, float]:
+    """CPU seconds of one whole call per target (label -> (path, body)): the best of ``repeats`` passes of
+    ``calls`` calls, the targets alternating, after the heap is settled as before the server forks. CPU time and
+    the best pass, because the machine is shared: what other processes take is not counted."""
+    from prevention_cds.app.server import settle_heap
+
+    with _client() as client:
+        callers = {label: _caller(client, path, body) for label, (path, body) in targets.items()}
+        for call in callers.values():
+            _timed(10, call)
+        settle_heap()
+        best = dict.fromkeys(callers, float("inf"))
+        for _ in range(repeats):
+            for label, call in callers.items():
+                best[label] = min(best[label], _timed(calls, call, time.process_time))
+    return best
 
 
 def top_functions(profiler: cProfile.Profile, sort: str, count: int) -> str:

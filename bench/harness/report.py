@@ -134,6 +134,18 @@ def profile_report(result: Profile, body_bytes: int, resources: int) -> None:
     print(top_functions(result.stats, "tottime", 15))
 
 
+def budget_report(cpu: dict[str, float], static: str, calls: int, repeats: int) -> None:
+    """Whole in-process calls against the budget issue 20's goal leaves: at ``GOAL_STATIC_RATIO`` of the static
+    card's req/s on the same cores, a call may cost the static card's CPU divided by that ratio, and no more."""
+    allowed = cpu[static] / GOAL_STATIC_RATIO - cpu[static]
+    print(f"whole calls, CPU ms per call (best of {repeats} passes of {calls}, alternating):")
+    for label, seconds in cpu.items():
+        extra = "" if label == static else f"   {1000 * (seconds - cpu[static]):>5.2f} ms more than the static card"
+        print(f"  {label:<20}{1000 * seconds:>7.2f} ms{extra}")
+    print(f"the goal's {GOAL_STATIC_RATIO:.2f} of the static card leaves a call {1000 * allowed:.2f} ms more than the "
+          "static card (everything but reading the body and the Flask route)")
+
+
 # --- the load run --------------------------------------------------------------------------------------------------
 
 def _results(outcome: Outcome) -> list[Result]:
