@@ -109,7 +109,8 @@ def test_french_products_by_cis_and_cip13(system: str, code: str, form: DoseForm
 
 
 def test_french_ciprofloxacin_products() -> None:
-    for system, code in ((BDPM, "64728922"), (BDPM, "61479138"), (BDPM, "61230539"), (CIP_UCD, "3400936822993")):
+    for system, code in ((BDPM, "64728922"), (BDPM, "61479138"), (BDPM, "61230539"), (BDPM, "66063916"),
+                         (CIP_UCD, "3400936822306"), (CIP_UCD, "3400956726325")):
         order = read_draft_order(_order({"system": system, "code": code}), INDEX, selected=True)
         assert Concept.CIPROFLOXACIN in order.concepts, code
 

@@ -32,6 +32,16 @@ def test_mmr_doses_counted_only_when_completed() -> None:
     assert doses[1].is_a(Concept.MMRV_VACCINE) and doses[0].is_a(Concept.LIVE_VACCINE)
 
 
+@pytest.mark.parametrize("cis", ["61896473", "64269668", "65194581"])  # Priorix; M-M-RVaxPro syringe, vial
+def test_a_french_mmr_dose_coded_by_its_cis_alone_counts(cis: str) -> None:
+    """French records code a vaccine by its BDPM CIS (the document core's mandatory slice), often with nothing else:
+    a dose of either MMR product counts, and is a live vaccine for the spacing rule."""
+    dose = immunization("p1", "03", "2020-01-10")
+    dose["vaccineCode"] = {"coding": [{"system": "https://smt.esante.gouv.fr/terminologie-bdpm", "code": cis}]}
+    (counted,) = build_record("p1", [patient(), dose]).doses_of(Concept.MMR_VACCINE)
+    assert counted.given_on == date(2020, 1, 10) and counted.is_a(Concept.LIVE_VACCINE)
+
+
 def test_values_that_cannot_be_read_are_kept_for_the_card_and_never_logged(caplog: pytest.LogCaptureFixture) -> None:
     """A dose dated 2020-13-45 is not counted but not lost either; a pregnancy with an onset of "yesterday" is still
     a pregnancy (its date is said on the card); resources of no known type are passed over."""
