@@ -32,14 +32,32 @@ def test_mmr_doses_counted_only_when_completed() -> None:
     assert doses[1].is_a(Concept.MMRV_VACCINE) and doses[0].is_a(Concept.LIVE_VACCINE)
 
 
-@pytest.mark.parametrize("cis", ["61896473", "64269668", "65194581"])  # Priorix; M-M-RVaxPro syringe, vial
-def test_a_french_mmr_dose_coded_by_its_cis_alone_counts(cis: str) -> None:
+FRENCH_VACCINES = [  # BDPM CIS -> the concepts its dose is (products checked in the BDPM files of May 2026)
+    ("61896473", {Concept.MMR_VACCINE, Concept.LIVE_VACCINE}),  # Priorix
+    ("64269668", {Concept.MMR_VACCINE, Concept.LIVE_VACCINE}),  # M-M-RVaxPro, syringe
+    ("65194581", {Concept.MMR_VACCINE, Concept.LIVE_VACCINE}),  # M-M-RVaxPro, vial
+    ("62102962", {Concept.YELLOW_FEVER_VACCINE, Concept.LIVE_VACCINE}),  # Stamaril
+    ("62521070", {Concept.LIVE_VACCINE}),  # Varilrix
+    ("69201849", {Concept.LIVE_VACCINE}),  # Varivax
+    ("69241562", {Concept.MENACWY_VACCINE}),  # Nimenrix
+    ("63064137", {Concept.MENACWY_VACCINE}),  # MenQuadfi
+    ("68046787", {Concept.MENACWY_VACCINE}),  # Menveo
+    ("63301248", {Concept.MENC_VACCINE}),  # Menjugate
+    ("64493883", {Concept.MENB_VACCINE}),  # Bexsero
+    ("65802140", {Concept.MENB_VACCINE}),  # Trumenba
+]
+
+
+@pytest.mark.parametrize(("cis", "concepts"), FRENCH_VACCINES, ids=[c for c, _ in FRENCH_VACCINES])
+def test_a_french_vaccine_dose_coded_by_its_cis_alone_is_read(cis: str, concepts: set[Concept]) -> None:
     """French records code a vaccine by its BDPM CIS (the document core's mandatory slice), often with nothing else:
-    a dose of either MMR product counts, and is a live vaccine for the spacing rule."""
+    the dose counts for its disease and, when live, for the spacing rules."""
     dose = immunization("p1", "03", "2020-01-10")
     dose["vaccineCode"] = {"coding": [{"system": "https://smt.esante.gouv.fr/terminologie-bdpm", "code": cis}]}
-    (counted,) = build_record("p1", [patient(), dose]).doses_of(Concept.MMR_VACCINE)
-    assert counted.given_on == date(2020, 1, 10) and counted.is_a(Concept.LIVE_VACCINE)
+    (read,) = build_record("p1", [patient(), dose]).vaccine_doses
+    assert read.given_on == date(2020, 1, 10)
+    assert {c for c in concepts if read.is_a(c)} == concepts
+    assert read.is_a(Concept.MMR_VACCINE) == (Concept.MMR_VACCINE in concepts)
 
 
 def test_values_that_cannot_be_read_are_kept_for_the_card_and_never_logged(caplog: pytest.LogCaptureFixture) -> None:
