@@ -33,6 +33,10 @@ _GROUP_KEYS: dict[Concept, tuple[str, str]] = {
         "iim.interaction.group.antiretroviral-levels",
         "iim.interaction.do.antiretroviral-levels",
     ),
+    Concept.RIFAMPICIN_CAUTION_ANTIRETROVIRAL: (
+        "iim.interaction.group.antiretroviral-dose",
+        "iim.interaction.do.antiretroviral-dose",
+    ),
     Concept.RIFAMPICIN_AVOID_AZOLE: ("iim.interaction.group.azole", "iim.interaction.do.azole"),
     Concept.RIFAMPICIN_AVOID_ANTICOAGULANT: ("iim.interaction.group.anticoagulant", "iim.interaction.do.anticoagulant"),
     Concept.RIFAMPICIN_CAUTION_VITAMIN_K_ANTAGONIST: (

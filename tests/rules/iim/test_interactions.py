@@ -13,10 +13,10 @@ from decimal import Decimal
 import pytest
 
 from prevention_cds.fhir_in.record import build_record
-from prevention_cds.rules.advice import Indicator, Medicine
+from prevention_cds.rules.advice import Indicator, Medicine, Message
 from prevention_cds.rules.concepts import Concept
 from prevention_cds.rules.facts import MedicationFact, MedicationStatus, Sex
-from prevention_cds.rules.iim.parameters import IimParameters, InteractionAction
+from prevention_cds.rules.iim.parameters import IimParameters, InteractionAction, InteractionLevel
 from prevention_cds.terminology.index import ATC, RXNORM, CodeIndex
 
 from .builders import (
@@ -60,6 +60,7 @@ CASES = [
          [CIPRO_TAB, CEFTRIAXONE]),
     Case("sofosbuvir", (Concept.RIFAMPICIN_CI_HCV_ANTIVIRAL,), "iim.prophylaxis.second-line", [CIPRO_TAB, CEFTRIAXONE]),
     Case("praziquantel", (Concept.RIFAMPICIN_INTERACTING,), "iim.prophylaxis.second-line", [CIPRO_TAB, CEFTRIAXONE]),
+    Case("delamanid", (Concept.RIFAMPICIN_INTERACTING,), "iim.prophylaxis.second-line", [CIPRO_TAB, CEFTRIAXONE]),
     # A 2-day course unsafe: second line first, rifampicin kept as a possible, not recommended, choice
     Case("apixaban", (Concept.RIFAMPICIN_AVOID_ANTICOAGULANT,), "iim.prophylaxis.second-line",
          [CIPRO_TAB, CEFTRIAXONE, RIF_CAPS]),
@@ -69,7 +70,15 @@ CASES = [
          [CIPRO_TAB, CEFTRIAXONE, RIF_CAPS]),
     Case("methadone", (Concept.RIFAMPICIN_CAUTION_OPIOID_SUBSTITUTION,), "iim.prophylaxis.second-line",
          [CIPRO_TAB, CEFTRIAXONE, RIF_CAPS]),
-    Case("dolutegravir", (Concept.RIFAMPICIN_AVOID_ANTIRETROVIRAL,), "iim.prophylaxis.second-line",
+    Case("nevirapine", (Concept.RIFAMPICIN_AVOID_ANTIRETROVIRAL,), "iim.prophylaxis.second-line",
+         [CIPRO_TAB, CEFTRIAXONE, RIF_CAPS]),
+    Case("tenofovir alafenamide", (Concept.RIFAMPICIN_AVOID_ANTIRETROVIRAL,), "iim.prophylaxis.second-line",
+         [CIPRO_TAB, CEFTRIAXONE, RIF_CAPS]),
+    Case("efavirenz", (Concept.RIFAMPICIN_CAUTION_ANTIRETROVIRAL,), "iim.prophylaxis.second-line",
+         [CIPRO_TAB, CEFTRIAXONE, RIF_CAPS]),
+    Case("dolutegravir", (Concept.RIFAMPICIN_CAUTION_ANTIRETROVIRAL,), "iim.prophylaxis.second-line",
+         [CIPRO_TAB, CEFTRIAXONE, RIF_CAPS]),
+    Case("fluconazole", (Concept.RIFAMPICIN_AVOID_AZOLE,), "iim.prophylaxis.second-line",
          [CIPRO_TAB, CEFTRIAXONE, RIF_CAPS]),
     Case("child on tacrolimus: ceftriaxone recommended", (Concept.RIFAMPICIN_AVOID_IMMUNOSUPPRESSANT,),
          "iim.prophylaxis.second-line", [CEFTRIAXONE, Medicine.CIPROFLOXACIN_ORAL_SUSPENSION.value,
@@ -112,6 +121,26 @@ def test_interaction_decides_the_course_and_names_the_medicine(case: Case) -> No
     named = [c for c in case.medicines if f"product {c.value}" in rendered]
     if "no ciprofloxacin mention" not in case.id:
         assert named, keys(card.explanation)  # the medicine found is named on the card
+
+
+# The level the card gives (the Thésaurus of September 2023): a precaution still puts the second line first
+LEVELS = [
+    (Concept.RIFAMPICIN_AVOID_ANTIRETROVIRAL, InteractionLevel.AVOID),  # nevirapine, raltegravir, TAF, zidovudine
+    (Concept.RIFAMPICIN_CAUTION_ANTIRETROVIRAL, InteractionLevel.PRECAUTION),  # efavirenz, maraviroc, dolutegravir
+    (Concept.RIFAMPICIN_AVOID_AZOLE, InteractionLevel.AVOID),  # fluconazole among them
+    (Concept.RIFAMPICIN_AVOID_IMMUNOSUPPRESSANT, InteractionLevel.PRECAUTION),  # the inducers' class row
+    (Concept.RIFAMPICIN_CAUTION_VITAMIN_K_ANTAGONIST, InteractionLevel.PRECAUTION),
+]
+
+
+@pytest.mark.parametrize(("concept", "level"), LEVELS, ids=[c.value for c, _ in LEVELS])
+def test_the_card_gives_the_level_of_the_interaction(concept: Concept, level: InteractionLevel) -> None:
+    rec = replace(record(ADULT), medications=(MedicationFact(frozenset({concept}), "Produit", MedicationStatus.ONGOING),))
+    card = only(evaluate(rec), "iim.prophylaxis.second-line")
+    found = next(m for m in card.explanation if m.key == "iim.interaction.found")
+    assert found.params["level"] == Message.of(f"iim.interaction.level.{level.value}")
+    rule = next(r.value for r in P.interactions if r.value.medicines is concept)
+    assert (rule.level, rule.action) == (level, InteractionAction.SECOND_LINE_FIRST)
 
 
 def test_a_contraindication_cites_its_interaction_source() -> None:
@@ -195,6 +224,7 @@ CODES = [
     (ATC, "J05AG05", Concept.RIFAMPICIN_CI_ANTIRETROVIRAL),  # rilpivirine
     (ATC, "J05AG06", Concept.RIFAMPICIN_CI_ANTIRETROVIRAL),  # doravirine
     (ATC, "P02BA01", Concept.RIFAMPICIN_INTERACTING),  # praziquantel
+    (ATC, "J04AK06", Concept.RIFAMPICIN_INTERACTING),  # delamanid
     (ATC, "B01AF02", Concept.RIFAMPICIN_AVOID_ANTICOAGULANT),  # apixaban, by the B01AF class
     (ATC, "B01AA07", Concept.RIFAMPICIN_CAUTION_VITAMIN_K_ANTAGONIST),  # acenocoumarol, by the B01AA class
     (RXNORM, "11289", Concept.RIFAMPICIN_CAUTION_VITAMIN_K_ANTAGONIST),  # warfarin ingredient
@@ -202,8 +232,22 @@ CODES = [
     (ATC, "L04AH02", Concept.RIFAMPICIN_AVOID_IMMUNOSUPPRESSANT),  # everolimus (ATC 2024)
     (ATC, "L01EG02", Concept.RIFAMPICIN_AVOID_IMMUNOSUPPRESSANT),  # everolimus for a cancer
     (ATC, "L01XE10", Concept.RIFAMPICIN_AVOID_IMMUNOSUPPRESSANT),  # everolimus for a cancer, before 2021
-    (ATC, "J05AX12", Concept.RIFAMPICIN_AVOID_ANTIRETROVIRAL),  # dolutegravir, before 2021
+    (ATC, "L01EG01", Concept.RIFAMPICIN_AVOID_IMMUNOSUPPRESSANT),  # temsirolimus, in the Thésaurus class
     (ATC, "J05AJ01", Concept.RIFAMPICIN_AVOID_ANTIRETROVIRAL),  # raltegravir
+    (ATC, "J05AG01", Concept.RIFAMPICIN_AVOID_ANTIRETROVIRAL),  # nevirapine
+    (ATC, "J05AF13", Concept.RIFAMPICIN_AVOID_ANTIRETROVIRAL),  # tenofovir alafenamide
+    (ATC, "J05AR17", Concept.RIFAMPICIN_AVOID_ANTIRETROVIRAL),  # emtricitabine/tenofovir alafenamide
+    (ATC, "J05AF01", Concept.RIFAMPICIN_AVOID_ANTIRETROVIRAL),  # zidovudine
+    (ATC, "J05AR01", Concept.RIFAMPICIN_AVOID_ANTIRETROVIRAL),  # zidovudine/lamivudine
+    (ATC, "J05AR04", Concept.RIFAMPICIN_AVOID_ANTIRETROVIRAL),  # zidovudine/lamivudine/abacavir
+    (ATC, "J05AG03", Concept.RIFAMPICIN_CAUTION_ANTIRETROVIRAL),  # efavirenz
+    (ATC, "J05AR06", Concept.RIFAMPICIN_CAUTION_ANTIRETROVIRAL),  # emtricitabine/tenofovir disoproxil/efavirenz
+    (RXNORM, "195085", Concept.RIFAMPICIN_CAUTION_ANTIRETROVIRAL),  # efavirenz ingredient
+    (ATC, "J05AX09", Concept.RIFAMPICIN_CAUTION_ANTIRETROVIRAL),  # maraviroc
+    (ATC, "J05AJ03", Concept.RIFAMPICIN_CAUTION_ANTIRETROVIRAL),  # dolutegravir
+    (ATC, "J05AX12", Concept.RIFAMPICIN_CAUTION_ANTIRETROVIRAL),  # dolutegravir, before 2021
+    (ATC, "J05AR13", Concept.RIFAMPICIN_CAUTION_ANTIRETROVIRAL),  # abacavir/dolutegravir/lamivudine
+    (ATC, "J02AC01", Concept.RIFAMPICIN_AVOID_AZOLE),  # fluconazole
     (ATC, "L01XE39", Concept.RIFAMPICIN_INTERACTING),  # midostaurin, before 2021
     (ATC, "N07BC02", Concept.RIFAMPICIN_CAUTION_OPIOID_SUBSTITUTION),  # methadone
     (ATC, "G03AA07", Concept.HORMONAL_CONTRACEPTIVE),
@@ -225,6 +269,24 @@ def test_a_product_code_is_read_into_its_interaction_list(system: str, code: str
     }
     rec = build_record("p", [statement], CodeIndex.load(), NOW)
     assert rec.medications_of(concept)
+
+
+# Moved to the precaution list, not kept on the list to avoid (a code is on one antiretroviral list only)
+MOVED = ["J05AG03", "J05AR06", "J05AX09", "J05AJ03", "J05AX12", "J05AR13", "J05AR25"]
+
+
+@pytest.mark.parametrize("code", MOVED)
+def test_an_antiretroviral_of_the_precaution_list_is_not_on_the_list_to_avoid(code: str) -> None:
+    statement = {
+        "resourceType": "MedicationStatement",
+        "id": "m",
+        "status": "active",
+        "subject": {"reference": "Patient/p"},
+        "medicationCodeableConcept": {"coding": [{"system": ATC, "code": code}], "text": "produit"},
+    }
+    rec = build_record("p", [statement], CodeIndex.load(), NOW)
+    assert rec.medications_of(Concept.RIFAMPICIN_CAUTION_ANTIRETROVIRAL)
+    assert not rec.medications_of(Concept.RIFAMPICIN_AVOID_ANTIRETROVIRAL)
 
 
 def test_a_fixed_combination_is_caught_by_any_of_its_ingredients() -> None:
