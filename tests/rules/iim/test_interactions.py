@@ -15,7 +15,7 @@ import pytest
 from prevention_cds.fhir_in.record import build_record
 from prevention_cds.rules.advice import Indicator, Medicine, Message
 from prevention_cds.rules.concepts import Concept
-from prevention_cds.rules.facts import MedicationFact, MedicationStatus, Sex
+from prevention_cds.rules.facts import MedicationFact, MedicationStatus, PatientRecord, Sex
 from prevention_cds.rules.iim.parameters import IimParameters, InteractionAction, InteractionLevel
 from prevention_cds.terminology.index import ATC, RXNORM, CodeIndex
 
@@ -52,6 +52,8 @@ class Case:
     kg: str | None = None
 
 
+# the second line first, rifampicin kept as a possible, not recommended, choice
+SECOND_LINE_FIRST = ("iim.prophylaxis.second-line", [CIPRO_TAB, CEFTRIAXONE, RIF_CAPS])
 CASES = [
     # Contraindicated with rifampicin: second line, rifampicin never offered
     Case("darunavir/cobicistat", (Concept.RIFAMPICIN_CI_PROTEASE_INHIBITOR,), "iim.prophylaxis.second-line",
@@ -62,24 +64,15 @@ CASES = [
     Case("praziquantel", (Concept.RIFAMPICIN_INTERACTING,), "iim.prophylaxis.second-line", [CIPRO_TAB, CEFTRIAXONE]),
     Case("delamanid", (Concept.RIFAMPICIN_INTERACTING,), "iim.prophylaxis.second-line", [CIPRO_TAB, CEFTRIAXONE]),
     # A 2-day course unsafe: second line first, rifampicin kept as a possible, not recommended, choice
-    Case("apixaban", (Concept.RIFAMPICIN_AVOID_ANTICOAGULANT,), "iim.prophylaxis.second-line",
-         [CIPRO_TAB, CEFTRIAXONE, RIF_CAPS]),
-    Case("warfarin", (Concept.RIFAMPICIN_CAUTION_VITAMIN_K_ANTAGONIST,), "iim.prophylaxis.second-line",
-         [CIPRO_TAB, CEFTRIAXONE, RIF_CAPS]),
-    Case("tacrolimus", (Concept.RIFAMPICIN_AVOID_IMMUNOSUPPRESSANT,), "iim.prophylaxis.second-line",
-         [CIPRO_TAB, CEFTRIAXONE, RIF_CAPS]),
-    Case("methadone", (Concept.RIFAMPICIN_CAUTION_OPIOID_SUBSTITUTION,), "iim.prophylaxis.second-line",
-         [CIPRO_TAB, CEFTRIAXONE, RIF_CAPS]),
-    Case("nevirapine", (Concept.RIFAMPICIN_AVOID_ANTIRETROVIRAL,), "iim.prophylaxis.second-line",
-         [CIPRO_TAB, CEFTRIAXONE, RIF_CAPS]),
-    Case("tenofovir alafenamide", (Concept.RIFAMPICIN_AVOID_ANTIRETROVIRAL,), "iim.prophylaxis.second-line",
-         [CIPRO_TAB, CEFTRIAXONE, RIF_CAPS]),
-    Case("efavirenz", (Concept.RIFAMPICIN_CAUTION_ANTIRETROVIRAL,), "iim.prophylaxis.second-line",
-         [CIPRO_TAB, CEFTRIAXONE, RIF_CAPS]),
-    Case("dolutegravir", (Concept.RIFAMPICIN_CAUTION_ANTIRETROVIRAL,), "iim.prophylaxis.second-line",
-         [CIPRO_TAB, CEFTRIAXONE, RIF_CAPS]),
-    Case("fluconazole", (Concept.RIFAMPICIN_AVOID_AZOLE,), "iim.prophylaxis.second-line",
-         [CIPRO_TAB, CEFTRIAXONE, RIF_CAPS]),
+    Case("apixaban", (Concept.RIFAMPICIN_AVOID_ANTICOAGULANT,), *SECOND_LINE_FIRST),
+    Case("warfarin", (Concept.RIFAMPICIN_CAUTION_VITAMIN_K_ANTAGONIST,), *SECOND_LINE_FIRST),
+    Case("tacrolimus", (Concept.RIFAMPICIN_AVOID_IMMUNOSUPPRESSANT,), *SECOND_LINE_FIRST),
+    Case("methadone", (Concept.RIFAMPICIN_CAUTION_OPIOID_SUBSTITUTION,), *SECOND_LINE_FIRST),
+    Case("nevirapine", (Concept.RIFAMPICIN_AVOID_ANTIRETROVIRAL,), *SECOND_LINE_FIRST),
+    Case("tenofovir alafenamide", (Concept.RIFAMPICIN_AVOID_ANTIRETROVIRAL,), *SECOND_LINE_FIRST),
+    Case("efavirenz", (Concept.RIFAMPICIN_CAUTION_ANTIRETROVIRAL,), *SECOND_LINE_FIRST),
+    Case("dolutegravir", (Concept.RIFAMPICIN_CAUTION_ANTIRETROVIRAL,), *SECOND_LINE_FIRST),
+    Case("fluconazole", (Concept.RIFAMPICIN_AVOID_AZOLE,), *SECOND_LINE_FIRST),
     Case("child on tacrolimus: ceftriaxone recommended", (Concept.RIFAMPICIN_AVOID_IMMUNOSUPPRESSANT,),
          "iim.prophylaxis.second-line", [CEFTRIAXONE, Medicine.CIPROFLOXACIN_ORAL_SUSPENSION.value,
                                           Medicine.RIFAMPICIN_ORAL_SUSPENSION.value], CEFTRIAXONE, born=CHILD, kg="25"),
@@ -258,8 +251,8 @@ CODES = [
 ]
 
 
-@pytest.mark.parametrize(("system", "code", "concept"), CODES, ids=[c[1] for c in CODES])
-def test_a_product_code_is_read_into_its_interaction_list(system: str, code: str, concept: Concept) -> None:
+def _taking(system: str, code: str) -> PatientRecord:
+    """The record of a patient whose one current treatment is coded (system, code)."""
     statement = {
         "resourceType": "MedicationStatement",
         "id": "m",
@@ -267,8 +260,12 @@ def test_a_product_code_is_read_into_its_interaction_list(system: str, code: str
         "subject": {"reference": "Patient/p"},
         "medicationCodeableConcept": {"coding": [{"system": system, "code": code}], "text": "produit"},
     }
-    rec = build_record("p", [statement], CodeIndex.load(), NOW)
-    assert rec.medications_of(concept)
+    return build_record("p", [statement], CodeIndex.load(), NOW)
+
+
+@pytest.mark.parametrize(("system", "code", "concept"), CODES, ids=[c[1] for c in CODES])
+def test_a_product_code_is_read_into_its_interaction_list(system: str, code: str, concept: Concept) -> None:
+    assert _taking(system, code).medications_of(concept)
 
 
 # Moved to the precaution list, not kept on the list to avoid (a code is on one antiretroviral list only)
@@ -277,14 +274,7 @@ MOVED = ["J05AG03", "J05AR06", "J05AX09", "J05AJ03", "J05AX12", "J05AR13", "J05A
 
 @pytest.mark.parametrize("code", MOVED)
 def test_an_antiretroviral_of_the_precaution_list_is_not_on_the_list_to_avoid(code: str) -> None:
-    statement = {
-        "resourceType": "MedicationStatement",
-        "id": "m",
-        "status": "active",
-        "subject": {"reference": "Patient/p"},
-        "medicationCodeableConcept": {"coding": [{"system": ATC, "code": code}], "text": "produit"},
-    }
-    rec = build_record("p", [statement], CodeIndex.load(), NOW)
+    rec = _taking(ATC, code)
     assert rec.medications_of(Concept.RIFAMPICIN_CAUTION_ANTIRETROVIRAL)
     assert not rec.medications_of(Concept.RIFAMPICIN_AVOID_ANTIRETROVIRAL)
 
