@@ -7,7 +7,7 @@ substances of each ValueSet are in ``bdpm-substances.json``; the products come f
 ANSM (``CIS_bdpm.txt``, ``CIS_COMPO_bdpm.txt``, ``CIS_CIP_bdpm.txt``; Licence Ouverte). A product no longer
 marketed is kept: records name it for years. Written again when the files are refreshed:
 
-    python -m prevention_cds.terminology.bdpm_lists BDPM_FOLDER --published YYYY-MM-DD
+    python -m prevention_cds.terminology.bdpm_lists BDPM_FOLDER --published "May 2026"
 
 The run replaces the BDPM and CIP13 includes of the ValueSets it lists and leaves every other include as it is.
 """
@@ -139,8 +139,8 @@ def with_products(valueset: dict[str, Any], held: Sequence[BdpmProduct], publish
         if boxes:
             kept.append({"system": CIP_UCD, "concept": [{"code": c, "display": d} for c, d in boxes]})
     description = valueset["description"].split(GENERATED)[0]
-    sentence = (f"{GENERATED}{len(held)} specialties (BDPM CIS) and their boxes (CIP13), from the BDPM files "
-                f"published on {published}.")
+    sentence = (f"{GENERATED}{len(held)} specialties (BDPM CIS) and their boxes (CIP13), "
+                f"from the BDPM files of {published}.")
     return {**valueset, "description": description + sentence, "compose": {**valueset["compose"], "include": kept}}
 
 
@@ -160,7 +160,8 @@ def write(products: Sequence[BdpmProduct], lists: Iterable[ProductList], publish
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folder", type=Path, help="a folder with CIS_bdpm.txt, CIS_COMPO_bdpm.txt, CIS_CIP_bdpm.txt")
-    parser.add_argument("--published", required=True, help="the date the BDPM published these files (YYYY-MM-DD)")
+    parser.add_argument("--published", required=True, help="when the BDPM published these files, as the "
+                        "descriptions say it (\"May 2026\")")
     args = parser.parse_args(argv)
     logging.basicConfig(level="INFO", format="%(message)s")
     counts = write(read_bdpm(args.folder), read_lists(), args.published)

@@ -61,6 +61,7 @@ _GROUP_KEYS: dict[Concept, tuple[str, str]] = {
     ),
     Concept.CIPROFLOXACIN_CAUTION_CYP1A2_SUBSTRATE: ("iim.interaction.group.cyp1a2", "iim.interaction.do.cyp1a2"),
     Concept.CIPROFLOXACIN_CAUTION_QT_PROLONGING: ("iim.interaction.group.qt", "iim.interaction.do.qt"),
+    Concept.CIPROFLOXACIN_AVOID_METHOTREXATE: ("iim.interaction.group.methotrexate", "iim.interaction.do.methotrexate"),
 }
 _LEVEL_KEYS = {
     InteractionLevel.CONTRAINDICATED: "iim.interaction.level.contraindicated",

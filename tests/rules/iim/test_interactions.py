@@ -85,6 +85,8 @@ CASES = [
          "iim.prophylaxis.second-line", [CEFTRIAXONE, CIPRO_TAB], CEFTRIAXONE, allergies=(Concept.RIFAMYCIN_ALLERGEN,)),
     Case("citalopram, rifamycin allergy", (Concept.CIPROFLOXACIN_CAUTION_QT_PROLONGING,),
          "iim.prophylaxis.second-line", [CEFTRIAXONE, CIPRO_TAB], CEFTRIAXONE, allergies=(Concept.RIFAMYCIN_ALLERGEN,)),
+    Case("methotrexate, rifamycin allergy", (Concept.CIPROFLOXACIN_AVOID_METHOTREXATE,),
+         "iim.prophylaxis.second-line", [CEFTRIAXONE, CIPRO_TAB], CEFTRIAXONE, allergies=(Concept.RIFAMYCIN_ALLERGEN,)),
     Case("tizanidine, rifamycin and cephalosporin allergies", (Concept.CIPROFLOXACIN_INTERACTING,),
          "iim.specialist-advice", [], allergies=(Concept.RIFAMYCIN_ALLERGEN, Concept.CEPHALOSPORIN_ALLERGEN)),
     Case("tizanidine alone: rifampicin first line, no ciprofloxacin mention", (Concept.CIPROFLOXACIN_INTERACTING,),
@@ -248,6 +250,8 @@ CODES = [
     (ATC, "N06AX22", Concept.CIPROFLOXACIN_INTERACTING),  # agomelatine
     (ATC, "R03DA04", Concept.CIPROFLOXACIN_CAUTION_CYP1A2_SUBSTRATE),  # theophylline
     (ATC, "C01BD01", Concept.CIPROFLOXACIN_CAUTION_QT_PROLONGING),  # amiodarone, by the C01BD class
+    (ATC, "L04AX03", Concept.CIPROFLOXACIN_AVOID_METHOTREXATE),  # methotrexate as an immunosuppressant
+    (ATC, "L01BA01", Concept.CIPROFLOXACIN_AVOID_METHOTREXATE),  # methotrexate for a cancer
 ]
 
 
