@@ -25,11 +25,21 @@ def patient(pid: str = "p1", birth_date: str | None = "1990-05-04", gender: str 
     return resource
 
 
-def immunization(pid: str, cvx: str, when: str, status: str = "completed") -> dict[str, Any]:
+def immunization(pid: str, cvx: str, when: str, status: str = "completed", system: str = CVX) -> dict[str, Any]:
+    """A dose of the vaccine coded ``cvx`` (in ``system``: a French record codes it by its BDPM CIS)."""
     return {
         "resourceType": "Immunization", "id": _id(), "status": status,
-        "vaccineCode": {"coding": [{"system": CVX, "code": cvx}]},
+        "vaccineCode": {"coding": [{"system": system, "code": cvx}]},
         "patient": {"reference": f"Patient/{pid}"}, "occurrenceDateTime": when,
+    }
+
+
+def medication_statement(pid: str, system: str, code: str, status: str = "active") -> dict[str, Any]:
+    """A treatment the patient takes, coded by one product or ingredient code alone."""
+    return {
+        "resourceType": "MedicationStatement", "id": _id(), "status": status,
+        "subject": {"reference": f"Patient/{pid}"},
+        "medicationCodeableConcept": {"coding": [{"system": system, "code": code}], "text": "produit"},
     }
 
 

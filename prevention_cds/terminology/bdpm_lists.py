@@ -55,9 +55,9 @@ class ProductList:
     excluded: frozenset[str] = frozenset()  # CIS never members (a hormone replacement sharing a pill's progestogen)
 
     def holds(self, product: BdpmProduct) -> bool:
-        if product.cis in self.products or product.cis in self.excluded:
-            return product.cis in self.products
-        if self.routes is not None and not product.routes & self.routes:
+        if product.cis in self.products:
+            return True
+        if product.cis in self.excluded or (self.routes is not None and not product.routes & self.routes):
             return False
         return any(self._counts(substance, product) for substance in self.substances)
 

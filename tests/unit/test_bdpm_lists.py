@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from fhir_factory import patient
+from fhir_factory import medication_statement, patient
 from prevention_cds.fhir_in.record import build_record
 from prevention_cds.rules.concepts import Concept
 from prevention_cds.terminology.bdpm_lists import GENERATED, read_bdpm, read_lists, with_products, write
@@ -149,18 +149,13 @@ NOT_READ = [
 ]
 
 
-def _statement(system: str, code: str) -> dict[str, Any]:
-    return {"resourceType": "MedicationStatement", "id": "m", "status": "active", "subject": {"reference": "Patient/p1"},
-            "medicationCodeableConcept": {"coding": [{"system": system, "code": code}]}}
-
-
 @pytest.mark.parametrize(("system", "code", "concept"), SHIPPED, ids=[c for _, c, _ in SHIPPED])
 def test_a_french_product_coded_alone_meets_its_list(system: str, code: str, concept: Concept) -> None:
-    record = build_record("p1", [patient(), _statement(system, code)], CodeIndex.load())
+    record = build_record("p1", [patient(), medication_statement("p1", system, code)], CodeIndex.load())
     assert record.medications_of(concept), code
 
 
 @pytest.mark.parametrize(("system", "code", "concept"), NOT_READ, ids=[c for _, c, _ in NOT_READ])
 def test_a_product_that_does_not_reach_the_blood_is_not_on_the_list(system: str, code: str, concept: Concept) -> None:
-    record = build_record("p1", [patient(), _statement(system, code)], CodeIndex.load())
+    record = build_record("p1", [patient(), medication_statement("p1", system, code)], CodeIndex.load())
     assert not record.medications_of(concept), code

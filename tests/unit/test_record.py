@@ -13,6 +13,7 @@ from prevention_cds.fhir_in.record import build_record
 from prevention_cds.rules.concepts import Concept
 from prevention_cds.rules.facts import ExposureKind, IimSerogroup, MedicationStatus, RecordElement
 from prevention_cds.rules.partial_date import Precision
+from prevention_cds.terminology.index import BDPM
 
 
 def test_partial_birth_dates_keep_their_precision() -> None:
@@ -52,9 +53,7 @@ FRENCH_VACCINES = [  # BDPM CIS -> the concepts its dose is (products checked in
 def test_a_french_vaccine_dose_coded_by_its_cis_alone_is_read(cis: str, concepts: set[Concept]) -> None:
     """French records code a vaccine by its BDPM CIS (the document core's mandatory slice), often with nothing else:
     the dose counts for its disease and, when live, for the spacing rules."""
-    dose = immunization("p1", "03", "2020-01-10")
-    dose["vaccineCode"] = {"coding": [{"system": "https://smt.esante.gouv.fr/terminologie-bdpm", "code": cis}]}
-    (read,) = build_record("p1", [patient(), dose]).vaccine_doses
+    (read,) = build_record("p1", [patient(), immunization("p1", cis, "2020-01-10", system=BDPM)]).vaccine_doses
     assert read.given_on == date(2020, 1, 10)
     assert {c for c in concepts if read.is_a(c)} == concepts
     assert read.is_a(Concept.MMR_VACCINE) == (Concept.MMR_VACCINE in concepts)

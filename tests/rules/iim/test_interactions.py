@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import pytest
 
+from fhir_factory import medication_statement
 from prevention_cds.fhir_in.record import build_record
 from prevention_cds.rules.advice import Indicator, Medicine, Message
 from prevention_cds.rules.concepts import Concept
@@ -257,14 +258,7 @@ CODES = [
 
 def _taking(system: str, code: str) -> PatientRecord:
     """The record of a patient whose one current treatment is coded (system, code)."""
-    statement = {
-        "resourceType": "MedicationStatement",
-        "id": "m",
-        "status": "active",
-        "subject": {"reference": "Patient/p"},
-        "medicationCodeableConcept": {"coding": [{"system": system, "code": code}], "text": "produit"},
-    }
-    return build_record("p", [statement], CodeIndex.load(), NOW)
+    return build_record("p", [medication_statement("p", system, code)], CodeIndex.load(), NOW)
 
 
 @pytest.mark.parametrize(("system", "code", "concept"), CODES, ids=[c[1] for c in CODES])
