@@ -8,6 +8,7 @@ carries them). Each medicine found is named on the card once, with its most seve
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from prevention_cds.rules.advice import Message, ParamValue
@@ -39,6 +40,10 @@ _GROUP_KEYS: dict[Concept, tuple[str, str]] = {
     ),
     Concept.RIFAMPICIN_AVOID_AZOLE: ("iim.interaction.group.azole", "iim.interaction.do.azole"),
     Concept.RIFAMPICIN_AVOID_ANTICOAGULANT: ("iim.interaction.group.anticoagulant", "iim.interaction.do.anticoagulant"),
+    Concept.RIFAMPICIN_AVOID_INDUCTION_SENSITIVE: (
+        "iim.interaction.group.induction-sensitive",
+        "iim.interaction.do.induction-sensitive",
+    ),
     Concept.RIFAMPICIN_CAUTION_VITAMIN_K_ANTAGONIST: (
         "iim.interaction.group.vitamin-k-antagonist",
         "iim.interaction.do.vitamin-k-antagonist",
@@ -50,6 +55,10 @@ _GROUP_KEYS: dict[Concept, tuple[str, str]] = {
     Concept.RIFAMPICIN_CAUTION_OPIOID_SUBSTITUTION: (
         "iim.interaction.group.opioid-substitution",
         "iim.interaction.do.opioid-substitution",
+    ),
+    Concept.RIFAMPICIN_CAUTION_INDUCTION_SENSITIVE: (
+        "iim.interaction.group.induction-sensitive",
+        "iim.interaction.do.induction-sensitive-caution",
     ),
     Concept.HORMONAL_CONTRACEPTIVE: (
         "iim.interaction.group.hormonal-contraceptive",
@@ -88,16 +97,29 @@ class Interaction:
     def group(self) -> Message:
         return Message.of(_GROUP_KEYS[self.rule.medicines][0])
 
-    def message(self) -> Message:
-        """The medicine found, its class, the level and what to do."""
+    def message(self, medicines: str | None = None) -> Message:
+        """The medicine found (or ``medicines``, those of one rule), its class, the level and what to do."""
         label, advice = _GROUP_KEYS[self.rule.medicines]
         return Message.decisive_of(
             "iim.interaction.found",
-            medicine=self.medicine,
+            medicine=self.medicine if medicines is None else medicines,
             group=Message.of(label),
             level=Message.of(_LEVEL_KEYS[self.rule.level]),
             advice=Message.of(advice, **dict(self.advice_params)),
         )
+
+
+def lines(found: Iterable[Interaction]) -> tuple[Message, ...]:
+    """One line per rule, naming every medicine it found ("LEVOTHYROX, CORTANCYL"): two medicines of one list make
+    one line, which leaves the card room for the facts. A medicine without a name keeps a line of its own, which
+    says so."""
+    groups: dict[InteractionRule | int, list[Interaction]] = {}
+    for n, interaction in enumerate(found):
+        groups.setdefault(interaction.rule if interaction.medicine.strip() else n, []).append(interaction)
+    return tuple(
+        group[0].message(", ".join(i.medicine for i in group)) if len(group) > 1 else group[0].message()
+        for group in groups.values()
+    )
 
 
 def found_in(

@@ -28,7 +28,7 @@ from prevention_cds.rules.iim.contact import ContactStatus, assess_contacts, mos
 from prevention_cds.rules.iim.contraindications import Contraindication, contraindications
 from prevention_cds.rules.iim.course import plan_course
 from prevention_cds.rules.iim.index_case import index_case_condition, needs_eradication
-from prevention_cds.rules.iim.interactions import found_in, interactions
+from prevention_cds.rules.iim.interactions import found_in, interactions, lines
 from prevention_cds.rules.iim.parameters import CeftriaxoneValues, IimParameters, InteractionAction, InteractionLevel
 from prevention_cds.rules.iim.patient import PatientProfile
 from prevention_cds.rules.iim.regimens import REGIMENS, Drug, WeightRequired, values_of
@@ -176,7 +176,7 @@ def _interaction_card(
         "iim.order.interaction",
         Indicator.WARNING,
         Message.of("iim.summary.order.interaction", drug=drug.label, medicine=found[0].medicine),
-        tuple(i.message() for i in found),
+        lines(found),
         suggestions=suggestions,
         guideline=sources(*(i.basis for i in found)) + bases,
     )

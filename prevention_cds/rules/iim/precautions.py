@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from prevention_cds.rules.advice import Message
 from prevention_cds.rules.concepts import Concept
 from prevention_cds.rules.iim.age import DosingBand
-from prevention_cds.rules.iim.interactions import interactions_doing
+from prevention_cds.rules.iim.interactions import interactions_doing, lines
 from prevention_cds.rules.iim.parameters import InteractionAction
 from prevention_cds.rules.iim.patient import PatientProfile
 from prevention_cds.rules.iim.regimens import Drug
@@ -37,18 +37,15 @@ def _rifampicin(patient: PatientProfile) -> Precautions:
     days = rules.contraception_barrier_days_after.value
     messages: list[Message] = []
     decisions: list[Message] = []
-    contraceptives = []
     # The same messages as the second-line reasons (a card shows each once): named even when no alternative
     # is usable and rifampicin stays.
     messages += second_line_first_reasons(patient)
-    for found in interactions_doing(Drug.RIFAMPICIN, patient, InteractionAction.ADVISE):
-        if found.rule.medicines is Concept.HORMONAL_CONTRACEPTIVE:
-            contraceptives.append(found)
-        else:
-            messages.append(found.message())
+    advised = interactions_doing(Drug.RIFAMPICIN, patient, InteractionAction.ADVISE)
+    contraceptives = [i for i in advised if i.rule.medicines is Concept.HORMONAL_CONTRACEPTIVE]
+    messages += lines(i for i in advised if i.rule.medicines is not Concept.HORMONAL_CONTRACEPTIVE)
     # A pregnant woman needs no contraception advice.
     if not patient.pregnant:
-        messages += [c.message() for c in contraceptives]
+        messages += lines(contraceptives)
         if not contraceptives and patient.may_use_hormonal_contraception():
             messages.append(Message.decisive_of("iim.precaution.rifampicin.contraception", days=days))
         if contraceptives or patient.may_use_hormonal_contraception():
@@ -80,7 +77,7 @@ def _rifampicin(patient: PatientProfile) -> Precautions:
 
 def _ciprofloxacin(patient: PatientProfile) -> Precautions:
     cautions = interactions_doing(Drug.CIPROFLOXACIN, patient, InteractionAction.PREFER_CEFTRIAXONE)
-    messages = [i.message() for i in cautions]
+    messages = list(lines(cautions))
     if patient.record.has_condition(Concept.BREASTFEEDING):
         messages.append(Message.of("iim.precaution.ciprofloxacin.breastfeeding"))
     decisions: list[Message] = []

@@ -15,7 +15,7 @@ from prevention_cds.rules.calendar_math import add_months, local_date
 from prevention_cds.rules.concepts import Concept
 from prevention_cds.rules.facts import Exposure
 from prevention_cds.rules.iim.contraindications import contraindications
-from prevention_cds.rules.iim.interactions import interactions_doing
+from prevention_cds.rules.iim.interactions import interactions_doing, lines
 from prevention_cds.rules.iim.parameters import IimParameters, InteractionAction
 from prevention_cds.rules.iim.patient import PatientProfile
 from prevention_cds.rules.iim.regimens import Drug
@@ -62,9 +62,7 @@ def second_line_decision(
 def second_line_first_reasons(patient: PatientProfile) -> tuple[Message, ...]:
     """Why the second line comes first, rifampicin staying possible: an interaction that makes even a 2-day course
     unsafe, a recorded severe liver disease. The first-line card names them too when no alternative is usable."""
-    return tuple(
-        i.message() for i in interactions_doing(Drug.RIFAMPICIN, patient, InteractionAction.SECOND_LINE_FIRST)
-    ) + tuple(
+    return lines(interactions_doing(Drug.RIFAMPICIN, patient, InteractionAction.SECOND_LINE_FIRST)) + tuple(
         Message.decisive_of("iim.second-line.hepatic", condition=c.display)
         for c in patient.record.active_conditions(Concept.SEVERE_HEPATIC_DISEASE)
     )

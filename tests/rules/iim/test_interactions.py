@@ -15,7 +15,7 @@ import pytest
 from fhir_factory import medication_statement
 from prevention_cds.fhir_in.record import build_record
 from prevention_cds.rules.advice import Indicator, Medicine, Message
-from prevention_cds.rules.concepts import Concept
+from prevention_cds.rules.concepts import INTERACTING_MEDICINES, Concept
 from prevention_cds.rules.facts import MedicationFact, MedicationStatus, PatientRecord, Sex
 from prevention_cds.rules.iim.parameters import IimParameters, InteractionAction, InteractionLevel
 from prevention_cds.terminology.index import ATC, RXNORM, CodeIndex
@@ -66,6 +66,7 @@ CASES = [
     Case("delamanid", (Concept.RIFAMPICIN_INTERACTING,), "iim.prophylaxis.second-line", [CIPRO_TAB, CEFTRIAXONE]),
     # A 2-day course unsafe: second line first, rifampicin kept as a possible, not recommended, choice
     Case("apixaban", (Concept.RIFAMPICIN_AVOID_ANTICOAGULANT,), *SECOND_LINE_FIRST),
+    Case("ticagrelor", (Concept.RIFAMPICIN_AVOID_INDUCTION_SENSITIVE,), *SECOND_LINE_FIRST),
     Case("warfarin", (Concept.RIFAMPICIN_CAUTION_VITAMIN_K_ANTAGONIST,), *SECOND_LINE_FIRST),
     Case("tacrolimus", (Concept.RIFAMPICIN_AVOID_IMMUNOSUPPRESSANT,), *SECOND_LINE_FIRST),
     Case("methadone", (Concept.RIFAMPICIN_CAUTION_OPIOID_SUBSTITUTION,), *SECOND_LINE_FIRST),
@@ -79,6 +80,12 @@ CASES = [
                                           Medicine.RIFAMPICIN_ORAL_SUSPENSION.value], CEFTRIAXONE, born=CHILD, kg="25"),
     # Hormonal contraception: rifampicin stays first line, with the barrier-method advice naming the product
     Case("pill", (Concept.HORMONAL_CONTRACEPTIVE,), "iim.prophylaxis.rifampicin", [RIF_CAPS], RIF_CAPS),
+    # The other précautions d'emploi: rifampicin stays first line, the card naming the medicine and the précaution
+    Case("levothyroxine", (Concept.RIFAMPICIN_CAUTION_INDUCTION_SENSITIVE,), "iim.prophylaxis.rifampicin", [RIF_CAPS],
+         RIF_CAPS),
+    Case("levothyroxine and ticagrelor",
+         (Concept.RIFAMPICIN_CAUTION_INDUCTION_SENSITIVE, Concept.RIFAMPICIN_AVOID_INDUCTION_SENSITIVE),
+         *SECOND_LINE_FIRST),
     # Ciprofloxacin: contraindicated -> ceftriaxone alone; a precaution -> ceftriaxone recommended
     Case("tizanidine, rifamycin allergy", (Concept.CIPROFLOXACIN_INTERACTING,), "iim.prophylaxis.second-line",
          [CEFTRIAXONE], CEFTRIAXONE, allergies=(Concept.RIFAMYCIN_ALLERGEN,)),
@@ -124,6 +131,7 @@ LEVELS = [
     (Concept.RIFAMPICIN_AVOID_ANTIRETROVIRAL, InteractionLevel.AVOID),  # nevirapine, raltegravir, TAF, zidovudine
     (Concept.RIFAMPICIN_CAUTION_ANTIRETROVIRAL, InteractionLevel.PRECAUTION),  # efavirenz, maraviroc, dolutegravir
     (Concept.RIFAMPICIN_AVOID_AZOLE, InteractionLevel.AVOID),  # fluconazole among them
+    (Concept.RIFAMPICIN_AVOID_INDUCTION_SENSITIVE, InteractionLevel.AVOID),  # statins, ticagrelor, TKIs...
     (Concept.RIFAMPICIN_AVOID_IMMUNOSUPPRESSANT, InteractionLevel.PRECAUTION),  # the inducers' class row
     (Concept.RIFAMPICIN_CAUTION_VITAMIN_K_ANTAGONIST, InteractionLevel.PRECAUTION),
 ]
@@ -169,6 +177,16 @@ def test_the_contraceptive_advice_names_the_product_and_the_duration() -> None:
     found = next(m for m in card.explanation if m.key == "iim.interaction.found")
     assert found.params["medicine"] == "Optilova"
     assert found.params["advice"].params["days"] == P.contraception_barrier_days_after.value  # type: ignore[union-attr]
+
+
+def test_two_medicines_of_one_list_make_one_line_and_an_unnamed_one_its_own() -> None:
+    caution = frozenset({Concept.RIFAMPICIN_CAUTION_INDUCTION_SENSITIVE})
+    rec = replace(record(ADULT), medications=tuple(
+        MedicationFact(caution, name, MedicationStatus.ONGOING, source_id=f"M/{n}")
+        for n, name in enumerate(("LEVOTHYROX 100 microgrammes", "HYDROCORTISONE ROUSSEL 10 mg", ""))))
+    card = only(evaluate(rec), "iim.prophylaxis.rifampicin")
+    found = [m.params["medicine"] for m in card.explanation if m.key == "iim.interaction.found"]
+    assert found == ["LEVOTHYROX 100 microgrammes, HYDROCORTISONE ROUSSEL 10 mg", ""]
 
 
 # --- order checks: the same lists, the draft orders counted as the patient's medicines ---------------------
@@ -222,6 +240,17 @@ CODES = [
     (ATC, "P02BA01", Concept.RIFAMPICIN_INTERACTING),  # praziquantel
     (ATC, "J04AK06", Concept.RIFAMPICIN_INTERACTING),  # delamanid
     (ATC, "B01AF02", Concept.RIFAMPICIN_AVOID_ANTICOAGULANT),  # apixaban, by the B01AF class
+    (ATC, "B01AC24", Concept.RIFAMPICIN_AVOID_INDUCTION_SENSITIVE),  # ticagrelor
+    (ATC, "C10BX03", Concept.RIFAMPICIN_AVOID_INDUCTION_SENSITIVE),  # atorvastatin/amlodipine
+    (ATC, "L01EA01", Concept.RIFAMPICIN_AVOID_INDUCTION_SENSITIVE),  # imatinib, a metabolised tyrosine kinase inhibitor
+    (ATC, "L01AA01", Concept.RIFAMPICIN_AVOID_INDUCTION_SENSITIVE),  # cyclophosphamide, its toxic metabolite raised
+    (ATC, "R07AX32", Concept.RIFAMPICIN_AVOID_INDUCTION_SENSITIVE),  # ivacaftor/tezacaftor/elexacaftor
+    (ATC, "L01XJ03", Concept.RIFAMPICIN_AVOID_INDUCTION_SENSITIVE),  # glasdegib, déconseillée with rifampicin
+    (ATC, "H03AA01", Concept.RIFAMPICIN_CAUTION_INDUCTION_SENSITIVE),  # levothyroxine
+    (ATC, "H02AB09", Concept.RIFAMPICIN_CAUTION_INDUCTION_SENSITIVE),  # hydrocortisone
+    (ATC, "N03AG01", Concept.RIFAMPICIN_CAUTION_INDUCTION_SENSITIVE),  # valproic acid
+    (ATC, "C09DB01", Concept.RIFAMPICIN_CAUTION_INDUCTION_SENSITIVE),  # valsartan/amlodipine
+    (ATC, "G03HB01", Concept.HORMONAL_CONTRACEPTIVE),  # cyproterone and an estrogen
     (ATC, "B01AA07", Concept.RIFAMPICIN_CAUTION_VITAMIN_K_ANTAGONIST),  # acenocoumarol, by the B01AA class
     (RXNORM, "11289", Concept.RIFAMPICIN_CAUTION_VITAMIN_K_ANTAGONIST),  # warfarin ingredient
     (ATC, "L04AD02", Concept.RIFAMPICIN_AVOID_IMMUNOSUPPRESSANT),  # tacrolimus
@@ -264,6 +293,22 @@ def _taking(system: str, code: str) -> PatientRecord:
 @pytest.mark.parametrize(("system", "code", "concept"), CODES, ids=[c[1] for c in CODES])
 def test_a_product_code_is_read_into_its_interaction_list(system: str, code: str, concept: Concept) -> None:
     assert _taking(system, code).medications_of(concept)
+
+
+def test_a_product_on_two_lists_is_named_once_at_the_more_severe_level() -> None:
+    """Atorvastatin/amlodipine: atorvastatin déconseillée, amlodipine a précaution d'emploi."""
+    taking = _taking(ATC, "C10BX03")
+    assert taking.medications_of(Concept.RIFAMPICIN_AVOID_INDUCTION_SENSITIVE)
+    assert taking.medications_of(Concept.RIFAMPICIN_CAUTION_INDUCTION_SENSITIVE)
+    card = only(evaluate(replace(record(ADULT), medications=taking.medications)), "iim.prophylaxis.second-line")
+    found = [m for m in card.explanation if m.key == "iim.interaction.found"]
+    assert [m.params["level"] for m in found] == [Message.of("iim.interaction.level.avoid")]
+
+
+def test_vitamin_d_is_on_no_interaction_list() -> None:
+    """A précaution d'emploi left out on purpose (docs/clinical-decisions.md 'Interactions')."""
+    taking = _taking(ATC, "A11CC05")  # colecalciferol
+    assert not any(taking.medications_of(concept) for concept in INTERACTING_MEDICINES)
 
 
 # Moved to the precaution list, not kept on the list to avoid (a code is on one antiretroviral list only)
