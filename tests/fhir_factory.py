@@ -34,12 +34,15 @@ def immunization(pid: str, cvx: str, when: str, status: str = "completed", syste
     }
 
 
-def medication_statement(pid: str, system: str, code: str, status: str = "active") -> dict[str, Any]:
-    """A treatment the patient takes, coded by one product or ingredient code alone."""
+def medication_statement(pid: str, system: str, code: str, status: str = "active",
+                         text: str | None = "produit") -> dict[str, Any]:
+    """A treatment the patient takes, coded by one product or ingredient code alone (``text=None``: not named)."""
+    concept: dict[str, Any] = {"coding": [{"system": system, "code": code}]}
+    if text is not None:
+        concept["text"] = text
     return {
         "resourceType": "MedicationStatement", "id": _id(), "status": status,
-        "subject": {"reference": f"Patient/{pid}"},
-        "medicationCodeableConcept": {"coding": [{"system": system, "code": code}], "text": "produit"},
+        "subject": {"reference": f"Patient/{pid}"}, "medicationCodeableConcept": concept,
     }
 
 

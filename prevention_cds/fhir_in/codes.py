@@ -70,6 +70,13 @@ def display_of(concept: Any) -> str:
     return ""
 
 
+def name_of(concept: Any, index: CodeIndex) -> str:
+    """``display_of``, else the display a project ValueSet gives one of its codes: a product coded by its CIS alone
+    is named as the BDPM names it rather than shown as unnamed. Medicines only: a vaccine's card words an unnamed
+    dose by its kind, in the card's language."""
+    return display_of(concept) or index.label_of(codings(concept))
+
+
 def stated_codes(codes: set[str | None], meaning: Mapping[str, Meaning]) -> frozenset[Meaning | Unreadable]:
     """What a status element states: the meaning of each of its codes, UNREADABLE for a code without one."""
     return frozenset(meaning.get(code, UNREADABLE) if code is not None else UNREADABLE for code in codes)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from prevention_cds.fhir_in.codes import display_of
+from prevention_cds.fhir_in.codes import name_of
 from prevention_cds.fhir_in.dates import as_date
 from prevention_cds.fhir_in.products import medicine_of
 from prevention_cds.fhir_in.reading import Reading, Resource, TypedElements, source_id
@@ -55,15 +55,16 @@ def _read_medication(resource: Resource, reading: Reading, started_element: str)
     if started_value is None and period is not None:
         started_value = period.start
     started = as_date(started_value)
+    name = name_of(concept, reading.index)
     if Concept.IMMUNOGLOBULIN in concepts:
         if started is not None:
             reading.immunoglobulins.append(started)
         elif (stated := _unreadable_start(resource, typed, started_element)) is not None:
             # immunoglobulins delay a live vaccine: a date that cannot be read is said on the card
-            reading.unreadable_value(RecordElement.MEDICATION_DATE, stated, resource, concepts, display_of(concept))
+            reading.unreadable_value(RecordElement.MEDICATION_DATE, stated, resource, concepts, name)
     stands = STATUSES.get(status, MedicationStatus.UNSTATED) if isinstance(status, str) else MedicationStatus.UNSTATED
     reading.medications.append(MedicationFact(
-        frozenset(concepts), display_of(concept), stands, started, source_id(resource), medicine.product
+        frozenset(concepts), name, stands, started, source_id(resource), medicine.product
     ))
 
 

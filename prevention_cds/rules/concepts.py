@@ -59,7 +59,7 @@ class Concept(StrEnum):
     RIFAMPICIN_AVOID_AZOLE = "rifampicin-avoid-azole"
     RIFAMPICIN_AVOID_ANTICOAGULANT = "rifampicin-avoid-anticoagulant"
     RIFAMPICIN_AVOID_INDUCTION_SENSITIVE = "rifampicin-avoid-induction-sensitive"
-    RIFAMPICIN_CAUTION_VITAMIN_K_ANTAGONIST = "rifampicin-caution-vitamin-k-antagonist"
+    VITAMIN_K_ANTAGONIST = "vitamin-k-antagonist"
     RIFAMPICIN_AVOID_IMMUNOSUPPRESSANT = "rifampicin-avoid-immunosuppressant"
     RIFAMPICIN_CAUTION_OPIOID_SUBSTITUTION = "rifampicin-caution-opioid-substitution"
     RIFAMPICIN_CAUTION_INDUCTION_SENSITIVE = "rifampicin-caution-induction-sensitive"
@@ -67,6 +67,8 @@ class Concept(StrEnum):
     CIPROFLOXACIN_CAUTION_CYP1A2_SUBSTRATE = "ciprofloxacin-caution-cyp1a2-substrate"
     CIPROFLOXACIN_CAUTION_QT_PROLONGING = "ciprofloxacin-caution-qt-prolonging"
     CIPROFLOXACIN_AVOID_METHOTREXATE = "ciprofloxacin-avoid-methotrexate"
+    CIPROFLOXACIN_CAUTION_ABSORPTION = "ciprofloxacin-caution-absorption"
+    CIPROFLOXACIN_CAUTION_PHENYTOIN = "ciprofloxacin-caution-phenytoin"
     HORMONAL_CONTRACEPTIVE = "hormonal-contraceptive"
 
 
@@ -77,9 +79,10 @@ INTERACTING_MEDICINES = frozenset({
     Concept.RIFAMPICIN_CAUTION_ANTIRETROVIRAL,
     Concept.RIFAMPICIN_AVOID_AZOLE, Concept.RIFAMPICIN_AVOID_ANTICOAGULANT,
     Concept.RIFAMPICIN_AVOID_INDUCTION_SENSITIVE,
-    Concept.RIFAMPICIN_CAUTION_VITAMIN_K_ANTAGONIST,
+    Concept.VITAMIN_K_ANTAGONIST,
     Concept.RIFAMPICIN_AVOID_IMMUNOSUPPRESSANT, Concept.RIFAMPICIN_CAUTION_OPIOID_SUBSTITUTION,
     Concept.RIFAMPICIN_CAUTION_INDUCTION_SENSITIVE,
     Concept.CIPROFLOXACIN_INTERACTING, Concept.CIPROFLOXACIN_CAUTION_CYP1A2_SUBSTRATE,
     Concept.CIPROFLOXACIN_CAUTION_QT_PROLONGING, Concept.CIPROFLOXACIN_AVOID_METHOTREXATE,
+    Concept.CIPROFLOXACIN_CAUTION_ABSORPTION, Concept.CIPROFLOXACIN_CAUTION_PHENYTOIN,
 })

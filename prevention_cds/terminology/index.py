@@ -102,6 +102,7 @@ class CodeIndex:
 
     def __init__(self, valuesets: Iterable[Mapping[str, Any]], medicines: Mapping[str, Any] | None = None) -> None:
         explicit: dict[tuple[str, str], set[str]] = {}
+        labels: dict[tuple[str, str], str] = {}
         prefixes: dict[tuple[str, str], set[str]] = {}
         systems: dict[str, set[str]] = {}
         ids: list[str] = []
@@ -120,7 +121,7 @@ class CodeIndex:
             if isinstance(compose, Mapping) and compose.get("exclude"):
                 raise ValueSetFormatError(f"ValueSet {vs_id}: compose.exclude is not supported")
             for include in includes:
-                self._read_include(vs_id, include, explicit, prefixes, systems[vs_id])
+                self._read_include(vs_id, include, explicit, prefixes, systems[vs_id], labels)
         self._explicit: dict[tuple[str, str], frozenset[str]] = {
             key: frozenset(value) for key, value in explicit.items()
         }
@@ -132,6 +133,7 @@ class CodeIndex:
             lengths = set(self._prefix_lengths.get(system, ())) | {len(prefix)}
             self._prefix_lengths[system] = tuple(sorted(lengths))
         self._systems: dict[str, frozenset[str]] = {key: frozenset(value) for key, value in systems.items()}
+        self._labels = labels
         self._ids: tuple[str, ...] = tuple(ids)
         self._memo: dict[tuple[str | None, str | None], frozenset[str]] = {}
         self.medicines: MedicineCatalogue | None = (
@@ -145,6 +147,7 @@ class CodeIndex:
         explicit: dict[tuple[str, str], set[str]],
         prefixes: dict[tuple[str, str], set[str]],
         systems: set[str],
+        labels: dict[tuple[str, str], str],
     ) -> None:
         if not isinstance(include, Mapping):
             raise ValueSetFormatError(f"ValueSet {vs_id}: an include is not an object")
@@ -166,7 +169,11 @@ class CodeIndex:
                 code = concept.get("code") if isinstance(concept, Mapping) else None
                 if not isinstance(code, str) or not code.strip():
                     raise ValueSetFormatError(f"ValueSet {vs_id}: a concept of {system} has no code")
-                explicit.setdefault((system, normalise_code(system, code)), set()).add(vs_id)
+                key = (system, normalise_code(system, code))
+                explicit.setdefault(key, set()).add(vs_id)
+                display = concept.get("display")
+                if isinstance(display, str) and display.strip():
+                    labels.setdefault(key, display)
             return
         if system not in HIERARCHICAL_SYSTEMS:
             raise ValueSetFormatError(f"ValueSet {vs_id}: is-a filters are only understood for ICD-10 and ATC")
@@ -233,6 +240,16 @@ class CodeIndex:
             if matched:
                 result = result | matched
         return result
+
+    def label_of(self, codes: Iterable[tuple[str | None, str | None]]) -> str:
+        """The display a ValueSet gives the first of the (system, code) pairs it lists ("BRILIQUE 90 mg, comprimé
+        pelliculé"), for a record that codes a medicine without naming it; "" when none is listed."""
+        for system, code in codes:
+            key = code_key(system, code) if system is not None and code is not None else None
+            label = self._labels.get(key) if key is not None else None
+            if label:
+                return label
+        return ""
 
     def contains(self, valueset_id: str, system: str | None, code: str | None) -> bool:
         return valueset_id in self.valuesets_for(system, code)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from fhir_factory import medication_statement, patient
+from fhir_factory import immunization, medication_statement, patient
 from prevention_cds.fhir_in.record import build_record
 from prevention_cds.rules.concepts import Concept
 from prevention_cds.terminology.bdpm_lists import GENERATED, read_bdpm, read_lists, with_products, write
@@ -141,6 +141,9 @@ SHIPPED = [  # a product of each kind, by CIS (and one box by CIP13), and what i
     (BDPM, "68416845", Concept.RIFAMPICIN_CAUTION_INDUCTION_SENSITIVE),  # LEVOTHYROX 100 µg
     (BDPM, "64124103", Concept.RIFAMPICIN_CAUTION_INDUCTION_SENSITIVE),  # HYDROCORTISONE ROUSSEL 10 mg
     (BDPM, "60184188", Concept.RIFAMPICIN_CAUTION_INDUCTION_SENSITIVE),  # DEPAKINE 500 mg (valproate)
+    (BDPM, "61383937", Concept.CIPROFLOXACIN_CAUTION_ABSORPTION),  # CACIT VITAMINE D3 500 mg/1000 UI
+    (BDPM, "68269288", Concept.CIPROFLOXACIN_CAUTION_ABSORPTION),  # TARDYFERON 80 mg
+    (BDPM, "66303560", Concept.CIPROFLOXACIN_CAUTION_PHENYTOIN),  # DI-HYDAN 100 mg
     (BDPM, "68945058", Concept.RIFAMPICIN_CAUTION_OPIOID_SUBSTITUTION),  # SUBUTEX 8 mg
     (BDPM, "62429736", Concept.HORMONAL_CONTRACEPTIVE),  # DEPO PROVERA 150 mg/3 mL
     (BDPM, "67218369", Concept.CIPROFLOXACIN_INTERACTING),  # VALDOXAN 25 mg (agomelatine)
@@ -153,6 +156,7 @@ NOT_READ = [
     (BDPM, "60557096", Concept.RIFAMPICIN_AVOID_AZOLE),  # KETODERM, ketoconazole cream
     (BDPM, "68279528", Concept.RIFAMPICIN_AVOID_INDUCTION_SENSITIVE),  # OPZELURA, ruxolitinib cream
     (BDPM, "65773258", Concept.RIFAMPICIN_CAUTION_INDUCTION_SENSITIVE),  # PULMICORT, inhaled budesonide
+    (BDPM, "60960624", Concept.CIPROFLOXACIN_CAUTION_ABSORPTION),  # FERINJECT, intravenous iron
     (BDPM, "67487622", Concept.RIFAMPICIN_CAUTION_INDUCTION_SENSITIVE),  # FLORGYNAL, a vaginal flora product
     (BDPM, "66349230", Concept.HORMONAL_CONTRACEPTIVE),  # MIRENA, a levonorgestrel DIU
 ]
@@ -168,3 +172,20 @@ def test_a_french_product_coded_alone_meets_its_list(system: str, code: str, con
 def test_a_product_that_does_not_reach_the_blood_is_not_on_the_list(system: str, code: str, concept: Concept) -> None:
     record = build_record("p1", [patient(), medication_statement("p1", system, code)], CodeIndex.load())
     assert not record.medications_of(concept), code
+
+
+def test_a_product_the_record_does_not_name_is_named_as_the_bdpm_names_it() -> None:
+    unnamed = medication_statement("p1", BDPM, "61958462", text=None)  # BRILIQUE 90 mg, by its CIS alone
+    named = medication_statement("p1", BDPM, "69902323", text="Tahor 20")
+    record = build_record("p1", [patient(), unnamed, named], CodeIndex.load())
+    (ticagrelor,) = [m for m in record.medications if m.source_id == f"MedicationStatement/{unnamed['id']}"]
+    assert ticagrelor.display == "BRILIQUE 90 mg, comprimé pelliculé"
+    assert {m.display for m in record.medications} == {"BRILIQUE 90 mg, comprimé pelliculé", "Tahor 20"}  # text wins
+
+
+def test_an_unnamed_vaccine_dose_keeps_no_name_for_the_card_to_word() -> None:
+    """A vaccine's card words an unnamed dose by its kind, in the card's language ("ROR"): a ValueSet's display,
+    in English for the CVX codes, would not read better."""
+    dose = immunization("p1", "64269668", "2020-01-06", system=BDPM)  # M-M-RVaxPro, by its CIS alone
+    record = build_record("p1", [patient(), dose], CodeIndex.load())
+    assert [d.display for d in record.vaccine_doses] == [""]

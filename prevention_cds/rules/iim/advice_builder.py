@@ -194,7 +194,8 @@ def _course(ctx: CardContext, plan: CoursePlan, main: CourseOption) -> Advice:
     else:
         explanation = (
             plan.second_line.reasons
-            + plan.second_line.preferred
+            # why rifampicin was not preferred says nothing once it is excluded for a clinical reason
+            + (() if plan.second_line.clinical else plan.second_line.preferred)
             + plan.second_line.notes
             + cautions.messages
             + _excluded_alternatives(plan)

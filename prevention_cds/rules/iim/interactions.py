@@ -44,7 +44,7 @@ _GROUP_KEYS: dict[Concept, tuple[str, str]] = {
         "iim.interaction.group.induction-sensitive",
         "iim.interaction.do.induction-sensitive",
     ),
-    Concept.RIFAMPICIN_CAUTION_VITAMIN_K_ANTAGONIST: (
+    Concept.VITAMIN_K_ANTAGONIST: (
         "iim.interaction.group.vitamin-k-antagonist",
         "iim.interaction.do.vitamin-k-antagonist",
     ),
@@ -71,6 +71,13 @@ _GROUP_KEYS: dict[Concept, tuple[str, str]] = {
     Concept.CIPROFLOXACIN_CAUTION_CYP1A2_SUBSTRATE: ("iim.interaction.group.cyp1a2", "iim.interaction.do.cyp1a2"),
     Concept.CIPROFLOXACIN_CAUTION_QT_PROLONGING: ("iim.interaction.group.qt", "iim.interaction.do.qt"),
     Concept.CIPROFLOXACIN_AVOID_METHOTREXATE: ("iim.interaction.group.methotrexate", "iim.interaction.do.methotrexate"),
+    Concept.CIPROFLOXACIN_CAUTION_ABSORPTION: ("iim.interaction.group.absorption", "iim.interaction.do.absorption"),
+    Concept.CIPROFLOXACIN_CAUTION_PHENYTOIN: ("iim.interaction.group.phenytoin", "iim.interaction.do.phenytoin"),
+}
+# What to do when a list serves another antibiotic than the one its advice above was written for
+_DRUG_ADVICE: dict[tuple[Concept, Concept], str] = {
+    (Concept.CIPROFLOXACIN, Concept.VITAMIN_K_ANTAGONIST): "iim.interaction.do.inr-raised",
+    (Concept.CEFTRIAXONE, Concept.VITAMIN_K_ANTAGONIST): "iim.interaction.do.inr-raised",
 }
 _LEVEL_KEYS = {
     InteractionLevel.CONTRAINDICATED: "iim.interaction.level.contraindicated",
@@ -100,6 +107,7 @@ class Interaction:
     def message(self, medicines: str | None = None) -> Message:
         """The medicine found (or ``medicines``, those of one rule), its class, the level and what to do."""
         label, advice = _GROUP_KEYS[self.rule.medicines]
+        advice = _DRUG_ADVICE.get((self.rule.drug, self.rule.medicines), advice)
         return Message.decisive_of(
             "iim.interaction.found",
             medicine=self.medicine if medicines is None else medicines,
@@ -129,6 +137,8 @@ def found_in(
     params: tuple[tuple[str, ParamValue], ...] = ()
     if cited.value.medicines is Concept.HORMONAL_CONTRACEPTIVE:
         params = (("days", patient.rules.contraception_barrier_days_after.value),)
+    elif cited.value.medicines is Concept.CIPROFLOXACIN_CAUTION_ABSORPTION:
+        params = (("hours", patient.rules.ciprofloxacin_absorption_spacing_hours.value),)
     return Interaction(cited.value, Cited(None, cited.ref), medicine, source_id, params)
 
 

@@ -156,6 +156,7 @@ class IimParameters:
     prior_dose_min_age_months: Cited[int]
     prior_dose_validity_years: Cited[int]
     contraception_barrier_days_after: Cited[int]
+    ciprofloxacin_absorption_spacing_hours: Cited[int]
     childbearing_age: ChildbearingAge
     age_in_months_below_months: Cited[int]
     pregnancy_evidence_max_days: Cited[int]
@@ -252,6 +253,7 @@ def _parameters_on(day: date) -> IimParameters:
         prior_dose_min_age_months=values.integer("prior_dose_min_age_months"),
         prior_dose_validity_years=values.integer("prior_dose_validity_years"),
         contraception_barrier_days_after=values.integer("contraception_barrier_days_after"),
+        ciprofloxacin_absorption_spacing_hours=values.integer("ciprofloxacin_absorption_spacing_hours"),
         childbearing_age=common.childbearing_age,
         age_in_months_below_months=common.age_in_months_below_months,
         pregnancy_evidence_max_days=values.integer("pregnancy_evidence_max_days"),

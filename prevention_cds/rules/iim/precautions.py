@@ -76,8 +76,10 @@ def _rifampicin(patient: PatientProfile) -> Precautions:
 
 
 def _ciprofloxacin(patient: PatientProfile) -> Precautions:
-    cautions = interactions_doing(Drug.CIPROFLOXACIN, patient, InteractionAction.PREFER_CEFTRIAXONE)
-    messages = list(lines(cautions))
+    messages = [
+        *lines(interactions_doing(Drug.CIPROFLOXACIN, patient, InteractionAction.PREFER_CEFTRIAXONE)),
+        *lines(interactions_doing(Drug.CIPROFLOXACIN, patient, InteractionAction.ADVISE)),
+    ]
     if patient.record.has_condition(Concept.BREASTFEEDING):
         messages.append(Message.of("iim.precaution.ciprofloxacin.breastfeeding"))
     decisions: list[Message] = []
@@ -98,6 +100,7 @@ def _ciprofloxacin(patient: PatientProfile) -> Precautions:
 
 def _ceftriaxone(patient: PatientProfile) -> Precautions:
     messages = [Message.decisive_of("iim.precaution.ceftriaxone.beta-lactam")]
+    messages += lines(interactions_doing(Drug.CEFTRIAXONE, patient, InteractionAction.ADVISE))
     if patient.band is not DosingBand.ADULT:
         messages.append(Message.of("iim.precaution.ceftriaxone.child"))
     return Precautions(tuple(messages))

@@ -14,7 +14,7 @@ import pytest
 
 from fhir_factory import medication_statement
 from prevention_cds.fhir_in.record import build_record
-from prevention_cds.rules.advice import Indicator, Medicine, Message
+from prevention_cds.rules.advice import Advice, Indicator, Medicine, Message
 from prevention_cds.rules.concepts import INTERACTING_MEDICINES, Concept
 from prevention_cds.rules.facts import MedicationFact, MedicationStatus, PatientRecord, Sex
 from prevention_cds.rules.iim.parameters import IimParameters, InteractionAction, InteractionLevel
@@ -67,7 +67,7 @@ CASES = [
     # A 2-day course unsafe: second line first, rifampicin kept as a possible, not recommended, choice
     Case("apixaban", (Concept.RIFAMPICIN_AVOID_ANTICOAGULANT,), *SECOND_LINE_FIRST),
     Case("ticagrelor", (Concept.RIFAMPICIN_AVOID_INDUCTION_SENSITIVE,), *SECOND_LINE_FIRST),
-    Case("warfarin", (Concept.RIFAMPICIN_CAUTION_VITAMIN_K_ANTAGONIST,), *SECOND_LINE_FIRST),
+    Case("warfarin", (Concept.VITAMIN_K_ANTAGONIST,), *SECOND_LINE_FIRST),
     Case("tacrolimus", (Concept.RIFAMPICIN_AVOID_IMMUNOSUPPRESSANT,), *SECOND_LINE_FIRST),
     Case("methadone", (Concept.RIFAMPICIN_CAUTION_OPIOID_SUBSTITUTION,), *SECOND_LINE_FIRST),
     Case("nevirapine", (Concept.RIFAMPICIN_AVOID_ANTIRETROVIRAL,), *SECOND_LINE_FIRST),
@@ -133,7 +133,7 @@ LEVELS = [
     (Concept.RIFAMPICIN_AVOID_AZOLE, InteractionLevel.AVOID),  # fluconazole among them
     (Concept.RIFAMPICIN_AVOID_INDUCTION_SENSITIVE, InteractionLevel.AVOID),  # statins, ticagrelor, TKIs...
     (Concept.RIFAMPICIN_AVOID_IMMUNOSUPPRESSANT, InteractionLevel.PRECAUTION),  # the inducers' class row
-    (Concept.RIFAMPICIN_CAUTION_VITAMIN_K_ANTAGONIST, InteractionLevel.PRECAUTION),
+    (Concept.VITAMIN_K_ANTAGONIST, InteractionLevel.PRECAUTION),
 ]
 
 
@@ -199,6 +199,15 @@ def test_a_rifampicin_order_beside_a_draft_protease_inhibitor_is_contraindicated
     assert "Symtuza" in str([m.params for m in card.explanation])
 
 
+def test_a_ceftriaxone_order_for_a_patient_on_a_vitamin_k_antagonist_gets_the_inr_advice() -> None:
+    rec = replace(record(ADULT), medications=(
+        MedicationFact(frozenset({Concept.VITAMIN_K_ANTAGONIST}), "PREVISCAN", MedicationStatus.ONGOING),))
+    card = only(check(rec, order(Concept.CEFTRIAXONE, "250")), "iim.order.interaction")
+    assert card.indicator is Indicator.WARNING
+    found = next(m for m in card.explanation if m.key == "iim.interaction.found")
+    assert (found.params["medicine"], found.params["advice"]) == ("PREVISCAN", Message.of("iim.interaction.do.inr-raised"))
+
+
 def test_a_rifampicin_order_with_a_current_anticoagulant_gets_the_interaction_card() -> None:
     rec = replace(record(ADULT), medications=(
         MedicationFact(frozenset({Concept.RIFAMPICIN_AVOID_ANTICOAGULANT}), "Eliquis", MedicationStatus.ONGOING),))
@@ -251,8 +260,8 @@ CODES = [
     (ATC, "N03AG01", Concept.RIFAMPICIN_CAUTION_INDUCTION_SENSITIVE),  # valproic acid
     (ATC, "C09DB01", Concept.RIFAMPICIN_CAUTION_INDUCTION_SENSITIVE),  # valsartan/amlodipine
     (ATC, "G03HB01", Concept.HORMONAL_CONTRACEPTIVE),  # cyproterone and an estrogen
-    (ATC, "B01AA07", Concept.RIFAMPICIN_CAUTION_VITAMIN_K_ANTAGONIST),  # acenocoumarol, by the B01AA class
-    (RXNORM, "11289", Concept.RIFAMPICIN_CAUTION_VITAMIN_K_ANTAGONIST),  # warfarin ingredient
+    (ATC, "B01AA07", Concept.VITAMIN_K_ANTAGONIST),  # acenocoumarol, by the B01AA class
+    (RXNORM, "11289", Concept.VITAMIN_K_ANTAGONIST),  # warfarin ingredient
     (ATC, "L04AD02", Concept.RIFAMPICIN_AVOID_IMMUNOSUPPRESSANT),  # tacrolimus
     (ATC, "L04AH02", Concept.RIFAMPICIN_AVOID_IMMUNOSUPPRESSANT),  # everolimus (ATC 2024)
     (ATC, "L01EG02", Concept.RIFAMPICIN_AVOID_IMMUNOSUPPRESSANT),  # everolimus for a cancer
@@ -282,6 +291,11 @@ CODES = [
     (ATC, "C01BD01", Concept.CIPROFLOXACIN_CAUTION_QT_PROLONGING),  # amiodarone, by the C01BD class
     (ATC, "L04AX03", Concept.CIPROFLOXACIN_AVOID_METHOTREXATE),  # methotrexate as an immunosuppressant
     (ATC, "L01BA01", Concept.CIPROFLOXACIN_AVOID_METHOTREXATE),  # methotrexate for a cancer
+    (ATC, "A12AX", Concept.CIPROFLOXACIN_CAUTION_ABSORPTION),  # calcium with vitamin D, by its class
+    (ATC, "B03AA07", Concept.CIPROFLOXACIN_CAUTION_ABSORPTION),  # ferrous sulfate
+    (ATC, "A02AD02", Concept.CIPROFLOXACIN_CAUTION_ABSORPTION),  # magaldrate, an antacid
+    (ATC, "V03AE03", Concept.CIPROFLOXACIN_CAUTION_ABSORPTION),  # lanthanum carbonate
+    (ATC, "N03AB02", Concept.CIPROFLOXACIN_CAUTION_PHENYTOIN),  # phenytoin
 ]
 
 
@@ -303,6 +317,36 @@ def test_a_product_on_two_lists_is_named_once_at_the_more_severe_level() -> None
     card = only(evaluate(replace(record(ADULT), medications=taking.medications)), "iim.prophylaxis.second-line")
     found = [m for m in card.explanation if m.key == "iim.interaction.found"]
     assert [m.params["level"] for m in found] == [Message.of("iim.interaction.level.avoid")]
+
+
+def test_iron_given_intravenously_does_not_lower_the_absorption_of_ciprofloxacin() -> None:
+    assert not _taking(ATC, "B03AC02").medications_of(Concept.CIPROFLOXACIN_CAUTION_ABSORPTION)  # iron sucrose IV
+
+
+def _second_line_card(*taking: tuple[Concept, str]) -> Advice:
+    """The card of an adult allergic to rifamycins (second line) who takes these medicines."""
+    rec = replace(record(ADULT, allergies=(Concept.RIFAMYCIN_ALLERGEN,)), medications=tuple(
+        MedicationFact(frozenset({concept}), name, MedicationStatus.ONGOING, source_id=f"M/{n}")
+        for n, (concept, name) in enumerate(taking)))
+    return only(evaluate(rec), "iim.prophylaxis.second-line")
+
+
+def test_a_calcium_supplement_keeps_ciprofloxacin_with_the_spacing() -> None:
+    card = _second_line_card((Concept.CIPROFLOXACIN_CAUTION_ABSORPTION, "CACIT VITAMINE D3"))
+    assert CIPRO_TAB in medicines(card)
+    found = next(m for m in card.explanation if m.key == "iim.interaction.found")
+    assert found.params["medicine"] == "CACIT VITAMINE D3"
+    assert found.params["advice"] == Message.of(
+        "iim.interaction.do.absorption", hours=P.ciprofloxacin_absorption_spacing_hours.value)
+
+
+def test_a_vitamin_k_antagonist_gets_the_inr_advice_of_each_antibiotic() -> None:
+    """Rifampicin lowers the INR, ciprofloxacin and ceftriaxone raise it: one list, the advice of each drug."""
+    card = _second_line_card((Concept.VITAMIN_K_ANTAGONIST, "PREVISCAN"))
+    advice = [m.params["advice"] for m in card.explanation if m.key == "iim.interaction.found"]
+    assert Message.of("iim.interaction.do.inr-raised") in advice
+    drugs = {r.value.drug for r in P.interactions if r.value.medicines is Concept.VITAMIN_K_ANTAGONIST}
+    assert drugs == {Concept.RIFAMPICIN, Concept.CIPROFLOXACIN, Concept.CEFTRIAXONE}
 
 
 def test_vitamin_d_is_on_no_interaction_list() -> None:
