@@ -173,7 +173,8 @@ class CodeIndex:
                 explicit.setdefault(key, set()).add(vs_id)
                 display = concept.get("display")
                 if isinstance(display, str) and display.strip():
-                    labels.setdefault(key, display)
+                    # the "(unverified)" marker of a display is for the reviewers, not for a card
+                    labels.setdefault(key, display.replace(" (unverified)", "").strip())
             return
         if system not in HIERARCHICAL_SYSTEMS:
             raise ValueSetFormatError(f"ValueSet {vs_id}: is-a filters are only understood for ICD-10 and ATC")

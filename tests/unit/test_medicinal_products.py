@@ -136,6 +136,17 @@ def test_an_interaction_list_of_atc_classes_and_ingredient_codes_matches_product
     assert not index.contains("rifamycin-inducers", RXNORM, "309309")  # Ciprofloxacin 500 MG Oral Tablet
 
 
+def test_a_code_is_labelled_by_the_first_valueset_display_without_the_reviewers_marker() -> None:
+    valueset = {"id": "labelled", "compose": {"include": [
+        {"system": BDPM, "concept": [{"code": "61958462", "display": "BRILIQUE 90 mg, comprimé pelliculé"}]},
+        {"system": ATC, "concept": [{"code": "B01AC24", "display": "ticagrelor (unverified)"}, {"code": "B01AC04"}]},
+    ]}}
+    index = CodeIndex([valueset])
+    assert index.label_of([(ATC, "B01AC24"), (BDPM, "61958462")]) == "ticagrelor"
+    assert index.label_of([(None, "61958462"), (BDPM, "61958462")]) == "BRILIQUE 90 mg, comprimé pelliculé"
+    assert index.label_of([(ATC, "B01AC04"), (ATC, "J01MA02")]) == ""  # listed without a display; not listed
+
+
 @pytest.mark.parametrize(("text", "coding", "concept", "form"), [
     ("Rifampin 300 MG Oral Capsule", None, Concept.RIFAMPICIN, DoseForm.CAPSULE),
     ("RIFADINE 300 mg, gélule", {"system": BDPM, "code": "99999999"}, Concept.RIFAMPICIN, DoseForm.CAPSULE),
