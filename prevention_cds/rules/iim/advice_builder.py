@@ -194,8 +194,7 @@ def _course(ctx: CardContext, plan: CoursePlan, main: CourseOption) -> Advice:
     else:
         explanation = (
             plan.second_line.reasons
-            # why rifampicin was not preferred says nothing once it is excluded for a clinical reason
-            + (() if plan.second_line.clinical else plan.second_line.preferred)
+            + plan.second_line.preferred
             + plan.second_line.notes
             + cautions.messages
             + _excluded_alternatives(plan)

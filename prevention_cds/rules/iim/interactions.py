@@ -8,76 +8,70 @@ carries them). Each medicine found is named on the card once, with its most seve
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from prevention_cds.rules.advice import Message, ParamValue
 from prevention_cds.rules.citation import Cited, Statement
 from prevention_cds.rules.concepts import Concept
-from prevention_cds.rules.iim.parameters import InteractionAction, InteractionLevel, InteractionRule
+from prevention_cds.rules.iim.parameters import IimParameters, InteractionAction, InteractionLevel, InteractionRule
 from prevention_cds.rules.iim.patient import PatientProfile
 from prevention_cds.rules.iim.regimens import Drug
 
-# Per interacting ValueSet: the class in words, what to do
-_GROUP_KEYS: dict[Concept, tuple[str, str]] = {
-    Concept.RIFAMPICIN_CI_PROTEASE_INHIBITOR: (
-        "iim.interaction.group.protease-inhibitor",
-        "iim.interaction.do.contraindicated",
-    ),
-    Concept.RIFAMPICIN_CI_ANTIRETROVIRAL: (
-        "iim.interaction.group.antiretroviral",
-        "iim.interaction.do.contraindicated",
-    ),
-    Concept.RIFAMPICIN_CI_HCV_ANTIVIRAL: ("iim.interaction.group.hcv-antiviral", "iim.interaction.do.contraindicated"),
-    Concept.RIFAMPICIN_INTERACTING: ("iim.interaction.group.rifampicin-other", "iim.interaction.do.contraindicated"),
-    Concept.RIFAMPICIN_AVOID_ANTIRETROVIRAL: (
-        "iim.interaction.group.antiretroviral-levels",
-        "iim.interaction.do.antiretroviral-levels",
-    ),
-    Concept.RIFAMPICIN_CAUTION_ANTIRETROVIRAL: (
-        "iim.interaction.group.antiretroviral-dose",
-        "iim.interaction.do.antiretroviral-dose",
-    ),
-    Concept.RIFAMPICIN_AVOID_AZOLE: ("iim.interaction.group.azole", "iim.interaction.do.azole"),
-    Concept.RIFAMPICIN_AVOID_ANTICOAGULANT: ("iim.interaction.group.anticoagulant", "iim.interaction.do.anticoagulant"),
-    Concept.RIFAMPICIN_AVOID_INDUCTION_SENSITIVE: (
-        "iim.interaction.group.induction-sensitive",
-        "iim.interaction.do.induction-sensitive",
-    ),
-    Concept.VITAMIN_K_ANTAGONIST: (
-        "iim.interaction.group.vitamin-k-antagonist",
-        "iim.interaction.do.vitamin-k-antagonist",
-    ),
-    Concept.RIFAMPICIN_AVOID_IMMUNOSUPPRESSANT: (
-        "iim.interaction.group.immunosuppressant",
-        "iim.interaction.do.immunosuppressant",
-    ),
-    Concept.RIFAMPICIN_CAUTION_OPIOID_SUBSTITUTION: (
-        "iim.interaction.group.opioid-substitution",
-        "iim.interaction.do.opioid-substitution",
-    ),
-    Concept.RIFAMPICIN_CAUTION_INDUCTION_SENSITIVE: (
-        "iim.interaction.group.induction-sensitive",
-        "iim.interaction.do.induction-sensitive-caution",
-    ),
-    Concept.HORMONAL_CONTRACEPTIVE: (
-        "iim.interaction.group.hormonal-contraceptive",
-        "iim.interaction.do.contraceptive",
-    ),
-    Concept.CIPROFLOXACIN_INTERACTING: (
-        "iim.interaction.group.ciprofloxacin-other",
-        "iim.interaction.do.ciprofloxacin-contraindicated",
-    ),
-    Concept.CIPROFLOXACIN_CAUTION_CYP1A2_SUBSTRATE: ("iim.interaction.group.cyp1a2", "iim.interaction.do.cyp1a2"),
-    Concept.CIPROFLOXACIN_CAUTION_QT_PROLONGING: ("iim.interaction.group.qt", "iim.interaction.do.qt"),
-    Concept.CIPROFLOXACIN_AVOID_METHOTREXATE: ("iim.interaction.group.methotrexate", "iim.interaction.do.methotrexate"),
-    Concept.CIPROFLOXACIN_CAUTION_ABSORPTION: ("iim.interaction.group.absorption", "iim.interaction.do.absorption"),
-    Concept.CIPROFLOXACIN_CAUTION_PHENYTOIN: ("iim.interaction.group.phenytoin", "iim.interaction.do.phenytoin"),
+# Per interacting ValueSet: the class in words
+_GROUPS: dict[Concept, str] = {
+    Concept.RIFAMPICIN_CI_PROTEASE_INHIBITOR: "iim.interaction.group.protease-inhibitor",
+    Concept.RIFAMPICIN_CI_ANTIRETROVIRAL: "iim.interaction.group.antiretroviral",
+    Concept.RIFAMPICIN_CI_HCV_ANTIVIRAL: "iim.interaction.group.hcv-antiviral",
+    Concept.RIFAMPICIN_INTERACTING: "iim.interaction.group.rifampicin-other",
+    Concept.RIFAMPICIN_AVOID_ANTIRETROVIRAL: "iim.interaction.group.antiretroviral-levels",
+    Concept.RIFAMPICIN_CAUTION_ANTIRETROVIRAL: "iim.interaction.group.antiretroviral-dose",
+    Concept.RIFAMPICIN_AVOID_AZOLE: "iim.interaction.group.azole",
+    Concept.RIFAMPICIN_AVOID_ANTICOAGULANT: "iim.interaction.group.anticoagulant",
+    Concept.RIFAMPICIN_AVOID_INDUCTION_SENSITIVE: "iim.interaction.group.induction-sensitive",
+    Concept.VITAMIN_K_ANTAGONIST: "iim.interaction.group.vitamin-k-antagonist",
+    Concept.RIFAMPICIN_AVOID_IMMUNOSUPPRESSANT: "iim.interaction.group.immunosuppressant",
+    Concept.RIFAMPICIN_CAUTION_OPIOID_SUBSTITUTION: "iim.interaction.group.opioid-substitution",
+    Concept.RIFAMPICIN_CAUTION_INDUCTION_SENSITIVE: "iim.interaction.group.induction-sensitive",
+    Concept.HORMONAL_CONTRACEPTIVE: "iim.interaction.group.hormonal-contraceptive",
+    Concept.CIPROFLOXACIN_INTERACTING: "iim.interaction.group.ciprofloxacin-other",
+    Concept.CIPROFLOXACIN_CAUTION_CYP1A2_SUBSTRATE: "iim.interaction.group.cyp1a2",
+    Concept.CIPROFLOXACIN_CAUTION_QT_PROLONGING: "iim.interaction.group.qt",
+    Concept.CIPROFLOXACIN_AVOID_METHOTREXATE: "iim.interaction.group.methotrexate",
+    Concept.CIPROFLOXACIN_CAUTION_ABSORPTION: "iim.interaction.group.absorption",
+    Concept.CIPROFLOXACIN_CAUTION_PHENYTOIN: "iim.interaction.group.phenytoin",
 }
-# What to do when a list serves another antibiotic than the one its advice above was written for
-_DRUG_ADVICE: dict[tuple[Concept, Concept], str] = {
+# Per antibiotic and interacting ValueSet: what to do (one list may serve several antibiotics, the vitamin K
+# antagonists: rifampicin lowers the INR, the second line raises it)
+_ADVICE: dict[tuple[Concept, Concept], str] = {
+    (Concept.RIFAMPICIN, Concept.RIFAMPICIN_CI_PROTEASE_INHIBITOR): "iim.interaction.do.contraindicated",
+    (Concept.RIFAMPICIN, Concept.RIFAMPICIN_CI_ANTIRETROVIRAL): "iim.interaction.do.contraindicated",
+    (Concept.RIFAMPICIN, Concept.RIFAMPICIN_CI_HCV_ANTIVIRAL): "iim.interaction.do.contraindicated",
+    (Concept.RIFAMPICIN, Concept.RIFAMPICIN_INTERACTING): "iim.interaction.do.contraindicated",
+    (Concept.RIFAMPICIN, Concept.RIFAMPICIN_AVOID_ANTIRETROVIRAL): "iim.interaction.do.antiretroviral-levels",
+    (Concept.RIFAMPICIN, Concept.RIFAMPICIN_CAUTION_ANTIRETROVIRAL): "iim.interaction.do.antiretroviral-dose",
+    (Concept.RIFAMPICIN, Concept.RIFAMPICIN_AVOID_AZOLE): "iim.interaction.do.azole",
+    (Concept.RIFAMPICIN, Concept.RIFAMPICIN_AVOID_ANTICOAGULANT): "iim.interaction.do.anticoagulant",
+    (Concept.RIFAMPICIN, Concept.RIFAMPICIN_AVOID_INDUCTION_SENSITIVE): "iim.interaction.do.induction-sensitive",
+    (Concept.RIFAMPICIN, Concept.VITAMIN_K_ANTAGONIST): "iim.interaction.do.vitamin-k-antagonist",
+    (Concept.RIFAMPICIN, Concept.RIFAMPICIN_AVOID_IMMUNOSUPPRESSANT): "iim.interaction.do.immunosuppressant",
+    (Concept.RIFAMPICIN, Concept.RIFAMPICIN_CAUTION_OPIOID_SUBSTITUTION): "iim.interaction.do.opioid-substitution",
+    (Concept.RIFAMPICIN, Concept.RIFAMPICIN_CAUTION_INDUCTION_SENSITIVE):
+        "iim.interaction.do.induction-sensitive-caution",
+    (Concept.RIFAMPICIN, Concept.HORMONAL_CONTRACEPTIVE): "iim.interaction.do.contraceptive",
+    (Concept.CIPROFLOXACIN, Concept.CIPROFLOXACIN_INTERACTING): "iim.interaction.do.ciprofloxacin-contraindicated",
+    (Concept.CIPROFLOXACIN, Concept.CIPROFLOXACIN_CAUTION_CYP1A2_SUBSTRATE): "iim.interaction.do.cyp1a2",
+    (Concept.CIPROFLOXACIN, Concept.CIPROFLOXACIN_CAUTION_QT_PROLONGING): "iim.interaction.do.qt",
+    (Concept.CIPROFLOXACIN, Concept.CIPROFLOXACIN_AVOID_METHOTREXATE): "iim.interaction.do.methotrexate",
+    (Concept.CIPROFLOXACIN, Concept.CIPROFLOXACIN_CAUTION_ABSORPTION): "iim.interaction.do.absorption",
+    (Concept.CIPROFLOXACIN, Concept.CIPROFLOXACIN_CAUTION_PHENYTOIN): "iim.interaction.do.phenytoin",
     (Concept.CIPROFLOXACIN, Concept.VITAMIN_K_ANTAGONIST): "iim.interaction.do.inr-raised",
     (Concept.CEFTRIAXONE, Concept.VITAMIN_K_ANTAGONIST): "iim.interaction.do.inr-raised",
+}
+# The number an advice names, from the rule data: (its parameter, where the day's parameters hold it)
+_ADVICE_NUMBERS: dict[Concept, tuple[str, Callable[[IimParameters], Cited[int]]]] = {
+    Concept.HORMONAL_CONTRACEPTIVE: ("days", lambda rules: rules.contraception_barrier_days_after),
+    Concept.CIPROFLOXACIN_CAUTION_ABSORPTION: ("hours", lambda rules: rules.ciprofloxacin_absorption_spacing_hours),
 }
 _LEVEL_KEYS = {
     InteractionLevel.CONTRAINDICATED: "iim.interaction.level.contraindicated",
@@ -102,18 +96,16 @@ class Interaction:
 
     @property
     def group(self) -> Message:
-        return Message.of(_GROUP_KEYS[self.rule.medicines][0])
+        return Message.of(_GROUPS[self.rule.medicines])
 
     def message(self, medicines: str | None = None) -> Message:
         """The medicine found (or ``medicines``, those of one rule), its class, the level and what to do."""
-        label, advice = _GROUP_KEYS[self.rule.medicines]
-        advice = _DRUG_ADVICE.get((self.rule.drug, self.rule.medicines), advice)
         return Message.decisive_of(
             "iim.interaction.found",
             medicine=self.medicine if medicines is None else medicines,
-            group=Message.of(label),
+            group=self.group,
             level=Message.of(_LEVEL_KEYS[self.rule.level]),
-            advice=Message.of(advice, **dict(self.advice_params)),
+            advice=Message.of(_ADVICE[self.rule.drug, self.rule.medicines], **dict(self.advice_params)),
         )
 
 
@@ -133,12 +125,12 @@ def lines(found: Iterable[Interaction]) -> tuple[Message, ...]:
 def found_in(
     cited: Cited[InteractionRule], medicine: str, source_id: str | None, patient: PatientProfile
 ) -> Interaction:
-    """One interaction found, with the numbers its advice needs (the barrier-contraception duration)."""
+    """One interaction found, with the number its advice needs (the barrier-contraception duration)."""
+    number = _ADVICE_NUMBERS.get(cited.value.medicines)
     params: tuple[tuple[str, ParamValue], ...] = ()
-    if cited.value.medicines is Concept.HORMONAL_CONTRACEPTIVE:
-        params = (("days", patient.rules.contraception_barrier_days_after.value),)
-    elif cited.value.medicines is Concept.CIPROFLOXACIN_CAUTION_ABSORPTION:
-        params = (("hours", patient.rules.ciprofloxacin_absorption_spacing_hours.value),)
+    if number is not None:
+        name, value_of = number
+        params = ((name, value_of(patient.rules).value),)
     return Interaction(cited.value, Cited(None, cited.ref), medicine, source_id, params)
 
 

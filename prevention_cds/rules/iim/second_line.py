@@ -29,7 +29,7 @@ class SecondLineDecision:
     shortage: bool
     notes: tuple[Message, ...] = ()  # context that is not a reason (a repeated case beyond the period)
     decisions: tuple[Message, ...] = ()
-    preferred: tuple[Message, ...] = ()  # why the second line comes first, rifampicin staying possible
+    preferred: tuple[Message, ...] = ()  # why the second line comes first, rifampicin staying possible (no reasons)
 
     @property
     def clinical(self) -> bool:
@@ -53,8 +53,9 @@ def second_line_decision(
             reasons.append(repeat)
     if settings.rifampicin_shortage_mode:
         decisions += (Message.of("iim.decision.shortage-mode"),)
-    preferred = second_line_first_reasons(patient)
-    if preferred and not reasons:
+    # Why the second line comes first says nothing once rifampicin is excluded for a clinical reason.
+    preferred = () if reasons else second_line_first_reasons(patient)
+    if preferred:
         decisions += (Message.of("iim.decision.second-line-first"),)
     return SecondLineDecision(tuple(reasons), settings.rifampicin_shortage_mode, notes, decisions, preferred)
 

@@ -12,12 +12,16 @@ from decimal import Decimal
 
 import pytest
 
+from advice_messages import render_strict
 from fhir_factory import medication_statement
 from prevention_cds.fhir_in.record import build_record
 from prevention_cds.rules.advice import Advice, Indicator, Medicine, Message
+from prevention_cds.rules.citation import Cited
 from prevention_cds.rules.concepts import INTERACTING_MEDICINES, Concept
 from prevention_cds.rules.facts import MedicationFact, MedicationStatus, PatientRecord, Sex
-from prevention_cds.rules.iim.parameters import IimParameters, InteractionAction, InteractionLevel
+from prevention_cds.rules.iim.interactions import found_in
+from prevention_cds.rules.iim.parameters import IimParameters, InteractionAction, InteractionLevel, InteractionRule
+from prevention_cds.rules.iim.patient import PatientProfile
 from prevention_cds.terminology.index import ATC, RXNORM, CodeIndex
 
 from .builders import (
@@ -124,6 +128,15 @@ def test_interaction_decides_the_course_and_names_the_medicine(case: Case) -> No
     named = [c for c in case.medicines if f"product {c.value}" in rendered]
     if "no ciprofloxacin mention" not in case.id:
         assert named, keys(card.explanation)  # the medicine found is named on the card
+
+
+@pytest.mark.parametrize("cited", P.interactions, ids=lambda c: f"{c.value.drug}+{c.value.medicines}")
+def test_every_interaction_rule_renders_its_class_level_and_advice_in_both_languages(cited: Cited[InteractionRule]) -> None:
+    rec = replace(record(ADULT), medications=(
+        MedicationFact(frozenset({cited.value.medicines}), "Produit", MedicationStatus.ONGOING),))
+    found = found_in(cited, "Produit", None, PatientProfile.of(rec, NOW))
+    for language in ("fr", "en"):
+        assert "Produit" in render_strict(found.message(), language)
 
 
 # The level the card gives (the Thésaurus of September 2023): a precaution still puts the second line first
