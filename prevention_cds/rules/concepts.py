@@ -69,6 +69,11 @@ class Concept(StrEnum):
     CIPROFLOXACIN_AVOID_METHOTREXATE = "ciprofloxacin-avoid-methotrexate"
     CIPROFLOXACIN_CAUTION_ABSORPTION = "ciprofloxacin-caution-absorption"
     CIPROFLOXACIN_CAUTION_PHENYTOIN = "ciprofloxacin-caution-phenytoin"
+    # The Thésaurus's lowest level, "à prendre en compte": named on the explanation page only
+    RIFAMPICIN_CONSIDER_INDUCTION_SENSITIVE = "rifampicin-consider-induction-sensitive"
+    CIPROFLOXACIN_CONSIDER_GLUCOCORTICOID = "ciprofloxacin-consider-glucocorticoid"
+    CIPROFLOXACIN_CONSIDER_CAFFEINE = "ciprofloxacin-consider-caffeine"
+    CIPROFLOXACIN_CONSIDER_MYCOPHENOLATE = "ciprofloxacin-consider-mycophenolate"
     HORMONAL_CONTRACEPTIVE = "hormonal-contraceptive"
 
 
@@ -85,4 +90,6 @@ INTERACTING_MEDICINES = frozenset({
     Concept.CIPROFLOXACIN_INTERACTING, Concept.CIPROFLOXACIN_CAUTION_CYP1A2_SUBSTRATE,
     Concept.CIPROFLOXACIN_CAUTION_QT_PROLONGING, Concept.CIPROFLOXACIN_AVOID_METHOTREXATE,
     Concept.CIPROFLOXACIN_CAUTION_ABSORPTION, Concept.CIPROFLOXACIN_CAUTION_PHENYTOIN,
+    Concept.RIFAMPICIN_CONSIDER_INDUCTION_SENSITIVE, Concept.CIPROFLOXACIN_CONSIDER_GLUCOCORTICOID,
+    Concept.CIPROFLOXACIN_CONSIDER_CAFFEINE, Concept.CIPROFLOXACIN_CONSIDER_MYCOPHENOLATE,
 })

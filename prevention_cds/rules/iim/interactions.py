@@ -40,6 +40,10 @@ _GROUPS: dict[Concept, str] = {
     Concept.CIPROFLOXACIN_AVOID_METHOTREXATE: "iim.interaction.group.methotrexate",
     Concept.CIPROFLOXACIN_CAUTION_ABSORPTION: "iim.interaction.group.absorption",
     Concept.CIPROFLOXACIN_CAUTION_PHENYTOIN: "iim.interaction.group.phenytoin",
+    Concept.RIFAMPICIN_CONSIDER_INDUCTION_SENSITIVE: "iim.interaction.group.induction-sensitive",
+    Concept.CIPROFLOXACIN_CONSIDER_GLUCOCORTICOID: "iim.interaction.group.glucocorticoid",
+    Concept.CIPROFLOXACIN_CONSIDER_CAFFEINE: "iim.interaction.group.caffeine",
+    Concept.CIPROFLOXACIN_CONSIDER_MYCOPHENOLATE: "iim.interaction.group.mycophenolate",
 }
 # Per antibiotic and interacting ValueSet: what to do (one list may serve several antibiotics, the vitamin K
 # antagonists: rifampicin lowers the INR, the second line raises it)
@@ -67,6 +71,11 @@ _ADVICE: dict[tuple[Concept, Concept], str] = {
     (Concept.CIPROFLOXACIN, Concept.CIPROFLOXACIN_CAUTION_PHENYTOIN): "iim.interaction.do.phenytoin",
     (Concept.CIPROFLOXACIN, Concept.VITAMIN_K_ANTAGONIST): "iim.interaction.do.inr-raised",
     (Concept.CEFTRIAXONE, Concept.VITAMIN_K_ANTAGONIST): "iim.interaction.do.inr-raised",
+    (Concept.RIFAMPICIN, Concept.RIFAMPICIN_CONSIDER_INDUCTION_SENSITIVE):
+        "iim.interaction.do.induction-sensitive-consider",
+    (Concept.CIPROFLOXACIN, Concept.CIPROFLOXACIN_CONSIDER_GLUCOCORTICOID): "iim.interaction.do.tendinopathy",
+    (Concept.CIPROFLOXACIN, Concept.CIPROFLOXACIN_CONSIDER_CAFFEINE): "iim.interaction.do.caffeine",
+    (Concept.CIPROFLOXACIN, Concept.CIPROFLOXACIN_CONSIDER_MYCOPHENOLATE): "iim.interaction.do.mycophenolate",
 }
 # The number an advice names, from the rule data: (its parameter, where the day's parameters hold it)
 _ADVICE_NUMBERS: dict[Concept, tuple[str, Callable[[IimParameters], Cited[int]]]] = {
@@ -77,6 +86,7 @@ _LEVEL_KEYS = {
     InteractionLevel.CONTRAINDICATED: "iim.interaction.level.contraindicated",
     InteractionLevel.AVOID: "iim.interaction.level.avoid",
     InteractionLevel.PRECAUTION: "iim.interaction.level.precaution",
+    InteractionLevel.TO_CONSIDER: "iim.interaction.level.to-consider",
 }
 
 
@@ -99,8 +109,10 @@ class Interaction:
         return Message.of(_GROUPS[self.rule.medicines])
 
     def message(self, medicines: str | None = None) -> Message:
-        """The medicine found (or ``medicines``, those of one rule), its class, the level and what to do."""
-        return Message.decisive_of(
+        """The medicine found (or ``medicines``, those of one rule), its class, the level and what to do: on the
+        card, but for an interaction only to be told (the explanation page)."""
+        make = Message.of if self.action is InteractionAction.INFORM else Message.decisive_of
+        return make(
             "iim.interaction.found",
             medicine=self.medicine if medicines is None else medicines,
             group=self.group,

@@ -77,6 +77,7 @@ def iim_need(patient: PatientProfile, settings: RuleSettings) -> IimNeed | None:
 
 
 _IIM_DRUGS = frozenset(d.concept for d in Drug)
+_NO_ORDER_WARNING = frozenset({InteractionAction.EXCLUDE, InteractionAction.INFORM})
 
 
 def with_draft_orders(patient: PatientProfile, orders: OrderContext) -> PatientProfile:
@@ -164,7 +165,8 @@ def _interaction_card(
     patient: PatientProfile, facts: tuple[Message, ...], order: DraftOrder, drug: Drug, need: IimNeed | None
 ) -> Advice | None:
     """An ordered antibiotic with an interaction that is not a contraindication: named, with what to do."""
-    found = [i for i in interactions(drug, patient) if i.action is not InteractionAction.EXCLUDE]
+    # A contraindication has its own card; an interaction only to be told makes no warning of an order
+    found = [i for i in interactions(drug, patient) if i.action not in _NO_ORDER_WARNING]
     if not found or any(ci.absolute for ci in contraindications(drug, patient)):
         return None  # a contraindicated order gets its own critical card
     ctx = CardContext(Purpose.CONTACT, patient, (), (order_fact(order), *facts), ())
@@ -190,7 +192,7 @@ def _orders_against_current_antibiotic(
     for cited in patient.rules.interactions:
         rule = cited.value
         taking = patient.current_medications(rule.drug)
-        if not taking:
+        if not taking or rule.action is InteractionAction.INFORM:
             continue
         for order in orders.orders_of(rule.medicines):
             ctx = CardContext(Purpose.CONTACT, patient, (), (order_fact(order), *facts), ())

@@ -105,6 +105,7 @@ class InteractionLevel(StrEnum):
     CONTRAINDICATED = "contraindicated"
     AVOID = "avoid"  # association déconseillée
     PRECAUTION = "precaution"  # précaution d'emploi
+    TO_CONSIDER = "to-consider"  # à prendre en compte
 
 
 class InteractionAction(StrEnum):
@@ -114,6 +115,7 @@ class InteractionAction(StrEnum):
     SECOND_LINE_FIRST = "second-line-first"  # rifampicin: a 2-day course is unsafe, the second line comes first
     PREFER_CEFTRIAXONE = "prefer-ceftriaxone"  # ciprofloxacin stays possible, ceftriaxone is recommended
     ADVISE = "advise"  # the antibiotic stays, with what to do
+    INFORM = "inform"  # the antibiotic stays; the interaction is told on the explanation page, not the card
 
 
 @dataclass(frozen=True)

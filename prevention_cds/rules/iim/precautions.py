@@ -43,6 +43,7 @@ def _rifampicin(patient: PatientProfile) -> Precautions:
     advised = interactions_doing(Drug.RIFAMPICIN, patient, InteractionAction.ADVISE)
     contraceptives = [i for i in advised if i.rule.medicines is Concept.HORMONAL_CONTRACEPTIVE]
     messages += lines(i for i in advised if i.rule.medicines is not Concept.HORMONAL_CONTRACEPTIVE)
+    messages += lines(interactions_doing(Drug.RIFAMPICIN, patient, InteractionAction.INFORM))
     # A pregnant woman needs no contraception advice.
     if not patient.pregnant:
         messages += lines(contraceptives)
@@ -79,6 +80,7 @@ def _ciprofloxacin(patient: PatientProfile) -> Precautions:
     messages = [
         *lines(interactions_doing(Drug.CIPROFLOXACIN, patient, InteractionAction.PREFER_CEFTRIAXONE)),
         *lines(interactions_doing(Drug.CIPROFLOXACIN, patient, InteractionAction.ADVISE)),
+        *lines(interactions_doing(Drug.CIPROFLOXACIN, patient, InteractionAction.INFORM)),
     ]
     if patient.record.has_condition(Concept.BREASTFEEDING):
         messages.append(Message.of("iim.precaution.ciprofloxacin.breastfeeding"))

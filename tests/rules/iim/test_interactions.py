@@ -309,6 +309,12 @@ CODES = [
     (ATC, "A02AD02", Concept.CIPROFLOXACIN_CAUTION_ABSORPTION),  # magaldrate, an antacid
     (ATC, "V03AE03", Concept.CIPROFLOXACIN_CAUTION_ABSORPTION),  # lanthanum carbonate
     (ATC, "N03AB02", Concept.CIPROFLOXACIN_CAUTION_PHENYTOIN),  # phenytoin
+    (ATC, "L02BA01", Concept.RIFAMPICIN_CONSIDER_INDUCTION_SENSITIVE),  # tamoxifen
+    (ATC, "C07FB13", Concept.RIFAMPICIN_CONSIDER_INDUCTION_SENSITIVE),  # metoprolol/amlodipine
+    (ATC, "L01XX32", Concept.RIFAMPICIN_CONSIDER_INDUCTION_SENSITIVE),  # bortezomib, before 2021
+    (ATC, "H02AB07", Concept.CIPROFLOXACIN_CONSIDER_GLUCOCORTICOID),  # prednisone
+    (ATC, "N06BC01", Concept.CIPROFLOXACIN_CONSIDER_CAFFEINE),
+    (ATC, "L04AA06", Concept.CIPROFLOXACIN_CONSIDER_MYCOPHENOLATE),
 ]
 
 
@@ -366,6 +372,50 @@ def test_vitamin_d_is_on_no_interaction_list() -> None:
     """A précaution d'emploi left out on purpose (docs/clinical-decisions.md 'Interactions')."""
     taking = _taking(ATC, "A11CC05")  # colecalciferol
     assert not any(taking.medications_of(concept) for concept in INTERACTING_MEDICINES)
+
+
+def test_hydrocortisone_is_not_a_glucocorticoid_of_the_tendinopathy_row() -> None:
+    """FLUOROQUINOLONES + GLUCOCORTICOÏDES (SAUF HYDROCORTISONE)."""
+    assert not _taking(ATC, "H02AB09").medications_of(Concept.CIPROFLOXACIN_CONSIDER_GLUCOCORTICOID)
+
+
+# The Thésaurus's "à prendre en compte": the antibiotic stays, the interaction is told on the explanation page only
+TO_CONSIDER = [
+    (Concept.RIFAMPICIN_CONSIDER_INDUCTION_SENSITIVE, "NOLVADEX 20 mg", "iim.prophylaxis.rifampicin",
+     "iim.interaction.do.induction-sensitive-consider"),
+    (Concept.CIPROFLOXACIN_CONSIDER_GLUCOCORTICOID, "CORTANCYL 20 mg", "iim.prophylaxis.second-line",
+     "iim.interaction.do.tendinopathy"),
+    (Concept.CIPROFLOXACIN_CONSIDER_CAFFEINE, "PRONTALGINE", "iim.prophylaxis.second-line", "iim.interaction.do.caffeine"),
+    (Concept.CIPROFLOXACIN_CONSIDER_MYCOPHENOLATE, "CELLCEPT 500 mg", "iim.prophylaxis.second-line",
+     "iim.interaction.do.mycophenolate"),
+]
+
+
+@pytest.mark.parametrize(("concept", "name", "rule", "advice"), TO_CONSIDER, ids=[c[1] for c in TO_CONSIDER])
+def test_an_interaction_to_be_taken_into_account_is_told_on_the_explanation_page_only(
+    concept: Concept, name: str, rule: str, advice: str
+) -> None:
+    second_line = rule == "iim.prophylaxis.second-line"
+    allergies = (Concept.RIFAMYCIN_ALLERGEN,) if second_line else ()
+    rec = replace(record(ADULT, allergies=allergies), medications=(
+        MedicationFact(frozenset({concept}), name, MedicationStatus.ONGOING, source_id="M/1"),))
+    card = only(evaluate(rec), rule)
+    assert medicines(card) == ([CIPRO_TAB, CEFTRIAXONE] if second_line else [RIF_CAPS])  # nothing moves
+    found = next(m for m in card.explanation if m.key == "iim.interaction.found")
+    assert (found.params["medicine"], found.params["advice"]) == (name, Message.of(advice))
+    assert found.params["level"] == Message.of("iim.interaction.level.to-consider")
+    assert not found.decisive  # the card's column keeps its room for what changes the prescription
+    rule_data = next(r.value for r in P.interactions if r.value.medicines is concept)
+    assert (rule_data.level, rule_data.action) == (InteractionLevel.TO_CONSIDER, InteractionAction.INFORM)
+
+
+def test_an_order_with_an_interaction_to_be_taken_into_account_gets_no_warning() -> None:
+    rec = replace(record(ADULT), medications=(MedicationFact(
+        frozenset({Concept.CIPROFLOXACIN_CONSIDER_GLUCOCORTICOID}), "CORTANCYL", MedicationStatus.ONGOING),))
+    assert "iim.order.interaction" not in rules_of(check(rec, order(Concept.CIPROFLOXACIN, "500")))
+    on_cipro = replace(record(ADULT, exposures=()), medications=(
+        MedicationFact(frozenset({Concept.CIPROFLOXACIN}), "CIFLOX", MedicationStatus.ONGOING),))
+    assert check(on_cipro, order(Concept.CIPROFLOXACIN_CONSIDER_GLUCOCORTICOID, None)) == ()
 
 
 # Moved to the precaution list, not kept on the list to avoid (a code is on one antiretroviral list only)
