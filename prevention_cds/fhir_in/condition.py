@@ -11,7 +11,8 @@ from prevention_cds.rules.concepts import Concept
 from prevention_cds.rules.facts import UNREADABLE, ClinicalStatus, ConditionFact, RecordElement, Verification
 
 CONDITION_CONCEPTS = frozenset({
-    Concept.PREGNANCY, Concept.SEVERE_IMMUNODEFICIENCY, Concept.MEASLES, Concept.MEASLES_HISTORY,
+    Concept.PREGNANCY, Concept.SEVERE_IMMUNODEFICIENCY, Concept.HIV_INFECTION, Concept.IMMUNOCOMPROMISING_CONDITION,
+    Concept.MEASLES, Concept.MEASLES_HISTORY,
     Concept.RUBELLA_HISTORY, Concept.IIM_DISEASE, Concept.PORPHYRIA, Concept.SEVERE_HEPATIC_DISEASE,
     Concept.ALCOHOL_DEPENDENCE, Concept.BREASTFEEDING, Concept.PREMATURITY,
 })

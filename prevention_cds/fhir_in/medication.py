@@ -1,6 +1,6 @@
 """Reading MedicationRequests, MedicationStatements and MedicationAdministrations: the medicine (coded on the
 resource or on a contained Medication, as a product or an ingredient, or recognised by name: ``products.py``),
-where it stands, and when it was started."""
+where it stands, and when it was started and ended."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ from prevention_cds.fhir_in.codes import name_of
 from prevention_cds.fhir_in.dates import as_date
 from prevention_cds.fhir_in.products import medicine_of
 from prevention_cds.fhir_in.reading import Reading, Resource, TypedElements, source_id
-from prevention_cds.rules.concepts import INTERACTING_MEDICINES, Concept
+from prevention_cds.rules.concepts import IMMUNOSUPPRESSIVE_TREATMENTS, INTERACTING_MEDICINES, Concept
 from prevention_cds.rules.facts import MedicationFact, MedicationStatus, RecordElement
 
 MEDICINE_CONCEPTS = frozenset({
     Concept.RIFAMPICIN, Concept.CIPROFLOXACIN, Concept.CEFTRIAXONE, Concept.THIRD_GEN_CEPHALOSPORIN,
     Concept.IMMUNOGLOBULIN, Concept.MMR_VACCINE, Concept.RIFAMPICIN_CAPSULE_300MG, Concept.RIFAMPICIN_CAPSULE_150MG,
     Concept.YELLOW_FEVER_VACCINE,  # a draft order with MMR: not the same day under 2 years
-}) | INTERACTING_MEDICINES
+}) | INTERACTING_MEDICINES | IMMUNOSUPPRESSIVE_TREATMENTS
 # Records of a medicine never given (a MedicationAdministration "not-done" included), or that say nothing of it:
 # not read.
 IGNORED_STATUSES = {"entered-in-error", "cancelled", "draft", "not-taken", "not-done", "unknown"}
@@ -55,6 +55,7 @@ def _read_medication(resource: Resource, reading: Reading, started_element: str)
     if started_value is None and period is not None:
         started_value = period.start
     started = as_date(started_value)
+    ended = as_date(period.end) if period is not None else None
     name = name_of(concept, reading.index)
     if Concept.IMMUNOGLOBULIN in concepts:
         if started is not None:
@@ -64,7 +65,7 @@ def _read_medication(resource: Resource, reading: Reading, started_element: str)
             reading.unreadable_value(RecordElement.MEDICATION_DATE, stated, resource, concepts, name)
     stands = STATUSES.get(status, MedicationStatus.UNSTATED) if isinstance(status, str) else MedicationStatus.UNSTATED
     reading.medications.append(MedicationFact(
-        frozenset(concepts), name, stands, started, source_id(resource), medicine.product
+        frozenset(concepts), name, stands, started, source_id(resource), medicine.product, ended
     ))
 
 

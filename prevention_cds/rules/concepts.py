@@ -21,6 +21,8 @@ class Concept(StrEnum):
     # Conditions
     PREGNANCY = "pregnancy"
     SEVERE_IMMUNODEFICIENCY = "severe-immunodeficiency"
+    HIV_INFECTION = "hiv-infection"  # a live vaccine once the CD4 count allows it (not in the record)
+    IMMUNOCOMPROMISING_CONDITION = "immunocompromising-condition"  # blood cancers, transplants, chemotherapy
     MEASLES = "measles"  # the disease: a case while active and recent, a history afterwards (rules/evidence.py)
     MEASLES_HISTORY = "measles-history"  # a history-of code: always a past measles
     RUBELLA_HISTORY = "rubella-history"
@@ -75,6 +77,16 @@ class Concept(StrEnum):
     CIPROFLOXACIN_CONSIDER_CAFFEINE = "ciprofloxacin-consider-caffeine"
     CIPROFLOXACIN_CONSIDER_MYCOPHENOLATE = "ciprofloxacin-consider-mycophenolate"
     HORMONAL_CONTRACEPTIVE = "hormonal-contraceptive"
+    # Treatments that make a live vaccine unsafe, while taken and for a time after (rules/data/mmr.json)
+    IMMUNOSUPPRESSANT = "immunosuppressant"
+    ANTI_CD20_ANTIBODY = "anti-cd20-antibody"
+    ANTINEOPLASTIC = "antineoplastic-chemotherapy"
+    SYSTEMIC_GLUCOCORTICOID = "systemic-glucocorticoid"  # the dose decides
+
+
+IMMUNOSUPPRESSIVE_TREATMENTS = frozenset({
+    Concept.IMMUNOSUPPRESSANT, Concept.ANTI_CD20_ANTIBODY, Concept.ANTINEOPLASTIC, Concept.SYSTEMIC_GLUCOCORTICOID,
+})
 
 
 # The medicines whose interaction with a prophylaxis antibiotic the rules check (the record builder reads them)

@@ -274,6 +274,7 @@ class MedicationFact:
     started: date | None = None
     source_id: str | None = None
     product: Product = UNKNOWN_PRODUCT
+    ended: date | None = None  # the end of the period taken, when recorded (a treatment stopped lately still counts)
 
 
 class IimSerogroup(StrEnum):
