@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from prevention_cds.rules.advice import Advice, Indicator, Message, ParamValue
-from prevention_cds.rules.concepts import Concept
+from prevention_cds.rules.concepts import IMMUNOSUPPRESSIVE_TREATMENTS, Concept
 from prevention_cds.rules.facts import ExposureKind, OrderContext, PatientRecord, RecordElement, UnreadableValue
 
 C = Concept
@@ -36,7 +36,8 @@ READS: Mapping[str, Reads] = {
         frozenset({
             C.MMR_VACCINE, C.MMRV_VACCINE, C.LIVE_VACCINE, C.IMMUNOGLOBULIN, C.PREGNANCY, C.SEVERE_IMMUNODEFICIENCY,
             C.MEASLES_HISTORY, C.RUBELLA_HISTORY, C.HEALTHCARE_PROFESSIONAL, C.EARLY_CHILDHOOD_PROFESSIONAL,
-            C.MMR_VACCINE_ALLERGEN, C.NEOMYCIN_ALLERGEN, C.GELATIN_ALLERGEN, C.ANAPHYLAXIS,
+            C.MMR_VACCINE_ALLERGEN, C.NEOMYCIN_ALLERGEN, C.GELATIN_ALLERGEN, C.ANAPHYLAXIS, C.HIV_INFECTION,
+            C.IMMUNOCOMPROMISING_CONDITION, *IMMUNOSUPPRESSIVE_TREATMENTS,
         }),
         ExposureKind.MEASLES,
         weight=False,

@@ -1,5 +1,5 @@
-"""Why the live MMR vaccine must not be given now (pregnancy, severe immunodeficiency, anaphylaxis), and the
-product to choose (no gelatin for a gelatin allergy)."""
+"""Why the live MMR vaccine must not be given now (pregnancy, an immunodeficiency, a condition or a treatment that
+weakens immunity, anaphylaxis), and the product to choose (no gelatin for a gelatin allergy)."""
 
 from __future__ import annotations
 
@@ -8,15 +8,20 @@ from datetime import date
 from enum import StrEnum
 
 from prevention_cds.rules.advice import Medicine
-from prevention_cds.rules.citation import Statement
+from prevention_cds.rules.calendar_math import add_months
+from prevention_cds.rules.citation import Cited, Statement
 from prevention_cds.rules.concepts import Concept
-from prevention_cds.rules.facts import AllergyFact, PatientRecord
+from prevention_cds.rules.facts import AllergyFact, MedicationFact, MedicationStatus, PatientRecord
 from prevention_cds.rules.mmr.parameters import MmrParameters
 from prevention_cds.rules.unique import unique
 
 
 class Contraindication(StrEnum):
     SEVERE_IMMUNODEFICIENCY = "severe-immunodeficiency"
+    IMMUNOCOMPROMISING_CONDITION = "immunocompromising-condition"  # a blood cancer, a transplant, a chemotherapy
+    IMMUNOSUPPRESSIVE_TREATMENT = "immunosuppressive-treatment"  # taken, or stopped too lately
+    SYSTEMIC_CORTICOSTEROID = "systemic-corticosteroid"  # the dose decides, and the record does not give it
+    HIV_INFECTION = "hiv-infection"  # the CD4 count decides, and the record does not give it
     ANAPHYLAXIS_MMR = "anaphylaxis-mmr"
     ANAPHYLAXIS_NEOMYCIN = "anaphylaxis-neomycin"
     PREGNANCY = "pregnancy"  # the only temporary one: vaccinate after delivery
@@ -29,6 +34,9 @@ class Finding:
     display: str | None = None  # the condition or allergy as recorded
     expected_delivery: date | None = None
     severity_assumed: bool = False  # high-criticality allergy with no reaction recorded, read as anaphylaxis
+    stopped: date | None = None  # a treatment stopped lately: when
+    wait_until: date | None = None  # ... and the first day a live vaccine may be considered
+    delay_months: int | None = None  # a treatment: how long after it is stopped a live vaccine waits
 
 
 @dataclass(frozen=True)
@@ -49,8 +57,24 @@ class VaccineSafety:
         return any(f.contraindication == contraindication for f in self.findings)
 
     @property
+    def immunocompromised(self) -> bool:
+        """Immunity may be too weak for a live vaccine (after a measles contact: immunoglobulins)."""
+        return any(f.contraindication in IMMUNE for f in self.findings)
+
+    @property
     def expected_delivery(self) -> date | None:
         return next((f.expected_delivery for f in self.findings if f.expected_delivery), None)
+
+
+IMMUNE = frozenset({
+    Contraindication.SEVERE_IMMUNODEFICIENCY, Contraindication.IMMUNOCOMPROMISING_CONDITION,
+    Contraindication.IMMUNOSUPPRESSIVE_TREATMENT, Contraindication.SYSTEMIC_CORTICOSTEROID,
+    Contraindication.HIV_INFECTION,
+})
+
+
+# Whatever the dose (a corticosteroid's dose decides, and the record does not give it)
+IMMUNOSUPPRESSANTS = frozenset({Concept.ANTI_CD20_ANTIBODY, Concept.ANTINEOPLASTIC, Concept.IMMUNOSUPPRESSANT})
 
 
 def _severe(allergy: AllergyFact) -> bool:
@@ -79,11 +103,66 @@ def current_pregnancy(record: PatientRecord, rules: MmrParameters) -> Finding | 
     return None
 
 
-def assess_safety(record: PatientRecord, rules: MmrParameters) -> VaccineSafety:
-    findings = [
-        Finding(Contraindication.SEVERE_IMMUNODEFICIENCY, rules.severe_immunodeficiency_contraindication, c.display)
-        for c in record.active_conditions(Concept.SEVERE_IMMUNODEFICIENCY)
-    ][:1]
+def immune_conditions(record: PatientRecord, rules: MmrParameters) -> list[Finding]:
+    """The first active condition of each kind that weakens immunity, as recorded."""
+    found: list[Finding] = []
+    for concept, contraindication, basis in (
+        (
+            Concept.SEVERE_IMMUNODEFICIENCY,
+            Contraindication.SEVERE_IMMUNODEFICIENCY,
+            rules.severe_immunodeficiency_contraindication,
+        ),
+        (
+            Concept.IMMUNOCOMPROMISING_CONDITION,
+            Contraindication.IMMUNOCOMPROMISING_CONDITION,
+            rules.immunocompromising_condition_contraindication,
+        ),
+        (Concept.HIV_INFECTION, Contraindication.HIV_INFECTION, rules.hiv_live_vaccine_condition),
+    ):
+        found.extend(Finding(contraindication, basis, c.display) for c in record.active_conditions(concept)[:1])
+    return found
+
+
+def _delays(rules: MmrParameters) -> tuple[tuple[Concept, Cited[int]], ...]:
+    return (
+        (Concept.ANTI_CD20_ANTIBODY, rules.anti_cd20_live_vaccine_delay_months),
+        (Concept.ANTINEOPLASTIC, rules.chemotherapy_live_vaccine_delay_months),
+        (Concept.IMMUNOSUPPRESSANT, rules.immunosuppressant_live_vaccine_delay_months),
+        (Concept.SYSTEMIC_GLUCOCORTICOID, rules.corticosteroid_live_vaccine_delay_months),
+    )
+
+
+def _treatment_finding(medication: MedicationFact, today: date, rules: MmrParameters) -> Finding | None:
+    """A treatment taken, or stopped less than its delay ago. One stopped on a day that is not recorded, or whose
+    status is not stated, still counts (a live vaccine given too early is the harm)."""
+    months = max((delay.value for concept, delay in _delays(rules) if concept in medication.concepts), default=None)
+    if months is None:
+        return None
+    stopped = medication.ended if medication.status == MedicationStatus.FINISHED else None
+    wait_until = add_months(stopped, months) if stopped is not None else None
+    if wait_until is not None and today >= wait_until:
+        return None
+    kind = (
+        Contraindication.SYSTEMIC_CORTICOSTEROID
+        if medication.concepts.isdisjoint(IMMUNOSUPPRESSANTS)
+        else Contraindication.IMMUNOSUPPRESSIVE_TREATMENT
+    )
+    basis = rules.immunosuppressive_treatment_contraindication
+    return Finding(kind, basis, medication.display, stopped=stopped, wait_until=wait_until, delay_months=months)
+
+
+def immunosuppressive_treatments(record: PatientRecord, today: date, rules: MmrParameters) -> list[Finding]:
+    """The first treatment of each kind (immunosuppressive, corticosteroid) that still delays a live vaccine."""
+    found: dict[Contraindication, Finding] = {}
+    for medication in record.medications:
+        finding = _treatment_finding(medication, today, rules)
+        if finding is not None:
+            found.setdefault(finding.contraindication, finding)
+    return list(found.values())
+
+
+def assess_safety(record: PatientRecord, today: date, rules: MmrParameters) -> VaccineSafety:
+    findings = immune_conditions(record, rules) + immunosuppressive_treatments(record, today, rules)
     harmless: list[AllergyFact] = []
     for concept, contraindication, basis in (
         (Concept.MMR_VACCINE_ALLERGEN, Contraindication.ANAPHYLAXIS_MMR, rules.mmr_anaphylaxis_contraindication),

@@ -54,11 +54,24 @@ class MmrParameters:
     measles_airborne_hours: Cited[int]
     measles_contagious_days_before_rash: Cited[int]
     yellow_fever_apart_below_months: Cited[int]  # below this age, never the same day as MMR
+    # how long after a treatment is stopped a live vaccine still waits
+    immunosuppressant_live_vaccine_delay_months: Cited[int]
+    anti_cd20_live_vaccine_delay_months: Cited[int]
+    chemotherapy_live_vaccine_delay_months: Cited[int]
+    corticosteroid_live_vaccine_delay_months: Cited[int]
+    # an immunosuppressive corticosteroid dose (not in the record: the card gives it)
+    corticosteroid_adult_threshold_mg_per_day: Cited[int]
+    corticosteroid_child_threshold_mg_per_kg_per_day: Cited[int]
+    corticosteroid_child_threshold_mg_per_day: Cited[int]
+    corticosteroid_threshold_days: Cited[int]
     # rules without a number, cited by the cards that apply them
     pregnancy_contraindication: Statement
     severe_immunodeficiency_contraindication: Statement
     mmr_anaphylaxis_contraindication: Statement
     neomycin_anaphylaxis_contraindication: Statement
+    hiv_live_vaccine_condition: Statement
+    immunocompromising_condition_contraindication: Statement
+    immunosuppressive_treatment_contraindication: Statement
     immunoglobulin_groups: Statement
     measles_case_report: Statement
     measles_case_isolation: Statement
@@ -112,10 +125,21 @@ def _parameters_on(day: date) -> MmrParameters:
         measles_airborne_hours=values.integer("measles_airborne_hours"),
         measles_contagious_days_before_rash=values.integer("measles_contagious_days_before_rash"),
         yellow_fever_apart_below_months=values.integer("yellow_fever_apart_below_months"),
+        immunosuppressant_live_vaccine_delay_months=values.integer("immunosuppressant_live_vaccine_delay_months"),
+        anti_cd20_live_vaccine_delay_months=values.integer("anti_cd20_live_vaccine_delay_months"),
+        chemotherapy_live_vaccine_delay_months=values.integer("chemotherapy_live_vaccine_delay_months"),
+        corticosteroid_live_vaccine_delay_months=values.integer("corticosteroid_live_vaccine_delay_months"),
+        corticosteroid_adult_threshold_mg_per_day=values.integer("corticosteroid_adult_threshold_mg_per_day"),
+        corticosteroid_child_threshold_mg_per_kg_per_day=values.integer("corticosteroid_child_threshold_mg_per_kg_per_day"),
+        corticosteroid_child_threshold_mg_per_day=values.integer("corticosteroid_child_threshold_mg_per_day"),
+        corticosteroid_threshold_days=values.integer("corticosteroid_threshold_days"),
         pregnancy_contraindication=values.statement("pregnancy_contraindication"),
         severe_immunodeficiency_contraindication=values.statement("severe_immunodeficiency_contraindication"),
         mmr_anaphylaxis_contraindication=values.statement("mmr_anaphylaxis_contraindication"),
         neomycin_anaphylaxis_contraindication=values.statement("neomycin_anaphylaxis_contraindication"),
+        hiv_live_vaccine_condition=values.statement("hiv_live_vaccine_condition"),
+        immunocompromising_condition_contraindication=values.statement("immunocompromising_condition_contraindication"),
+        immunosuppressive_treatment_contraindication=values.statement("immunosuppressive_treatment_contraindication"),
         immunoglobulin_groups=values.statement("immunoglobulin_groups"),
         measles_case_report=values.statement("measles_case_report"),
         measles_case_isolation=values.statement("measles_case_isolation"),

@@ -151,7 +151,7 @@ def assess_exposure(
         )
 
     # whatever the vaccination status or history
-    if safety.has(Contraindication.SEVERE_IMMUNODEFICIENCY):
+    if safety.immunocompromised:
         return answer(Response.IMMUNOGLOBULIN, ImmunoglobulinReason.IMMUNODEFICIENCY)
     if safety.has(Contraindication.PREGNANCY) and not measles_immune:
         return answer(Response.IMMUNOGLOBULIN, ImmunoglobulinReason.PREGNANCY)

@@ -162,12 +162,20 @@ def rule_fact(rule: Message) -> Message:
 
 _CONTRAINDICATION_NAMES = {
     Contraindication.SEVERE_IMMUNODEFICIENCY: "mmr.contraindication.severe-immunodeficiency",
+    Contraindication.IMMUNOCOMPROMISING_CONDITION: "mmr.contraindication.immunocompromising-condition",
+    Contraindication.IMMUNOSUPPRESSIVE_TREATMENT: "mmr.contraindication.immunosuppressive-treatment",
+    Contraindication.SYSTEMIC_CORTICOSTEROID: "mmr.contraindication.systemic-corticosteroid",
+    Contraindication.HIV_INFECTION: "mmr.contraindication.hiv-infection",
     Contraindication.ANAPHYLAXIS_MMR: "mmr.contraindication.anaphylaxis-mmr",
     Contraindication.ANAPHYLAXIS_NEOMYCIN: "mmr.contraindication.anaphylaxis-neomycin",
     Contraindication.PREGNANCY: "mmr.contraindication.pregnancy",
 }
 _CONTRAINDICATION_EXPLANATIONS = {
     Contraindication.SEVERE_IMMUNODEFICIENCY: "mmr.explain.contraindication.severe-immunodeficiency",
+    Contraindication.IMMUNOCOMPROMISING_CONDITION: "mmr.explain.contraindication.immunocompromising-condition",
+    Contraindication.IMMUNOSUPPRESSIVE_TREATMENT: "mmr.explain.contraindication.immunosuppressive-treatment",
+    Contraindication.SYSTEMIC_CORTICOSTEROID: "mmr.explain.contraindication.systemic-corticosteroid",
+    Contraindication.HIV_INFECTION: "mmr.explain.contraindication.hiv-infection",
     Contraindication.ANAPHYLAXIS_MMR: "mmr.explain.contraindication.anaphylaxis-mmr",
     Contraindication.ANAPHYLAXIS_NEOMYCIN: "mmr.explain.contraindication.anaphylaxis-neomycin",
     Contraindication.PREGNANCY: "mmr.explain.contraindication.pregnancy",
@@ -175,6 +183,10 @@ _CONTRAINDICATION_EXPLANATIONS = {
 # The finding as recorded (a pregnancy has its own facts, with or without a term)
 _FINDING_FACTS = {
     Contraindication.SEVERE_IMMUNODEFICIENCY: "mmr.fact.severe-immunodeficiency",
+    Contraindication.IMMUNOCOMPROMISING_CONDITION: "mmr.fact.immunocompromising-condition",
+    Contraindication.IMMUNOSUPPRESSIVE_TREATMENT: "mmr.fact.immunosuppressive-treatment",
+    Contraindication.SYSTEMIC_CORTICOSTEROID: "mmr.fact.systemic-corticosteroid",
+    Contraindication.HIV_INFECTION: "mmr.fact.hiv-infection",
     Contraindication.ANAPHYLAXIS_MMR: "mmr.fact.anaphylaxis-mmr",
     Contraindication.ANAPHYLAXIS_NEOMYCIN: "mmr.fact.anaphylaxis-neomycin",
 }
@@ -185,8 +197,24 @@ def contraindication_name(contraindication: Contraindication) -> Message:
     return Message.of(_CONTRAINDICATION_NAMES[contraindication])
 
 
-def contraindication_explanation(contraindication: Contraindication) -> Message:
-    return Message.decisive_of(_CONTRAINDICATION_EXPLANATIONS[contraindication])
+def contraindication_explanation(finding: Finding, rules: MmrParameters) -> Message:
+    return Message.decisive_of(
+        _CONTRAINDICATION_EXPLANATIONS[finding.contraindication], **_explanation_numbers(finding, rules)
+    )
+
+
+def _explanation_numbers(finding: Finding, rules: MmrParameters) -> dict[str, ParamValue]:
+    """A treatment's explanation says how long after it is stopped a live vaccine waits (and for a corticosteroid,
+    which doses count)."""
+    months: dict[str, ParamValue] = {"months": finding.delay_months} if finding.delay_months is not None else {}
+    if finding.contraindication == Contraindication.SYSTEMIC_CORTICOSTEROID:
+        return months | {
+            "adult_mg": rules.corticosteroid_adult_threshold_mg_per_day.value,
+            "child_mg_per_kg": rules.corticosteroid_child_threshold_mg_per_kg_per_day.value,
+            "child_mg": rules.corticosteroid_child_threshold_mg_per_day.value,
+            "days": rules.corticosteroid_threshold_days.value,
+        }
+    return months
 
 
 def safety_facts(safety: VaccineSafety) -> tuple[Message, ...]:
@@ -203,7 +231,12 @@ def _finding_fact(finding: Finding) -> Message:
         if finding.expected_delivery is not None:
             return Message.decisive_of("mmr.fact.pregnancy-due", expected_delivery=finding.expected_delivery)
         return Message.decisive_of("mmr.fact.pregnancy")
-    return Message.decisive_of(_FINDING_FACTS[finding.contraindication], recorded=named(finding.display))
+    key = _FINDING_FACTS[finding.contraindication]
+    if finding.stopped is not None and finding.wait_until is not None:  # a treatment stopped lately
+        return Message.decisive_of(
+            f"{key}-stopped", recorded=named(finding.display), stopped=finding.stopped, until=finding.wait_until
+        )
+    return Message.decisive_of(key, recorded=named(finding.display))
 
 
 def person_facts(person: Person, history: DoseHistory | None) -> tuple[Message, ...]:

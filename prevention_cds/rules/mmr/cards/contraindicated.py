@@ -17,6 +17,15 @@ from prevention_cds.rules.mmr.owed import OwedDoses
 from prevention_cds.rules.mmr.wording import contraindication_explanation, plan_lines
 from prevention_cds.rules.unique import unique
 
+# One rule for every weakened immunity; the summary says which (the first, most lasting, finding)
+IMMUNE_SUMMARIES = {
+    Contraindication.SEVERE_IMMUNODEFICIENCY: "mmr.summary.contraindicated.immunodeficiency",
+    Contraindication.IMMUNOCOMPROMISING_CONDITION: "mmr.summary.contraindicated.immunocompromising-condition",
+    Contraindication.IMMUNOSUPPRESSIVE_TREATMENT: "mmr.summary.contraindicated.immunosuppressive-treatment",
+    Contraindication.SYSTEMIC_CORTICOSTEROID: "mmr.summary.contraindicated.systemic-corticosteroid",
+    Contraindication.HIV_INFECTION: "mmr.summary.contraindicated.hiv-infection",
+}
+
 
 def contraindication_advice(a: MmrAssessment, owed: OwedDoses) -> Advice:
     plan = owed.plan
@@ -26,7 +35,7 @@ def contraindication_advice(a: MmrAssessment, owed: OwedDoses) -> Advice:
     edd = safety.expected_delivery if after_delivery else None
     exposed = a.exposure is not None and a.exposure.vaccinates
     cites = Citations(*(f.basis for f in safety.findings))
-    explanation = [contraindication_explanation(f.contraindication) for f in safety.findings]
+    explanation = [contraindication_explanation(f, a.rules) for f in safety.findings]
     found_decisions = decisions(a)
     if after_delivery:
         explanation.extend(plan_lines(plan, a.today, a.rules) if edd else ())
@@ -40,11 +49,8 @@ def contraindication_advice(a: MmrAssessment, owed: OwedDoses) -> Advice:
         key = "mmr.summary.contraindicated.pregnancy-dated" if edd else "mmr.summary.contraindicated.pregnancy"
         summary = Message.of(key, expected_delivery=edd) if edd else Message.of(key)
         rule = "mmr.contraindicated.pregnancy"
-    elif first.contraindication == Contraindication.SEVERE_IMMUNODEFICIENCY:
-        summary, rule = (
-            Message.of("mmr.summary.contraindicated.immunodeficiency"),
-            "mmr.contraindicated.immunodeficiency",
-        )
+    elif first.contraindication in IMMUNE_SUMMARIES:
+        summary, rule = Message.of(IMMUNE_SUMMARIES[first.contraindication]), "mmr.contraindicated.immunodeficiency"
     else:
         summary, rule = Message.of("mmr.summary.contraindicated.anaphylaxis"), "mmr.contraindicated.anaphylaxis"
     label = "mmr.suggestion.record-after-delivery" if after_delivery else "mmr.suggestion.record-contraindicated"
