@@ -60,5 +60,6 @@ def read_condition(resource: Resource, reading: Reading) -> None:
             active=active,
             confirmed=confirmed,
             source_id=source_id(resource),
+            in_remission=ClinicalStatus.REMISSION in clinical,
         ))
 

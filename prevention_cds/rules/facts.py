@@ -156,6 +156,7 @@ class ConditionFact:
     active: bool = True
     confirmed: bool = True  # False for provisional / differential
     source_id: str | None = None
+    in_remission: bool = False  # a cancer in remission may still weaken immunity (a live vaccine waits)
 
 
 @dataclass(frozen=True)

@@ -68,3 +68,8 @@ def test_the_end_of_a_stopped_treatment_is_read() -> None:
 def test_a_treatment_without_an_end_has_none() -> None:
     (read,) = build_record("p1", [patient(), medication_statement("p1", ATC, "L04AX03")]).medications
     assert read.ended is None
+
+
+def test_a_blood_cancer_in_remission_is_read_as_such() -> None:
+    (read,) = build_record("p1", [patient(), condition("p1", ICD, "C81.1", clinical="remission")]).conditions
+    assert (read.concept, read.active, read.in_remission) == (C.IMMUNOCOMPROMISING_CONDITION, False, True)

@@ -37,6 +37,7 @@ class Finding:
     stopped: date | None = None  # a treatment stopped lately: when
     wait_until: date | None = None  # ... and the first day a live vaccine may be considered
     delay_months: int | None = None  # a treatment: how long after it is stopped a live vaccine waits
+    in_remission: bool = False  # a condition recorded in remission
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,16 @@ def immune_conditions(record: PatientRecord, rules: MmrParameters) -> list[Findi
         (Concept.HIV_INFECTION, Contraindication.HIV_INFECTION, rules.hiv_live_vaccine_condition),
     ):
         found.extend(Finding(contraindication, basis, c.display) for c in record.active_conditions(concept)[:1])
+    if not any(f.contraindication == Contraindication.IMMUNOCOMPROMISING_CONDITION for f in found):
+        # a blood cancer in remission: a live vaccine still waits for the specialist (a maintenance treatment, the
+        # delay after a chemotherapy), which the record may not show
+        kind = Concept.IMMUNOCOMPROMISING_CONDITION
+        remission = [c for c in record.conditions if c.concept == kind and c.in_remission]
+        basis = rules.immunocompromising_condition_contraindication
+        found.extend(
+            Finding(Contraindication.IMMUNOCOMPROMISING_CONDITION, basis, c.display, in_remission=True)
+            for c in remission[:1]
+        )
     return found
 
 

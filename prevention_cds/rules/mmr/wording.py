@@ -232,6 +232,8 @@ def _finding_fact(finding: Finding) -> Message:
             return Message.decisive_of("mmr.fact.pregnancy-due", expected_delivery=finding.expected_delivery)
         return Message.decisive_of("mmr.fact.pregnancy")
     key = _FINDING_FACTS[finding.contraindication]
+    if finding.in_remission:
+        return Message.decisive_of(f"{key}-remission", recorded=named(finding.display))
     if finding.stopped is not None and finding.wait_until is not None:  # a treatment stopped lately
         return Message.decisive_of(
             f"{key}-stopped", recorded=named(finding.display), stopped=finding.stopped, until=finding.wait_until

@@ -13,7 +13,7 @@ import pytest
 from prevention_cds.rules.advice import ForecastStatus, Indicator, ProposeMedication, RemoveDraftOrder
 from prevention_cds.rules.calendar_math import add_months
 from prevention_cds.rules.concepts import Concept
-from prevention_cds.rules.facts import MedicationFact, MedicationStatus, PatientRecord
+from prevention_cds.rules.facts import ConditionFact, MedicationFact, MedicationStatus, PatientRecord, Sex
 from prevention_cds.rules.mmr.contraindications import Contraindication, assess_safety
 from prevention_cds.rules.mmr.forecast import mmr_forecast
 from prevention_cds.rules.mmr.parameters import MmrParameters
@@ -41,6 +41,12 @@ RULES = MmrParameters.on(TODAY)
 ADULT = born(1990, 1, 1)
 CHILD = born(2019, 3, 3)  # 6 years old: one dose of catch-up owed
 
+INFANT = born(2024, 5, 20)  # 12 months: the first dose is due
+NURSE_BORN_1975 = born(1975, 5, 5)
+WOMAN_BORN_1970 = born(1970, 7, 7)  # a rubella dose for a woman born before 1980
+LYMPHOMA_IN_REMISSION = ConditionFact(
+    Concept.IMMUNOCOMPROMISING_CONDITION, "Lymphome de Hodgkin", active=False, in_remission=True, source_id="Condition/l"
+)
 HIV = condition(Concept.HIV_INFECTION, "Infection par le VIH")
 LEUKAEMIA = condition(Concept.IMMUNOCOMPROMISING_CONDITION, "Leucémie aiguë lymphoblastique")
 KIDNEY_GRAFT = condition(Concept.IMMUNOCOMPROMISING_CONDITION, "Greffe de rein")
@@ -138,11 +144,22 @@ CASES = [
          patient(ADULT, medications=(
              stopped(Concept.ANTI_CD20_ANTIBODY, on=_last_day_inside(ANTI_CD20_MONTHS)),)),
          Contraindication.IMMUNOSUPPRESSIVE_TREATMENT),
+    Case("infant due for the first dose, on a chemotherapy", patient(INFANT, medications=(CHEMOTHERAPY,)),
+         Contraindication.IMMUNOSUPPRESSIVE_TREATMENT),
+    Case("nurse born before 1980 on infliximab",
+         patient(NURSE_BORN_1975, occupations=frozenset({Concept.HEALTHCARE_PROFESSIONAL}), medications=(INFLIXIMAB,)),
+         Contraindication.IMMUNOSUPPRESSIVE_TREATMENT),
+    Case("woman born before 1980 (rubella) with HIV", patient(WOMAN_BORN_1970, Sex.FEMALE, conditions=(HIV,)),
+         Contraindication.HIV_INFECTION),
+    Case("a lymphoma in remission still waits for the specialist", patient(ADULT, conditions=(LYMPHOMA_IN_REMISSION,)),
+         Contraindication.IMMUNOCOMPROMISING_CONDITION,
+         frozenset({"mmr.fact.immunocompromising-condition-remission"})),
     Case("a chemotherapy stopped on the last day of its delay counts",
          patient(CHILD, medications=(stopped(Concept.ANTINEOPLASTIC, on=_last_day_inside(CHEMOTHERAPY_MONTHS)),)),
          Contraindication.IMMUNOSUPPRESSIVE_TREATMENT),
 ]
 SCENARIOS = [
+    Scenario(patient(None, medications=(METHOTREXATE,)), NOW, orders(mmr_order())),  # no birth date
     Scenario(patient(CHILD, conditions=(LEUKAEMIA,)), NOW, orders(mmr_order())),
     Scenario(patient(ADULT, medications=(PREDNISONE,)), NOW, orders(mmr_order())),
     Scenario(patient(ADULT, conditions=(HIV,)), NOW, orders(mmr_order())),
@@ -239,7 +256,7 @@ def test_an_immunosuppressed_contact_gets_immunoglobulins_within_the_window(medi
     assert "mmr.explain.ig.immunodeficiency" in keys(advices[0])
 
 
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=["leukaemia", "prednisone", "hiv"])
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=["undated-methotrexate", "leukaemia", "prednisone", "hiv"])
 def test_a_draft_mmr_order_gets_a_critical_card_that_removes_it(scenario: Scenario) -> None:
     advice = only(scenario.run())
     assert (advice.rule, advice.indicator) == ("mmr.order.remove", Indicator.CRITICAL)
