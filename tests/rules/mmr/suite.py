@@ -33,13 +33,13 @@ MODULES = (
     test_mmr_schedule,
     test_mmr_post_exposure,
     test_mmr_contraindications,
-    test_mmr_immunocompromised,
     test_mmr_cost,
     test_mmr_orders,
     test_mmr_measles_case,
     test_mmr_dispensing,
     test_mmr_yellow_fever,
     test_mmr_unreadable,
+    test_mmr_immunocompromised,
 )
 
 
