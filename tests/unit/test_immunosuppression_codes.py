@@ -11,6 +11,7 @@ from fhir_factory import ATC, SNOMED, condition, medication_statement, patient
 from prevention_cds.fhir_in.record import build_record
 from prevention_cds.rules.concepts import IMMUNOSUPPRESSIVE_TREATMENTS, Concept
 from prevention_cds.rules.facts import MedicationStatus
+from prevention_cds.terminology.index import BDPM
 
 ICD = "http://hl7.org/fhir/sid/icd-10"
 C = Concept
@@ -73,3 +74,19 @@ def test_a_treatment_without_an_end_has_none() -> None:
 def test_a_blood_cancer_in_remission_is_read_as_such() -> None:
     (read,) = build_record("p1", [patient(), condition("p1", ICD, "C81.1", clinical="remission")]).conditions
     assert (read.concept, read.active, read.in_remission) == (C.IMMUNOCOMPROMISING_CONDITION, False, True)
+
+
+FRENCH_PRODUCTS = [  # BDPM CIS -> the concepts it is (the BDPM files of May 2026)
+    ("64204250", {C.IMMUNOSUPPRESSANT}),  # IMUREL 50 mg tablet (azathioprine)
+    ("60129957", {C.IMMUNOSUPPRESSANT, C.ANTINEOPLASTIC}),  # METOJECT pen (methotrexate: both classes)
+    ("62554177", {C.ANTINEOPLASTIC}),  # ENDOXAN 50 mg (cyclophosphamide)
+    ("62002638", {C.ANTI_CD20_ANTIBODY, C.ANTINEOPLASTIC}),  # MABTHERA 500 mg (rituximab)
+    ("60118715", {C.SYSTEMIC_GLUCOCORTICOID}),  # CORTANCYL 1 mg (prednisone)
+    ("65008233", set()),  # COLOFOAM rectal foam: a local corticosteroid
+]
+
+
+@pytest.mark.parametrize(("cis", "concepts"), FRENCH_PRODUCTS, ids=[c for c, _ in FRENCH_PRODUCTS])
+def test_a_french_product_coded_by_its_cis_alone_is_read(cis: str, concepts: set[Concept]) -> None:
+    record = build_record("p1", [patient(), medication_statement("p1", BDPM, cis)])
+    assert {c for m in record.medications for c in m.concepts} & IMMUNOSUPPRESSIVE_TREATMENTS == concepts
