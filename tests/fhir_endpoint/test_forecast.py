@@ -11,7 +11,17 @@ import pytest
 from flask.testing import FlaskClient
 
 from cds_checks import assert_valid_response
-from fhir_factory import CVX, SNOMED, condition, exposure, hook_request, immunization, patient
+from fhir_factory import (
+    ATC,
+    CVX,
+    SNOMED,
+    condition,
+    exposure,
+    hook_request,
+    immunization,
+    medication_statement,
+    patient,
+)
 from prevention_cds import terminology
 from prevention_cds.app.fhir_api import FORECAST
 from prevention_cds.fhir_in.forecast_parameters import PARAMETER_NAMES, RESOURCE_PARAMETERS
@@ -342,3 +352,22 @@ def test_the_card_and_the_forecast_recommend_the_same_doses(client: FlaskClient,
     recommendation = _recommendation(answer)
     assert recommendation["recommendation"] == proposed[0]["recommendation"]
     assert recommendation["patient"] == proposed[0]["patient"]
+
+
+@pytest.mark.parametrize(
+    ("resource", "reason"),
+    [
+        (medication_statement("p1", ATC, "L04AX03", text="Méthotrexate"), "traitement immunosuppresseur"),
+        (medication_statement("p1", ATC, "H02AB07", text="Prednisone"), "corticothérapie générale"),
+        (condition("p1", "http://hl7.org/fhir/sid/icd-10", "C91.0"), "immunodépression"),
+        (condition("p1", SNOMED, "86406008"), "VIH"),
+    ],
+    ids=["methotrexate", "prednisone", "leukaemia", "hiv"],
+)
+def test_a_weakened_immunity_makes_every_owed_dose_contraindicated_with_the_reason(
+    client: FlaskClient, resource: dict[str, Any], reason: str
+) -> None:
+    answer = _forecast(client, parameters(TODAY, patient(birth_date="2019-03-03"), resource))
+    owed = _recommendation(answer)["recommendation"]
+    assert owed and {r["forecastStatus"]["coding"][0]["code"] for r in owed} == {"contraindicated"}
+    assert all(reason in r["forecastReason"][0]["text"] for r in owed)
