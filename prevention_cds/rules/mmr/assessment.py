@@ -96,7 +96,7 @@ class UndatedAssessment:
 def assess(record: PatientRecord, now: datetime, rules: MmrParameters) -> MmrAssessment | UndatedAssessment:
     today = now.date()
     person = person_of(record, today, rules)
-    safety = assess_safety(record, rules)
+    safety = assess_safety(record, today, rules)
     timing = current_exposure(record, now, rules)
     birth = person.birth
     if birth is None:

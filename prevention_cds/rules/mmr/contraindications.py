@@ -10,6 +10,7 @@ from enum import StrEnum
 from prevention_cds.rules.advice import Medicine
 from prevention_cds.rules.citation import Statement
 from prevention_cds.rules.concepts import Concept
+from prevention_cds.rules.evidence import pregnancy_outlasted
 from prevention_cds.rules.facts import AllergyFact, PatientRecord
 from prevention_cds.rules.mmr.parameters import MmrParameters
 from prevention_cds.rules.unique import unique
@@ -28,6 +29,8 @@ class Finding:
     basis: Statement  # the rule, with its source
     display: str | None = None  # the condition or allergy as recorded
     expected_delivery: date | None = None
+    stated_on: date | None = None  # the day of the pregnancy evidence
+    probably_ended: bool = False  # a pregnancy on record past its term or older than any pregnancy lasts
     severity_assumed: bool = False  # high-criticality allergy with no reaction recorded, read as anaphylaxis
 
 
@@ -52,19 +55,41 @@ class VaccineSafety:
     def expected_delivery(self) -> date | None:
         return next((f.expected_delivery for f in self.findings if f.expected_delivery), None)
 
+    @property
+    def pregnancy_to_confirm(self) -> bool:
+        """Pregnancy is the only reason, and the pregnancy on record has probably ended: vaccinate once the
+        clinician has confirmed it."""
+        return self.only_pregnancy and all(f.probably_ended for f in self.findings)
+
+    @property
+    def doses_wait_for(self) -> date | None:
+        """The day the owed doses wait for: the expected delivery of a current pregnancy, the only reason."""
+        return self.expected_delivery if self.only_pregnancy and not self.pregnancy_to_confirm else None
+
 
 def _severe(allergy: AllergyFact) -> bool:
     # a high-criticality allergy without the reaction recorded is read as anaphylaxis (safer)
     return allergy.anaphylactic or allergy.high_criticality
 
 
-def current_pregnancy(record: PatientRecord, rules: MmrParameters) -> Finding | None:
+def current_pregnancy(record: PatientRecord, today: date, rules: MmrParameters) -> Finding | None:
     """Pregnant on the latest evidence. An active pregnancy condition stands unless a later 'not pregnant'
-    observation supersedes it; undated evidence counts as pregnant (vaccinating a pregnant woman is the harm)."""
+    observation supersedes it; undated evidence counts as pregnant (vaccinating a pregnant woman is the harm).
+
+    Evidence older than any pregnancy lasts, or whose expected delivery is past, has probably ended: it still
+    contraindicates the vaccine until the clinician confirms she is no longer pregnant (the finding says so).
+    """
     observation = record.pregnancy
+    max_days = rules.pregnancy_evidence_max_days.value
     if observation is not None and observation.pregnant:
+        delivery = observation.expected_delivery
         return Finding(
-            Contraindication.PREGNANCY, rules.pregnancy_contraindication, None, observation.expected_delivery
+            Contraindication.PREGNANCY,
+            rules.pregnancy_contraindication,
+            expected_delivery=delivery,
+            stated_on=observation.observed_on,
+            probably_ended=(delivery is not None and delivery < today)
+            or pregnancy_outlasted(observation.observed_on, today, max_days),
         )
     for condition in record.active_conditions(Concept.PREGNANCY):
         stated = condition.recorded or condition.onset
@@ -75,11 +100,17 @@ def current_pregnancy(record: PatientRecord, rules: MmrParameters) -> Finding | 
             and observation.observed_on > stated
         )
         if not superseded:
-            return Finding(Contraindication.PREGNANCY, rules.pregnancy_contraindication, condition.display)
+            return Finding(
+                Contraindication.PREGNANCY,
+                rules.pregnancy_contraindication,
+                condition.display,
+                stated_on=stated,
+                probably_ended=pregnancy_outlasted(stated, today, max_days),
+            )
     return None
 
 
-def assess_safety(record: PatientRecord, rules: MmrParameters) -> VaccineSafety:
+def assess_safety(record: PatientRecord, today: date, rules: MmrParameters) -> VaccineSafety:
     findings = [
         Finding(Contraindication.SEVERE_IMMUNODEFICIENCY, rules.severe_immunodeficiency_contraindication, c.display)
         for c in record.active_conditions(Concept.SEVERE_IMMUNODEFICIENCY)
@@ -99,7 +130,7 @@ def assess_safety(record: PatientRecord, rules: MmrParameters) -> VaccineSafety:
             assumed = not any(a.anaphylactic for a in severe)
             findings.append(Finding(contraindication, basis, severe[0].display, severity_assumed=assumed))
         harmless.extend(a for a in allergies if not _severe(a))
-    pregnancy = current_pregnancy(record, rules)
+    pregnancy = current_pregnancy(record, today, rules)
     if pregnancy is not None:
         findings.append(pregnancy)
     return VaccineSafety(tuple(findings), record.allergies_to(Concept.GELATIN_ALLERGEN), unique(harmless))

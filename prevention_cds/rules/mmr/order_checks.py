@@ -152,7 +152,7 @@ def _remove(order: DraftOrder, record: PatientRecord, a: Assessment) -> Advice:
         rule="mmr.order.remove",
         indicator=Indicator.CRITICAL,
         summary=Message.of("mmr.summary.order.remove", reason=contraindication_name(findings[0].contraindication)),
-        explanation=tuple(contraindication_explanation(f.contraindication) for f in findings),
+        explanation=tuple(contraindication_explanation(f) for f in findings),
         facts=_facts(record, a, order, Message.of("mmr.rule.contraindication")),
         guideline=sources(*(f.basis for f in findings)),
         decisions=decisions_for(a),

@@ -185,8 +185,10 @@ def contraindication_name(contraindication: Contraindication) -> Message:
     return Message.of(_CONTRAINDICATION_NAMES[contraindication])
 
 
-def contraindication_explanation(contraindication: Contraindication) -> Message:
-    return Message.decisive_of(_CONTRAINDICATION_EXPLANATIONS[contraindication])
+def contraindication_explanation(finding: Finding) -> Message:
+    if finding.probably_ended:
+        return Message.decisive_of("mmr.explain.contraindication.pregnancy-ended")
+    return Message.decisive_of(_CONTRAINDICATION_EXPLANATIONS[finding.contraindication])
 
 
 def safety_facts(safety: VaccineSafety) -> tuple[Message, ...]:
@@ -200,10 +202,22 @@ def safety_facts(safety: VaccineSafety) -> tuple[Message, ...]:
 
 def _finding_fact(finding: Finding) -> Message:
     if finding.contraindication == Contraindication.PREGNANCY:
+        if finding.probably_ended:
+            return _pregnancy_ended_fact(finding)
         if finding.expected_delivery is not None:
             return Message.decisive_of("mmr.fact.pregnancy-due", expected_delivery=finding.expected_delivery)
         return Message.decisive_of("mmr.fact.pregnancy")
     return Message.decisive_of(_FINDING_FACTS[finding.contraindication], recorded=named(finding.display))
+
+
+def _pregnancy_ended_fact(finding: Finding) -> Message:
+    """A pregnancy on record that has probably ended: past its term, else older than any pregnancy lasts."""
+    delivery, stated = finding.expected_delivery, finding.stated_on
+    if delivery is not None:
+        return Message.decisive_of("mmr.fact.pregnancy-ended-term", expected_delivery=delivery)
+    if stated is not None:
+        return Message.decisive_of("mmr.fact.pregnancy-ended-old", stated_on=stated)
+    return Message.decisive_of("mmr.fact.pregnancy")  # undated evidence never reads as ended
 
 
 def person_facts(person: Person, history: DoseHistory | None) -> tuple[Message, ...]:

@@ -72,6 +72,52 @@ CASES = [
         frozenset({"mmr.summary.contraindicated.pregnancy"}),
     ),
     Case(
+        "expected delivery past: probably ended, confirm before vaccinating (no date, no prescription)",
+        patient(WOMAN, Sex.FEMALE, pregnancy=pregnant(date(2024, 11, 1), date(2025, 5, 31))),
+        "mmr.contraindicated.pregnancy",
+        Indicator.WARNING,
+        frozenset(
+            {
+                "mmr.summary.contraindicated.pregnancy-ended-dated",
+                "mmr.explain.contraindication.pregnancy-ended",
+                "mmr.fact.pregnancy-ended-term",
+                "mmr.suggestion.record-pregnancy-to-confirm",
+            }
+        ),
+        absent=frozenset({"mmr.explain.contraindication.pregnancy", "mmr.plan.dose"}),
+    ),
+    Case(
+        "expected delivery today: still pregnant, doses after delivery",
+        patient(WOMAN, Sex.FEMALE, pregnancy=pregnant(date(2024, 11, 1), date(2025, 6, 1))),
+        "mmr.contraindicated.pregnancy",
+        Indicator.WARNING,
+        frozenset({"mmr.summary.contraindicated.pregnancy-dated", "mmr.fact.pregnancy-due"}),
+        first_earliest=date(2025, 6, 1),
+    ),
+    Case(
+        "pregnancy observed more than 42 weeks ago, no term: probably ended",
+        patient(WOMAN, Sex.FEMALE, pregnancy=pregnant(date(2024, 8, 10))),
+        "mmr.contraindicated.pregnancy",
+        Indicator.WARNING,
+        frozenset({"mmr.summary.contraindicated.pregnancy-ended", "mmr.fact.pregnancy-ended-old"}),
+    ),
+    Case(
+        "pregnancy observed 42 weeks ago to the day: still pregnant",
+        patient(WOMAN, Sex.FEMALE, pregnancy=pregnant(date(2024, 8, 11))),
+        "mmr.contraindicated.pregnancy",
+        Indicator.WARNING,
+        frozenset({"mmr.summary.contraindicated.pregnancy", "mmr.fact.pregnancy"}),
+    ),
+    Case(
+        "pregnancy condition recorded long ago and never closed: probably ended",
+        patient(
+            WOMAN, Sex.FEMALE, conditions=(ConditionFact(Concept.PREGNANCY, "Grossesse", recorded=date(2023, 2, 1)),)
+        ),
+        "mmr.contraindicated.pregnancy",
+        Indicator.WARNING,
+        frozenset({"mmr.summary.contraindicated.pregnancy-ended", "mmr.fact.pregnancy-ended-old"}),
+    ),
+    Case(
         "active pregnancy condition, no observation: pregnant",
         patient(WOMAN, Sex.FEMALE, conditions=(PREGNANCY_CONDITION,)),
         "mmr.contraindicated.pregnancy",
@@ -193,6 +239,13 @@ def test_contraindications(case: Case) -> None:
         doses = forecast_of(advice).forecast.doses
         assert {d.status for d in doses} == {ForecastStatus.CONTRAINDICATED}
         assert doses[0].earliest == case.first_earliest
+
+
+def test_a_pregnancy_that_has_probably_ended_waits_undated_for_confirmation_in_the_forecast() -> None:
+    record = patient(WOMAN, Sex.FEMALE, pregnancy=pregnant(date(2024, 11, 1), date(2025, 5, 1)))
+    doses = forecast_of(only(Scenario(record, TODAY).run())).forecast.doses
+    assert [(d.status, d.earliest, d.due) for d in doses] == [(ForecastStatus.CONTRAINDICATED, None, None)] * 2
+    assert {d.reason.key for d in doses if d.reason} == {"mmr.forecast.reason.pregnancy-to-confirm"}
 
 
 def test_gelatin_allergy_proposes_priorix_in_both_actions() -> None:
