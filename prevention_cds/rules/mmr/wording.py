@@ -156,6 +156,19 @@ def target_rule_message(target: DoseTarget, rules: MmrParameters) -> Message:
             return Message.of("mmr.rule.none-before", cutoff=cutoff)
 
 
+def target_reason_fact(target: DoseTarget, rules: MmrParameters) -> Message | None:
+    """Why someone born before the cut-off is owed a dose (their occupation, or the rubella rule): on the card,
+    since the birth date alone would say no dose is owed."""
+    cutoff = rules.born_since_cutoff.value
+    match target.rule:
+        case TargetRule.PROFESSIONAL_BEFORE_CUTOFF:
+            return Message.decisive_of("mmr.fact.reason.professional-before", cutoff=cutoff, doses=target.doses)
+        case TargetRule.RUBELLA_WOMAN_BEFORE_CUTOFF:
+            return Message.decisive_of("mmr.fact.reason.rubella-woman-before", cutoff=cutoff, doses=target.doses)
+        case _:
+            return None
+
+
 def rule_fact(rule: Message) -> Message:
     return Message.of("mmr.fact.rule", rule=rule)
 

@@ -23,6 +23,7 @@ from prevention_cds.rules.mmr.wording import (
     recorded_dose_facts,
     rule_fact,
     safety_facts,
+    target_reason_fact,
     target_rule_message,
 )
 from prevention_cds.rules.unique import unique
@@ -32,7 +33,10 @@ MMR_REASON = "mmr-immunization"  # prevention_cds/fhir_out/data/products.json "r
 
 
 def facts(a: MmrAssessment, *rules_applied: Message) -> tuple[Message, ...]:
-    found = [birth_fact(a.person, a.today, a.rules), *dose_facts(a.history, a.birth, a.rules)]
+    found = [birth_fact(a.person, a.today, a.rules)]
+    reason = target_reason_fact(a.target, a.rules)
+    found.extend((reason,) if reason is not None else ())
+    found.extend(dose_facts(a.history, a.birth, a.rules))
     found.extend(rule_fact(r) for r in (target_rule_message(a.target, a.rules), *rules_applied))
     found.extend(person_facts(a.person, a.history))
     found.extend(safety_facts(a.safety))
