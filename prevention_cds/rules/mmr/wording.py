@@ -277,6 +277,8 @@ def timing_message(dose: PlannedDose, today: date, rules: MmrParameters, deadlin
         if late_since is not None:
             return Message.of("mmr.timing.now-overdue", overdue=late_since)
         return Message.of("mmr.timing.now")
+    if dose.at_min_age and late_since is None:
+        return Message.of("mmr.timing.at-min-age", months=rules.min_age_months.value, due=dose.due)
     if dose.follows_planned and dose.due == dose.earliest:
         return Message.of(
             "mmr.timing.after-previous", previous=dose.number - 1, due=dose.due, days=rules.min_interval_days.value
