@@ -26,7 +26,7 @@ from prevention_cds.rules.advice import (
 from prevention_cds.rules.concepts import Concept
 from prevention_cds.rules.facts import NotGivenStatus, PatientRecord, RecordElement
 from prevention_cds.rules.mmr.assessment import MmrAssessment, UndatedAssessment, assess
-from prevention_cds.rules.mmr.cards.parts import MMR_DISEASES, description, forecast
+from prevention_cds.rules.mmr.cards.parts import MMR_DISEASES, forecast
 from prevention_cds.rules.mmr.dose_evaluation import MMR_CONCEPTS, DoseVerdict
 from prevention_cds.rules.mmr.measles_case import current_case
 from prevention_cds.rules.mmr.owed import owed_doses, owed_while_ill
@@ -77,7 +77,7 @@ def mmr_forecast(record: PatientRecord, now: datetime) -> VaccinationForecast:
         target_diseases=MMR_DISEASES,
         series=SERIES,
         evaluations=(*_evaluations(a), *_not_given(record, a), *_undated_doses(record, a)),
-        recommendation=forecast(a, owed or (_standing(a),), description(a)),
+        recommendation=forecast(a, owed or (_standing(a),)),
         notices=notices,
         record_notes=notes,
     )

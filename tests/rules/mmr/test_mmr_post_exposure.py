@@ -314,3 +314,10 @@ def test_an_infants_counted_dose_after_the_post_exposure_dose_is_dated_by_the_mi
     timings = [m.params["timing"] for m in advice.explanation if m.key == "mmr.plan.dose"]
     found = [t.key if isinstance(t, Message) else None for t in timings]
     assert found == ["mmr.timing.post-exposure", "mmr.timing.at-min-age", "mmr.timing.on"]
+
+
+def test_an_infants_series_description_counts_the_post_exposure_dose_apart() -> None:
+    (advice,) = Scenario(exposed(EIGHT_MONTHS, hours_ago(20)), NOW).run()
+    description = forecast_of(advice).forecast.description
+    assert description.key == "mmr.forecast.description.uncounted"
+    assert (description.params["counted"], description.params["target"], description.params["uncounted"]) == (0, 2, 1)

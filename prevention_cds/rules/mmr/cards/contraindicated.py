@@ -13,7 +13,7 @@ from prevention_cds.rules.advice import (
 )
 from prevention_cds.rules.citation import Citations
 from prevention_cds.rules.mmr.assessment import MmrAssessment
-from prevention_cds.rules.mmr.cards.parts import decisions, description, facts, forecast, pregnancy_parts
+from prevention_cds.rules.mmr.cards.parts import decisions, facts, forecast, pregnancy_parts
 from prevention_cds.rules.mmr.contraindications import Contraindication
 from prevention_cds.rules.mmr.owed import OwedDoses
 from prevention_cds.rules.mmr.wording import contraindication_explanation, plan_lines
@@ -55,7 +55,7 @@ def contraindication_advice(a: MmrAssessment, owed: OwedDoses) -> Advice:
         label = "mmr.suggestion.record-after-delivery" if after_delivery else "mmr.suggestion.record-contraindicated"
     suggestion = Suggestion(
         label=Message.of(label),
-        actions=(ProposeImmunization(forecast(a, owed.doses, description(a))),),
+        actions=(ProposeImmunization(forecast(a, owed.doses)),),
         recommended=True,
     )
     cites.extend(a.target.basis)  # the doses still owed, recorded as contraindicated

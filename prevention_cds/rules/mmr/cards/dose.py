@@ -23,7 +23,6 @@ from prevention_cds.rules.mmr.cards.parts import (
     calendar_message,
     cost_parts,
     decisions,
-    description,
     facts,
     forecast,
     pregnancy_parts,
@@ -120,7 +119,7 @@ def dose_advice(a: MmrAssessment, owed: OwedDoses, card: DoseCard) -> Advice:
     )
     suggestion = Suggestion(
         label=Message.of("mmr.suggestion.vaccinate", dose=first.number, series=first.series),
-        actions=(ProposeImmunization(forecast(a, owed.doses, description(a))), ProposeMedication(proposal)),
+        actions=(ProposeImmunization(forecast(a, owed.doses)), ProposeMedication(proposal)),
         recommended=True,
     )
     return Advice(

@@ -140,18 +140,29 @@ def pregnancy_parts(a: MmrAssessment) -> tuple[list[Message], Message | None, li
     )
 
 
-def forecast(a: MmrAssessment, doses: tuple[ForecastDose, ...], description: Message) -> ImmunizationForecast:
+def forecast(a: MmrAssessment, doses: tuple[ForecastDose, ...]) -> ImmunizationForecast:
     return ImmunizationForecast(
         vaccine=a.product,
         target_diseases=MMR_DISEASES,
         doses=doses,
-        description=description,
+        description=_description(a, doses),
         supporting_immunizations=a.history.supporting_immunizations,
     )
 
 
-def description(a: MmrAssessment) -> Message:
-    return Message.of("mmr.forecast.description", counted=a.history.counted_number, target=a.target.doses)
+def _description(a: MmrAssessment, doses: tuple[ForecastDose, ...]) -> Message:
+    """Where the series stands; an infant's series also holds the post-exposure doses that will not count."""
+    counted, target = a.history.counted_number, a.target.doses
+    series = max((d.series_doses or 0 for d in doses), default=0)
+    if series > target:
+        return Message.of(
+            "mmr.forecast.description.uncounted",
+            counted=counted,
+            target=target,
+            uncounted=series - target,
+            min_months=a.rules.min_age_months.value,
+        )
+    return Message.of("mmr.forecast.description", counted=counted, target=target)
 
 
 def calendar_message(r: MmrParameters) -> Message:
