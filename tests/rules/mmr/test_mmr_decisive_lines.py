@@ -8,8 +8,10 @@ from datetime import date, timedelta
 
 import pytest
 
+from prevention_cds.rules.citation import sources
 from prevention_cds.rules.concepts import Concept
-from prevention_cds.rules.facts import RecordElement, Sex, UnreadableValue
+from prevention_cds.rules.facts import PatientRecord, RecordElement, Sex, UnreadableValue
+from prevention_cds.rules.mmr.parameters import MmrParameters
 from support.card_brevity import card_keys
 
 from .records import (
@@ -84,3 +86,17 @@ def test_the_card_shows_what_the_clinician_cannot_act_without(
     (advice,) = [a for a in scenario.run() if a.rule == rule]
     on_card = card_keys(advice, scenario.now)
     assert shown <= on_card and not page_only & on_card, on_card
+
+
+@pytest.mark.parametrize(
+    "record",
+    [patient(born(1970, 3, 3), occupations=frozenset({Concept.HEALTHCARE_PROFESSIONAL})), patient(born(1960, 3, 3),
+                                                                                                    Sex.FEMALE)],
+    ids=["professional born in 1970", "woman born in 1960"],
+)
+def test_a_person_born_before_1980_is_cited_only_the_rules_applied_to_them(record: PatientRecord) -> None:
+    (advice,) = Scenario(record, NOW).run()
+    rules = MmrParameters.on(TODAY)
+    cited = set(advice.guideline)
+    assert not cited & {*sources(rules.born_since_cutoff), *sources(rules.min_age_months)}
+    assert set(sources(rules.min_interval_days)) <= cited  # the catch-up's interval, stated on the card
