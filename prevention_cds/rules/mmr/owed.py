@@ -31,6 +31,11 @@ class OwedDoses:
     plan: tuple[PlannedDose, ...]
     doses: tuple[ForecastDose, ...]  # the plan as the ImmunizationRecommendation carries it
 
+    @property
+    def uncounted(self) -> int:
+        """The doses of the plan that will not count (an infant's post-exposure dose)."""
+        return sum(not d.counts for d in self.plan)
+
 
 def owed_doses(a: MmrAssessment) -> OwedDoses | None:
     """Every dose still owed on ``a.today``, or None when none is (the series is complete, or none is due for

@@ -321,3 +321,12 @@ def test_an_infants_series_description_counts_the_post_exposure_dose_apart() -> 
     description = forecast_of(advice).forecast.description
     assert description.key == "mmr.forecast.description.uncounted"
     assert (description.params["counted"], description.params["target"], description.params["uncounted"]) == (0, 2, 1)
+
+
+def test_a_professionals_dose_after_a_contact_lengthens_the_series_the_description_counts() -> None:
+    record = patient(born(1970, 2, 2), Sex.MALE, (mmr(date(2010, 1, 1)),), occupations=HEALTH, exposures=(hours_ago(20),))
+    (advice,) = Scenario(record, NOW).run()
+    assert advice.rule == PEP
+    description = forecast_of(advice).forecast.description
+    assert (description.key, description.params["counted"], description.params["target"]) == (
+        "mmr.forecast.description", 1, 2)

@@ -55,7 +55,7 @@ def contraindication_advice(a: MmrAssessment, owed: OwedDoses) -> Advice:
         label = "mmr.suggestion.record-after-delivery" if after_delivery else "mmr.suggestion.record-contraindicated"
     suggestion = Suggestion(
         label=Message.of(label),
-        actions=(ProposeImmunization(forecast(a, owed.doses)),),
+        actions=(ProposeImmunization(forecast(a, owed.doses, owed.uncounted)),),
         recommended=True,
     )
     cites.extend(a.target.basis)  # the doses still owed, recorded as contraindicated

@@ -121,7 +121,7 @@ def dose_advice(a: MmrAssessment, owed: OwedDoses, card: DoseCard) -> Advice:
     )
     suggestion = Suggestion(
         label=Message.of("mmr.suggestion.vaccinate", dose=first.number, series=first.series),
-        actions=(ProposeImmunization(forecast(a, owed.doses)), ProposeMedication(proposal)),
+        actions=(ProposeImmunization(forecast(a, owed.doses, owed.uncounted)), ProposeMedication(proposal)),
         recommended=True,
     )
     return Advice(

@@ -140,26 +140,30 @@ def pregnancy_parts(a: MmrAssessment) -> tuple[list[Message], Message | None, li
     )
 
 
-def forecast(a: MmrAssessment, doses: tuple[ForecastDose, ...]) -> ImmunizationForecast:
+def forecast(a: MmrAssessment, doses: tuple[ForecastDose, ...], uncounted: int = 0) -> ImmunizationForecast:
+    """The forecast of ``doses``, ``uncounted`` of them doses that will not count (an infant's post-exposure
+    dose)."""
     return ImmunizationForecast(
         vaccine=a.product,
         target_diseases=MMR_DISEASES,
         doses=doses,
-        description=_description(a, doses),
+        description=_description(a, doses, uncounted),
         supporting_immunizations=a.history.supporting_immunizations,
     )
 
 
-def _description(a: MmrAssessment, doses: tuple[ForecastDose, ...]) -> Message:
-    """Where the series stands; an infant's series also holds the post-exposure doses that will not count."""
-    counted, target = a.history.counted_number, a.target.doses
-    series = max((d.series_doses or 0 for d in doses), default=0)
-    if series > target:
+def _description(a: MmrAssessment, doses: tuple[ForecastDose, ...], uncounted: int) -> Message:
+    """Where the series stands: the valid doses of the series the forecast carries (a professional's dose after a
+    contact lengthens it); an infant's post-exposure dose is named apart, as it will not count."""
+    counted = a.history.counted_number
+    series = max((d.series_doses or 0 for d in doses), default=0) or a.target.doses
+    target = series - uncounted
+    if uncounted:
         return Message.of(
             "mmr.forecast.description.uncounted",
             counted=counted,
             target=target,
-            uncounted=series - target,
+            uncounted=uncounted,
             min_months=a.rules.min_age_months.value,
         )
     return Message.of("mmr.forecast.description", counted=counted, target=target)
