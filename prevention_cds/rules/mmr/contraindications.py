@@ -77,13 +77,15 @@ def current_pregnancy(record: PatientRecord, today: date, rules: MmrParameters) 
     observation supersedes it; undated evidence counts as pregnant (vaccinating a pregnant woman is the harm).
 
     Evidence older than any pregnancy lasts, or whose expected delivery is past, has probably ended: it still
-    contraindicates the vaccine until the clinician confirms she is no longer pregnant (the finding says so).
+    contraindicates the vaccine until the clinician confirms she is no longer pregnant (the finding says so),
+    unless other evidence (an undated condition) still reads as current.
     """
     observation = record.pregnancy
     max_days = rules.pregnancy_evidence_max_days.value
+    found: Finding | None = None
     if observation is not None and observation.pregnant:
         delivery = observation.expected_delivery
-        return Finding(
+        found = Finding(
             Contraindication.PREGNANCY,
             rules.pregnancy_contraindication,
             expected_delivery=delivery,
@@ -91,6 +93,8 @@ def current_pregnancy(record: PatientRecord, today: date, rules: MmrParameters) 
             probably_ended=(delivery is not None and delivery < today)
             or pregnancy_outlasted(observation.observed_on, today, max_days),
         )
+        if not found.probably_ended:
+            return found
     for condition in record.active_conditions(Concept.PREGNANCY):
         stated = condition.recorded or condition.onset
         superseded = (
@@ -99,15 +103,19 @@ def current_pregnancy(record: PatientRecord, today: date, rules: MmrParameters) 
             and stated is not None
             and observation.observed_on > stated
         )
-        if not superseded:
-            return Finding(
-                Contraindication.PREGNANCY,
-                rules.pregnancy_contraindication,
-                condition.display,
-                stated_on=stated,
-                probably_ended=pregnancy_outlasted(stated, today, max_days),
-            )
-    return None
+        if superseded:
+            continue
+        stands = Finding(
+            Contraindication.PREGNANCY,
+            rules.pregnancy_contraindication,
+            condition.display,
+            stated_on=stated,
+            probably_ended=pregnancy_outlasted(stated, today, max_days),
+        )
+        if not stands.probably_ended:
+            return stands
+        found = found or stands
+    return found
 
 
 def assess_safety(record: PatientRecord, today: date, rules: MmrParameters) -> VaccineSafety:

@@ -248,6 +248,13 @@ def test_a_pregnancy_that_has_probably_ended_waits_undated_for_confirmation_in_t
     assert {d.reason.key for d in doses if d.reason} == {"mmr.forecast.reason.pregnancy-to-confirm"}
 
 
+def test_an_undated_pregnancy_condition_stands_beside_an_observation_that_has_probably_ended() -> None:
+    record = patient(WOMAN, Sex.FEMALE, conditions=(PREGNANCY_CONDITION,), pregnancy=pregnant(date(2024, 1, 1)))
+    advice = only(Scenario(record, TODAY).run())
+    assert advice.summary.key == "mmr.summary.contraindicated.pregnancy"
+    assert "mmr.fact.pregnancy" in keys(advice) and "mmr.fact.pregnancy-ended-old" not in keys(advice)
+
+
 def test_gelatin_allergy_proposes_priorix_in_both_actions() -> None:
     record = patient(born(1990, 1, 1), allergies=(allergy(Concept.GELATIN_ALLERGEN),))
     advice = only(Scenario(record, TODAY).run())
