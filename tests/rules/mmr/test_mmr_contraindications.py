@@ -48,6 +48,27 @@ class Case:
 
 
 PREGNANCY_CONDITION = condition(Concept.PREGNANCY, "Grossesse")
+
+
+def pregnancy_case(
+    name: str,
+    expected: set[str],
+    absent: frozenset[str] = frozenset(),
+    first_earliest: date | None = None,
+    **record: object,
+) -> Case:
+    """A woman whose record states a pregnancy: the pregnancy card, with ``expected`` among its messages."""
+    return Case(
+        name,
+        patient(WOMAN, Sex.FEMALE, (), **record),
+        "mmr.contraindicated.pregnancy",
+        Indicator.WARNING,
+        frozenset(expected),
+        absent,
+        first_earliest,
+    )
+
+
 CASES = [
     Case(
         "pregnant with expected delivery: after delivery, dated",
@@ -71,51 +92,37 @@ CASES = [
         Indicator.WARNING,
         frozenset({"mmr.summary.contraindicated.pregnancy"}),
     ),
-    Case(
+    pregnancy_case(
         "expected delivery past: probably ended, confirm before vaccinating (no date, no prescription)",
-        patient(WOMAN, Sex.FEMALE, pregnancy=pregnant(date(2024, 11, 1), date(2025, 5, 31))),
-        "mmr.contraindicated.pregnancy",
-        Indicator.WARNING,
-        frozenset(
-            {
-                "mmr.summary.contraindicated.pregnancy-ended-dated",
-                "mmr.explain.contraindication.pregnancy-ended",
-                "mmr.fact.pregnancy-ended-term",
-                "mmr.suggestion.record-pregnancy-to-confirm",
-            }
-        ),
+        {
+            "mmr.summary.contraindicated.pregnancy-ended-dated",
+            "mmr.explain.contraindication.pregnancy-ended",
+            "mmr.fact.pregnancy-ended-term",
+            "mmr.suggestion.record-pregnancy-to-confirm",
+        },
         absent=frozenset({"mmr.explain.contraindication.pregnancy", "mmr.plan.dose"}),
+        pregnancy=pregnant(date(2024, 11, 1), date(2025, 5, 31)),
     ),
-    Case(
+    pregnancy_case(
         "expected delivery today: still pregnant, doses after delivery",
-        patient(WOMAN, Sex.FEMALE, pregnancy=pregnant(date(2024, 11, 1), date(2025, 6, 1))),
-        "mmr.contraindicated.pregnancy",
-        Indicator.WARNING,
-        frozenset({"mmr.summary.contraindicated.pregnancy-dated", "mmr.fact.pregnancy-due"}),
+        {"mmr.summary.contraindicated.pregnancy-dated", "mmr.fact.pregnancy-due"},
         first_earliest=date(2025, 6, 1),
+        pregnancy=pregnant(date(2024, 11, 1), date(2025, 6, 1)),
     ),
-    Case(
+    pregnancy_case(
         "pregnancy observed more than 42 weeks ago, no term: probably ended",
-        patient(WOMAN, Sex.FEMALE, pregnancy=pregnant(date(2024, 8, 10))),
-        "mmr.contraindicated.pregnancy",
-        Indicator.WARNING,
-        frozenset({"mmr.summary.contraindicated.pregnancy-ended", "mmr.fact.pregnancy-ended-old"}),
+        {"mmr.summary.contraindicated.pregnancy-ended", "mmr.fact.pregnancy-ended-old"},
+        pregnancy=pregnant(date(2024, 8, 10)),
     ),
-    Case(
+    pregnancy_case(
         "pregnancy observed 42 weeks ago to the day: still pregnant",
-        patient(WOMAN, Sex.FEMALE, pregnancy=pregnant(date(2024, 8, 11))),
-        "mmr.contraindicated.pregnancy",
-        Indicator.WARNING,
-        frozenset({"mmr.summary.contraindicated.pregnancy", "mmr.fact.pregnancy"}),
+        {"mmr.summary.contraindicated.pregnancy", "mmr.fact.pregnancy"},
+        pregnancy=pregnant(date(2024, 8, 11)),
     ),
-    Case(
+    pregnancy_case(
         "pregnancy condition recorded long ago and never closed: probably ended",
-        patient(
-            WOMAN, Sex.FEMALE, conditions=(ConditionFact(Concept.PREGNANCY, "Grossesse", recorded=date(2023, 2, 1)),)
-        ),
-        "mmr.contraindicated.pregnancy",
-        Indicator.WARNING,
-        frozenset({"mmr.summary.contraindicated.pregnancy-ended", "mmr.fact.pregnancy-ended-old"}),
+        {"mmr.summary.contraindicated.pregnancy-ended", "mmr.fact.pregnancy-ended-old"},
+        conditions=(ConditionFact(Concept.PREGNANCY, "Grossesse", recorded=date(2023, 2, 1)),),
     ),
     Case(
         "active pregnancy condition, no observation: pregnant",
