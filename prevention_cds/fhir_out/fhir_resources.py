@@ -167,7 +167,7 @@ def medication_request(
 def _recommendation(forecast: ImmunizationForecast, dose: ForecastDose, language: str) -> dict[str, Any]:
     recommendation: dict[str, Any] = {
         "vaccineCode": [products.medicine_concept(forecast.vaccine.value, language)],
-        "targetDisease": products.target_disease_concept(tuple(d.value for d in forecast.target_diseases)),
+        "targetDisease": products.target_disease_concept(tuple(d.value for d in forecast.target_diseases), language),
         "forecastStatus": _forecast_status_concept(dose.status.value),
         "description": render(forecast.description, language),
     }

@@ -61,7 +61,7 @@ def immunization_evaluation(
         "patient": {"reference": f"Patient/{patient_id}"},
         "date": forecast.assessed_on.isoformat(),
         "authority": {"display": products.authority_display()},
-        "targetDisease": products.target_disease_concept(tuple(d.value for d in forecast.target_diseases)),
+        "targetDisease": products.target_disease_concept(tuple(d.value for d in forecast.target_diseases), language),
         # a dose the record gives no id cannot be referred to: it is named
         "immunizationEvent": {"reference": evaluation.immunization} if evaluation.immunization else {"display": dose},
         "doseStatus": {
@@ -94,7 +94,7 @@ def uncomputed_recommendation(forecast: VaccinationForecast, patient_id: str, la
     """The recommendation when no forecast can be computed: the vaccine and its diseases, and why."""
     recommendation: dict[str, Any] = {
         "vaccineCode": [products.medicine_concept(forecast.vaccine.value, language)],
-        "targetDisease": products.target_disease_concept(tuple(d.value for d in forecast.target_diseases)),
+        "targetDisease": products.target_disease_concept(tuple(d.value for d in forecast.target_diseases), language),
         "forecastStatus": {"text": render(Message.of("forecast.not-computed"), language)},
         "description": render(forecast.series, language),
     }

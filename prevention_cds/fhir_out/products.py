@@ -34,10 +34,11 @@ def medicine_concept(medicine: str, language: str) -> dict[str, Any]:
     return {"coding": medicine_codings(medicine), "text": medicine_text(medicine, language)}
 
 
-def target_disease_concept(diseases: tuple[str, ...]) -> dict[str, Any]:
-    # R4 allows one target disease per recommendation (and per evaluation): the first coded, all of them named
-    codings = [target_disease_coding(d) for d in diseases]
-    return {"coding": codings[:1], "text": ", ".join(c["display"] for c in codings)}
+def target_disease_concept(diseases: tuple[str, ...], language: str) -> dict[str, Any]:
+    # R4 allows one target disease per recommendation (and per evaluation): the first coded, all of them named,
+    # in the answer's language
+    text = ", ".join(_products()["target_diseases"][d]["text"][language] for d in diseases)
+    return {"coding": [target_disease_coding(d) for d in diseases[:1]], "text": text[:1].upper() + text[1:]}
 
 
 def route_coding(route: str) -> Coding:
@@ -45,7 +46,7 @@ def route_coding(route: str) -> Coding:
 
 
 def target_disease_coding(disease: str) -> Coding:
-    return dict(_products()["target_diseases"][disease])
+    return dict(_products()["target_diseases"][disease]["coding"])
 
 
 def reason_coding(reason: str) -> Coding:

@@ -26,6 +26,7 @@ class ChildbearingAge:
 class CommonParameters:
     childbearing_age: ChildbearingAge
     age_in_months_below_months: Cited[int]  # a child's age is shown in months before this age
+    pregnancy_evidence_max_days: Cited[int]  # a pregnancy on record is not read as current past this
 
     @staticmethod
     def on(day: date) -> CommonParameters:
@@ -40,6 +41,7 @@ def _parameters_on(day: date) -> CommonParameters:
             values.integer("childbearing_age_from_years"), values.integer("childbearing_age_below_years")
         ),
         age_in_months_below_months=values.integer("age_in_months_below_months"),
+        pregnancy_evidence_max_days=values.integer("pregnancy_evidence_max_days"),
     )
     values.check_all_read()
     return parameters

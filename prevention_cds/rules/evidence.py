@@ -71,7 +71,7 @@ def latest_pregnancy(
 ) -> Pregnancy | None:
     """The latest evidence of pregnancy status, from the observations and the active pregnancy conditions (dated
     by when they were recorded, else their onset); when it says pregnant, with the latest expected delivery date
-    recorded."""
+    recorded for this pregnancy (a term before the evidence is a previous pregnancy's)."""
     evidence = [Pregnancy(o.pregnant, o.observed_on, None, o.source_id) for o in observations]
     evidence += [
         Pregnancy(True, c.recorded or c.onset, None, c.source_id)
@@ -83,8 +83,17 @@ def latest_pregnancy(
     latest = max(evidence, key=lambda p: p.observed_on or date.min)
     if not latest.pregnant:
         return latest
-    expected = max(deliveries, key=lambda d: (d.observed_on, d.expected), default=None)
+    since = latest.observed_on or date.min
+    expected = max(
+        (d for d in deliveries if d.expected >= since), key=lambda d: (d.observed_on, d.expected), default=None
+    )
     return Pregnancy(True, latest.observed_on, expected.expected if expected else None, latest.source_id)
+
+
+def pregnancy_outlasted(stated_on: date | None, today: date, max_days: int) -> bool:
+    """Whether pregnancy evidence dated ``stated_on`` is older than any pregnancy lasts (``max_days``): the
+    pregnancy it showed has ended since. Undated evidence is not (vaccinating a pregnant woman is the harm)."""
+    return stated_on is not None and (today - stated_on).days > max_days
 
 
 def current_occupations(occupations: Iterable[Occupation]) -> frozenset[Concept]:

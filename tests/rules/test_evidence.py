@@ -100,6 +100,26 @@ def test_the_latest_pregnancy_evidence_wins_with_the_latest_expected_delivery() 
     assert found.observed_on == date(2026, 6, 1) and found.expected_delivery == date(2027, 1, 20)
 
 
+def test_an_expected_delivery_before_the_pregnancy_evidence_is_a_previous_pregnancys() -> None:
+    observations = (PregnancyObservation(True, date(2026, 6, 1), "Observation/p"),)
+    previous = ExpectedDelivery(date(2024, 3, 1), date(2024, 10, 1))
+    found = evidence.latest_pregnancy(observations, (previous,), ())
+    assert found is not None and found.pregnant and found.expected_delivery is None
+    on_the_day = ExpectedDelivery(date(2026, 1, 1), date(2026, 6, 1))
+    found = evidence.latest_pregnancy(observations, (previous, on_the_day), ())
+    assert found is not None and found.expected_delivery == date(2026, 6, 1)
+
+
+@pytest.mark.parametrize(
+    ("stated_on", "outlasted"),
+    [(date(2026, 1, 1), False), (date(2025, 12, 31), True), (None, False)],
+    ids=["on the last day", "a day older", "undated"],
+)
+def test_pregnancy_evidence_outlasts_any_pregnancy_after_max_days(stated_on: date | None, outlasted: bool) -> None:
+    today = date(2026, 1, 1) + timedelta(days=294)
+    assert evidence.pregnancy_outlasted(stated_on, today, 294) is outlasted
+
+
 def test_a_later_not_pregnant_observation_wins_over_an_active_condition() -> None:
     observations = (PregnancyObservation(False, date(2026, 9, 1), "Observation/n"),)
     deliveries = (ExpectedDelivery(date(2026, 5, 1), date(2027, 1, 10)),)

@@ -111,3 +111,11 @@ def test_the_suite_checks_every_builder_wherever_it_is_called_from() -> None:
         assert hasattr(getattr(builders, name), "__wrapped__"), name
     for name in watched:
         assert hasattr(vars(render)[name], "__wrapped__"), name
+
+
+def test_the_target_diseases_are_named_in_the_answers_language() -> None:
+    french = builders.immunization_recommendation(_forecast(), _context())["recommendation"][0]["targetDisease"]
+    english_context = builders.ResourceContext("p1", NOW, "en", "order")
+    english = builders.immunization_recommendation(_forecast(), english_context)["recommendation"][0]["targetDisease"]
+    assert (french["text"], english["text"]) == ("Rougeole, oreillons, rubéole", "Measles, mumps, rubella")
+    assert french["coding"] == english["coding"] and len(french["coding"]) == 1  # R4: one coded target disease

@@ -258,7 +258,7 @@ def _parameters_on(day: date) -> IimParameters:
         ciprofloxacin_absorption_spacing_hours=values.integer("ciprofloxacin_absorption_spacing_hours"),
         childbearing_age=common.childbearing_age,
         age_in_months_below_months=common.age_in_months_below_months,
-        pregnancy_evidence_max_days=values.integer("pregnancy_evidence_max_days"),
+        pregnancy_evidence_max_days=common.pregnancy_evidence_max_days,
         newborn_vitamin_k_min_mg=values.decimal("newborn_vitamin_k_min_mg"),
         newborn_vitamin_k_max_mg=values.decimal("newborn_vitamin_k_max_mg"),
         index_case_eradicating_treatments=_map(

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from prevention_cds.rules.advice import Message
 from prevention_cds.rules.concepts import Concept
+from prevention_cds.rules.evidence import pregnancy_outlasted
 from prevention_cds.rules.facts import MedicationFact, MedicationStatus, PatientRecord, Sex
 from prevention_cds.rules.iim.age import DosingBand, PatientAge
 from prevention_cds.rules.iim.parameters import IimParameters
@@ -120,6 +121,4 @@ def _is_pregnant(record: PatientRecord, today: date, rules: IimParameters) -> bo
     evidence = record.pregnancy
     if evidence is None or not evidence.pregnant:
         return False
-    if evidence.observed_on is None:
-        return True
-    return (today - evidence.observed_on).days <= rules.pregnancy_evidence_max_days.value
+    return not pregnancy_outlasted(evidence.observed_on, today, rules.pregnancy_evidence_max_days.value)

@@ -11,6 +11,7 @@ from prevention_cds.rules.advice import Medicine
 from prevention_cds.rules.calendar_math import add_months
 from prevention_cds.rules.citation import Cited, Statement
 from prevention_cds.rules.concepts import Concept
+from prevention_cds.rules.evidence import pregnancy_outlasted
 from prevention_cds.rules.facts import AllergyFact, MedicationFact, MedicationStatus, PatientRecord
 from prevention_cds.rules.mmr.parameters import MmrParameters
 from prevention_cds.rules.unique import unique
@@ -33,6 +34,8 @@ class Finding:
     basis: Statement  # the rule, with its source
     display: str | None = None  # the condition or allergy as recorded
     expected_delivery: date | None = None
+    stated_on: date | None = None  # the day of the pregnancy evidence
+    probably_ended: bool = False  # a pregnancy on record past its term or older than any pregnancy lasts
     severity_assumed: bool = False  # high-criticality allergy with no reaction recorded, read as anaphylaxis
     stopped: date | None = None  # a treatment stopped lately: when
     wait_until: date | None = None  # ... and the first day a live vaccine may be considered
@@ -66,6 +69,17 @@ class VaccineSafety:
     def expected_delivery(self) -> date | None:
         return next((f.expected_delivery for f in self.findings if f.expected_delivery), None)
 
+    @property
+    def pregnancy_to_confirm(self) -> bool:
+        """Pregnancy is the only reason, and the pregnancy on record has probably ended: vaccinate once the
+        clinician has confirmed it."""
+        return self.only_pregnancy and all(f.probably_ended for f in self.findings)
+
+    @property
+    def doses_wait_for(self) -> date | None:
+        """The day the owed doses wait for: the expected delivery of a current pregnancy, the only reason."""
+        return self.expected_delivery if self.only_pregnancy and not self.pregnancy_to_confirm else None
+
 
 IMMUNE = frozenset({
     Contraindication.SEVERE_IMMUNODEFICIENCY, Contraindication.IMMUNOCOMPROMISING_CONDITION,
@@ -83,14 +97,29 @@ def _severe(allergy: AllergyFact) -> bool:
     return allergy.anaphylactic or allergy.high_criticality
 
 
-def current_pregnancy(record: PatientRecord, rules: MmrParameters) -> Finding | None:
+def current_pregnancy(record: PatientRecord, today: date, rules: MmrParameters) -> Finding | None:
     """Pregnant on the latest evidence. An active pregnancy condition stands unless a later 'not pregnant'
-    observation supersedes it; undated evidence counts as pregnant (vaccinating a pregnant woman is the harm)."""
+    observation supersedes it; undated evidence counts as pregnant (vaccinating a pregnant woman is the harm).
+
+    Evidence older than any pregnancy lasts, or whose expected delivery is past, has probably ended: it still
+    contraindicates the vaccine until the clinician confirms she is no longer pregnant (the finding says so),
+    unless other evidence (an undated condition) still reads as current.
+    """
     observation = record.pregnancy
+    max_days = rules.pregnancy_evidence_max_days.value
+    found: Finding | None = None
     if observation is not None and observation.pregnant:
-        return Finding(
-            Contraindication.PREGNANCY, rules.pregnancy_contraindication, None, observation.expected_delivery
+        delivery = observation.expected_delivery
+        found = Finding(
+            Contraindication.PREGNANCY,
+            rules.pregnancy_contraindication,
+            expected_delivery=delivery,
+            stated_on=observation.observed_on,
+            probably_ended=(delivery is not None and delivery < today)
+            or pregnancy_outlasted(observation.observed_on, today, max_days),
         )
+        if not found.probably_ended:
+            return found
     for condition in record.active_conditions(Concept.PREGNANCY):
         stated = condition.recorded or condition.onset
         superseded = (
@@ -99,9 +128,19 @@ def current_pregnancy(record: PatientRecord, rules: MmrParameters) -> Finding | 
             and stated is not None
             and observation.observed_on > stated
         )
-        if not superseded:
-            return Finding(Contraindication.PREGNANCY, rules.pregnancy_contraindication, condition.display)
-    return None
+        if superseded:
+            continue
+        stands = Finding(
+            Contraindication.PREGNANCY,
+            rules.pregnancy_contraindication,
+            condition.display,
+            stated_on=stated,
+            probably_ended=pregnancy_outlasted(stated, today, max_days),
+        )
+        if not stands.probably_ended:
+            return stands
+        found = found or stands
+    return found
 
 
 def immune_conditions(record: PatientRecord, rules: MmrParameters) -> list[Finding]:
@@ -189,7 +228,7 @@ def assess_safety(record: PatientRecord, today: date, rules: MmrParameters) -> V
             assumed = not any(a.anaphylactic for a in severe)
             findings.append(Finding(contraindication, basis, severe[0].display, severity_assumed=assumed))
         harmless.extend(a for a in allergies if not _severe(a))
-    pregnancy = current_pregnancy(record, rules)
+    pregnancy = current_pregnancy(record, today, rules)
     if pregnancy is not None:
         findings.append(pregnancy)
     return VaccineSafety(tuple(findings), record.allergies_to(Concept.GELATIN_ALLERGEN), unique(harmless))

@@ -22,7 +22,7 @@ class TargetRule(StrEnum):
 class DoseTarget:
     doses: int
     rule: TargetRule
-    basis: tuple[GuidelineRef, ...]  # the sources of the number of doses and of the birth cut-off
+    basis: tuple[GuidelineRef, ...]  # the source of the rule applied: its number of doses, its birth cut-off
 
     @property
     def routine_calendar(self) -> bool:
@@ -41,10 +41,11 @@ def dose_target(person: Person, birth: BirthBounds, rules: MmrParameters) -> Dos
         return DoseTarget(doses.value, TargetRule.BORN_SINCE_CUTOFF, sources(doses, cutoff))
     if person.professional and not person.measles_history:
         doses = rules.target_doses_professional_before_cutoff
-        return DoseTarget(doses.value, TargetRule.PROFESSIONAL_BEFORE_CUTOFF, sources(doses, cutoff))
+        # the row cited states the cut-off itself; the cut-off's own row is the rule for those born since
+        return DoseTarget(doses.value, TargetRule.PROFESSIONAL_BEFORE_CUTOFF, sources(doses))
     if person.possibly_female:
         doses = rules.target_doses_rubella_woman_before_cutoff
-        return DoseTarget(doses.value, TargetRule.RUBELLA_WOMAN_BEFORE_CUTOFF, sources(doses, cutoff))
+        return DoseTarget(doses.value, TargetRule.RUBELLA_WOMAN_BEFORE_CUTOFF, sources(doses))
     return DoseTarget(0, TargetRule.NONE_BEFORE_CUTOFF, sources(cutoff))
 
 

@@ -26,7 +26,7 @@ from prevention_cds.rules.advice import (
 from prevention_cds.rules.concepts import Concept
 from prevention_cds.rules.facts import NotGivenStatus, PatientRecord, RecordElement
 from prevention_cds.rules.mmr.assessment import MmrAssessment, UndatedAssessment, assess
-from prevention_cds.rules.mmr.cards.parts import MMR_DISEASES, description, forecast
+from prevention_cds.rules.mmr.cards.parts import MMR_DISEASES, forecast
 from prevention_cds.rules.mmr.dose_evaluation import MMR_CONCEPTS, DoseVerdict
 from prevention_cds.rules.mmr.measles_case import current_case
 from prevention_cds.rules.mmr.owed import owed_doses, owed_while_ill
@@ -65,11 +65,13 @@ def mmr_forecast(record: PatientRecord, now: datetime) -> VaccinationForecast:
         return _not_computed(today, rules, _why_undated(record, rules), _exposure_notices(assessment), notes)
     a = assessment
     notices: tuple[Message, ...] = ()
+    uncounted = 0
     if current_case(record, today, rules) is not None:  # ill: no contact measure either (the case card's rule)
         owed = owed_while_ill(a)
     else:
         found = owed_doses(a)
         owed = found.doses if found is not None else ()
+        uncounted = found.uncounted if found is not None else 0
         notices = _exposure_notices(a)
     return VaccinationForecast(
         assessed_on=today,
@@ -77,7 +79,7 @@ def mmr_forecast(record: PatientRecord, now: datetime) -> VaccinationForecast:
         target_diseases=MMR_DISEASES,
         series=SERIES,
         evaluations=(*_evaluations(a), *_not_given(record, a), *_undated_doses(record, a)),
-        recommendation=forecast(a, owed or (_standing(a),), description(a)),
+        recommendation=forecast(a, owed or (_standing(a),), uncounted),
         notices=notices,
         record_notes=notes,
     )

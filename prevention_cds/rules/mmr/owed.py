@@ -31,6 +31,11 @@ class OwedDoses:
     plan: tuple[PlannedDose, ...]
     doses: tuple[ForecastDose, ...]  # the plan as the ImmunizationRecommendation carries it
 
+    @property
+    def uncounted(self) -> int:
+        """The doses of the plan that will not count (an infant's post-exposure dose)."""
+        return sum(not d.counts for d in self.plan)
+
 
 def owed_doses(a: MmrAssessment) -> OwedDoses | None:
     """Every dose still owed on ``a.today``, or None when none is (the series is complete, or none is due for
@@ -41,8 +46,7 @@ def owed_doses(a: MmrAssessment) -> OwedDoses | None:
     if request.owed == 0 and not request.post_exposure_dose:
         return None
     if a.safety.contraindicated:
-        edd = a.safety.expected_delivery if a.safety.only_pregnancy else None
-        plan = a.plan(replace(request, not_before=edd, due_now=True))
+        plan = a.plan(replace(request, not_before=a.safety.doses_wait_for, due_now=True))
         return OwedDoses(OwedKind.CONTRAINDICATED, plan, _contraindicated(a, plan))
     plan = a.plan(request)
     kind = OwedKind.POST_EXPOSURE if post_exposure else OwedKind.ROUTINE
@@ -87,17 +91,18 @@ def _dose_reason(dose: PlannedDose, kind: OwedKind, r: MmrParameters) -> Message
 
 def _contraindicated(a: MmrAssessment, plan: tuple[PlannedDose, ...]) -> tuple[ForecastDose, ...]:
     """Every owed dose recorded as contraindicated; dated only after the expected delivery, when pregnancy is the
-    only reason and the record gives the date."""
+    only reason and the record gives a date still ahead (a pregnancy that has probably ended waits undated for
+    the clinician's confirmation)."""
     safety = a.safety
-    after_delivery = safety.only_pregnancy
-    dated = after_delivery and safety.expected_delivery is not None
-    reason = (
-        Message.of("mmr.forecast.reason.after-delivery")
-        if after_delivery
-        else Message.of(
+    dated = safety.doses_wait_for is not None
+    if safety.pregnancy_to_confirm:
+        reason = Message.of("mmr.forecast.reason.pregnancy-to-confirm")
+    elif safety.only_pregnancy:
+        reason = Message.of("mmr.forecast.reason.after-delivery")
+    else:
+        reason = Message.of(
             "mmr.forecast.reason.contraindicated", reason=contraindication_name(safety.findings[0].contraindication)
         )
-    )
     return tuple(
         ForecastDose(
             d.number,

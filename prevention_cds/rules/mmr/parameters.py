@@ -43,6 +43,7 @@ class MmrParameters:
     smpc_min_age_months: Cited[int]
     childbearing_age: ChildbearingAge
     avoid_pregnancy_months: Cited[int]
+    pregnancy_evidence_max_days: Cited[int]  # older pregnancy evidence has probably ended
     default_product: Cited[Medicine]
     gelatin_free_product: Cited[Medicine]
     gelatin_free_product_names: Cited[tuple[str, ...]]  # lower case
@@ -115,6 +116,7 @@ def _parameters_on(day: date) -> MmrParameters:
         smpc_min_age_months=values.integer("smpc_min_age_months"),
         childbearing_age=common.childbearing_age,
         avoid_pregnancy_months=values.integer("avoid_pregnancy_months"),
+        pregnancy_evidence_max_days=common.pregnancy_evidence_max_days,
         default_product=_medicine(values, "default_product"),
         gelatin_free_product=_medicine(values, "gelatin_free_product"),
         gelatin_free_product_names=_lower(values.texts("gelatin_free_product_names")),

@@ -29,7 +29,8 @@ class PlannedDose:
     status: ForecastStatus
     on_calendar: bool  # the patient has not passed the calendar age for this dose
     counts: bool = True  # False for the post-exposure dose of an infant under the minimum age
-    follows_planned: bool = False  # its date depends on the previous planned dose
+    follows_planned: bool = False  # its earliest date is set by the previous planned dose (the interval)
+    at_min_age: bool = False  # a later dose whose date is set by the minimum age, not by the previous dose
 
 
 @dataclass(frozen=True)
@@ -50,12 +51,15 @@ def plan_doses(
     total = request.owed + extra
     series = request.counted + total
     planned: list[PlannedDose] = []
+    recorded = events  # before any planned dose
     for index in range(total):
         uncounted = request.post_exposure_dose and index == 0
         min_age = (rules.pep_min_age_months if uncounted else rules.min_age_months).value
-        earliest = earliest_valid(events, birth.surely_reached(min_age), rules)
+        reached = birth.surely_reached(min_age)
+        earliest = earliest_valid(events, reached, rules)
+        unplanned = earliest_valid(recorded, reached, rules)  # what the record alone allows
         if request.not_before is not None:
-            earliest = max(earliest, request.not_before)
+            earliest, unplanned = max(earliest, request.not_before), max(unplanned, request.not_before)
         slot = request.counted + index - extra  # position in the routine calendar
         calendar = request.routine_calendar and not uncounted and slot < len(rules.dose_due_age_months)
         calendar_due = birth.surely_reached(rules.dose_due_age_months[slot].value) if calendar else None
@@ -77,7 +81,8 @@ def plan_doses(
                 status=status,
                 on_calendar=calendar_overdue is not None and calendar_overdue > today,
                 counts=not uncounted,
-                follows_planned=not first,
+                follows_planned=earliest > unplanned,
+                at_min_age=not first and due == earliest == reached,
             )
         )
         events = events.with_mmr_dose(PriorVaccine(due, PLANNED))

@@ -156,6 +156,19 @@ def target_rule_message(target: DoseTarget, rules: MmrParameters) -> Message:
             return Message.of("mmr.rule.none-before", cutoff=cutoff)
 
 
+def target_reason_fact(target: DoseTarget, rules: MmrParameters) -> Message | None:
+    """Why someone born before the cut-off is owed a dose (their occupation, or the rubella rule): on the card,
+    since the birth date alone would say no dose is owed."""
+    cutoff = rules.born_since_cutoff.value
+    match target.rule:
+        case TargetRule.PROFESSIONAL_BEFORE_CUTOFF:
+            return Message.decisive_of("mmr.fact.reason.professional-before", cutoff=cutoff, doses=target.doses)
+        case TargetRule.RUBELLA_WOMAN_BEFORE_CUTOFF:
+            return Message.decisive_of("mmr.fact.reason.rubella-woman-before", cutoff=cutoff, doses=target.doses)
+        case _:
+            return None
+
+
 def rule_fact(rule: Message) -> Message:
     return Message.of("mmr.fact.rule", rule=rule)
 
@@ -198,6 +211,8 @@ def contraindication_name(contraindication: Contraindication) -> Message:
 
 
 def contraindication_explanation(finding: Finding, rules: MmrParameters) -> Message:
+    if finding.probably_ended:
+        return Message.decisive_of("mmr.explain.contraindication.pregnancy-ended")
     return Message.decisive_of(
         _CONTRAINDICATION_EXPLANATIONS[finding.contraindication], **_explanation_numbers(finding, rules)
     )
@@ -228,6 +243,8 @@ def safety_facts(safety: VaccineSafety) -> tuple[Message, ...]:
 
 def _finding_fact(finding: Finding) -> Message:
     if finding.contraindication == Contraindication.PREGNANCY:
+        if finding.probably_ended:
+            return _pregnancy_ended_fact(finding)
         if finding.expected_delivery is not None:
             return Message.decisive_of("mmr.fact.pregnancy-due", expected_delivery=finding.expected_delivery)
         return Message.decisive_of("mmr.fact.pregnancy")
@@ -239,6 +256,16 @@ def _finding_fact(finding: Finding) -> Message:
             f"{key}-stopped", recorded=named(finding.display), stopped=finding.stopped, until=finding.wait_until
         )
     return Message.decisive_of(key, recorded=named(finding.display))
+
+
+def _pregnancy_ended_fact(finding: Finding) -> Message:
+    """A pregnancy on record that has probably ended: past its term, else older than any pregnancy lasts."""
+    delivery, stated = finding.expected_delivery, finding.stated_on
+    if delivery is not None:
+        return Message.decisive_of("mmr.fact.pregnancy-ended-term", expected_delivery=delivery)
+    if stated is not None:
+        return Message.decisive_of("mmr.fact.pregnancy-ended-old", stated_on=stated)
+    return Message.decisive_of("mmr.fact.pregnancy")  # undated evidence never reads as ended
 
 
 def person_facts(person: Person, history: DoseHistory | None) -> tuple[Message, ...]:
@@ -285,6 +312,8 @@ def timing_message(dose: PlannedDose, today: date, rules: MmrParameters, deadlin
         if late_since is not None:
             return Message.of("mmr.timing.now-overdue", overdue=late_since)
         return Message.of("mmr.timing.now")
+    if dose.at_min_age and late_since is None:
+        return Message.of("mmr.timing.at-min-age", months=rules.min_age_months.value, due=dose.due)
     if dose.follows_planned and dose.due == dose.earliest:
         return Message.of(
             "mmr.timing.after-previous", previous=dose.number - 1, due=dose.due, days=rules.min_interval_days.value

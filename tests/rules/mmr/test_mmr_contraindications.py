@@ -48,6 +48,27 @@ class Case:
 
 
 PREGNANCY_CONDITION = condition(Concept.PREGNANCY, "Grossesse")
+
+
+def pregnancy_case(
+    name: str,
+    expected: set[str],
+    absent: frozenset[str] = frozenset(),
+    first_earliest: date | None = None,
+    **record: object,
+) -> Case:
+    """A woman whose record states a pregnancy: the pregnancy card, with ``expected`` among its messages."""
+    return Case(
+        name,
+        patient(WOMAN, Sex.FEMALE, (), **record),
+        "mmr.contraindicated.pregnancy",
+        Indicator.WARNING,
+        frozenset(expected),
+        absent,
+        first_earliest,
+    )
+
+
 CASES = [
     Case(
         "pregnant with expected delivery: after delivery, dated",
@@ -70,6 +91,38 @@ CASES = [
         "mmr.contraindicated.pregnancy",
         Indicator.WARNING,
         frozenset({"mmr.summary.contraindicated.pregnancy"}),
+    ),
+    pregnancy_case(
+        "expected delivery past: probably ended, confirm before vaccinating (no date, no prescription)",
+        {
+            "mmr.summary.contraindicated.pregnancy-ended-dated",
+            "mmr.explain.contraindication.pregnancy-ended",
+            "mmr.fact.pregnancy-ended-term",
+            "mmr.suggestion.record-pregnancy-to-confirm",
+        },
+        absent=frozenset({"mmr.explain.contraindication.pregnancy", "mmr.plan.dose"}),
+        pregnancy=pregnant(date(2024, 11, 1), date(2025, 5, 31)),
+    ),
+    pregnancy_case(
+        "expected delivery today: still pregnant, doses after delivery",
+        {"mmr.summary.contraindicated.pregnancy-dated", "mmr.fact.pregnancy-due"},
+        first_earliest=date(2025, 6, 1),
+        pregnancy=pregnant(date(2024, 11, 1), date(2025, 6, 1)),
+    ),
+    pregnancy_case(
+        "pregnancy observed more than 42 weeks ago, no term: probably ended",
+        {"mmr.summary.contraindicated.pregnancy-ended", "mmr.fact.pregnancy-ended-old"},
+        pregnancy=pregnant(date(2024, 8, 10)),
+    ),
+    pregnancy_case(
+        "pregnancy observed 42 weeks ago to the day: still pregnant",
+        {"mmr.summary.contraindicated.pregnancy", "mmr.fact.pregnancy"},
+        pregnancy=pregnant(date(2024, 8, 11)),
+    ),
+    pregnancy_case(
+        "pregnancy condition recorded long ago and never closed: probably ended",
+        {"mmr.summary.contraindicated.pregnancy-ended", "mmr.fact.pregnancy-ended-old"},
+        conditions=(ConditionFact(Concept.PREGNANCY, "Grossesse", recorded=date(2023, 2, 1)),),
     ),
     Case(
         "active pregnancy condition, no observation: pregnant",
@@ -193,6 +246,20 @@ def test_contraindications(case: Case) -> None:
         doses = forecast_of(advice).forecast.doses
         assert {d.status for d in doses} == {ForecastStatus.CONTRAINDICATED}
         assert doses[0].earliest == case.first_earliest
+
+
+def test_a_pregnancy_that_has_probably_ended_waits_undated_for_confirmation_in_the_forecast() -> None:
+    record = patient(WOMAN, Sex.FEMALE, pregnancy=pregnant(date(2024, 11, 1), date(2025, 5, 1)))
+    doses = forecast_of(only(Scenario(record, TODAY).run())).forecast.doses
+    assert [(d.status, d.earliest, d.due) for d in doses] == [(ForecastStatus.CONTRAINDICATED, None, None)] * 2
+    assert {d.reason.key for d in doses if d.reason} == {"mmr.forecast.reason.pregnancy-to-confirm"}
+
+
+def test_an_undated_pregnancy_condition_stands_beside_an_observation_that_has_probably_ended() -> None:
+    record = patient(WOMAN, Sex.FEMALE, conditions=(PREGNANCY_CONDITION,), pregnancy=pregnant(date(2024, 1, 1)))
+    advice = only(Scenario(record, TODAY).run())
+    assert advice.summary.key == "mmr.summary.contraindicated.pregnancy"
+    assert "mmr.fact.pregnancy" in keys(advice) and "mmr.fact.pregnancy-ended-old" not in keys(advice)
 
 
 def test_gelatin_allergy_proposes_priorix_in_both_actions() -> None:

@@ -8,8 +8,10 @@ from datetime import date, timedelta
 
 import pytest
 
+from prevention_cds.rules.citation import sources
 from prevention_cds.rules.concepts import Concept
-from prevention_cds.rules.facts import RecordElement, UnreadableValue
+from prevention_cds.rules.facts import PatientRecord, RecordElement, Sex, UnreadableValue
+from prevention_cds.rules.mmr.parameters import MmrParameters
 from support.card_brevity import card_keys
 
 from .records import (
@@ -61,6 +63,13 @@ CASES = [
      "mmr.order.too-early", {"mmr.fact.order", "mmr.explain.too-early"}, set()),
     ("a measles history: immune to measles, still owed doses", Scenario(patient(ADULT, conditions=(HISTORY,)), NOW),
      "mmr.catch-up", {"mmr.fact.measles-history"}, set()),
+    ("a professional born before 1980: the occupation is why a dose is owed", Scenario(patient(
+        born(1970, 3, 3), occupations=frozenset({Concept.HEALTHCARE_PROFESSIONAL})), NOW), "mmr.catch-up",
+     {"mmr.fact.reason.professional-before", "mmr.fact.no-dose"}, set()),
+    ("a woman born before 1980 without rubella vaccination: the rubella rule is why", Scenario(patient(
+        born(1960, 3, 3), Sex.FEMALE), NOW), "mmr.catch-up", {"mmr.fact.reason.rubella-woman-before"}, set()),
+    ("a man born before 1980 outside the groups: no card, no reason", Scenario(patient(born(1970, 3, 3)), NOW),
+     None, set(), set()),
     ("a birth date that cannot be read: said as written", Scenario(patient(None, unreadable=(
         UnreadableValue(RecordElement.BIRTH_DATE, "14/05/1996"),)), NOW), "mmr.missing-birth-date",
      {"mmr.fact.birth-date-unreadable", "mmr.explain.missing-birth-date"}, set()),
@@ -69,8 +78,25 @@ CASES = [
 
 @pytest.mark.parametrize(("name", "scenario", "rule", "shown", "page_only"), CASES, ids=[c[0] for c in CASES])
 def test_the_card_shows_what_the_clinician_cannot_act_without(
-    name: str, scenario: Scenario, rule: str, shown: set[str], page_only: set[str]
+    name: str, scenario: Scenario, rule: str | None, shown: set[str], page_only: set[str]
 ) -> None:
+    if rule is None:
+        assert scenario.run() == ()
+        return
     (advice,) = [a for a in scenario.run() if a.rule == rule]
     on_card = card_keys(advice, scenario.now)
     assert shown <= on_card and not page_only & on_card, on_card
+
+
+@pytest.mark.parametrize(
+    "record",
+    [patient(born(1970, 3, 3), occupations=frozenset({Concept.HEALTHCARE_PROFESSIONAL})), patient(born(1960, 3, 3),
+                                                                                                    Sex.FEMALE)],
+    ids=["professional born in 1970", "woman born in 1960"],
+)
+def test_a_person_born_before_1980_is_cited_only_the_rules_applied_to_them(record: PatientRecord) -> None:
+    (advice,) = Scenario(record, NOW).run()
+    rules = MmrParameters.on(TODAY)
+    cited = set(advice.guideline)
+    assert not cited & {*sources(rules.born_since_cutoff), *sources(rules.min_age_months)}
+    assert set(sources(rules.min_interval_days)) <= cited  # the catch-up's interval, stated on the card

@@ -7,11 +7,12 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from prevention_cds.rules.advice import ForecastStatus, Indicator, ProposeMedication
+from prevention_cds.rules.advice import ForecastStatus, Indicator, Message, ProposeMedication
 from prevention_cds.rules.concepts import Concept
 from prevention_cds.rules.facts import Exposure, PatientRecord, Sex
 from prevention_cds.rules.partial_date import PartialDate
 from prevention_cds.rules.ruleset import RuleSettings
+from support.card_brevity import card_keys
 
 from .records import (
     IMMUNODEFICIENCY,
@@ -296,3 +297,36 @@ def test_contraindicated_forecast_after_delivery_is_dated_from_the_expected_deli
     doses = forecast_of(card).forecast.doses
     assert {d.status for d in doses} == {ForecastStatus.CONTRAINDICATED}
     assert doses[0].earliest == date(2025, 11, 20) and doses[1].earliest == date(2025, 12, 18)
+
+
+@pytest.mark.parametrize(("hours", "beyond_on_card"), [(72, False), (73, True)], ids=["72 h", "73 h"])
+def test_past_72_hours_the_card_says_the_dose_may_no_longer_prevent_this_infection(
+    hours: int, beyond_on_card: bool
+) -> None:
+    scenario = Scenario(exposed(born(1990, 5, 4), hours_ago(hours)), NOW)
+    (advice,) = scenario.run()
+    assert advice.rule == PEP
+    assert ("mmr.explain.pep.beyond" in card_keys(advice, NOW)) is beyond_on_card
+
+
+def test_an_infants_counted_dose_after_the_post_exposure_dose_is_dated_by_the_minimum_age() -> None:
+    (advice,) = Scenario(exposed(EIGHT_MONTHS, hours_ago(20)), NOW).run()
+    timings = [m.params["timing"] for m in advice.explanation if m.key == "mmr.plan.dose"]
+    found = [t.key if isinstance(t, Message) else None for t in timings]
+    assert found == ["mmr.timing.post-exposure", "mmr.timing.at-min-age", "mmr.timing.on"]
+
+
+def test_an_infants_series_description_counts_the_post_exposure_dose_apart() -> None:
+    (advice,) = Scenario(exposed(EIGHT_MONTHS, hours_ago(20)), NOW).run()
+    description = forecast_of(advice).forecast.description
+    assert description.key == "mmr.forecast.description.uncounted"
+    assert (description.params["counted"], description.params["target"], description.params["uncounted"]) == (0, 2, 1)
+
+
+def test_a_professionals_dose_after_a_contact_lengthens_the_series_the_description_counts() -> None:
+    record = patient(born(1970, 2, 2), Sex.MALE, (mmr(date(2010, 1, 1)),), occupations=HEALTH, exposures=(hours_ago(20),))
+    (advice,) = Scenario(record, NOW).run()
+    assert advice.rule == PEP
+    description = forecast_of(advice).forecast.description
+    assert (description.key, description.params["counted"], description.params["target"]) == (
+        "mmr.forecast.description", 1, 2)

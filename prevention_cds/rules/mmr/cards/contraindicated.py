@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from prevention_cds.rules.advice import (
     Advice,
     Indicator,
@@ -11,7 +13,7 @@ from prevention_cds.rules.advice import (
 )
 from prevention_cds.rules.citation import Citations
 from prevention_cds.rules.mmr.assessment import MmrAssessment
-from prevention_cds.rules.mmr.cards.parts import decisions, description, facts, forecast, pregnancy_parts
+from prevention_cds.rules.mmr.cards.parts import decisions, facts, forecast, pregnancy_parts
 from prevention_cds.rules.mmr.contraindications import Contraindication
 from prevention_cds.rules.mmr.owed import OwedDoses
 from prevention_cds.rules.mmr.wording import contraindication_explanation, plan_lines
@@ -32,13 +34,14 @@ def contraindication_advice(a: MmrAssessment, owed: OwedDoses) -> Advice:
     safety = a.safety
     first = safety.findings[0]
     after_delivery = safety.only_pregnancy
+    to_confirm = safety.pregnancy_to_confirm
     edd = safety.expected_delivery if after_delivery else None
     exposed = a.exposure is not None and a.exposure.vaccinates
     cites = Citations(*(f.basis for f in safety.findings))
     explanation = [contraindication_explanation(f, a.rules) for f in safety.findings]
     found_decisions = decisions(a)
     if after_delivery:
-        explanation.extend(plan_lines(plan, a.today, a.rules) if edd else ())
+        explanation.extend(plan_lines(plan, a.today, a.rules) if safety.doses_wait_for else ())
         explanation.append(Message.decisive_of("mmr.explain.after-delivery"))
         reminders, _, pregnancy_decisions = pregnancy_parts(a)
         explanation.extend(reminders)
@@ -46,17 +49,19 @@ def contraindication_advice(a: MmrAssessment, owed: OwedDoses) -> Advice:
     if exposed:
         explanation.insert(0, Message.decisive_of("mmr.explain.pep.contraindicated"))
     if after_delivery:
-        key = "mmr.summary.contraindicated.pregnancy-dated" if edd else "mmr.summary.contraindicated.pregnancy"
-        summary = Message.of(key, expected_delivery=edd) if edd else Message.of(key)
+        summary = _pregnancy_summary(to_confirm, edd)
         rule = "mmr.contraindicated.pregnancy"
     elif first.contraindication in IMMUNE_SUMMARIES:
         summary, rule = Message.of(IMMUNE_SUMMARIES[first.contraindication]), "mmr.contraindicated.immunodeficiency"
     else:
         summary, rule = Message.of("mmr.summary.contraindicated.anaphylaxis"), "mmr.contraindicated.anaphylaxis"
-    label = "mmr.suggestion.record-after-delivery" if after_delivery else "mmr.suggestion.record-contraindicated"
+    if to_confirm:
+        label = "mmr.suggestion.record-pregnancy-to-confirm"
+    else:
+        label = "mmr.suggestion.record-after-delivery" if after_delivery else "mmr.suggestion.record-contraindicated"
     suggestion = Suggestion(
         label=Message.of(label),
-        actions=(ProposeImmunization(forecast(a, owed.doses, description(a))),),
+        actions=(ProposeImmunization(forecast(a, owed.doses, owed.uncounted)),),
         recommended=True,
     )
     cites.extend(a.target.basis)  # the doses still owed, recorded as contraindicated
@@ -70,3 +75,14 @@ def contraindication_advice(a: MmrAssessment, owed: OwedDoses) -> Advice:
         decisions=unique(found_decisions),
         suggestions=(suggestion,),
     )
+
+
+def _pregnancy_summary(to_confirm: bool, expected_delivery: date | None) -> Message:
+    """Vaccinate after delivery; or, once confirmed, after a pregnancy on record that has probably ended."""
+    if to_confirm:
+        if expected_delivery is None:
+            return Message.of("mmr.summary.contraindicated.pregnancy-ended")
+        return Message.of("mmr.summary.contraindicated.pregnancy-ended-dated", expected_delivery=expected_delivery)
+    if expected_delivery is None:
+        return Message.of("mmr.summary.contraindicated.pregnancy")
+    return Message.of("mmr.summary.contraindicated.pregnancy-dated", expected_delivery=expected_delivery)

@@ -23,7 +23,6 @@ from prevention_cds.rules.mmr.cards.parts import (
     calendar_message,
     cost_parts,
     decisions,
-    description,
     facts,
     forecast,
     pregnancy_parts,
@@ -102,9 +101,11 @@ def dose_advice(a: MmrAssessment, owed: OwedDoses, card: DoseCard) -> Advice:
     explanation.append(cost)
     notes.insert(0, cost)
     found_decisions.extend(cost_decisions)
-    # the series owed and when a dose counts
+    # the series owed and when a dose counts (the minimum age where the infant calendar or a refused dose needs it)
     cites.extend(a.target.basis)
-    cites.add(r.min_interval_days, r.min_age_months)
+    cites.add(r.min_interval_days)
+    if a.target.routine_calendar or a.history.rejected:
+        cites.add(r.min_age_months)
 
     proposal = MedicationProposal(
         medicine=a.product,
@@ -120,7 +121,7 @@ def dose_advice(a: MmrAssessment, owed: OwedDoses, card: DoseCard) -> Advice:
     )
     suggestion = Suggestion(
         label=Message.of("mmr.suggestion.vaccinate", dose=first.number, series=first.series),
-        actions=(ProposeImmunization(forecast(a, owed.doses, description(a))), ProposeMedication(proposal)),
+        actions=(ProposeImmunization(forecast(a, owed.doses, owed.uncounted)), ProposeMedication(proposal)),
         recommended=True,
     )
     return Advice(

@@ -23,6 +23,7 @@ from prevention_cds.rules.mmr.wording import (
     recorded_dose_facts,
     rule_fact,
     safety_facts,
+    target_reason_fact,
     target_rule_message,
 )
 from prevention_cds.rules.unique import unique
@@ -32,7 +33,10 @@ MMR_REASON = "mmr-immunization"  # prevention_cds/fhir_out/data/products.json "r
 
 
 def facts(a: MmrAssessment, *rules_applied: Message) -> tuple[Message, ...]:
-    found = [birth_fact(a.person, a.today, a.rules), *dose_facts(a.history, a.birth, a.rules)]
+    found = [birth_fact(a.person, a.today, a.rules)]
+    reason = target_reason_fact(a.target, a.rules)
+    found.extend((reason,) if reason is not None else ())
+    found.extend(dose_facts(a.history, a.birth, a.rules))
     found.extend(rule_fact(r) for r in (target_rule_message(a.target, a.rules), *rules_applied))
     found.extend(person_facts(a.person, a.history))
     found.extend(safety_facts(a.safety))
@@ -136,18 +140,33 @@ def pregnancy_parts(a: MmrAssessment) -> tuple[list[Message], Message | None, li
     )
 
 
-def forecast(a: MmrAssessment, doses: tuple[ForecastDose, ...], description: Message) -> ImmunizationForecast:
+def forecast(a: MmrAssessment, doses: tuple[ForecastDose, ...], uncounted: int = 0) -> ImmunizationForecast:
+    """The forecast of ``doses``, ``uncounted`` of them doses that will not count (an infant's post-exposure
+    dose)."""
     return ImmunizationForecast(
         vaccine=a.product,
         target_diseases=MMR_DISEASES,
         doses=doses,
-        description=description,
+        description=_description(a, doses, uncounted),
         supporting_immunizations=a.history.supporting_immunizations,
     )
 
 
-def description(a: MmrAssessment) -> Message:
-    return Message.of("mmr.forecast.description", counted=a.history.counted_number, target=a.target.doses)
+def _description(a: MmrAssessment, doses: tuple[ForecastDose, ...], uncounted: int) -> Message:
+    """Where the series stands: the valid doses of the series the forecast carries (a professional's dose after a
+    contact lengthens it); an infant's post-exposure dose is named apart, as it will not count."""
+    counted = a.history.counted_number
+    series = max((d.series_doses or 0 for d in doses), default=0) or a.target.doses
+    target = series - uncounted
+    if uncounted:
+        return Message.of(
+            "mmr.forecast.description.uncounted",
+            counted=counted,
+            target=target,
+            uncounted=uncounted,
+            min_months=a.rules.min_age_months.value,
+        )
+    return Message.of("mmr.forecast.description", counted=counted, target=target)
 
 
 def calendar_message(r: MmrParameters) -> Message:

@@ -72,7 +72,7 @@ def _window_message(exposure: ExposureAssessment, hours: int) -> Message:
     match exposure.window:
         case VaccineWindow.WITHIN:
             return Message.of("mmr.explain.pep.within", hours=hours, deadline=exposure.vaccine_deadline)
-        case VaccineWindow.BEYOND:
-            return Message.of("mmr.explain.pep.beyond", hours=hours)
+        case VaccineWindow.BEYOND:  # on the card: the dose may no longer prevent this infection
+            return Message.decisive_of("mmr.explain.pep.beyond", hours=hours)
         case VaccineWindow.UNCERTAIN:
-            return Message.of("mmr.explain.pep.uncertain", hours=hours)
+            return Message.decisive_of("mmr.explain.pep.uncertain", hours=hours)
