@@ -9,11 +9,12 @@ it, they do not need it to be perfect.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from prevention_cds.fhir_in.codes import display_of
-from prevention_cds.fhir_in.medication import MEDICINE_CONCEPTS
+from prevention_cds.fhir_in.medication import MEDICINE_CONCEPTS, medication_concept, medications_by_reference
 from prevention_cds.fhir_in.products import medicine_of
 from prevention_cds.fhir_in.references import Owner, PatientIdentity
 from prevention_cds.rules.advice import Route
@@ -86,8 +87,25 @@ def _route(dosage: dict[str, Any]) -> Route | None:
     return None
 
 
-def read_draft_order(resource: dict[str, Any], index: CodeIndex, selected: bool) -> DraftOrder:
-    concept = resource.get("medicationCodeableConcept") or resource.get("code")
+# Orders of a medicine: one whose medicine cannot be read is said, never checked as if it named nothing
+MEDICINE_ORDERS = frozenset({"MedicationRequest"})
+
+
+def order_concept(resource: dict[str, Any], medications: Mapping[str, dict[str, Any]]) -> Any:
+    """What a draft order orders (the medicine of a MedicationRequest, the code of another order), None when it
+    cannot be read."""
+    if resource.get("resourceType") in MEDICINE_ORDERS or "medicationReference" in resource:
+        return medication_concept(resource, medications)
+    return resource.get("code") or {}  # a ServiceRequest, a DeviceRequest...: not a medicine, nothing to say
+
+
+def read_draft_order(
+    resource: dict[str, Any],
+    index: CodeIndex,
+    selected: bool,
+    medications: Mapping[str, dict[str, Any]] | None = None,
+) -> DraftOrder:
+    concept = order_concept(resource, medications or {})
     medicine = medicine_of(concept, index, MEDICINE_CONCEPTS)
     dosage = _first(resource.get("dosageInstruction"))
     dose_mg, dose_unit = _dose(dosage)
@@ -105,7 +123,15 @@ def read_draft_order(resource: dict[str, Any], index: CodeIndex, selected: bool)
         route=_route(dosage),
         selected=selected,
         product=medicine.product,
+        medicine_unreadable=concept is None,
+        medicine_as_written=_reference_as_written(resource),
     )
+
+
+def _reference_as_written(resource: dict[str, Any]) -> str:
+    reference = resource.get("medicationReference")
+    written = reference.get("reference") if isinstance(reference, dict) else None
+    return written if isinstance(written, str) else ""
 
 
 def read_order_context(
@@ -114,17 +140,23 @@ def read_order_context(
     selections: frozenset[str],
     index: CodeIndex,
     patient_id: str | None = None,
+    record_resources: Iterable[dict[str, Any]] = (),
 ) -> OrderContext:
     """On order-select only the orders named in ``selections`` are advised on (all of them if none are). A draft
-    order whose subject is another patient than ``patient_id`` is not checked, and counted for the card."""
+    order whose subject is another patient than ``patient_id`` is not checked, and counted for the card. A
+    Medication sent with the orders (or in the record's resources) is what an order's medicationReference names,
+    not an order."""
     orders = []
     others = 0
     identity = PatientIdentity(patient_id) if patient_id is not None else None
+    medications = medications_by_reference((*record_resources, *resources))
     for resource in resources:
+        if resource.get("resourceType") == "Medication":
+            continue
         if identity is not None and identity.owner(resource) == Owner.OTHER:
             others += 1
             continue
         reference = f"{resource['resourceType']}/{resource.get('id')}"
         selected = hook != "order-select" or not selections or reference in selections
-        orders.append(read_draft_order(resource, index, selected))
+        orders.append(read_draft_order(resource, index, selected, medications))
     return OrderContext(hook=hook, orders=tuple(orders), other_patient_orders=others)
