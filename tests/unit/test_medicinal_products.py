@@ -217,3 +217,46 @@ def test_a_product_recognised_by_name_is_said_on_the_card(client: FlaskClient) -
     order = _order(None, "Rifampin 300 MG Oral Capsule", dosageInstruction=SANDBOX_DOSAGE)
     cards = _sign(client, order)
     assert cards and all("« Rifampin 300 MG Oral Capsule » reconnu par son nom" in c["detail"] for c in cards)
+
+
+def _dosage(value: int, unit: str) -> list[dict[str, Any]]:
+    return [{**SANDBOX_DOSAGE[0], "doseAndRate": [{"doseQuantity": {"value": value, "unit": unit, "code": unit}}]}]
+
+
+@pytest.mark.parametrize(("coding", "value", "unit", "mg"), [
+    ({"system": RXNORM, "code": "105295"}, 2, "{capsule}", Decimal(600)),  # Rifampin 300 MG Oral Capsule
+    ({"system": RXNORM, "code": "105295"}, 6, "{capsule}", Decimal(1800)),
+    ({"system": BDPM, "code": "67876901"}, 2, "gélules", Decimal(600)),  # RIFADINE 300 mg, gélule
+    ({"system": RXNORM, "code": "199620"}, 1, "{tbl}", Decimal(600)),  # Rifampin 600 MG Oral Tablet
+    ({"system": BDPM, "code": "64085981"}, 9, "mL", Decimal(180)),  # RIFADINE 2 POUR CENT: 100 mg per 5 mL
+    ({"system": BDPM, "code": "64728922"}, 5, "ml", Decimal(500)),  # CIFLOX 500 mg/5 ml
+])
+def test_a_dose_in_capsules_tablets_or_ml_of_a_known_strength_is_read_in_mg(
+    coding: dict[str, str], value: int, unit: str, mg: Decimal
+) -> None:
+    order = read_draft_order(_order(coding, dosageInstruction=_dosage(value, unit)), INDEX, selected=True)
+    assert (order.dose_mg, order.dose_unit) == (mg, None)
+
+
+@pytest.mark.parametrize(("coding", "unit"), [
+    ({"system": RXNORM, "code": "105295"}, "{tablet}"),  # a capsule product ordered in tablets: which is it?
+    ({"system": BDPM, "code": "64085981"}, "{capsule}"),  # a suspension ordered in capsules
+    ({"system": BDPM, "code": "67876901"}, "mL"),  # capsules ordered in mL
+    ({"system": RXNORM, "code": "198203"}, "{capsule}"),  # isoniazid and rifampicin: the dose of which?
+    ({"system": RXNORM, "code": "1165466"}, "{capsule}"),  # Rifampin Pill: no strength
+    (None, "{capsule}"),  # recognised by name: no strength
+])
+def test_a_dose_in_units_is_not_read_in_mg_without_one_strength_of_the_same_form(
+    coding: dict[str, str] | None, unit: str
+) -> None:
+    order = _order(coding, "Rifampin 300 MG Oral Capsule" if coding is None else None, dosageInstruction=_dosage(2, unit))
+    read = read_draft_order(order, INDEX, selected=True)
+    assert (read.dose_mg, read.dose_unit) == (None, unit)
+
+
+def test_the_right_regimen_in_capsules_gets_no_card_and_an_overdose_is_named(client: FlaskClient) -> None:
+    coding = {"system": RXNORM, "code": "105295", "display": "Rifampin 300 MG Oral Capsule [Rimactane]"}
+    assert _sign(client, _order(coding, dosageInstruction=_dosage(2, "{capsule}"))) == []
+    cards = _sign(client, _order(coding, dosageInstruction=_dosage(6, "{capsule}")))
+    assert len(cards) == 1 and "Dose commandée 1800 mg, dose attendue 600 mg" in cards[0]["detail"]
+    assert "non vérifiable en mg" not in cards[0]["detail"]
