@@ -36,12 +36,18 @@ from prevention_cds.rules.iim.second_line import SecondLineDecision, second_line
 from prevention_cds.rules.iim.timing import covered_by_prior_course, prophylaxis_window
 from prevention_cds.rules.ruleset import RuleSettings
 
-# The routes a drug may be given by, in words: the sets of the rule data (``<drug>_routes``)
+# The routes a drug may be given by, in words: the sets of the rule data (``<drug>_routes``), and each route alone
+# (the route an order gives)
 _ROUTE_LABELS: dict[frozenset[Route], str] = {
-    frozenset({Route.ORAL}): "iim.route.oral",
     frozenset({Route.INTRAMUSCULAR, Route.INTRAVENOUS}): "iim.route.intramuscular-or-intravenous",
+    frozenset({Route.ORAL}): "iim.route.oral",
+    frozenset({Route.INTRAMUSCULAR}): "iim.route.intramuscular",
+    frozenset({Route.INTRAVENOUS}): "iim.route.intravenous",
+    frozenset({Route.SUBCUTANEOUS}): "iim.route.subcutaneous",
 }
 _PERCENT = Decimal(100)
+DOSE_RULE = "iim.order.dose"
+EXPECTED_KEY, OTHER_INDICATION_KEY = "iim.order.expected", "iim.order.other-indication"
 
 
 def route_label(routes: frozenset[Route]) -> Message:
@@ -102,12 +108,17 @@ def check_orders(patient: PatientProfile, orders: OrderContext, settings: RuleSe
     for drug in Drug:
         for order in orders.orders_of(drug.concept):
             card = _check(patient, facts, order, drug, need)
+            form = _capsule_too_young(patient, facts, order, drug, need)
+            if form is not None and card is not None and card.rule == DOSE_RULE:
+                # one card for one order: the capsule card proposes the corrected order, and says what else differs
+                skipped = {EXPECTED_KEY, OTHER_INDICATION_KEY}
+                mismatches = tuple(m for m in card.explanation if m.key not in skipped)
+                form, card = replace(form, explanation=form.explanation + mismatches), None
             if card is not None:
                 advice.append(card)
             caution = _interaction_card(patient, facts, order, drug, need)
             if caution is not None:
                 advice.append(caution)
-            form = _capsule_too_young(patient, facts, order, drug, need)
             if form is not None:
                 advice.append(form)
     advice += _orders_against_current_antibiotic(patient, facts, orders)
@@ -271,13 +282,13 @@ def _check(
         # Not marked recommended: the order may treat another indication (the card says so).
         suggestions = (Suggestion(label, (ReplaceDraftOrder(order.reference, expected),)),)
     return ctx.advice(
-        "iim.order.dose",
+        DOSE_RULE,
         Indicator.WARNING,
         Message.of("iim.summary.order.dose", drug=drug.label),
         (
             *mismatches,
-            Message.of("iim.order.expected", instruction=expected.instruction),
-            Message.decisive_of("iim.order.other-indication"),
+            Message.of(EXPECTED_KEY, instruction=expected.instruction),
+            Message.decisive_of(OTHER_INDICATION_KEY),
         ),
         decisions,
         suggestions,
@@ -355,7 +366,8 @@ def _mismatches(
     allowed = frozenset(values_of(drug, patient.rules).routes.value)
     if order.route is not None and order.route not in allowed:
         expected_route = route_label(allowed)
-        found.append(Message.decisive_of("iim.order.mismatch.route", ordered=order.route, expected=expected_route))
+        ordered = route_label(frozenset({order.route}))
+        found.append(Message.decisive_of("iim.order.mismatch.route", ordered=ordered, expected=expected_route))
     return tuple(found)
 
 

@@ -6,7 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from prevention_cds.rules.advice import Indicator, RemoveDraftOrder, ReplaceDraftOrder
+from prevention_cds.fhir_out.i18n import catalog
+from prevention_cds.rules.advice import Indicator, Message, RemoveDraftOrder, ReplaceDraftOrder
 from prevention_cds.rules.concepts import Concept
 from prevention_cds.rules.facts import ConditionFact, DraftOrder, Exposure
 
@@ -297,3 +298,27 @@ def test_a_capsule_order_for_a_small_child_outside_an_iim_context_is_still_flagg
     advice = check(record(born_years_ago(3), kg="14", exposures=()), ordered)
     card = only(advice, "iim.order.capsule-form")
     assert [s.label.key for s in card.suggestions] == ["iim.suggestion.remove-order"]
+
+
+def test_the_ordered_route_is_worded_in_the_cards_language() -> None:
+    advice = check(record(born_years_ago(40)), _rif("600", route="intravenous"))
+    (line,) = (m for m in only(advice, "iim.order.dose").explanation if m.key == "iim.order.mismatch.route")
+    ordered, expected = line.params["ordered"], line.params["expected"]
+    assert isinstance(ordered, Message) and ordered.key == "iim.route.intravenous"
+    assert isinstance(expected, Message) and expected.key == "iim.route.oral"
+    for language in ("fr", "en"):
+        assert {"iim.route.intravenous", "iim.route.intramuscular", "iim.route.subcutaneous"} <= catalog(language).keys()
+
+
+def test_a_capsule_order_for_a_small_child_with_a_wrong_dose_gets_one_card() -> None:
+    """4 years, 16 kg: rifampicin 300 mg capsules are contraindicated and the dose is not the child's; the critical
+    capsule card proposes the corrected order and says what else differs, no second card proposes it again."""
+    capsules = frozenset({Concept.RIFAMPICIN, Concept.RIFAMPICIN_CAPSULE_300MG})
+    ordered = replace(order(Concept.RIFAMPICIN, "300"), concepts=capsules)
+    advice = check(record(born_years_ago(4), kg="16"), ordered)
+    assert rules_of(advice) == ["iim.order.capsule-form"]
+    card = advice[0]
+    assert card.indicator is Indicator.CRITICAL and "iim.order.mismatch.dose" in keys(card.explanation)
+    replacement = recommended(card)
+    assert replacement.medicine.value == "rifampicin-oral-suspension"
+    assert [s.label.key for s in card.suggestions] == ["iim.suggestion.correct-order", "iim.suggestion.remove-order"]
