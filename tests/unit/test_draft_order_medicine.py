@@ -7,11 +7,12 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from fhir_factory import ATC, SNOMED, condition, hook_request, patient
+from fhir_factory import ATC, SNOMED, condition, patient
 from prevention_cds.fhir_in.draft_orders import read_order_context
 from prevention_cds.fhir_in.record import build_record
 from prevention_cds.rules.concepts import Concept
 from prevention_cds.terminology.index import CodeIndex
+from support.order_sign import order_sign_cards
 
 INDEX = CodeIndex.load()
 PREGNANT = [patient("p1", "1995-01-01", "female"), condition("p1", SNOMED, "77386006")]  # Pregnancy
@@ -26,14 +27,7 @@ def _draft(**medicine: Any) -> dict[str, Any]:
 
 
 def _sign(client: FlaskClient, resources: list[dict[str, Any]], entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    body = hook_request("order-sign", resources, context={
-        "patientId": "p1", "userId": "Practitioner/dr1",
-        "draftOrders": {"resourceType": "Bundle", "type": "collection", "entry": entries},
-    })
-    response = client.post("/cds-services/prevention-order-sign", json=body)
-    assert response.status_code == 200, response.get_json()
-    cards: list[dict[str, Any]] = response.get_json()["cards"]
-    return cards
+    return order_sign_cards(client, resources, {"resourceType": "Bundle", "type": "collection", "entry": entries})
 
 
 def _critical(cards: list[dict[str, Any]]) -> list[str]:

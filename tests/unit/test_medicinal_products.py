@@ -12,7 +12,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from conftest import RXNORM_SANDBOX
-from fhir_factory import exposure, hook_request, patient, searchset, weight
+from fhir_factory import exposure, patient, weight
 from prevention_cds import terminology
 from prevention_cds.fhir_in.draft_orders import read_draft_order
 from prevention_cds.fhir_in.record import build_record
@@ -21,6 +21,7 @@ from prevention_cds.rules.facts import DoseForm
 from prevention_cds.terminology import ProjectCode
 from prevention_cds.terminology.index import ATC, BDPM, CIP_UCD, RXNORM, CodeIndex
 from prevention_cds.terminology.medicines import shipped_document
+from support.order_sign import order_sign_cards
 
 SANDBOX_PRODUCTS = RXNORM_SANDBOX / "rifamycin-fluoroquinolone-products.tsv"
 # The Sandbox file's third column is a match on the name made when the list was cut, not an RxNorm relation; the
@@ -188,12 +189,7 @@ def test_every_product_of_the_catalogue_names_known_ingredients_with_verified_co
 def _sign(client: FlaskClient, order: dict[str, Any]) -> list[dict[str, Any]]:
     resources = [patient("p1", "1986-05-04", "male"), weight("p1", 78, "2026-11-10"),
                  exposure("p1", ProjectCode.IIM_CONTACT, "2026-11-20T18:00:00+01:00", "household", "B")]
-    body = hook_request("order-sign", resources,
-                        context={"patientId": "p1", "userId": "Practitioner/dr1", "draftOrders": searchset([order])})
-    response = client.post("/cds-services/prevention-order-sign", json=body)
-    assert response.status_code == 200, response.get_json()
-    cards: list[dict[str, Any]] = response.get_json()["cards"]
-    return cards
+    return order_sign_cards(client, resources, [order])
 
 
 SANDBOX_DOSAGE = [{  # Rx Sign: 300 mg twice a day for 2 days, no intent (as the Sandbox sends it)

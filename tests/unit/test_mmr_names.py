@@ -9,13 +9,14 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from fhir_factory import SNOMED, condition, hook_request, patient, searchset
+from fhir_factory import SNOMED, condition, patient
 from prevention_cds.fhir_in.allergy import ALLERGEN_CONCEPTS
 from prevention_cds.fhir_in.medication import MEDICINE_CONCEPTS
 from prevention_cds.fhir_in.products import concepts_by_name
 from prevention_cds.fhir_in.record import build_record
 from prevention_cds.rules.concepts import Concept
 from prevention_cds.terminology.index import CodeIndex
+from support.order_sign import order_sign_cards
 
 INDEX = CodeIndex.load()
 MMR_TEXTS = ["PRIORIX", "Priorix, poudre et solvant pour solution injectable", "M-M-RVAXPRO",
@@ -63,12 +64,7 @@ def test_a_text_only_allergy_is_read_and_recognised_by_name() -> None:
 def _sign(client: FlaskClient, resources: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
     draft = {"resourceType": "MedicationRequest", "id": "o1", "status": "draft", "intent": "order",
              "subject": {"reference": "Patient/p1"}, "medicationCodeableConcept": {"text": text}}
-    body = hook_request("order-sign", resources,
-                        context={"patientId": "p1", "userId": "Practitioner/dr1", "draftOrders": searchset([draft])})
-    response = client.post("/cds-services/prevention-order-sign", json=body)
-    assert response.status_code == 200, response.get_json()
-    cards: list[dict[str, Any]] = response.get_json()["cards"]
-    return cards
+    return order_sign_cards(client, resources, [draft])
 
 
 @pytest.mark.parametrize("text", ["PRIORIX", "M-M-RVaxPro poudre et solvant", "Vaccin ROR", "ProQuad", "PRIORIXTETRA"])
