@@ -48,6 +48,7 @@ _ROUTE_LABELS: dict[frozenset[Route], str] = {
 _PERCENT = Decimal(100)
 DOSE_RULE = "iim.order.dose"
 EXPECTED_KEY, OTHER_INDICATION_KEY = "iim.order.expected", "iim.order.other-indication"
+ABOVE_MAXIMUM_KEY = "iim.order.mismatch.above-maximum"
 
 
 def route_label(routes: frozenset[Route]) -> Message:
@@ -269,9 +270,10 @@ def _check(
             band_decisions(patient),
             guideline=cites.refs,
         )
-    mismatches = _mismatches(patient, order, drug, expected)
+    mismatches = _mismatches(patient, order, drug, expected, cites)
     if not mismatches:
         return None
+    overdose = any(m.key == ABOVE_MAXIMUM_KEY for m in mismatches)
     decisions = band_decisions(patient)
     if expected.mg_per_kg is not None:
         percent = patient.rules.order_dose_tolerance_percent.value
@@ -284,7 +286,7 @@ def _check(
     return ctx.advice(
         DOSE_RULE,
         Indicator.WARNING,
-        Message.of("iim.summary.order.dose", drug=drug.label),
+        Message.of("iim.summary.order.above-maximum" if overdose else "iim.summary.order.dose", drug=drug.label),
         (
             *mismatches,
             Message.of(EXPECTED_KEY, instruction=expected.instruction),
@@ -339,7 +341,7 @@ def _replacements(
 
 
 def _mismatches(
-    patient: PatientProfile, order: DraftOrder, drug: Drug, expected: MedicationProposal
+    patient: PatientProfile, order: DraftOrder, drug: Drug, expected: MedicationProposal, cites: Citations
 ) -> tuple[Message, ...]:
     found: list[Message] = []
     expected_mg = expected.dose_mg or Decimal(0)
@@ -351,6 +353,9 @@ def _mismatches(
         )
     elif _dose_differs(patient, order.dose_mg, drug, expected, expected_mg):
         found.append(Message.decisive_of("iim.order.mismatch.dose", ordered_mg=order.dose_mg, expected_mg=expected_mg))
+        values = values_of(drug, patient.rules)
+        if not isinstance(values, CeftriaxoneValues) and order.dose_mg > values.max_dose_mg.value:
+            found.append(Message.decisive_of(ABOVE_MAXIMUM_KEY, max_mg=cites.cite(values.max_dose_mg)))
     strength = _capsule_strength(order, patient.rules)
     if strength is not None and order.dose_mg is not None and order.dose_mg % strength:
         found.append(Message.decisive_of("iim.order.mismatch.dose-form", ordered_mg=order.dose_mg, capsule_mg=strength))

@@ -322,3 +322,13 @@ def test_a_capsule_order_for_a_small_child_with_a_wrong_dose_gets_one_card() -> 
     replacement = recommended(card)
     assert replacement.medicine.value == "rifampicin-oral-suspension"
     assert [s.label.key for s in card.suggestions] == ["iim.suggestion.correct-order", "iim.suggestion.remove-order"]
+
+
+@pytest.mark.parametrize(("ordered", "above"), [
+    (_rif("1200"), True), (_rif("600", frequency_per_day=Decimal(3)), False), (_rif("300"), False),
+    (_order(CIPRO, "750", route="oral"), True),
+])
+def test_a_dose_above_the_maximum_is_named_an_overdose(ordered: DraftOrder, above: bool) -> None:
+    card = only(check(record(born_years_ago(40)), ordered), "iim.order.dose")
+    assert ("iim.order.mismatch.above-maximum" in keys(card.explanation)) is above
+    assert (card.summary.key == "iim.summary.order.above-maximum") is above
