@@ -48,7 +48,7 @@ _ROUTE_LABELS: dict[frozenset[Route], str] = {
 _PERCENT = Decimal(100)
 DOSE_RULE = "iim.order.dose"
 EXPECTED_KEY, OTHER_INDICATION_KEY = "iim.order.expected", "iim.order.other-indication"
-ABOVE_MAXIMUM_KEY = "iim.order.mismatch.above-maximum"
+ABOVE_MAXIMUM_KEY, ABOVE_REGIMEN_KEY = "iim.order.mismatch.above-maximum", "iim.order.mismatch.above-regimen"
 
 
 def route_label(routes: frozenset[Route]) -> Message:
@@ -273,7 +273,7 @@ def _check(
     mismatches = _mismatches(patient, order, drug, expected, cites)
     if not mismatches:
         return None
-    overdose = any(m.key == ABOVE_MAXIMUM_KEY for m in mismatches)
+    overdose = any(m.key in (ABOVE_MAXIMUM_KEY, ABOVE_REGIMEN_KEY) for m in mismatches)
     decisions = band_decisions(patient)
     if expected.mg_per_kg is not None:
         percent = patient.rules.order_dose_tolerance_percent.value
@@ -286,7 +286,7 @@ def _check(
     return ctx.advice(
         DOSE_RULE,
         Indicator.WARNING,
-        Message.of("iim.summary.order.above-maximum" if overdose else "iim.summary.order.dose", drug=drug.label),
+        Message.of("iim.summary.order.overdose" if overdose else "iim.summary.order.dose", drug=drug.label),
         (
             *mismatches,
             Message.of(EXPECTED_KEY, instruction=expected.instruction),
@@ -353,9 +353,9 @@ def _mismatches(
         )
     elif _dose_differs(patient, order.dose_mg, drug, expected, expected_mg):
         found.append(Message.decisive_of("iim.order.mismatch.dose", ordered_mg=order.dose_mg, expected_mg=expected_mg))
-        values = values_of(drug, patient.rules)
-        if not isinstance(values, CeftriaxoneValues) and order.dose_mg > values.max_dose_mg.value:
-            found.append(Message.decisive_of(ABOVE_MAXIMUM_KEY, max_mg=cites.cite(values.max_dose_mg)))
+        overdose = _overdose(patient, order.dose_mg, drug, expected, expected_mg, cites)
+        if overdose is not None:
+            found.append(overdose)
     strength = _capsule_strength(order, patient.rules)
     if strength is not None and order.dose_mg is not None and order.dose_mg % strength:
         found.append(Message.decisive_of("iim.order.mismatch.dose-form", ordered_mg=order.dose_mg, capsule_mg=strength))
@@ -374,6 +374,21 @@ def _mismatches(
         ordered = route_label(frozenset({order.route}))
         found.append(Message.decisive_of("iim.order.mismatch.route", ordered=ordered, expected=expected_route))
     return tuple(found)
+
+
+def _overdose(
+    patient: PatientProfile, ordered: Decimal, drug: Drug, expected: MedicationProposal, expected_mg: Decimal,
+    cites: Citations,
+) -> Message | None:
+    """An ordered dose above what may be given at once: the cap of a weight-based dose (the sources cap it), or a
+    fixed dose (an adult's) above the regimen's own."""
+    if expected.mg_per_kg is None:
+        return Message.decisive_of(ABOVE_REGIMEN_KEY, expected_mg=expected_mg) if ordered > expected_mg else None
+    cap = _cap_mg(drug, patient.rules)
+    values = values_of(drug, patient.rules)
+    if cap is None or ordered <= cap or isinstance(values, CeftriaxoneValues):
+        return None
+    return Message.decisive_of(ABOVE_MAXIMUM_KEY, max_mg=cites.cite(values.max_dose_mg))
 
 
 def _dose_differs(

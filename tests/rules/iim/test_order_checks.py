@@ -324,11 +324,18 @@ def test_a_capsule_order_for_a_small_child_with_a_wrong_dose_gets_one_card() -> 
     assert [s.label.key for s in card.suggestions] == ["iim.suggestion.correct-order", "iim.suggestion.remove-order"]
 
 
-@pytest.mark.parametrize(("ordered", "above"), [
-    (_rif("1200"), True), (_rif("600", frequency_per_day=Decimal(3)), False), (_rif("300"), False),
-    (_order(CIPRO, "750", route="oral"), True),
+@pytest.mark.parametrize(("born", "kg", "ordered", "line"), [
+    (born_years_ago(40), None, _rif("1200"), "iim.order.mismatch.above-regimen"),  # 600 mg fixed
+    (born_years_ago(40), None, _order(CIPRO, "750", route="oral"), "iim.order.mismatch.above-regimen"),
+    (born_years_ago(40), None, _rif("300"), None),  # below: a mismatch, no overdose
+    (born_years_ago(40), None, _rif("600", frequency_per_day=Decimal(3)), None),
+    (born_years_ago(10), "30", _rif("700"), "iim.order.mismatch.above-maximum"),  # 10 mg/kg, capped at 600 mg
+    (born_years_ago(10), "30", _rif("400"), None),  # above 300 mg, below the cap
 ])
-def test_a_dose_above_the_maximum_is_named_an_overdose(ordered: DraftOrder, above: bool) -> None:
-    card = only(check(record(born_years_ago(40)), ordered), "iim.order.dose")
-    assert ("iim.order.mismatch.above-maximum" in keys(card.explanation)) is above
-    assert (card.summary.key == "iim.summary.order.above-maximum") is above
+def test_a_dose_above_what_may_be_given_at_once_is_named_an_overdose(
+    born: date, kg: str | None, ordered: DraftOrder, line: str | None
+) -> None:
+    card = only(check(record(born, kg=kg), ordered), "iim.order.dose")
+    lines = {"iim.order.mismatch.above-maximum", "iim.order.mismatch.above-regimen"} & set(keys(card.explanation))
+    assert lines == ({line} if line else set())
+    assert (card.summary.key == "iim.summary.order.overdose") is (line is not None)
