@@ -14,7 +14,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from prevention_cds.fhir_in.codes import display_of
-from prevention_cds.fhir_in.medication import MEDICINE_CONCEPTS, medication_concept, medications_by_reference
+from prevention_cds.fhir_in.medication import (
+    MEDICINE_CONCEPTS,
+    medication_concept,
+    medications_by_reference,
+    medicine_as_written,
+)
 from prevention_cds.fhir_in.products import medicine_of
 from prevention_cds.fhir_in.references import Owner, PatientIdentity
 from prevention_cds.rules.advice import Route
@@ -142,14 +147,8 @@ def read_draft_order(
         selected=selected,
         product=medicine.product,
         medicine_unreadable=concept is None,
-        medicine_as_written=_reference_as_written(resource),
+        medicine_as_written=medicine_as_written(resource),
     )
-
-
-def _reference_as_written(resource: dict[str, Any]) -> str:
-    reference = resource.get("medicationReference")
-    written = reference.get("reference") if isinstance(reference, dict) else None
-    return written if isinstance(written, str) else ""
 
 
 def read_order_context(

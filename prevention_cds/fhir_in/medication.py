@@ -46,6 +46,9 @@ def _read_medication(resource: Resource, reading: Reading, started_element: str)
     if status in IGNORED_STATUSES:
         return
     concept = medication_concept(resource, reading.medication_resources)
+    if concept is None:  # a reference to a Medication not sent: it may contraindicate or interact
+        reading.unreadable_value(RecordElement.MEDICINE, medicine_as_written(resource), resource)
+        return
     medicine = medicine_of(concept, reading.index, MEDICINE_CONCEPTS)
     concepts = medicine.concepts
     if not concepts:
@@ -95,6 +98,13 @@ def medication_concept(resource: Resource, medications: Mapping[str, Resource]) 
     return {"text": display} if isinstance(display, str) and display.strip() else None
 
 
+def medicine_as_written(resource: Resource) -> str:
+    """The medicationReference as sent ("Medication/x"), to say what could not be read; "" when there is none."""
+    reference = resource.get("medicationReference")
+    written = reference.get("reference") if isinstance(reference, dict) else None
+    return written if isinstance(written, str) else ""
+
+
 def names_something(concept: Any) -> bool:
     """A CodeableConcept with a text or a code: something to read the medicine from."""
     if not isinstance(concept, dict):
@@ -113,12 +123,16 @@ def _referenced_medication(resource: Resource, reference: Any, medications: Mapp
              and c.get("id") == reference[1:]),
             None,
         ) if isinstance(contained, list) else None
-    return medications.get("/".join(reference.rstrip("/").split("/")[-2:]))  # relative or absolute
+    # "Medication/x", an absolute URL ending so, or the "urn:uuid:x" a transaction Bundle names it by (Synthea)
+    return medications.get(reference) or medications.get("/".join(reference.rstrip("/").split("/")[-2:]))
 
 
 def medications_by_reference(resources: Iterable[Resource]) -> dict[str, Resource]:
-    """The Medication resources among ``resources``, by ``Medication/id``: what a medicationReference points to."""
-    return {
-        f"Medication/{r['id']}": r for r in resources
-        if r.get("resourceType") == "Medication" and isinstance(r.get("id"), str)
-    }
+    """The Medication resources among ``resources``, by ``Medication/id`` and ``urn:uuid:id``: what a
+    medicationReference points to."""
+    found: dict[str, Resource] = {}
+    for resource in resources:
+        rid = resource.get("id")
+        if resource.get("resourceType") == "Medication" and isinstance(rid, str):
+            found[f"Medication/{rid}"] = found[f"urn:uuid:{rid}"] = resource
+    return found

@@ -88,6 +88,7 @@ class RecordElement(StrEnum):
     EXPOSURE_DATE = "exposure-date"  # the contact's date or period
     EXPOSURE_DETAIL_DATE = "exposure-detail-date"  # a date of the case or the community given with the exposure
     MEDICATION_DATE = "medication-date"  # when a medicine was ordered, taken or given
+    MEDICINE = "medicine"  # what medicine a MedicationRequest/-Statement/-Administration is of
 
 
 @dataclass(frozen=True)

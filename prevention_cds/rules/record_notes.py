@@ -106,8 +106,8 @@ def _relevant(value: UnreadableValue, reads: Reads) -> bool:
         return value.exposure == reads.exposure
     if value.element == RecordElement.WEIGHT:
         return reads.weight
-    if value.element in (RecordElement.SEX, RecordElement.DECEASED_DATE):
-        return True
+    if value.element in (RecordElement.SEX, RecordElement.DECEASED_DATE, RecordElement.MEDICINE):
+        return True  # an unread medicine may contraindicate a vaccine or interact with an antibiotic
     if value.element == RecordElement.OBSERVATION_DATE and not value.concepts:
         return reads.weight  # the date of a weight
     return bool(value.concepts & reads.concepts)
@@ -128,6 +128,9 @@ def _unreadable_notes(values: list[UnreadableValue]) -> list[Message]:
                 notes.append(Message.of("record.unreadable.sex", value=quoted))
             case RecordElement.DECEASED_DATE:
                 notes.append(Message.of("record.unreadable.deceased-date", value=quoted))
+            case RecordElement.MEDICINE:
+                medicine = quoted if value.text else Message.of("record.no-medicine")
+                notes.append(Message.of("record.unreadable.medicine", value=medicine))
             case RecordElement.CONDITION_DATE:
                 what = value.display or Message.of("record.unnamed-condition")
                 notes.append(Message.of("record.unreadable.condition-date", value=quoted, what=what))

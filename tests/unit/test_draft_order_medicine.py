@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from flask.testing import FlaskClient
 
 from fhir_factory import ATC, SNOMED, condition, patient
@@ -53,8 +54,9 @@ def test_a_medication_sent_with_the_orders_is_what_the_reference_names_not_an_or
     assert Concept.MMR_VACCINE in context.orders[0].concepts and not context.unreadable_orders
 
 
-def test_an_absolute_reference_and_a_medication_of_the_record_are_resolved() -> None:
-    draft = _draft(medicationReference={"reference": "https://ehr.example.org/fhir/Medication/med9"})
+@pytest.mark.parametrize("reference", ["https://ehr.example.org/fhir/Medication/med9", "urn:uuid:med9"])
+def test_an_absolute_reference_and_a_medication_of_the_record_are_resolved(reference: str) -> None:
+    draft = _draft(medicationReference={"reference": reference})
     context = read_order_context("order-sign", (draft,), frozenset(), INDEX, "p1", record_resources=[MEDICATION])
     assert Concept.MMR_VACCINE in context.orders[0].concepts
 
@@ -110,3 +112,15 @@ def test_the_record_reads_a_medication_statement_through_a_medication_of_the_pre
     medication = {"resourceType": "Medication", "id": "rif", "code": RIFAMPICIN_CODE}
     record = build_record("p1", [patient(), statement, medication], INDEX)
     assert record.medications_of(Concept.RIFAMPICIN)
+
+
+def test_a_treatment_of_the_record_whose_medicine_cannot_be_read_is_said_on_the_cards(client: FlaskClient) -> None:
+    statement = {"resourceType": "MedicationStatement", "id": "s1", "status": "active",
+                 "subject": {"reference": "Patient/p1"}, "medicationReference": {"reference": "Medication/gone"}}
+    record = build_record("p1", [patient(), statement], INDEX)
+    assert [(v.element.value, v.text) for v in record.unreadable] == [("medicine", "Medication/gone")]
+    cards = _sign(client, [*PREGNANT, statement], [{"resource": _draft(medicationCodeableConcept=MMR_CODE)}])
+    assert "Traitement dont le médicament est illisible « Medication/gone »" in cards[0]["detail"]
+    bare = {**statement, "medicationReference": {}}
+    cards = _sign(client, [*PREGNANT, bare], [{"resource": _draft(medicationCodeableConcept=MMR_CODE)}])
+    assert "(aucun médicament indiqué)" in cards[0]["detail"]
