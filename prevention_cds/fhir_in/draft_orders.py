@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from prevention_cds.fhir_in.codes import display_of
+from prevention_cds.fhir_in.codes import name_of
 from prevention_cds.fhir_in.medication import (
     MEDICINE_CONCEPTS,
     medication_concept,
@@ -138,7 +138,7 @@ def read_draft_order(
         resource_type=str(resource["resourceType"]),
         resource_id=rid if isinstance(rid, str) and rid else None,
         concepts=medicine.concepts,
-        display=display_of(concept),
+        display=name_of(concept, index),  # an order coded by its CIS alone is named as the BDPM names it
         dose_mg=dose_mg,
         dose_unit=dose_unit,
         frequency_per_day=frequency,

@@ -12,7 +12,7 @@ from fhir_factory import ATC, SNOMED, condition, patient
 from prevention_cds.fhir_in.draft_orders import read_order_context
 from prevention_cds.fhir_in.record import build_record
 from prevention_cds.rules.concepts import Concept
-from prevention_cds.terminology.index import CodeIndex
+from prevention_cds.terminology.index import BDPM, CodeIndex
 from support.order_sign import order_sign_cards
 
 INDEX = CodeIndex.load()
@@ -124,3 +124,9 @@ def test_a_treatment_of_the_record_whose_medicine_cannot_be_read_is_said_on_the_
     bare = {**statement, "medicationReference": {}}
     cards = _sign(client, [*PREGNANT, bare], [{"resource": _draft(medicationCodeableConcept=MMR_CODE)}])
     assert "(aucun médicament indiqué)" in cards[0]["detail"]
+
+
+def test_an_order_coded_without_a_name_is_named_by_its_valueset() -> None:
+    priorix = _draft(medicationCodeableConcept={"coding": [{"system": BDPM, "code": "61896473"}]})
+    order = read_order_context("order-sign", (priorix,), frozenset(), INDEX, "p1").orders[0]
+    assert order.display.startswith("PRIORIX") and Concept.MMR_VACCINE in order.concepts
