@@ -45,7 +45,7 @@ from prevention_cds.rules.iim import IimRules
 from prevention_cds.rules.mmr import MmrRules
 from prevention_cds.rules.mmr.forecast import mmr_forecast
 from prevention_cds.rules.mmr.parameters import MmrParameters
-from prevention_cds.rules.record_notes import exposure_date_advice, with_record_notes
+from prevention_cds.rules.record_notes import exposure_date_advice, unreadable_order_advice, with_record_notes
 from prevention_cds.rules.ruledata import RuleDataError
 from prevention_cds.rules.ruleset import OrderRules, PatientViewRules, RuleSettings
 from prevention_cds.settings import PRACTICE_TIMEZONE, Settings
@@ -96,6 +96,7 @@ def evaluate_patient(
         return PatientEvaluation(record, ())
     if orders is not None:
         checked = [a for rules in rule_sets.values() for a in rules.check_orders(record, orders, now, settings)]
+        checked += unreadable_order_advice(orders)
         return PatientEvaluation(record, with_record_notes(checked, record, orders))
     advice = [
         a for name, rules in rule_sets.items()
@@ -162,7 +163,7 @@ class CdsEvaluator:
         orders = (
             None if service.hook == PATIENT_VIEW
             else read_order_context(
-                service.hook, request.draft_orders, request.selections, self.index, request.patient_id
+                service.hook, request.draft_orders, request.selections, self.index, request.patient_id, resources
             )
         )
         rule_sets = self.rule_sets_of(service)

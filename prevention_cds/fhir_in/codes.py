@@ -72,9 +72,22 @@ def display_of(concept: Any) -> str:
 
 def name_of(concept: Any, index: CodeIndex) -> str:
     """``display_of``, else the display a project ValueSet gives one of its codes: a product coded by its CIS alone
-    is named as the BDPM names it rather than shown as unnamed. Medicines only: a vaccine's card words an unnamed
-    dose by its kind, in the card's language."""
+    is named as the BDPM names it rather than shown as unnamed. Medicines and conditions only: a vaccine's card
+    words an unnamed dose by its kind, in the card's language."""
     return display_of(concept) or index.label_of(codings(concept))
+
+
+def label_of(concept: Any, index: CodeIndex) -> str:
+    """``name_of``, else its first code as sent ("code http://hl7.org/fhir/sid/icd-10|A39.0"): a coded condition is
+    never shown as unnamed. "" for a concept without a code."""
+    name = name_of(concept, index)
+    if name:
+        return name
+    coded = next(((system, code) for system, code in codings(concept) if code), None)
+    if coded is None:
+        return ""
+    system, code = coded
+    return f"code {system}|{code}" if system else f"code {code}"
 
 
 def stated_codes(codes: set[str | None], meaning: Mapping[str, Meaning]) -> frozenset[Meaning | Unreadable]:

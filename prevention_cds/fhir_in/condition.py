@@ -3,7 +3,7 @@ active and confirmed is the rules' reading of that (``rules.evidence``)."""
 
 from __future__ import annotations
 
-from prevention_cds.fhir_in.codes import codes_of, concepts_of, display_of, stated_codes
+from prevention_cds.fhir_in.codes import codes_of, concepts_of, label_of, stated_codes
 from prevention_cds.fhir_in.dates import as_date, stated_date
 from prevention_cds.fhir_in.reading import Reading, Resource, source_id
 from prevention_cds.rules import evidence
@@ -40,11 +40,12 @@ def read_condition(resource: Resource, reading: Reading) -> None:
     if not verification.isdisjoint(VOID_VERIFICATION):
         return
     typed = reading.typed(resource)
+    label = label_of(code, reading.index)
     for name in DATED_ELEMENTS:
         implausible = name != "onsetPeriod" and resource.get(name) is not None and as_date(getattr(typed, name)) is None
         if name in typed.unreadable or implausible:
             stated = typed.unreadable.get(name, resource.get(name))
-            reading.unreadable_value(RecordElement.CONDITION_DATE, stated, resource, concepts, display_of(code))
+            reading.unreadable_value(RecordElement.CONDITION_DATE, stated, resource, concepts, label)
     clinical = stated_codes(codes_of(resource.get("clinicalStatus")), CLINICAL_STATUSES)
     abatement = UNREADABLE if "abatementDateTime" in typed.unreadable else stated_date(typed.abatementDateTime)
     active = evidence.condition_is_active(clinical, abatement)
@@ -53,7 +54,7 @@ def read_condition(resource: Resource, reading: Reading) -> None:
     for concept in concepts:
         reading.conditions.append(ConditionFact(
             concept=concept,
-            display=display_of(code),
+            display=label,
             onset=onset,
             recorded=as_date(typed.recordedDate),
             abatement=as_date(typed.abatementDateTime),

@@ -1,12 +1,13 @@
 """Reading MedicationRequests, MedicationStatements and MedicationAdministrations: the medicine (coded on the
-resource or on a contained Medication, as a product or an ingredient, or recognised by name: ``products.py``),
-where it stands, and when it was started and ended."""
+resource or on the Medication it references, contained or sent with it, as a product or an ingredient, or
+recognised by name: ``products.py``), where it stands, and when it was started and ended."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from prevention_cds.fhir_in.codes import name_of
+from prevention_cds.fhir_in.codes import codings, name_of
 from prevention_cds.fhir_in.dates import as_date
 from prevention_cds.fhir_in.products import medicine_of
 from prevention_cds.fhir_in.reading import Reading, Resource, TypedElements, source_id
@@ -44,7 +45,10 @@ def _read_medication(resource: Resource, reading: Reading, started_element: str)
     status = resource.get("status")
     if status in IGNORED_STATUSES:
         return
-    concept = _medication_concept(resource)
+    concept = medication_concept(resource, reading.medication_resources)
+    if concept is None:  # a reference to a Medication not sent: it may contraindicate or interact
+        reading.unreadable_value(RecordElement.MEDICINE, medicine_as_written(resource), resource)
+        return
     medicine = medicine_of(concept, reading.index, MEDICINE_CONCEPTS)
     concepts = medicine.concepts
     if not concepts:
@@ -76,12 +80,60 @@ def _unreadable_start(resource: Resource, typed: TypedElements, started_element:
     return stated if stated is not None else next((resource[n] for n in names if resource.get(n) is not None), None)
 
 
-def _medication_concept(resource: Resource) -> Any:
-    """medicationCodeableConcept, or the code of the contained Medication that medicationReference points to."""
+def medication_concept(resource: Resource, medications: Mapping[str, Resource]) -> Any:
+    """The medicine a MedicationRequest, MedicationStatement or MedicationAdministration names: its
+    medicationCodeableConcept, else the code of the Medication its medicationReference points to (contained, or
+    sent with it: ``medications`` by ``Medication/id``), else the reference's display as a text. None when none of
+    these names anything: the medicine cannot be read."""
     concept = resource.get("medicationCodeableConcept")
-    reference = (resource.get("medicationReference") or {}).get("reference")
-    if concept is None and isinstance(reference, str) and reference.startswith("#"):
-        for contained in resource.get("contained") or ():
-            if isinstance(contained, dict) and contained.get("id") == reference[1:]:
-                return contained.get("code")
-    return concept
+    if names_something(concept):
+        return concept
+    reference = resource.get("medicationReference")
+    if not isinstance(reference, dict):
+        return None
+    medication = _referenced_medication(resource, reference.get("reference"), medications)
+    code = medication.get("code") if medication is not None else None
+    if names_something(code):
+        return code
+    display = reference.get("display")
+    return {"text": display} if isinstance(display, str) and display.strip() else None
+
+
+def medicine_as_written(resource: Resource) -> str:
+    """The medicationReference as sent ("Medication/x"), to say what could not be read; "" when there is none."""
+    reference = resource.get("medicationReference")
+    written = reference.get("reference") if isinstance(reference, dict) else None
+    return written if isinstance(written, str) else ""
+
+
+def names_something(concept: Any) -> bool:
+    """A CodeableConcept with a text or a code: something to read the medicine from."""
+    if not isinstance(concept, dict):
+        return False
+    text = concept.get("text")
+    return (isinstance(text, str) and bool(text.strip())) or any(code for _, code in codings(concept))
+
+
+def _referenced_medication(resource: Resource, reference: Any, medications: Mapping[str, Resource]) -> Resource | None:
+    if not isinstance(reference, str):
+        return None
+    if reference.startswith("#"):
+        contained = resource.get("contained")
+        return next(
+            (c for c in contained if isinstance(c, dict) and c.get("resourceType") == "Medication"
+             and c.get("id") == reference[1:]),
+            None,
+        ) if isinstance(contained, list) else None
+    # "Medication/x", an absolute URL ending so, or the "urn:uuid:x" a transaction Bundle names it by (Synthea)
+    return medications.get(reference) or medications.get("/".join(reference.rstrip("/").split("/")[-2:]))
+
+
+def medications_by_reference(resources: Iterable[Resource]) -> dict[str, Resource]:
+    """The Medication resources among ``resources``, by ``Medication/id`` and ``urn:uuid:id``: what a
+    medicationReference points to."""
+    found: dict[str, Resource] = {}
+    for resource in resources:
+        rid = resource.get("id")
+        if resource.get("resourceType") == "Medication" and isinstance(rid, str):
+            found[f"Medication/{rid}"] = found[f"urn:uuid:{rid}"] = resource
+    return found

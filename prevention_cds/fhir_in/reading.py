@@ -108,6 +108,7 @@ class Reading:
         self.immunoglobulins: list[date] = []
         self.unreadable: list[UnreadableValue] = []
         self.other_patients: Counter[str] = Counter()
+        self.medication_resources: dict[str, Resource] = {}  # by "Medication/id": what a medicationReference names
 
     def typed(self, resource: Resource) -> TypedElements:
         """The typed elements the rules read, validated with their R4B types; a malformed one reads as None and is

@@ -23,6 +23,7 @@ from prevention_cds.fhir_in.allergy import read_allergy
 from prevention_cds.fhir_in.condition import read_condition
 from prevention_cds.fhir_in.immunization import read_immunization
 from prevention_cds.fhir_in.medication import (
+    medications_by_reference,
     read_medication_administration,
     read_medication_request,
     read_medication_statement,
@@ -61,6 +62,7 @@ def build_record(
     reading = Reading(patient_id, index or CodeIndex.load(), now)
     resources = resources if isinstance(resources, list) else list(resources)
     identity = PatientIdentity(patient_id, resources)
+    reading.medication_resources = medications_by_reference(resources)
     for resource in resources:
         kind = resource.get("resourceType")
         read = READERS.get(kind) if isinstance(kind, str) else None

@@ -88,6 +88,7 @@ class RecordElement(StrEnum):
     EXPOSURE_DATE = "exposure-date"  # the contact's date or period
     EXPOSURE_DETAIL_DATE = "exposure-detail-date"  # a date of the case or the community given with the exposure
     MEDICATION_DATE = "medication-date"  # when a medicine was ordered, taken or given
+    MEDICINE = "medicine"  # what medicine a MedicationRequest/-Statement/-Administration is of
 
 
 @dataclass(frozen=True)
@@ -378,6 +379,8 @@ class DraftOrder:
     route: Route | None = None  # None when the order gives no route the service knows
     selected: bool = True  # listed in context.selections (order-select); always True on order-sign
     product: Product = UNKNOWN_PRODUCT  # form and strengths of the product ordered, when known
+    medicine_unreadable: bool = False  # the order names no medicine that can be read: nothing was checked
+    medicine_as_written: str = ""  # its medicationReference as sent, to say what could not be read
 
     @property
     def reference(self) -> str | None:
@@ -394,3 +397,8 @@ class OrderContext:
 
     def orders_of(self, concept: Concept) -> tuple[DraftOrder, ...]:
         return tuple(o for o in self.orders if concept in o.concepts and o.selected)
+
+    @property
+    def unreadable_orders(self) -> tuple[DraftOrder, ...]:
+        """The orders advised on whose medicine cannot be read."""
+        return tuple(o for o in self.orders if o.medicine_unreadable and o.selected)

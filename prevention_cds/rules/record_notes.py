@@ -4,7 +4,8 @@ A value that cannot be read is never silently dropped, and another patient's res
 ignored: each card carries, as short lines the clinician can act on, the values of its rule set's elements that
 could not be read ("1 dose de ROR à date illisible (« 1997-13-01 ») : non comptée, à vérifier"), the medicines and
 allergies recognised by their name rather than a code, and the count of another patient's resources set aside.
-A contact whose date cannot be read would leave no card at all: it gets its own (``exposure_date_advice``).
+A contact whose date cannot be read would leave no card at all: it gets its own (``exposure_date_advice``), and so
+does a draft order whose medicine cannot be read (``unreadable_order_advice``).
 
 Which notes a card carries depends on the rule set that wrote it (the prefix of its rule id) and what that rule set
 reads (``READS``). The birth date is not here: the rules say themselves when it cannot be read.
@@ -84,6 +85,7 @@ EXPOSURE_KEYS: Mapping[ExposureKind, str] = {
     ExposureKind.MEASLES: "record.exposure.measles",
 }
 EXPOSURE_DATE_RULE = "record.exposure-date-unreadable"
+ORDER_MEDICINE_RULE = "record.order-medicine-unreadable"
 
 
 def _counted(keys: tuple[str, str], count: int, **params: ParamValue) -> Message:
@@ -105,8 +107,8 @@ def _relevant(value: UnreadableValue, reads: Reads) -> bool:
         return value.exposure == reads.exposure
     if value.element == RecordElement.WEIGHT:
         return reads.weight
-    if value.element in (RecordElement.SEX, RecordElement.DECEASED_DATE):
-        return True
+    if value.element in (RecordElement.SEX, RecordElement.DECEASED_DATE, RecordElement.MEDICINE):
+        return True  # an unread medicine may contraindicate a vaccine or interact with an antibiotic
     if value.element == RecordElement.OBSERVATION_DATE and not value.concepts:
         return reads.weight  # the date of a weight
     return bool(value.concepts & reads.concepts)
@@ -127,6 +129,9 @@ def _unreadable_notes(values: list[UnreadableValue]) -> list[Message]:
                 notes.append(Message.of("record.unreadable.sex", value=quoted))
             case RecordElement.DECEASED_DATE:
                 notes.append(Message.of("record.unreadable.deceased-date", value=quoted))
+            case RecordElement.MEDICINE:
+                medicine = quoted if value.text else Message.of("record.no-medicine")
+                notes.append(Message.of("record.unreadable.medicine", value=medicine))
             case RecordElement.CONDITION_DATE:
                 what = value.display or Message.of("record.unnamed-condition")
                 notes.append(Message.of("record.unreadable.condition-date", value=quoted, what=what))
@@ -210,5 +215,32 @@ def exposure_date_advice(record: PatientRecord, rule_set: str) -> tuple[Advice, 
             facts=(),
             guideline=(),
             record_notes=record_notes(record, rule_set),
+        ),
+    )
+
+
+def unreadable_order_advice(orders: OrderContext) -> tuple[Advice, ...]:
+    """Draft orders whose medicine cannot be read (a medicationReference to a Medication not sent, a Medication
+    without a code or a text, no medicine at all): no rule could check them, and none would say so. The card names
+    them as sent; it proposes nothing."""
+    unreadable = orders.unreadable_orders
+    if not unreadable:
+        return ()
+    written = tuple(
+        Message.of("record.quoted", text=o.medicine_as_written) if o.medicine_as_written
+        else Message.of("record.order-without-medicine")
+        for o in unreadable
+    )
+    return (
+        Advice(
+            rule=ORDER_MEDICINE_RULE,
+            indicator=Indicator.WARNING,
+            summary=_counted(
+                ("record.summary.order-medicine-unreadable.one", "record.summary.order-medicine-unreadable.many"),
+                len(unreadable),
+            ),
+            explanation=(Message.decisive_of("record.explain.order-medicine-unreadable", values=written),),
+            facts=(),
+            guideline=(),
         ),
     )

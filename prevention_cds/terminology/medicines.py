@@ -5,7 +5,8 @@ a French CIS or CIP13 code, an ATC combination. The project's ValueSets list ing
 says which ingredients each product it knows contains, with their strength and the product's dose form; the
 ``CodeIndex`` then matches a product code against the ValueSets of its ingredients. A product known by no code the
 service knows may still name its ingredient in its text ("RIFADINE 300 mg, gélule"): ``ingredients_named`` finds
-the ingredients (international non-proprietary names in French and English, and brand names) the text names.
+the ingredients (international non-proprietary names in French and English, brand names, and the names of the
+vaccines and allergens the rules read, of one word or several) the text names.
 Only verified codes are listed (docs/terminology.md says which were not).
 """
 
@@ -76,7 +77,9 @@ class MedicineCatalogue:
                 )
                 for key, entry in document["ingredients"].items()
             }
-            self._names: dict[str, tuple[Ingredient, ...]] = {}
+            # a name by its first word: a name of several words ("rougeole-oreillons-rubéole") is matched on the
+            # text's consecutive words, never on a word inside another
+            self._names: dict[str, list[tuple[tuple[str, ...], tuple[Ingredient, ...]]]] = {}
             for ingredient in self.ingredients.values():
                 for name in ingredient.names:
                     self._add_name(name, (ingredient,))
@@ -109,10 +112,13 @@ class MedicineCatalogue:
         self._named: dict[str, tuple[Ingredient, ...]] = {}
 
     def _add_name(self, name: str, ingredients: tuple[Ingredient, ...]) -> None:
-        found = words(name)
-        if len(found) != 1:
-            raise CatalogueFormatError(f"{CATALOGUE_FILE}: a name is one word ({name!r})")
-        self._names[found[0]] = ingredients
+        found = tuple(words(name))
+        if not found:
+            raise CatalogueFormatError(f"{CATALOGUE_FILE}: a name has a word ({name!r})")
+        named = self._names.setdefault(found[0], [])
+        if any(phrase == found for phrase, _ in named):
+            raise CatalogueFormatError(f"{CATALOGUE_FILE}: {name!r} is listed twice")
+        named.append((found, ingredients))
 
     @property
     def products(self) -> tuple[MedicinalProduct, ...]:
@@ -130,9 +136,12 @@ class MedicineCatalogue:
         if known is not None:
             return known
         found: dict[str, Ingredient] = {}
-        for word in words(text):
-            for ingredient in self._names.get(word, ()):
-                found.setdefault(ingredient.id, ingredient)
+        text_words = words(text)
+        for at, word in enumerate(text_words):
+            for phrase, ingredients in self._names.get(word, ()):
+                if tuple(text_words[at:at + len(phrase)]) == phrase:
+                    for ingredient in ingredients:
+                        found.setdefault(ingredient.id, ingredient)
         if len(self._named) >= MEMO_LIMIT:
             self._named.clear()
         self._named[text] = tuple(found.values())

@@ -12,7 +12,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from conftest import RXNORM_SANDBOX
-from fhir_factory import exposure, hook_request, patient, searchset, weight
+from fhir_factory import exposure, patient, weight
 from prevention_cds import terminology
 from prevention_cds.fhir_in.draft_orders import read_draft_order
 from prevention_cds.fhir_in.record import build_record
@@ -21,6 +21,7 @@ from prevention_cds.rules.facts import DoseForm
 from prevention_cds.terminology import ProjectCode
 from prevention_cds.terminology.index import ATC, BDPM, CIP_UCD, RXNORM, CodeIndex
 from prevention_cds.terminology.medicines import shipped_document
+from support.order_sign import order_sign_cards
 
 SANDBOX_PRODUCTS = RXNORM_SANDBOX / "rifamycin-fluoroquinolone-products.tsv"
 # The Sandbox file's third column is a match on the name made when the list was cut, not an RxNorm relation; the
@@ -188,12 +189,7 @@ def test_every_product_of_the_catalogue_names_known_ingredients_with_verified_co
 def _sign(client: FlaskClient, order: dict[str, Any]) -> list[dict[str, Any]]:
     resources = [patient("p1", "1986-05-04", "male"), weight("p1", 78, "2026-11-10"),
                  exposure("p1", ProjectCode.IIM_CONTACT, "2026-11-20T18:00:00+01:00", "household", "B")]
-    body = hook_request("order-sign", resources,
-                        context={"patientId": "p1", "userId": "Practitioner/dr1", "draftOrders": searchset([order])})
-    response = client.post("/cds-services/prevention-order-sign", json=body)
-    assert response.status_code == 200, response.get_json()
-    cards: list[dict[str, Any]] = response.get_json()["cards"]
-    return cards
+    return order_sign_cards(client, resources, [order])
 
 
 SANDBOX_DOSAGE = [{  # Rx Sign: 300 mg twice a day for 2 days, no intent (as the Sandbox sends it)
@@ -217,3 +213,48 @@ def test_a_product_recognised_by_name_is_said_on_the_card(client: FlaskClient) -
     order = _order(None, "Rifampin 300 MG Oral Capsule", dosageInstruction=SANDBOX_DOSAGE)
     cards = _sign(client, order)
     assert cards and all("« Rifampin 300 MG Oral Capsule » reconnu par son nom" in c["detail"] for c in cards)
+
+
+def _dosage(value: int, unit: str) -> list[dict[str, Any]]:
+    return [{**SANDBOX_DOSAGE[0], "doseAndRate": [{"doseQuantity": {"value": value, "unit": unit, "code": unit}}]}]
+
+
+@pytest.mark.parametrize(("coding", "value", "unit", "mg"), [
+    ({"system": RXNORM, "code": "105295"}, 2, "{capsule}", Decimal(600)),  # Rifampin 300 MG Oral Capsule
+    ({"system": RXNORM, "code": "105295"}, 6, "{capsule}", Decimal(1800)),
+    ({"system": BDPM, "code": "67876901"}, 2, "gélules", Decimal(600)),  # RIFADINE 300 mg, gélule
+    ({"system": RXNORM, "code": "199620"}, 1, "{tbl}", Decimal(600)),  # Rifampin 600 MG Oral Tablet
+    ({"system": BDPM, "code": "64085981"}, 9, "mL", Decimal(180)),  # RIFADINE 2 POUR CENT: 100 mg per 5 mL
+    ({"system": BDPM, "code": "64728922"}, 5, "ml", Decimal(500)),  # CIFLOX 500 mg/5 ml
+])
+def test_a_dose_in_capsules_tablets_or_ml_of_a_known_strength_is_read_in_mg(
+    coding: dict[str, str], value: int, unit: str, mg: Decimal
+) -> None:
+    order = read_draft_order(_order(coding, dosageInstruction=_dosage(value, unit)), INDEX, selected=True)
+    assert (order.dose_mg, order.dose_unit) == (mg, None)
+
+
+@pytest.mark.parametrize(("coding", "unit"), [
+    ({"system": RXNORM, "code": "105295"}, "{tablet}"),  # a capsule product ordered in tablets: which is it?
+    ({"system": BDPM, "code": "64085981"}, "{capsule}"),  # a suspension ordered in capsules
+    ({"system": BDPM, "code": "67876901"}, "mL"),  # capsules ordered in mL
+    ({"system": RXNORM, "code": "198203"}, "{capsule}"),  # isoniazid and rifampicin: the dose of which?
+    ({"system": RXNORM, "code": "1165466"}, "{capsule}"),  # Rifampin Pill: no strength
+    (None, "{capsule}"),  # recognised by name: no strength
+])
+def test_a_dose_in_units_is_not_read_in_mg_without_one_strength_of_the_same_form(
+    coding: dict[str, str] | None, unit: str
+) -> None:
+    order = _order(coding, "Rifampin 300 MG Oral Capsule" if coding is None else None, dosageInstruction=_dosage(2, unit))
+    read = read_draft_order(order, INDEX, selected=True)
+    assert (read.dose_mg, read.dose_unit) == (None, unit)
+
+
+def test_the_right_regimen_in_capsules_gets_no_card_and_an_overdose_is_named(client: FlaskClient) -> None:
+    coding = {"system": RXNORM, "code": "105295", "display": "Rifampin 300 MG Oral Capsule [Rimactane]"}
+    assert _sign(client, _order(coding, dosageInstruction=_dosage(2, "{capsule}"))) == []
+    cards = _sign(client, _order(coding, dosageInstruction=_dosage(6, "{capsule}")))
+    assert len(cards) == 1 and "Dose commandée 1800 mg, dose attendue 600 mg" in cards[0]["detail"]
+    assert cards[0]["summary"] == "Commande de rifampicine au-dessus de la dose du schéma IIM : surdosage"
+    assert "Surdosage : au-dessus de la dose du schéma (600 mg par prise)." in cards[0]["detail"]
+    assert "non vérifiable en mg" not in cards[0]["detail"]

@@ -25,6 +25,7 @@ from prevention_cds.rules.advice import (
 )
 from prevention_cds.rules.calendar_math import add_months, add_years
 from prevention_cds.rules.citation import Citations
+from prevention_cds.rules.concepts import Concept
 from prevention_cds.rules.facts import IimSerogroup, VaccineDose
 from prevention_cds.rules.iim.age import Age
 from prevention_cds.rules.iim.contact import ContactAssessment
@@ -94,7 +95,7 @@ def contact_vaccination(patient: PatientProfile, contact: ContactAssessment) -> 
     )
     decisions = (prior_rule,) if counted or rejected else ()
     if counted is not None:
-        message = Message.of("iim.vaccination.already-protected", vaccine=counted.display, given_on=counted.given_on)
+        message = Message.of("iim.vaccination.already-protected", vaccine=dose_name(counted), given_on=counted.given_on)
         return VaccinationOutcome(message, facts=rejected, decisions=decisions)
     cites = Citations(window.length, rules.contact_vaccine)
     eligible_on = born + timedelta(days=cites.cite(rules.contact_vaccine_min_age_days))
@@ -138,6 +139,21 @@ def contact_vaccination(patient: PatientProfile, contact: ContactAssessment) -> 
     )
 
 
+# A dose recorded without a name is worded by its kind, in the card's language (a code's display is English)
+_DOSE_KINDS = (
+    (Concept.MENACWY_VACCINE, "iim.dose-kind.menacwy"),
+    (Concept.MENB_VACCINE, "iim.dose-kind.menb"),
+    (Concept.MENC_VACCINE, "iim.dose-kind.menc"),
+)
+
+
+def dose_name(dose: VaccineDose) -> ParamValue:
+    """A previous meningococcal dose as the record names it, else by its kind ("vaccin méningococcique ACWY")."""
+    if dose.display:
+        return dose.display
+    return next((Message.of(key) for concept, key in _DOSE_KINDS if dose.is_a(concept)), dose.display)
+
+
 def _prior_doses(
     patient: PatientProfile, serogroup: IimSerogroup, born: date
 ) -> tuple[VaccineDose | None, tuple[Message, ...]]:
@@ -157,7 +173,7 @@ def _prior_doses(
             return dose, tuple(rejected)
         rejected.append(
             Message.decisive_of(
-                "iim.fact.prior-dose-rejected", vaccine=dose.display, given_on=dose.given_on, reason=reason
+                "iim.fact.prior-dose-rejected", vaccine=dose_name(dose), given_on=dose.given_on, reason=reason
             )
         )
     return None, tuple(rejected)

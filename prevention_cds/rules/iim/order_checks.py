@@ -36,12 +36,19 @@ from prevention_cds.rules.iim.second_line import SecondLineDecision, second_line
 from prevention_cds.rules.iim.timing import covered_by_prior_course, prophylaxis_window
 from prevention_cds.rules.ruleset import RuleSettings
 
-# The routes a drug may be given by, in words: the sets of the rule data (``<drug>_routes``)
+# The routes a drug may be given by, in words: the sets of the rule data (``<drug>_routes``), and each route alone
+# (the route an order gives)
 _ROUTE_LABELS: dict[frozenset[Route], str] = {
-    frozenset({Route.ORAL}): "iim.route.oral",
     frozenset({Route.INTRAMUSCULAR, Route.INTRAVENOUS}): "iim.route.intramuscular-or-intravenous",
+    frozenset({Route.ORAL}): "iim.route.oral",
+    frozenset({Route.INTRAMUSCULAR}): "iim.route.intramuscular",
+    frozenset({Route.INTRAVENOUS}): "iim.route.intravenous",
+    frozenset({Route.SUBCUTANEOUS}): "iim.route.subcutaneous",
 }
 _PERCENT = Decimal(100)
+DOSE_RULE = "iim.order.dose"
+EXPECTED_KEY, OTHER_INDICATION_KEY = "iim.order.expected", "iim.order.other-indication"
+ABOVE_MAXIMUM_KEY, ABOVE_REGIMEN_KEY = "iim.order.mismatch.above-maximum", "iim.order.mismatch.above-regimen"
 
 
 def route_label(routes: frozenset[Route]) -> Message:
@@ -102,12 +109,17 @@ def check_orders(patient: PatientProfile, orders: OrderContext, settings: RuleSe
     for drug in Drug:
         for order in orders.orders_of(drug.concept):
             card = _check(patient, facts, order, drug, need)
+            form = _capsule_too_young(patient, facts, order, drug, need)
+            if form is not None and card is not None and card.rule == DOSE_RULE:
+                # one card for one order: the capsule card proposes the corrected order, and says what else differs
+                skipped = {EXPECTED_KEY, OTHER_INDICATION_KEY}
+                mismatches = tuple(m for m in card.explanation if m.key not in skipped)
+                form, card = replace(form, explanation=form.explanation + mismatches), None
             if card is not None:
                 advice.append(card)
             caution = _interaction_card(patient, facts, order, drug, need)
             if caution is not None:
                 advice.append(caution)
-            form = _capsule_too_young(patient, facts, order, drug, need)
             if form is not None:
                 advice.append(form)
     advice += _orders_against_current_antibiotic(patient, facts, orders)
@@ -258,9 +270,10 @@ def _check(
             band_decisions(patient),
             guideline=cites.refs,
         )
-    mismatches = _mismatches(patient, order, drug, expected)
+    mismatches = _mismatches(patient, order, drug, expected, cites)
     if not mismatches:
         return None
+    overdose = any(m.key in (ABOVE_MAXIMUM_KEY, ABOVE_REGIMEN_KEY) for m in mismatches)
     decisions = band_decisions(patient)
     if expected.mg_per_kg is not None:
         percent = patient.rules.order_dose_tolerance_percent.value
@@ -271,13 +284,13 @@ def _check(
         # Not marked recommended: the order may treat another indication (the card says so).
         suggestions = (Suggestion(label, (ReplaceDraftOrder(order.reference, expected),)),)
     return ctx.advice(
-        "iim.order.dose",
+        DOSE_RULE,
         Indicator.WARNING,
-        Message.of("iim.summary.order.dose", drug=drug.label),
+        Message.of("iim.summary.order.overdose" if overdose else "iim.summary.order.dose", drug=drug.label),
         (
             *mismatches,
-            Message.of("iim.order.expected", instruction=expected.instruction),
-            Message.decisive_of("iim.order.other-indication"),
+            Message.of(EXPECTED_KEY, instruction=expected.instruction),
+            Message.decisive_of(OTHER_INDICATION_KEY),
         ),
         decisions,
         suggestions,
@@ -328,7 +341,7 @@ def _replacements(
 
 
 def _mismatches(
-    patient: PatientProfile, order: DraftOrder, drug: Drug, expected: MedicationProposal
+    patient: PatientProfile, order: DraftOrder, drug: Drug, expected: MedicationProposal, cites: Citations
 ) -> tuple[Message, ...]:
     found: list[Message] = []
     expected_mg = expected.dose_mg or Decimal(0)
@@ -340,6 +353,9 @@ def _mismatches(
         )
     elif _dose_differs(patient, order.dose_mg, drug, expected, expected_mg):
         found.append(Message.decisive_of("iim.order.mismatch.dose", ordered_mg=order.dose_mg, expected_mg=expected_mg))
+        overdose = _overdose(patient, order.dose_mg, drug, expected, expected_mg, cites)
+        if overdose is not None:
+            found.append(overdose)
     strength = _capsule_strength(order, patient.rules)
     if strength is not None and order.dose_mg is not None and order.dose_mg % strength:
         found.append(Message.decisive_of("iim.order.mismatch.dose-form", ordered_mg=order.dose_mg, capsule_mg=strength))
@@ -355,8 +371,24 @@ def _mismatches(
     allowed = frozenset(values_of(drug, patient.rules).routes.value)
     if order.route is not None and order.route not in allowed:
         expected_route = route_label(allowed)
-        found.append(Message.decisive_of("iim.order.mismatch.route", ordered=order.route, expected=expected_route))
+        ordered = route_label(frozenset({order.route}))
+        found.append(Message.decisive_of("iim.order.mismatch.route", ordered=ordered, expected=expected_route))
     return tuple(found)
+
+
+def _overdose(
+    patient: PatientProfile, ordered: Decimal, drug: Drug, expected: MedicationProposal, expected_mg: Decimal,
+    cites: Citations,
+) -> Message | None:
+    """An ordered dose above what may be given at once: the cap of a weight-based dose (the sources cap it), or a
+    fixed dose (an adult's) above the regimen's own."""
+    if expected.mg_per_kg is None:
+        return Message.decisive_of(ABOVE_REGIMEN_KEY, expected_mg=expected_mg) if ordered > expected_mg else None
+    cap = _cap_mg(drug, patient.rules)
+    values = values_of(drug, patient.rules)
+    if cap is None or ordered <= cap or isinstance(values, CeftriaxoneValues):
+        return None
+    return Message.decisive_of(ABOVE_MAXIMUM_KEY, max_mg=cites.cite(values.max_dose_mg))
 
 
 def _dose_differs(

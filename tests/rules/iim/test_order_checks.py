@@ -6,7 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from prevention_cds.rules.advice import Indicator, RemoveDraftOrder, ReplaceDraftOrder
+from prevention_cds.fhir_out.i18n import catalog
+from prevention_cds.rules.advice import Indicator, Message, RemoveDraftOrder, ReplaceDraftOrder
 from prevention_cds.rules.concepts import Concept
 from prevention_cds.rules.facts import ConditionFact, DraftOrder, Exposure
 
@@ -297,3 +298,44 @@ def test_a_capsule_order_for_a_small_child_outside_an_iim_context_is_still_flagg
     advice = check(record(born_years_ago(3), kg="14", exposures=()), ordered)
     card = only(advice, "iim.order.capsule-form")
     assert [s.label.key for s in card.suggestions] == ["iim.suggestion.remove-order"]
+
+
+def test_the_ordered_route_is_worded_in_the_cards_language() -> None:
+    advice = check(record(born_years_ago(40)), _rif("600", route="intravenous"))
+    (line,) = (m for m in only(advice, "iim.order.dose").explanation if m.key == "iim.order.mismatch.route")
+    ordered, expected = line.params["ordered"], line.params["expected"]
+    assert isinstance(ordered, Message) and ordered.key == "iim.route.intravenous"
+    assert isinstance(expected, Message) and expected.key == "iim.route.oral"
+    for language in ("fr", "en"):
+        assert {"iim.route.intravenous", "iim.route.intramuscular", "iim.route.subcutaneous"} <= catalog(language).keys()
+
+
+def test_a_capsule_order_for_a_small_child_with_a_wrong_dose_gets_one_card() -> None:
+    """4 years, 16 kg: rifampicin 300 mg capsules are contraindicated and the dose is not the child's; the critical
+    capsule card proposes the corrected order and says what else differs, no second card proposes it again."""
+    capsules = frozenset({Concept.RIFAMPICIN, Concept.RIFAMPICIN_CAPSULE_300MG})
+    ordered = replace(order(Concept.RIFAMPICIN, "300"), concepts=capsules)
+    advice = check(record(born_years_ago(4), kg="16"), ordered)
+    assert rules_of(advice) == ["iim.order.capsule-form"]
+    card = advice[0]
+    assert card.indicator is Indicator.CRITICAL and "iim.order.mismatch.dose" in keys(card.explanation)
+    replacement = recommended(card)
+    assert replacement.medicine.value == "rifampicin-oral-suspension"
+    assert [s.label.key for s in card.suggestions] == ["iim.suggestion.correct-order", "iim.suggestion.remove-order"]
+
+
+@pytest.mark.parametrize(("born", "kg", "ordered", "line"), [
+    (born_years_ago(40), None, _rif("1200"), "iim.order.mismatch.above-regimen"),  # 600 mg fixed
+    (born_years_ago(40), None, _order(CIPRO, "750", route="oral"), "iim.order.mismatch.above-regimen"),
+    (born_years_ago(40), None, _rif("300"), None),  # below: a mismatch, no overdose
+    (born_years_ago(40), None, _rif("600", frequency_per_day=Decimal(3)), None),
+    (born_years_ago(10), "30", _rif("700"), "iim.order.mismatch.above-maximum"),  # 10 mg/kg, capped at 600 mg
+    (born_years_ago(10), "30", _rif("400"), None),  # above 300 mg, below the cap
+])
+def test_a_dose_above_what_may_be_given_at_once_is_named_an_overdose(
+    born: date, kg: str | None, ordered: DraftOrder, line: str | None
+) -> None:
+    card = only(check(record(born, kg=kg), ordered), "iim.order.dose")
+    lines = {"iim.order.mismatch.above-maximum", "iim.order.mismatch.above-regimen"} & set(keys(card.explanation))
+    assert lines == ({line} if line else set())
+    assert (card.summary.key == "iim.summary.order.overdose") is (line is not None)
