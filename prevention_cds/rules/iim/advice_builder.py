@@ -51,6 +51,7 @@ _ROUTINE = frozenset({
     "iim.precaution.rifampicin.interactions",
     "iim.precaution.rifampicin.liver",
 })
+_SECOND_LINE_DRUGS = frozenset({Drug.CIPROFLOXACIN, Drug.CEFTRIAXONE})
 _SUGGESTIONS = {
     Drug.RIFAMPICIN: "iim.suggestion.rifampicin",
     Drug.CIPROFLOXACIN: "iim.suggestion.ciprofloxacin",
@@ -163,9 +164,10 @@ def _suggestion(option: CourseOption, proposal: MedicationProposal) -> Suggestio
 
 
 def _excluded_alternatives(plan: CoursePlan) -> tuple[Message, ...]:
-    """Why a second-line drug is not offered (a rifampicin contraindication is a second-line reason)."""
+    """Why a second-line drug is not offered (a rifampicin contraindication is a second-line reason): a
+    contraindicating finding, on the card."""
     return tuple(
-        Message.of("iim.excluded", drug=ci.drug.label, reason=ci.reason)
+        Message.decisive_of("iim.excluded", drug=ci.drug.label, reason=ci.reason)
         for ci in plan.excluded
         if ci.drug is not Drug.RIFAMPICIN
     )
@@ -227,7 +229,10 @@ def _course(ctx: CardContext, plan: CoursePlan, main: CourseOption) -> Advice:
         )
         rule = "iim.prophylaxis.rifampicin"
     else:
-        summary = Message.of(second_line_summary)
+        # The summary names only the drugs offered (one excluded for this patient is not in it).
+        offered = {o.drug for o, _ in proposals} & _SECOND_LINE_DRUGS
+        only = f".{offered.pop().value}" if len(offered) == 1 else ""
+        summary = Message.of(second_line_summary + only)
         rule = "iim.prophylaxis.second-line"
     return ctx.advice(
         "iim.index-case.eradication" if ctx.purpose is Purpose.INDEX_CASE else rule,

@@ -55,7 +55,7 @@ class VaccineSafety:
 
 def _severe(allergy: AllergyFact) -> bool:
     # a high-criticality allergy without the reaction recorded is read as anaphylaxis (safer)
-    return allergy.anaphylactic or allergy.high_criticality
+    return allergy.severe
 
 
 def current_pregnancy(record: PatientRecord, rules: MmrParameters) -> Finding | None:
