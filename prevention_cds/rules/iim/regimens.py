@@ -244,9 +244,11 @@ class RifampicinRegimen:
         capsules = _child_capsules(patient, rate.value, max_mg, cites) if band is DosingBand.CHILD else None
         weight = patient.usable_weight
         if capsules is not None and weight is not None:  # _child_capsules needs a usable weight
+            capped = mg_per_kg * weight.kilograms > max_mg.value  # the cap is the dose: said so, as a suspension's
             instruction = Message.of(
-                "iim.instruction.rifampicin.capsule-child",
+                "iim.instruction.rifampicin.capsule-child" + (".capped" if capped else ""),
                 dose_mg=capsules * capsule,
+                max_mg=max_mg.value,
                 capsules=capsules,
                 capsule_mg=capsule,
                 mg_per_kg=mg_per_kg,
