@@ -45,13 +45,19 @@ _PURPOSE_KEYS = {
         "iim.summary.index-case.second-line",
     ),
 }
+# A second-line summary when only one of the two drugs is offered: (purpose, drug) -> key
+_SECOND_LINE_ALONE = {
+    (Purpose.CONTACT, Drug.CIPROFLOXACIN): "iim.summary.contact.second-line.ciprofloxacin",
+    (Purpose.CONTACT, Drug.CEFTRIAXONE): "iim.summary.contact.second-line.ceftriaxone",
+    (Purpose.INDEX_CASE, Drug.CIPROFLOXACIN): "iim.summary.index-case.second-line.ciprofloxacin",
+    (Purpose.INDEX_CASE, Drug.CEFTRIAXONE): "iim.summary.index-case.second-line.ceftriaxone",
+}
 # Rifampicin's routine lines, left out of a card that does not recommend it (its patient instruction says them)
 _ROUTINE = frozenset({
     "iim.precaution.rifampicin.colour",
     "iim.precaution.rifampicin.interactions",
     "iim.precaution.rifampicin.liver",
 })
-_SECOND_LINE_DRUGS = frozenset({Drug.CIPROFLOXACIN, Drug.CEFTRIAXONE})
 _SUGGESTIONS = {
     Drug.RIFAMPICIN: "iim.suggestion.rifampicin",
     Drug.CIPROFLOXACIN: "iim.suggestion.ciprofloxacin",
@@ -230,9 +236,9 @@ def _course(ctx: CardContext, plan: CoursePlan, main: CourseOption) -> Advice:
         rule = "iim.prophylaxis.rifampicin"
     else:
         # The summary names only the drugs offered (one excluded for this patient is not in it).
-        offered = {o.drug for o, _ in proposals} & _SECOND_LINE_DRUGS
-        only = f".{offered.pop().value}" if len(offered) == 1 else ""
-        summary = Message.of(second_line_summary + only)
+        offered = {o.drug for o, _ in proposals}
+        alone = _SECOND_LINE_ALONE.get((ctx.purpose, offered.pop())) if len(offered) == 1 else None
+        summary = Message.of(alone or second_line_summary)
         rule = "iim.prophylaxis.second-line"
     return ctx.advice(
         "iim.index-case.eradication" if ctx.purpose is Purpose.INDEX_CASE else rule,

@@ -73,6 +73,11 @@ _SUSPENSION_INSTRUCTIONS = {
     (Drug.CIPROFLOXACIN, False): "iim.instruction.ciprofloxacin.suspension",
     (Drug.CIPROFLOXACIN, True): "iim.instruction.ciprofloxacin.suspension.capped",
 }
+# A child's capsule dose: capped -> key
+_CHILD_CAPSULE_INSTRUCTIONS = {
+    False: "iim.instruction.rifampicin.capsule-child",
+    True: "iim.instruction.rifampicin.capsule-child.capped",
+}
 
 
 DrugValues = RifampicinValues | CiprofloxacinValues | CeftriaxoneValues
@@ -246,7 +251,7 @@ class RifampicinRegimen:
         if capsules is not None and weight is not None:  # _child_capsules needs a usable weight
             capped = mg_per_kg * weight.kilograms > max_mg.value  # the cap is the dose: said so, as a suspension's
             instruction = Message.of(
-                "iim.instruction.rifampicin.capsule-child" + (".capped" if capped else ""),
+                _CHILD_CAPSULE_INSTRUCTIONS[capped],
                 dose_mg=capsules * capsule,
                 max_mg=max_mg.value,
                 capsules=capsules,
