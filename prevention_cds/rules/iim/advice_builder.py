@@ -202,10 +202,10 @@ def _course(ctx: CardContext, plan: CoursePlan, main: CourseOption) -> Advice:
     else:
         explanation = (
             plan.second_line.reasons
+            + _excluded_alternatives(plan)  # a contraindicating finding first: the card keeps it when space is short
             + plan.second_line.preferred
             + plan.second_line.notes
             + cautions.messages
-            + _excluded_alternatives(plan)
             + tuple(
                 Message.of("iim.alternative.weight-needed", drug=w.drug.label, problem=w.unavailable.message())
                 for w in plan.weight_required

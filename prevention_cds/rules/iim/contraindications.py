@@ -74,7 +74,7 @@ def contraindications(drug: Drug, patient: PatientProfile) -> tuple[Contraindica
     if patient.band is DosingBand.NEONATE and not isinstance(values, RifampicinValues):
         # Ceftriaxone: prematurity, jaundice, IV calcium; ciprofloxacin: no neonatal dosing. Specialist.
         found.append(Contraindication(drug, Message.of(_NEONATE_KEYS[drug]), False, values.neonate_restriction))
-    elif isinstance(values, CeftriaxoneValues) and _preterm_below_postmenstrual_limit(patient, values):
+    elif isinstance(values, CeftriaxoneValues) and patient.preterm_conditions():
         limit = values.preterm_until_postmenstrual_weeks
         reason = Message.of("iim.ci.preterm-ceftriaxone", weeks=limit.value)
         found.append(Contraindication(drug, reason, False, Cited(None, limit.ref)))
@@ -92,15 +92,3 @@ def mild_beta_lactam_allergies(patient: PatientProfile) -> tuple[AllergyFact, ..
 def _severity_key(allergy: AllergyFact) -> str:
     """Anaphylaxis recorded, or only a high criticality (the severity assumed)."""
     return "iim.ci.beta-lactam-anaphylaxis" if allergy.anaphylactic else "iim.ci.beta-lactam-high-criticality"
-
-
-_DAYS_PER_WEEK = 7
-
-
-def _preterm_below_postmenstrual_limit(patient: PatientProfile, values: CeftriaxoneValues) -> bool:
-    """Born preterm and possibly still under the postmenstrual-age limit: the gestational age is not read, so
-    the earliest one (``preterm_unknown_gestation_weeks``) is assumed."""
-    if patient.age is None or not patient.record.has_history(Concept.PREMATURITY):
-        return False
-    weeks = values.preterm_until_postmenstrual_weeks.value - patient.rules.preterm_unknown_gestation_weeks.value
-    return patient.age.youngest.days < weeks * _DAYS_PER_WEEK

@@ -87,7 +87,8 @@ def _ciprofloxacin(patient: PatientProfile) -> Precautions:
         messages.append(Message.of("iim.precaution.ciprofloxacin.breastfeeding"))
     decisions: list[Message] = []
     if patient.band is not DosingBand.ADULT:
-        messages.append(Message.of("iim.precaution.ciprofloxacin.child"))
+        # Off-label in children (clinical-decisions D.1): on the card
+        messages.append(Message.decisive_of("iim.precaution.ciprofloxacin.child"))
         ciprofloxacin = patient.rules.ciprofloxacin
         decisions.append(
             Message.of(

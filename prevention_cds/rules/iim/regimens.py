@@ -173,7 +173,7 @@ class _PerKg:
             dose_mg=dose.mg,
             volume_ml=dose.volume_ml,
             mg_per_kg=mg_per_kg,
-            weight_kg=weight.kilograms,
+            weight_kg=weight.shown_kg,
             weighed_on=weight.measured_on,
             max_mg=max_mg,
             suspension_mg=suspension_mg,
@@ -257,7 +257,7 @@ class RifampicinRegimen:
                 capsules=capsules,
                 capsule_mg=capsule,
                 mg_per_kg=mg_per_kg,
-                weight_kg=weight.kilograms,
+                weight_kg=weight.shown_kg,
                 weighed_on=weight.measured_on,
                 **timing,
             )
