@@ -9,13 +9,14 @@ from enum import StrEnum
 
 from prevention_cds.rules.advice import Message, ParamValue
 from prevention_cds.rules.calendar_math import local_date
-from prevention_cds.rules.facts import PatientRecord, WeightMeasurement
+from prevention_cds.rules.facts import PatientRecord, RecordElement, WeightMeasurement
 from prevention_cds.rules.iim.age import Age
 from prevention_cds.rules.iim.parameters import IimParameters
 
 
 class WeightProblem(StrEnum):
     MISSING = "missing"
+    UNREADABLE = "unreadable"  # a weight is recorded, in a form that cannot be read (its unit, its value)
     FUTURE = "future"
     IMPLAUSIBLE = "implausible"
     STALE = "stale"
@@ -49,6 +50,8 @@ class WeightUnavailable:
     shown_kg: Decimal | None = None  # the weight as the card shows it
 
     def message(self) -> Message:
+        if self.problem is WeightProblem.UNREADABLE:
+            return Message.of("iim.weight.unreadable")
         if self.measurement is None or self.measured_on is None:
             return Message.of("iim.weight.missing")
         shown = self.shown_kg if self.shown_kg is not None else self.measurement.kilograms
@@ -82,7 +85,8 @@ def weight_status(record: PatientRecord, age: Age | None, now: datetime, rules: 
     """Judge the latest weighing only: an older plausible one would hide a data problem."""
     latest = record.latest_weight
     if latest is None:
-        return WeightUnavailable(WeightProblem.MISSING)
+        unreadable = any(v.element is RecordElement.WEIGHT for v in record.unreadable)
+        return WeightUnavailable(WeightProblem.UNREADABLE if unreadable else WeightProblem.MISSING)
     today, measured_on = now.date(), local_date(latest.measured_at, now)
     shown = shown_kg(latest.kilograms, rules)
     if measured_on > today:

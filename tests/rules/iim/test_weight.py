@@ -8,7 +8,7 @@ import pytest
 
 from prevention_cds.rules.advice import Indicator
 from prevention_cds.rules.concepts import Concept
-from prevention_cds.rules.facts import WeightMeasurement
+from prevention_cds.rules.facts import RecordElement, UnreadableValue, WeightMeasurement
 
 from .builders import (
     NOW,
@@ -103,3 +103,12 @@ def test_the_entry_is_repeated_only_when_it_reads_otherwise(recorded: str, repea
     )
     fact = next(m for m in evaluate(rec)[0].facts if m.key.startswith("iim.fact.weight"))
     assert (fact.key == "iim.fact.weight") is repeated
+
+
+def test_a_weight_that_cannot_be_read_is_said_so_not_missing() -> None:
+    unreadable = UnreadableValue(RecordElement.WEIGHT, "20 stone", source_id="Observation/w")
+    rec = replace(record(born_years_ago(7)), unreadable=(unreadable,))
+    card = only(evaluate(rec), "iim.weight-needed")
+    problems = [m.params.get("problem") for m in (*card.explanation, *card.facts)]
+    assert any(getattr(p, "key", None) == "iim.weight.unreadable" for p in problems)
+    assert not any(getattr(p, "key", None) == "iim.weight.missing" for p in problems)
