@@ -125,7 +125,11 @@ def contact_vaccination(patient: PatientProfile, contact: ContactAssessment) -> 
     forecast = ImmunizationForecast(
         vaccine=vaccine,
         target_diseases=(TargetDisease.MENINGOCOCCAL_DISEASE,),
-        doses=(ForecastDose(1, 1, ForecastStatus.DUE, earliest=earliest, due=earliest, reason=description),),
+        doses=(
+            ForecastDose(
+                1, 1, ForecastStatus.DUE, earliest=earliest, due=earliest, reason=description, latest=window.last_day
+            ),
+        ),
         description=description,
     )
     proposal = MedicationProposal(

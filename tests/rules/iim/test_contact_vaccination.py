@@ -179,3 +179,16 @@ def test_the_dated_step_of_an_unknown_serogroup_is_on_the_card(serogroup: IimSer
     card = only(evaluate(rec), "iim.prophylaxis.rifampicin")
     step = next(m for m in card.explanation if m.key == "iim.vaccination.serogroup-unknown")
     assert step.decisive and step.params["last_day"] == TODAY - timedelta(days=1) + timedelta(days=10)
+
+
+def test_the_recommendation_carries_the_latest_date_to_give() -> None:
+    """The vaccination window's last day is the dose's 'latest date to give' (LOINC 59777-3), as the card's
+    deadline."""
+    advice = evaluate(record(born_years_ago(30), exposures=(exposure(serogroup=IimSerogroup.W, days_ago=2),)))
+    card = only(advice, "iim.vaccination")
+    forecast = next(
+        a.forecast for s in card.suggestions for a in s.actions if isinstance(a, ProposeImmunization)
+    )
+    dose = forecast.doses[0]
+    assert dose.latest == TODAY - timedelta(days=2) + timedelta(days=10) == card.deadline
+    assert dose.earliest == TODAY
