@@ -13,7 +13,7 @@ from prevention_cds.rules.facts import AllergyFact, ClinicalStatus, Verification
 
 ALLERGEN_CONCEPTS = frozenset({
     Concept.RIFAMYCIN_ALLERGEN, Concept.CIPROFLOXACIN_ALLERGEN, Concept.CEPHALOSPORIN_ALLERGEN,
-    Concept.MMR_VACCINE_ALLERGEN, Concept.NEOMYCIN_ALLERGEN, Concept.GELATIN_ALLERGEN,
+    Concept.BETA_LACTAM_ALLERGEN, Concept.MMR_VACCINE_ALLERGEN, Concept.NEOMYCIN_ALLERGEN, Concept.GELATIN_ALLERGEN,
 })
 MANIFESTATION_CONCEPTS = frozenset({Concept.ANAPHYLAXIS})
 CLINICAL_STATUSES = {  # FHIR allergyintolerance-clinical

@@ -27,8 +27,10 @@ OCCUPATION_VS, EXPOSURE_VS = "occupation-observation", "exposure-kind"
 PREGNANT_VS, NOT_PREGNANT_VS = "pregnant-finding", "not-pregnant-finding"
 OCCUPATION_CONCEPTS = frozenset({Concept.HEALTHCARE_PROFESSIONAL, Concept.EARLY_CHILDHOOD_PROFESSIONAL})
 USABLE_OBSERVATION_STATUSES = {"final", "amended", "corrected", "preliminary", "registered"}
-KG_PER_UNIT = {"kg": Decimal(1), "g": Decimal("0.001"), "[lb_av]": Decimal("0.45359237"), "lb": Decimal("0.45359237"),
-               "lbs": Decimal("0.45359237")}
+_KG, _LB = Decimal(1), Decimal("0.45359237")
+# UCUM codes, and the unit words records write instead (unambiguous in English and French; clinical-decisions)
+KG_PER_UNIT = {"kg": _KG, "g": Decimal("0.001"), "[lb_av]": _LB, "lb": _LB, "lbs": _LB,
+               "kilogram": _KG, "kilograms": _KG, "kilogramme": _KG, "kilogrammes": _KG, "pound": _LB, "pounds": _LB}
 
 PREGNANCY = frozenset({Concept.PREGNANCY})
 EFFECTIVE_ELEMENTS = ("effectiveDateTime", "effectivePeriod")

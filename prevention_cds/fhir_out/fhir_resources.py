@@ -35,6 +35,7 @@ DATE_CRITERIA = (
     ("earliest", "30981-5", "Earliest date to give"),
     ("due", "30980-7", "Date vaccine due"),
     ("overdue", "59778-1", "Date when overdue for immunization"),
+    ("latest", "59777-3", "Latest date to give immunization"),
 )
 
 

@@ -182,6 +182,7 @@ class ForecastDose:
     due: date | None = None
     overdue: date | None = None
     reason: Message | None = None
+    latest: date | None = None  # after it the dose is no longer recommended (a contact's window closes)
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ class Concept(StrEnum):
     RIFAMYCIN_ALLERGEN = "rifamycin-allergen"
     CIPROFLOXACIN_ALLERGEN = "fluoroquinolone-allergen"
     CEPHALOSPORIN_ALLERGEN = "cephalosporin-allergen"
+    BETA_LACTAM_ALLERGEN = "beta-lactam-allergen"  # penicillins, carbapenems, monobactams
     MMR_VACCINE_ALLERGEN = "mmr-vaccine-allergen"
     NEOMYCIN_ALLERGEN = "neomycin-allergen"
     GELATIN_ALLERGEN = "gelatin-allergen"

@@ -218,6 +218,11 @@ class AllergyFact:
     def anaphylactic(self) -> bool:
         return Concept.ANAPHYLAXIS in self.concepts
 
+    @property
+    def severe(self) -> bool:
+        """Severe as the rules read it: an anaphylactic reaction, or a high criticality (the safer reading)."""
+        return self.anaphylactic or self.high_criticality
+
 
 class MedicationStatus(StrEnum):
     """Where a recorded medicine stands, whether it was ordered, declared or given."""

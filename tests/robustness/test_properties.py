@@ -96,7 +96,8 @@ VACCINES = ("mmr-vaccine", "mmrv-vaccine", "live-attenuated-vaccine", "menc-vacc
             "yellow-fever-vaccine", "normal-human-immunoglobulin")
 CONDITIONS = ("pregnancy", "severe-immunodeficiency", "measles", "measles-history", "rubella-history",
               "invasive-meningococcal-disease", "porphyria")
-ALLERGENS = ("rifamycin-allergen", "fluoroquinolone-allergen", "cephalosporin-allergen", "mmr-vaccine-allergen",
+ALLERGENS = ("rifamycin-allergen", "fluoroquinolone-allergen", "cephalosporin-allergen", "beta-lactam-allergen",
+             "mmr-vaccine-allergen",
              "neomycin-allergen", "gelatin-allergen")
 MEDICINES = ("rifampicin", "ciprofloxacin", "ceftriaxone", "third-generation-cephalosporin",
              "rifampicin-contraindicated-comedication", "hormonal-contraceptive", "normal-human-immunoglobulin",

@@ -46,7 +46,8 @@ def _forecast() -> ImmunizationForecast:
         vaccine=Medicine.MMR_VACCINE,
         target_diseases=(TargetDisease.MEASLES, TargetDisease.MUMPS, TargetDisease.RUBELLA),
         doses=(ForecastDose(2, 2, ForecastStatus.OVERDUE, earliest=date(2020, 8, 30), due=date(2026, 11, 21),
-                            overdue=date(2017, 3, 22), reason=Message.of("mmr.forecast.reason.overdue")),),
+                            overdue=date(2017, 3, 22), reason=Message.of("mmr.forecast.reason.overdue"),
+                            latest=date(2026, 12, 31)),),
         description=Message.of("mmr.forecast.description", counted=1, target=2),
         supporting_immunizations=("Immunization/i1",),
     )
@@ -67,6 +68,8 @@ def test_resources_with_every_optional_part_are_valid() -> None:
     assert {"encounter", "requester", "reasonCode", "reasonReference", "note"} <= request.keys()
     assert {"patientInstruction", "doseAndRate"} <= request["dosageInstruction"][0].keys()
     assert {"dateCriterion", "forecastReason", "supportingImmunization"} <= recommendation["recommendation"][0].keys()
+    criteria = {c["code"]["coding"][0]["code"]: c["value"] for c in recommendation["recommendation"][0]["dateCriterion"]}
+    assert criteria == {"30981-5": "2020-08-30", "30980-7": "2026-11-21", "59778-1": "2017-03-22", "59777-3": "2026-12-31"}
 
 
 def test_resources_are_plain_json() -> None:

@@ -100,6 +100,12 @@ def test_weight_units_are_converted_and_latest_wins() -> None:
     assert latest is not None and latest.kilograms == Decimal(31) and latest.measured_at.day == 18
 
 
+@pytest.mark.parametrize(("unit", "kg"), [("kilogram", "20"), ("Kilogrammes", "20"), ("pounds", "9.0718474")])
+def test_weight_unit_words_are_read(unit: str, kg: str) -> None:
+    record = build_record("p1", [patient(), weight("p1", 20, "2026-11-18T10:00:00+01:00", unit=unit)])
+    assert record.latest_weight is not None and record.latest_weight.kilograms == Decimal(kg)
+
+
 def test_an_unusable_latest_weight_falls_back_to_the_previous_one() -> None:
     broken = weight("p1", 31, "2026-11-18T10:00:00+01:00", unit="stone")
     record = build_record("p1", [patient(), broken, weight("p1", 30, "2026-10-01T10:00:00+02:00")])

@@ -45,6 +45,13 @@ _PURPOSE_KEYS = {
         "iim.summary.index-case.second-line",
     ),
 }
+# A second-line summary when only one of the two drugs is offered: (purpose, drug) -> key
+_SECOND_LINE_ALONE = {
+    (Purpose.CONTACT, Drug.CIPROFLOXACIN): "iim.summary.contact.second-line.ciprofloxacin",
+    (Purpose.CONTACT, Drug.CEFTRIAXONE): "iim.summary.contact.second-line.ceftriaxone",
+    (Purpose.INDEX_CASE, Drug.CIPROFLOXACIN): "iim.summary.index-case.second-line.ciprofloxacin",
+    (Purpose.INDEX_CASE, Drug.CEFTRIAXONE): "iim.summary.index-case.second-line.ceftriaxone",
+}
 # Rifampicin's routine lines, left out of a card that does not recommend it (its patient instruction says them)
 _ROUTINE = frozenset({
     "iim.precaution.rifampicin.colour",
@@ -163,9 +170,10 @@ def _suggestion(option: CourseOption, proposal: MedicationProposal) -> Suggestio
 
 
 def _excluded_alternatives(plan: CoursePlan) -> tuple[Message, ...]:
-    """Why a second-line drug is not offered (a rifampicin contraindication is a second-line reason)."""
+    """Why a second-line drug is not offered (a rifampicin contraindication is a second-line reason): a
+    contraindicating finding, on the card."""
     return tuple(
-        Message.of("iim.excluded", drug=ci.drug.label, reason=ci.reason)
+        Message.decisive_of("iim.excluded", drug=ci.drug.label, reason=ci.reason)
         for ci in plan.excluded
         if ci.drug is not Drug.RIFAMPICIN
     )
@@ -194,10 +202,10 @@ def _course(ctx: CardContext, plan: CoursePlan, main: CourseOption) -> Advice:
     else:
         explanation = (
             plan.second_line.reasons
+            + _excluded_alternatives(plan)  # a contraindicating finding first: the card keeps it when space is short
             + plan.second_line.preferred
             + plan.second_line.notes
             + cautions.messages
-            + _excluded_alternatives(plan)
             + tuple(
                 Message.of("iim.alternative.weight-needed", drug=w.drug.label, problem=w.unavailable.message())
                 for w in plan.weight_required
@@ -227,7 +235,10 @@ def _course(ctx: CardContext, plan: CoursePlan, main: CourseOption) -> Advice:
         )
         rule = "iim.prophylaxis.rifampicin"
     else:
-        summary = Message.of(second_line_summary)
+        # The summary names only the drugs offered (one excluded for this patient is not in it).
+        offered = {o.drug for o, _ in proposals}
+        alone = _SECOND_LINE_ALONE.get((ctx.purpose, offered.pop())) if len(offered) == 1 else None
+        summary = Message.of(alone or second_line_summary)
         rule = "iim.prophylaxis.second-line"
     return ctx.advice(
         "iim.index-case.eradication" if ctx.purpose is Purpose.INDEX_CASE else rule,

@@ -73,7 +73,9 @@ def contact_vaccination(patient: PatientProfile, contact: ContactAssessment) -> 
     serogroup = contact.exposure.serogroup
     if serogroup is None or serogroup is IimSerogroup.UNKNOWN:
         if window.is_open:
-            return VaccinationOutcome(Message.of("iim.vaccination.serogroup-unknown", last_day=window.last_day))
+            # a dated step: on the card
+            unknown = Message.decisive_of("iim.vaccination.serogroup-unknown", last_day=window.last_day)
+            return VaccinationOutcome(unknown)
         return VaccinationOutcome(Message.of("iim.vaccination.window-closed", window_days=window.length_days))
     if serogroup not in rules.vaccination_serogroups.value:
         if contact.exposure.repeated_case_in_community:  # not a sporadic case: the authorities decide
@@ -84,7 +86,7 @@ def contact_vaccination(patient: PatientProfile, contact: ContactAssessment) -> 
     if not window.is_open:
         return VaccinationOutcome(Message.of("iim.vaccination.window-closed", window_days=window.length_days))
     if patient.age is None:
-        return VaccinationOutcome(Message.of("iim.vaccination.age-unknown", last_day=window.last_day))
+        return VaccinationOutcome(Message.decisive_of("iim.vaccination.age-unknown", last_day=window.last_day))
     # The latest possible birth date: a dose is 'before the minimum age' for the most patients.
     born = patient.age.youngest.born
     counted, rejected = _prior_doses(patient, serogroup, born)
@@ -124,7 +126,11 @@ def contact_vaccination(patient: PatientProfile, contact: ContactAssessment) -> 
     forecast = ImmunizationForecast(
         vaccine=vaccine,
         target_diseases=(TargetDisease.MENINGOCOCCAL_DISEASE,),
-        doses=(ForecastDose(1, 1, ForecastStatus.DUE, earliest=earliest, due=earliest, reason=description),),
+        doses=(
+            ForecastDose(
+                1, 1, ForecastStatus.DUE, earliest=earliest, due=earliest, reason=description, latest=window.last_day
+            ),
+        ),
         description=description,
     )
     proposal = MedicationProposal(

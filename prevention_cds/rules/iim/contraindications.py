@@ -2,7 +2,8 @@
 
 Absolute: the drug is never proposed and a draft order of it is a critical card. Relative: the drug needs a
 specialist's advice (neonates and the second-line drugs), so it is not proposed automatically.
-A recorded but unconfirmed allergy counts: the safer reading.
+A recorded but unconfirmed allergy counts: the safer reading. A severe allergy to another beta-lactam excludes
+ceftriaxone (anaphylaxis or a high criticality: the reading of "severe" the MMR rules share).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from prevention_cds.rules.advice import Message
 from prevention_cds.rules.citation import Cited, Statement
 from prevention_cds.rules.concepts import Concept
+from prevention_cds.rules.facts import AllergyFact
 from prevention_cds.rules.iim.age import DosingBand
 from prevention_cds.rules.iim.interactions import interactions_doing
 from prevention_cds.rules.iim.parameters import CeftriaxoneValues, InteractionAction, RifampicinValues
@@ -48,6 +50,13 @@ def contraindications(drug: Drug, patient: PatientProfile) -> tuple[Contraindica
         Contraindication(drug, Message.of(key, allergy=a.display), True, statement, a.source_id)
         for a in record.allergies_to(allergen)
     ]
+    if isinstance(values, CeftriaxoneValues):
+        # A severe allergy to another beta-lactam (a penicillin, a carbapenem, a monobactam); a mild one is a
+        # precaution (precautions.py).
+        found += [
+            Contraindication(drug, Message.of(_severity_key(a), allergy=a.display), True, statement, a.source_id)
+            for a in severe_beta_lactam_allergies(patient)
+        ]
     if drug is Drug.RIFAMPICIN:
         # Porphyria is lifelong: a resolved or inactive record still counts.
         found += [
@@ -65,20 +74,21 @@ def contraindications(drug: Drug, patient: PatientProfile) -> tuple[Contraindica
     if patient.band is DosingBand.NEONATE and not isinstance(values, RifampicinValues):
         # Ceftriaxone: prematurity, jaundice, IV calcium; ciprofloxacin: no neonatal dosing. Specialist.
         found.append(Contraindication(drug, Message.of(_NEONATE_KEYS[drug]), False, values.neonate_restriction))
-    elif isinstance(values, CeftriaxoneValues) and _preterm_below_postmenstrual_limit(patient, values):
+    elif isinstance(values, CeftriaxoneValues) and patient.preterm_conditions():
         limit = values.preterm_until_postmenstrual_weeks
         reason = Message.of("iim.ci.preterm-ceftriaxone", weeks=limit.value)
         found.append(Contraindication(drug, reason, False, Cited(None, limit.ref)))
     return tuple(found)
 
 
-_DAYS_PER_WEEK = 7
+def severe_beta_lactam_allergies(patient: PatientProfile) -> tuple[AllergyFact, ...]:
+    return tuple(a for a in patient.record.allergies_to(Concept.BETA_LACTAM_ALLERGEN) if a.severe)
 
 
-def _preterm_below_postmenstrual_limit(patient: PatientProfile, values: CeftriaxoneValues) -> bool:
-    """Born preterm and possibly still under the postmenstrual-age limit: the gestational age is not read, so
-    the earliest one (``preterm_unknown_gestation_weeks``) is assumed."""
-    if patient.age is None or not patient.record.has_history(Concept.PREMATURITY):
-        return False
-    weeks = values.preterm_until_postmenstrual_weeks.value - patient.rules.preterm_unknown_gestation_weeks.value
-    return patient.age.youngest.days < weeks * _DAYS_PER_WEEK
+def mild_beta_lactam_allergies(patient: PatientProfile) -> tuple[AllergyFact, ...]:
+    return tuple(a for a in patient.record.allergies_to(Concept.BETA_LACTAM_ALLERGEN) if not a.severe)
+
+
+def _severity_key(allergy: AllergyFact) -> str:
+    """Anaphylaxis recorded, or only a high criticality (the severity assumed)."""
+    return "iim.ci.beta-lactam-anaphylaxis" if allergy.anaphylactic else "iim.ci.beta-lactam-high-criticality"

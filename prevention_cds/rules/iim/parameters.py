@@ -143,6 +143,7 @@ class IimParameters:
     ciprofloxacin: CiprofloxacinValues
     ceftriaxone: CeftriaxoneValues
     oral_suspension_volume_step_ml: Cited[Decimal]
+    weight_display_step_kg: Cited[Decimal]  # a weight shown on a card or instruction; the dose uses it unrounded
     weight_min_kg: Cited[Decimal]
     weight_max_kg: Cited[Decimal]
     weight_plausible_by_age: Cited[AgeBanded[WeightRange]]
@@ -232,6 +233,7 @@ def _parameters_on(day: date) -> IimParameters:
             preterm_until_postmenstrual_weeks=values.integer("ceftriaxone_preterm_until_postmenstrual_weeks"),
         ),
         oral_suspension_volume_step_ml=values.decimal("oral_suspension_volume_step_ml"),
+        weight_display_step_kg=values.decimal("weight_display_step_kg"),
         weight_min_kg=values.decimal("weight_min_kg"),
         weight_max_kg=values.decimal("weight_max_kg"),
         weight_plausible_by_age=_age_banded(

@@ -8,11 +8,12 @@ from datetime import date, datetime
 from prevention_cds.rules.advice import Message
 from prevention_cds.rules.concepts import Concept
 from prevention_cds.rules.evidence import pregnancy_outlasted
-from prevention_cds.rules.facts import MedicationFact, MedicationStatus, PatientRecord, Sex
+from prevention_cds.rules.facts import ConditionFact, MedicationFact, MedicationStatus, PatientRecord, Sex
 from prevention_cds.rules.iim.age import DosingBand, PatientAge
 from prevention_cds.rules.iim.parameters import IimParameters
 from prevention_cds.rules.iim.weight import UsableWeight, WeightStatus, weight_status
 
+_DAYS_PER_WEEK = 7
 _NOT_GIVEN_STATUSES = frozenset({MedicationStatus.NOT_TAKEN})
 _ENDED_STATUSES = _NOT_GIVEN_STATUSES | {MedicationStatus.FINISHED}  # not taken now
 
@@ -59,6 +60,17 @@ class PatientProfile:
         """Taken now or in the past (a finished course counts; a cancelled or erroneous record does not)."""
         return tuple(m for m in self.record.medications_of(concept) if m.status not in _NOT_GIVEN_STATUSES)
 
+    def preterm_conditions(self) -> tuple[ConditionFact, ...]:
+        """Born preterm and possibly still under ceftriaxone's postmenstrual-age limit: the gestational age is
+        not read, so the earliest one (``preterm_unknown_gestation_weeks``) is assumed. The record's conditions
+        that say so; none when the limit is surely past."""
+        found = tuple(c for c in self.record.conditions if c.concept is Concept.PREMATURITY)
+        if self.age is None or not found:
+            return ()
+        limit = self.rules.ceftriaxone.preterm_until_postmenstrual_weeks.value
+        weeks = limit - self.rules.preterm_unknown_gestation_weeks.value
+        return found if self.age.youngest.days < weeks * _DAYS_PER_WEEK else ()
+
     def may_use_hormonal_contraception(self) -> bool:
         """A recorded hormonal contraceptive, or a woman (or unknown sex) of childbearing age."""
         if self.current_medications(Concept.HORMONAL_CONTRACEPTIVE):
@@ -81,16 +93,21 @@ class PatientProfile:
         else:
             facts.append(_age_fact(self.age, self.rules))
         if isinstance(self.weight, UsableWeight):
+            weight, weighed_on = self.weight.shown_kg, self.weight.measured_on
             facts.append(
-                Message.decisive_of(
+                Message.decisive_of("iim.fact.weight-as-recorded", weight_kg=weight, weighed_on=weighed_on)
+                if self.weight.recorded_as_shown
+                else Message.decisive_of(
                     "iim.fact.weight",
-                    weight_kg=self.weight.kilograms,
+                    weight_kg=weight,
                     recorded=self.weight.measurement.original_value,
-                    weighed_on=self.weight.measured_on,
+                    weighed_on=weighed_on,
                 )
             )
         elif self.band is not DosingBand.ADULT:  # adult doses are fixed: a missing weight is no news
             facts.append(Message.decisive_of("iim.fact.weight-unusable", problem=self.weight.message()))
+        # Born preterm, while it still restricts ceftriaxone: the record's entry, to check
+        facts += [Message.decisive_of("iim.fact.preterm", condition=c.display) for c in self.preterm_conditions()]
         if self.pregnant:
             delivery = self.record.pregnancy.expected_delivery if self.record.pregnancy else None
             facts.append(

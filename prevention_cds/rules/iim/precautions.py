@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from prevention_cds.rules.advice import Message
 from prevention_cds.rules.concepts import Concept
 from prevention_cds.rules.iim.age import DosingBand
+from prevention_cds.rules.iim.contraindications import mild_beta_lactam_allergies
 from prevention_cds.rules.iim.interactions import interactions_doing, lines
 from prevention_cds.rules.iim.parameters import InteractionAction
 from prevention_cds.rules.iim.patient import PatientProfile
@@ -86,7 +87,8 @@ def _ciprofloxacin(patient: PatientProfile) -> Precautions:
         messages.append(Message.of("iim.precaution.ciprofloxacin.breastfeeding"))
     decisions: list[Message] = []
     if patient.band is not DosingBand.ADULT:
-        messages.append(Message.of("iim.precaution.ciprofloxacin.child"))
+        # Off-label in children (clinical-decisions D.1): on the card
+        messages.append(Message.decisive_of("iim.precaution.ciprofloxacin.child"))
         ciprofloxacin = patient.rules.ciprofloxacin
         decisions.append(
             Message.of(
@@ -101,7 +103,11 @@ def _ciprofloxacin(patient: PatientProfile) -> Precautions:
 
 
 def _ceftriaxone(patient: PatientProfile) -> Precautions:
-    messages = [Message.decisive_of("iim.precaution.ceftriaxone.beta-lactam")]
+    # A recorded beta-lactam allergy that is not severe is named; without one, the general warning.
+    mild = mild_beta_lactam_allergies(patient)
+    messages = [
+        Message.decisive_of("iim.precaution.ceftriaxone.beta-lactam-mild", allergy=a.display) for a in mild
+    ] or [Message.decisive_of("iim.precaution.ceftriaxone.beta-lactam")]
     messages += lines(interactions_doing(Drug.CEFTRIAXONE, patient, InteractionAction.ADVISE))
     if patient.band is not DosingBand.ADULT:
         messages.append(Message.of("iim.precaution.ceftriaxone.child"))

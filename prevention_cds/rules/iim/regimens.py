@@ -73,6 +73,11 @@ _SUSPENSION_INSTRUCTIONS = {
     (Drug.CIPROFLOXACIN, False): "iim.instruction.ciprofloxacin.suspension",
     (Drug.CIPROFLOXACIN, True): "iim.instruction.ciprofloxacin.suspension.capped",
 }
+# A child's capsule dose: capped -> key
+_CHILD_CAPSULE_INSTRUCTIONS = {
+    False: "iim.instruction.rifampicin.capsule-child",
+    True: "iim.instruction.rifampicin.capsule-child.capped",
+}
 
 
 DrugValues = RifampicinValues | CiprofloxacinValues | CeftriaxoneValues
@@ -168,7 +173,7 @@ class _PerKg:
             dose_mg=dose.mg,
             volume_ml=dose.volume_ml,
             mg_per_kg=mg_per_kg,
-            weight_kg=weight.kilograms,
+            weight_kg=weight.shown_kg,
             weighed_on=weight.measured_on,
             max_mg=max_mg,
             suspension_mg=suspension_mg,
@@ -244,13 +249,15 @@ class RifampicinRegimen:
         capsules = _child_capsules(patient, rate.value, max_mg, cites) if band is DosingBand.CHILD else None
         weight = patient.usable_weight
         if capsules is not None and weight is not None:  # _child_capsules needs a usable weight
+            capped = mg_per_kg * weight.kilograms > max_mg.value  # the cap is the dose: said so, as a suspension's
             instruction = Message.of(
-                "iim.instruction.rifampicin.capsule-child",
+                _CHILD_CAPSULE_INSTRUCTIONS[capped],
                 dose_mg=capsules * capsule,
+                max_mg=max_mg.value,
                 capsules=capsules,
                 capsule_mg=capsule,
                 mg_per_kg=mg_per_kg,
-                weight_kg=weight.kilograms,
+                weight_kg=weight.shown_kg,
                 weighed_on=weight.measured_on,
                 **timing,
             )

@@ -14,9 +14,11 @@ from prevention_cds.rules.iim.parameters import IimParameters
 
 @dataclass(frozen=True)
 class ContactWindow:
-    """Days counted in calendar days from the date of the last contact (day 0)."""
+    """Days counted in calendar days from the date of the last contact (day 0). A last contact recorded after
+    today counts as today (clinical-decisions D.2): every deadline runs from today, and the card says the
+    recorded date is in the future."""
 
-    last_contact: date
+    recorded: date  # the date of the last contact in the record
     today: date
     length: Cited[int]  # days
 
@@ -25,12 +27,20 @@ class ContactWindow:
         return cls(local_date(last_contact, now), now.date(), length)
 
     @property
+    def last_contact(self) -> date:
+        return min(self.recorded, self.today)
+
+    @property
+    def in_future(self) -> bool:
+        return self.recorded > self.today
+
+    @property
     def length_days(self) -> int:
         return self.length.value
 
     @property
     def days_since(self) -> int:
-        return max(0, (self.today - self.last_contact).days)  # a contact dated later than today counts as today
+        return (self.today - self.last_contact).days
 
     @property
     def is_open(self) -> bool:
@@ -41,6 +51,8 @@ class ContactWindow:
         return self.last_contact + timedelta(days=self.length_days)
 
     def fact(self) -> Message:
+        if self.in_future:
+            return Message.decisive_of("iim.fact.last-contact-future", recorded=self.recorded, today=self.today)
         return Message.decisive_of("iim.fact.last-contact", last_contact=self.last_contact, days=self.days_since)
 
 

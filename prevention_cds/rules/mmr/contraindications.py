@@ -94,7 +94,7 @@ IMMUNOSUPPRESSANTS = frozenset({Concept.ANTI_CD20_ANTIBODY, Concept.ANTINEOPLAST
 
 def _severe(allergy: AllergyFact) -> bool:
     # a high-criticality allergy without the reaction recorded is read as anaphylaxis (safer)
-    return allergy.anaphylactic or allergy.high_criticality
+    return allergy.severe
 
 
 def current_pregnancy(record: PatientRecord, today: date, rules: MmrParameters) -> Finding | None:

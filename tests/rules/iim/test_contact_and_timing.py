@@ -176,3 +176,24 @@ def test_days_are_counted_in_the_practice_time_zone(last_contact_utc: datetime, 
     now = datetime(2026, 11, 21, 10, 0, tzinfo=PRACTICE_TIMEZONE)
     exposed = replace(exposure(), last_contact=last_contact_utc)
     assert rules_of(evaluate(record(ADULT, exposures=(exposed,)), now=now)) == [rule]
+
+
+@pytest.mark.parametrize("days_ahead", [1, 13])
+def test_a_last_contact_dated_in_the_future_counts_as_today(days_ahead: int) -> None:
+    """D.2: the deadlines run from today, not from the future date, and the card says the date is in the
+    future (a probable entry error)."""
+    rec = record(ADULT, exposures=(exposure(serogroup=IimSerogroup.C, days_ago=-days_ahead),))
+    advice = evaluate(rec)
+    course = only(advice, "iim.prophylaxis.rifampicin")
+    assert course.deadline == TODAY + timedelta(days=10)
+    fact = next(m for m in course.facts if m.key.startswith("iim.fact.last-contact"))
+    assert fact.key == "iim.fact.last-contact-future" and fact.decisive
+    assert fact.params["recorded"] == TODAY + timedelta(days=days_ahead) and fact.params["today"] == TODAY
+    vaccination = only(advice, "iim.vaccination")
+    assert vaccination.deadline == TODAY + timedelta(days=10)
+
+
+def test_a_last_contact_today_is_day_zero() -> None:
+    course = only(evaluate(record(ADULT, exposures=(exposure(days_ago=0),))), "iim.prophylaxis.rifampicin")
+    fact = next(m for m in course.facts if m.key.startswith("iim.fact.last-contact"))
+    assert fact.key == "iim.fact.last-contact" and fact.params["days"] == 0

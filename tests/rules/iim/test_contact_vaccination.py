@@ -171,3 +171,24 @@ def test_the_vaccine_is_the_one_licensed_at_the_patient_age(days_old: int, produ
     assert due.params["products"].key == products  # type: ignore[union-attr]
     infant = days_old < 365
     assert any(m.key == "iim.vaccination.infant-calendar" for m in card.explanation) is infant
+
+
+@pytest.mark.parametrize("serogroup", [None, IimSerogroup.UNKNOWN])
+def test_the_dated_step_of_an_unknown_serogroup_is_on_the_card(serogroup: IimSerogroup | None) -> None:
+    rec = record(born_years_ago(36), exposures=(exposure(serogroup=serogroup),))
+    card = only(evaluate(rec), "iim.prophylaxis.rifampicin")
+    step = next(m for m in card.explanation if m.key == "iim.vaccination.serogroup-unknown")
+    assert step.decisive and step.params["last_day"] == TODAY - timedelta(days=1) + timedelta(days=10)
+
+
+def test_the_recommendation_carries_the_latest_date_to_give() -> None:
+    """The vaccination window's last day is the dose's 'latest date to give' (LOINC 59777-3), as the card's
+    deadline."""
+    advice = evaluate(record(born_years_ago(30), exposures=(exposure(serogroup=IimSerogroup.W, days_ago=2),)))
+    card = only(advice, "iim.vaccination")
+    forecast = next(
+        a.forecast for s in card.suggestions for a in s.actions if isinstance(a, ProposeImmunization)
+    )
+    dose = forecast.doses[0]
+    assert dose.latest == TODAY - timedelta(days=2) + timedelta(days=10) == card.deadline
+    assert dose.earliest == TODAY

@@ -148,3 +148,20 @@ def test_a_child_on_capsules_sees_the_reading_and_its_age() -> None:
     card = evaluate(record(born_years_ago(8), kg="30"))[0]
     decision = next(m for m in card.decisions if m.key == "iim.decision.capsule-child")
     assert decision.params["from_years"] == 6
+
+
+@pytest.mark.parametrize(
+    ("kg", "key"),
+    [
+        ("60", "iim.instruction.rifampicin.capsule-child"),  # 10 mg/kg is the dose
+        ("61", "iim.instruction.rifampicin.capsule-child.capped"),  # the cap is the dose
+        ("80", "iim.instruction.rifampicin.capsule-child.capped"),
+    ],
+)
+def test_a_capped_capsule_dose_says_the_cap(kg: str, key: str) -> None:
+    proposal = recommended(evaluate(record(born_years_ago(14), kg=kg))[0])
+    assert proposal.medicine is Medicine.RIFAMPICIN_CAPSULE and proposal.dose_mg == 600
+    assert proposal.instruction.key == key
+    text = Renderer("fr").render(proposal.instruction)
+    capped = key.endswith(".capped")
+    assert ("dose maximale : 10 mg/kg" in text) is capped and ("arrondi à la gélule" in text) is not capped

@@ -288,3 +288,31 @@ def test_a_preterm_infant_gets_no_automatic_ceftriaxone(days: int, preterm: bool
     assert (CEFTRIAXONE in medicines(card)) is ceftriaxone
     if not ceftriaxone:
         assert "iim.ci.preterm-ceftriaxone" in str([m.params for m in card.explanation])
+
+
+def test_a_preterm_infant_s_card_names_the_prematurity_and_offers_what_it_says() -> None:
+    """The prematurity is a decisive fact, the ceftriaxone exclusion (specialist advice) is on the card, and the
+    summary names ciprofloxacin alone, the only drug offered."""
+    conditions = (ConditionFact(Concept.PREMATURITY, "prématurité 32 SA", active=False),)
+    rec = record(TODAY - timedelta(days=97), kg="4", allergies=(Concept.RIFAMYCIN_ALLERGEN,), conditions=conditions)
+    card = only(evaluate(rec), "iim.prophylaxis.second-line")
+    assert medicines(card) == [CIPRO_SUSP]
+    assert card.summary.key == "iim.summary.contact.second-line.ciprofloxacin"
+    preterm = [m for m in card.facts if m.key == "iim.fact.preterm"]
+    assert len(preterm) == 1 and preterm[0].decisive and preterm[0].params["condition"] == "prématurité 32 SA"
+    excluded = next(m for m in card.explanation if m.key == "iim.excluded")
+    assert excluded.decisive and excluded.params["reason"].key == "iim.ci.preterm-ceftriaxone"  # type: ignore[union-attr]
+
+
+def test_prematurity_past_the_limit_is_not_a_fact() -> None:
+    conditions = (ConditionFact(Concept.PREMATURITY, "prématurité", active=False),)
+    card = evaluate(record(born_years_ago(3), kg="14", allergies=(Concept.RIFAMYCIN_ALLERGEN,), conditions=conditions))[0]
+    assert "iim.fact.preterm" not in keys(card.facts)
+
+
+def test_the_off_label_ciprofloxacin_precaution_is_on_a_child_s_card() -> None:
+    """D.1: ciprofloxacin in a child is off-label, said on the card (a 20 kg child allergic to rifampicin)."""
+    card = evaluate(record(born_years_ago(7), kg="20", allergies=(Concept.RIFAMYCIN_ALLERGEN,)))[0]
+    assert CIPRO_SUSP in medicines(card)
+    line = next(m for m in card.explanation if m.key == "iim.precaution.ciprofloxacin.child")
+    assert line.decisive

@@ -7,9 +7,22 @@ from decimal import Decimal
 import pytest
 
 from prevention_cds.rules.advice import Indicator
-from prevention_cds.rules.facts import WeightMeasurement
+from prevention_cds.rules.concepts import Concept
+from prevention_cds.rules.facts import RecordElement, UnreadableValue, WeightMeasurement
 
-from .builders import NOW, TODAY, born_years_ago, evaluate, keys, only, recommended, record, rules_of, weight
+from .builders import (
+    NOW,
+    TODAY,
+    born_years_ago,
+    evaluate,
+    keys,
+    only,
+    proposals,
+    recommended,
+    record,
+    rules_of,
+    weight,
+)
 
 EIGHT_YEARS = born_years_ago(8)
 SIX_MONTHS = born_years_ago(0, 183)
@@ -63,3 +76,39 @@ def test_weight_in_pounds_is_used_as_converted() -> None:
     rec = replace(record(EIGHT_YEARS), weights=(replace(weight("29.98"), original_value="66.1 [lb_av]"),))
     proposal = recommended(evaluate(rec)[0])
     assert (proposal.dose_mg, proposal.weight_kg_used) == (Decimal(300), Decimal("29.98"))  # one capsule
+
+
+def test_a_converted_weight_is_shown_rounded_and_dosed_unrounded() -> None:
+    """44 lb is 19.95806428 kg: the card and the instruction show 19.96 kg; the dose uses the weight recorded."""
+    kilograms = Decimal("19.95806428")
+    rec = replace(
+        record(born_years_ago(7), allergies=(Concept.RIFAMYCIN_ALLERGEN,)),
+        weights=(WeightMeasurement(kilograms, NOW - timedelta(days=1), "44 [lb_av]", "Observation/w"),),
+    )
+    card = evaluate(rec)[0]
+    fact = next(m for m in card.facts if m.key.startswith("iim.fact.weight"))
+    assert fact.key == "iim.fact.weight" and fact.params["weight_kg"] == Decimal("19.96")
+    assert fact.params["recorded"] == "44 [lb_av]"
+    for _, proposal in proposals(card):
+        if proposal.mg_per_kg is not None:
+            assert proposal.weight_kg_used == kilograms
+            assert proposal.instruction.params["weight_kg"] == Decimal("19.96")
+
+
+@pytest.mark.parametrize(("recorded", "repeated"), [("20 kg", False), ("20,0 kg", False), ("20000 g", True)])
+def test_the_entry_is_repeated_only_when_it_reads_otherwise(recorded: str, repeated: bool) -> None:
+    rec = replace(
+        record(born_years_ago(7)),
+        weights=(WeightMeasurement(Decimal(20), NOW - timedelta(days=1), recorded, "Observation/w"),),
+    )
+    fact = next(m for m in evaluate(rec)[0].facts if m.key.startswith("iim.fact.weight"))
+    assert (fact.key == "iim.fact.weight") is repeated
+
+
+def test_a_weight_that_cannot_be_read_is_said_so_not_missing() -> None:
+    unreadable = UnreadableValue(RecordElement.WEIGHT, "20 stone", source_id="Observation/w")
+    rec = replace(record(born_years_ago(7)), unreadable=(unreadable,))
+    card = only(evaluate(rec), "iim.weight-needed")
+    problems = [m.params.get("problem") for m in (*card.explanation, *card.facts)]
+    assert any(getattr(p, "key", None) == "iim.weight.unreadable" for p in problems)
+    assert not any(getattr(p, "key", None) == "iim.weight.missing" for p in problems)
