@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 from bench.scan_export import generate
 from conftest import FROZEN_NOW
 from prevention_cds.evaluate import evaluate_patient
-from prevention_cds.hooks.bundles import group_by_patient, read_inputs
+from prevention_cds.fhir_in.bundle_entries import group_by_patient, read_inputs
 from prevention_cds.rules.mmr import MmrRules
 from prevention_cds.rules.ruleset import RuleSettings
 from prevention_cds.rules.status import vaccination_status
@@ -63,8 +63,8 @@ def test_the_same_status_as_the_services_record_path(scan: Scan) -> None:
     settings = RuleSettings(info_card_when_up_to_date=True)
     now = table_now()
     checked = 0
-    for _, resources in read_inputs(SAMPLE):
-        for patient_id, items in group_by_patient(resources).items():
+    for read in read_inputs(SAMPLE):
+        for patient_id, items in group_by_patient(read.resources).patients.items():
             if patient_id not in table:
                 continue
             status = vaccination_status(evaluate_patient(patient_id, items, rules, now, settings, index).advice)
@@ -202,7 +202,7 @@ def test_a_bundle_folder(scan: Scan, tmp_path: Path) -> None:
     """Each patient's resources as a transaction Bundle (urn:uuid references): the same rows as the export."""
     folder = tmp_path / "bundles"
     folder.mkdir()
-    for patient_id, items in group_by_patient(r for _, rs in read_inputs(SAMPLE) for r in rs).items():
+    for patient_id, items in group_by_patient(r for read in read_inputs(SAMPLE) for r in read.resources).patients.items():
         entries = [{"fullUrl": f"urn:uuid:{r['id']}", "resource": _local(r)} for r in items]
         (folder / f"{patient_id}.json").write_bytes(orjson.dumps({"resourceType": "Bundle", "type": "transaction",
                                                                   "entry": entries}))
