@@ -212,6 +212,27 @@ def test_a_bundle_folder(scan: Scan, tmp_path: Path) -> None:
     assert [(e["file"], e["severity"]) for e in errors(outcome)] == [("broken.json", "error")]
 
 
+def test_a_bundle_whose_patient_has_only_a_fullurl(scan: Scan, tmp_path: Path) -> None:
+    """FHIR resolves a reference through the entries' fullUrl: a Patient with no id is still found, with its
+    doses; an entry whose resource is not an object is listed in errors.csv with its entry number."""
+    folder = tmp_path / "bundles"
+    folder.mkdir()
+    patient_id, items = next(iter(group_by_patient(next(read_inputs(SAMPLE)).resources).patients.items()))
+    entries = [{"fullUrl": f"urn:uuid:{r['id']}", "resource": _local(r)} for r in items]
+    for entry in entries:
+        if entry["resource"]["resourceType"] == "Patient":
+            del entry["resource"]["id"]
+    entries.append({"fullUrl": "urn:uuid:x", "resource": "not an object"})
+    (folder / "one.json").write_bytes(orjson.dumps({"resourceType": "Bundle", "type": "transaction",
+                                                    "entry": entries}))
+    outcome = scan(folder)
+    assert [r["patient_id"] for r in rows(outcome)] == [patient_id]
+    assert outcome.summary["patients"]["resources_of_absent_patients"] == 0
+    assert outcome.summary["input"]["resources"]["Immunization"] == sum(
+        r["resourceType"] == "Immunization" for r in items)
+    assert [(e["file"], e["entry"]) for e in errors(outcome)] == [("one.json", str(len(entries)))]
+
+
 def _local(resource: dict[str, Any]) -> dict[str, Any]:
     copy = dict(resource)
     if "patient" in copy:
