@@ -96,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     from prevention_cds.app.observability import configure_logging
 
     json_lines = args.command == "serve" and not args.dev and os.environ.get("PREVENTION_CDS_LOG_FORMAT") != "text"
-    configure_logging(os.environ.get("PREVENTION_CDS_LOG_LEVEL", "INFO"), json_lines=json_lines)
+    quiet = args.command == "scan" and args.quiet  # docs/scan.md: nothing on stderr but errors
+    configure_logging("ERROR" if quiet else os.environ.get("PREVENTION_CDS_LOG_LEVEL", "INFO"), json_lines=json_lines)
     try:
         if args.command == "serve":
             return serve(args)

@@ -164,6 +164,38 @@ def test_deceased_patients_are_excluded_and_counted(scan: Scan, sample_export: P
     assert alive[0]["id"] not in table and alive[1]["id"] in table and alive[2]["id"] in table
 
 
+def test_values_that_cannot_be_read_are_kept_as_recorded_per_patient(scan: Scan, sample_export: Path) -> None:
+    """A birth date of 2026-13-45 or 2000-02-30 stays in ``birth_date`` as written (no birth year, no age band),
+    and each unreadable value is listed on its patient's row with the resource that gives it."""
+    path = sample_export / "Patient.000.ndjson"
+    patients = [orjson.loads(line) for line in path.read_bytes().splitlines()]
+    alive = [p for p in patients if "deceasedDateTime" not in p and "deceasedBoolean" not in p]
+    alive[0]["birthDate"], alive[1]["birthDate"] = "2026-13-45", "2000-02-30"
+    path.write_bytes(b"".join(orjson.dumps(p) + b"\n" for p in patients))
+    doses = sample_export / "Immunization.000.ndjson"
+    lines = doses.read_bytes().splitlines()
+    others = {p["id"] for p in alive[2:]}
+    at = next(i for i, line in enumerate(lines) if b'"code":"03"' in line
+              and orjson.loads(line)["patient"]["reference"].removeprefix("Patient/") in others)  # an MMR dose
+    dose = orjson.loads(lines[at])
+    dose["occurrenceDateTime"] = "2026-13-45"
+    lines[at] = orjson.dumps(dose)
+    doses.write_bytes(b"\n".join(lines) + b"\n")
+    outcome = scan(sample_export)
+    table = by_id(outcome)
+    first, second = table[alive[0]["id"]], table[alive[1]["id"]]
+    assert (first["birth_date"], first["birth_year"]) == ("2026-13-45", None)
+    assert first["unreadable_values"] == f"birth-date: 2026-13-45 (Patient/{alive[0]['id']})"
+    assert (second["birth_date"], second["birth_year"]) == ("2000-02-30", None)
+    owner = dose["patient"]["reference"].removeprefix("Patient/")
+    assert f"dose-date: 2026-13-45 (Immunization/{dose['id']})" in table[owner]["unreadable_values"]
+    assert outcome.summary["patients"]["with_unreadable_values"] == 3
+    assert sum(r["unreadable_values"] is not None for r in table.values()) == 3
+    bands = {r["group"]: r["patients"] for r in pq.read_table(outcome.out / "aggregates.parquet").to_pylist()
+             if r["dimension"] == "age_band" and r["measure"] == "mmr_status"}
+    assert bands.get("unknown", 0) >= 2
+
+
 def test_resources_without_a_readable_patient_reference_are_counted_apart(scan: Scan, sample_export: Path) -> None:
     path = sample_export / "Immunization.000.ndjson"
     lines = path.read_bytes().splitlines()
@@ -218,10 +250,12 @@ def test_a_bundle_whose_patient_has_only_a_fullurl(scan: Scan, tmp_path: Path) -
     folder = tmp_path / "bundles"
     folder.mkdir()
     patient_id, items = next(iter(group_by_patient(next(read_inputs(SAMPLE)).resources).patients.items()))
-    entries = [{"fullUrl": f"urn:uuid:{r['id']}", "resource": _local(r)} for r in items]
-    for entry in entries:
-        if entry["resource"]["resourceType"] == "Patient":
-            del entry["resource"]["id"]
+    local = [_local(r) for r in items]
+    for resource in local:
+        if resource["resourceType"] == "Patient":
+            del resource["id"]
+    entries: list[dict[str, Any]] = [
+        {"fullUrl": f"urn:uuid:{r['id']}", "resource": c} for r, c in zip(items, local, strict=True)]
     entries.append({"fullUrl": "urn:uuid:x", "resource": "not an object"})
     (folder / "one.json").write_bytes(orjson.dumps({"resourceType": "Bundle", "type": "transaction",
                                                     "entry": entries}))
