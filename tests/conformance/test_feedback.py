@@ -53,11 +53,13 @@ def test_F02_invalid_entries_are_400(client: FlaskClient, app: Flask, entry: dic
     ("2026-02-29T10:00:00Z", "day is out of range for month"),
     ("2026-11-21T24:00:00+01:00", "hour must be in 0..23"),
     ("2026-11-21T10:61:00Z", "minute must be in 0..59"),
+    ("2026-11-21T10:00:00+25:00", "the offset must be within ±23:59"),
+    ("0000-01-01T00:00:00Z", "year 0 is out of range"),
 ])
 def test_F02_an_impossible_timestamp_is_400_with_the_reason(
     client: FlaskClient, app: Flask, timestamp: str, why: str
 ) -> None:
-    """The schema's pattern checks the shape only: 2026-13-45T99:00:00Z is no instant and is never stored."""
+    """2026-13-45T99:00:00Z is no instant and is never stored; the reason is said, never the value."""
     entries = [_accepted(), {**_accepted("card-2"), "outcomeTimestamp": timestamp}]
     response = client.post(URL, json={"feedback": entries})
     assert response.status_code == 400
