@@ -127,7 +127,7 @@ class CdsEvaluator:
             return self.reader_factory(request)
         s = self.settings
         if request.fhir_server is None:
-            raise DataUnavailable("data missing from prefetch and no fhirServer to fetch it from")
+            raise DataUnavailable("the call gives no fhirServer")
         try:
             parse_fhir_url(request.fhir_server)
         except UnusableFhirUrl as exc:  # a URL the service does not read is the client's error (400)

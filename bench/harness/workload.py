@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from prevention_cds.hooks.bundles import request_body, resources_of
+from prevention_cds.fhir_in.bundle_entries import resources_of
+from prevention_cds.hooks.bundles import request_body
 from prevention_cds.hooks.catalog import SERVICES_BY_ID
 from prevention_cds.terminology.index import LOINC
 

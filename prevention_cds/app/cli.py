@@ -96,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     from prevention_cds.app.observability import configure_logging
 
     json_lines = args.command == "serve" and not args.dev and os.environ.get("PREVENTION_CDS_LOG_FORMAT") != "text"
-    configure_logging(os.environ.get("PREVENTION_CDS_LOG_LEVEL", "INFO"), json_lines=json_lines)
+    quiet = args.command == "scan" and args.quiet  # docs/scan.md: nothing on stderr but errors
+    configure_logging("ERROR" if quiet else os.environ.get("PREVENTION_CDS_LOG_LEVEL", "INFO"), json_lines=json_lines)
     try:
         if args.command == "serve":
             return serve(args)
@@ -143,7 +144,8 @@ def evaluate(args: argparse.Namespace) -> int:
     from prevention_cds.app.errors import answer_for
     from prevention_cds.errors import CdsError
     from prevention_cds.evaluate import CdsEvaluator, system_clock
-    from prevention_cds.hooks.bundles import group_by_patient, read_inputs, request_body
+    from prevention_cds.fhir_in.bundle_entries import group_by_patient, read_inputs
+    from prevention_cds.hooks.bundles import request_body
     from prevention_cds.hooks.catalog import SERVICES_BY_ID
     from prevention_cds.settings import PRACTICE_TIMEZONE
 
@@ -155,36 +157,51 @@ def evaluate(args: argparse.Namespace) -> int:
     if not args.path.exists():
         print(f"prevention-cds: {args.path} does not exist", file=sys.stderr)
         return 2
+    failures = absent = 0
+    groups: list[tuple[str, str, list[dict[str, Any]]]] = []
+    for read in read_inputs(args.path):
+        for problem in read.problems:  # said, counted under errors, never silently dropped
+            print(f"prevention-cds: {read.source}: {problem}: not evaluated", file=sys.stderr)
+        failures += len(read.problems)
+        grouped = group_by_patient(read.resources)
+        absent += grouped.absent_patient_resources
+        groups += [(read.source, patient_id, items) for patient_id, items in grouped.patients.items()]
+    if absent:
+        print(f"prevention-cds: {absent} resource(s) name a patient that is not in the input: not evaluated",
+              file=sys.stderr)
     if args.summary:
-        groups = (group for _, resources in read_inputs(args.path) for group in group_by_patient(resources).items())
-        print(json.dumps(summarise(evaluator, service, groups), ensure_ascii=False, indent=2))
-        return 0
-    failures = 0
+        summary = summarise(evaluator, service, ((pid, items) for _, pid, items in groups), failures, absent)
+        print(json.dumps(summary, ensure_ascii=False, indent=2))
+        return 1 if failures else 0
     results: list[dict[str, Any]] = []
-    for source, resources in read_inputs(args.path):
-        for patient_id, items in group_by_patient(resources).items():
-            try:
-                response = evaluator.invoke(service.id, request_body(service, patient_id, items), language)
-            except CdsError as exc:
-                failures += 1
-                answer = answer_for(exc)
-                response = {"error": exc.message, "status": answer.status if answer else None}
-            results.append({"source": source, "patientId": patient_id, **response})
+    for source, patient_id, items in groups:
+        try:
+            response = evaluator.invoke(service.id, request_body(service, patient_id, items), language)
+        except CdsError as exc:
+            failures += 1
+            answer = answer_for(exc)
+            response = {"error": exc.message, "status": answer.status if answer else None}
+        results.append({"source": source, "patientId": patient_id, **response})
     if len(results) == 1 and args.path.is_file():
         print(json.dumps({"cards": results[0].get("cards", [])}, ensure_ascii=False, indent=2))
     else:
         for result in results:
             print(json.dumps(result, ensure_ascii=False))
-    return 1 if failures else 0
+    if not groups:
+        print("prevention-cds: no patient in the input (a Patient resource with its id, or a Bundle entry's "
+              "fullUrl)", file=sys.stderr)
+    return 1 if failures or not groups else 0
 
 
 def summarise(
-    evaluator: CdsEvaluator, service: ServiceDefinition, patients: Iterable[tuple[str, list[dict[str, Any]]]]
+    evaluator: CdsEvaluator, service: ServiceDefinition, patients: Iterable[tuple[str, list[dict[str, Any]]]],
+    errors: int = 0, absent_patient_resources: int = 0,
 ) -> dict[str, Any]:
     """``by_status`` (services that run the MMR rules): each patient once, under the most pressing status of the
     advice of the service's rule sets. ``cards_by_outcome``: every card the service answers (one Advice is one
     card), under the id of the rule that gave it. A deceased patient gets no card and is counted apart
-    (``deceased``), as the population scan does."""
+    (``deceased``), as the population scan does. ``errors``: the entries or lines that could not be read;
+    ``resources_of_absent_patients``: resources naming a patient the input does not hold."""
     from prevention_cds.evaluate import evaluate_patient
     from prevention_cds.rules.mmr.cards.up_to_date import UP_TO_DATE_RULE
     from prevention_cds.rules.status import STATUS_ORDER, vaccination_status
@@ -209,7 +226,8 @@ def summarise(
         cards = [a.rule for a in advice if shows_up_to_date or a.rule != UP_TO_DATE_RULE]
         outcomes.update(cards)
         without_card += not cards
-    summary: dict[str, Any] = {"patients": patients_seen, "deceased": deceased}
+    summary: dict[str, Any] = {"patients": patients_seen, "deceased": deceased, "errors": errors,
+                               "resources_of_absent_patients": absent_patient_resources}
     if "mmr" in service.rule_sets:
         summary["by_status"] = statuses
     summary["cards_by_outcome"] = dict(sorted(outcomes.items()))

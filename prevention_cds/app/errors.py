@@ -24,13 +24,14 @@ class ErrorAnswer:
     status: int
     code: str  # OperationOutcome.issue.code
     detailed: bool = True  # the error's message goes into diagnostics
-    allow: str | None = None  # the Allow header of a 405
+    headers: tuple[tuple[str, str], ...] = ()  # sent with the answer
 
 
 ANSWERS: dict[type[Exception], ErrorAnswer] = {
     InvalidRequest: ErrorAnswer(400, "invalid"),
     UnstorableData: ErrorAnswer(400, "invalid"),  # the same request would fail again: never a 503
-    AuthenticationRefused: ErrorAnswer(401, "login", detailed=False),
+    # RFC 6750 §3: a 401 names the scheme the client must use (no error code: the refusal gives no detail)
+    AuthenticationRefused: ErrorAnswer(401, "login", detailed=False, headers=(("WWW-Authenticate", "Bearer"),)),
     UnknownService: ErrorAnswer(404, "not-found"),
     DataUnavailable: ErrorAnswer(412, "incomplete"),  # CDS Hooks: prefetch data neither sent nor obtainable
     PayloadTooLarge: ErrorAnswer(413, "too-costly"),

@@ -165,8 +165,7 @@ def _refusal_handler(answer: ErrorAnswer) -> Callable[[Exception], tuple[Respons
         if isinstance(error, PrefetchIncomplete):
             FHIR_FETCH_FAILURES.inc()
         response, status = _error(answer.status, outcome_of(error, answer))
-        if answer.allow:
-            response.headers["Allow"] = answer.allow
+        response.headers.extend(answer.headers)
         return response, status
 
     return refused

@@ -4,7 +4,8 @@ OperationDefinitions), the SDC ``$extract`` operation that turns an answered exp
 Observation, and the ``$immds-forecast`` operation (HL7 Immunization Decision Support Forecast) that answers the MMR
 forecast of a patient on a date: each dose evaluated, every dose still owed with its dates.
 
-Every answer is FHIR JSON (``application/fhir+json``); every error an OperationOutcome. Neither operation stores
+Every answer is FHIR JSON (``application/fhir+json``; a client whose Accept allows no JSON gets 406); every error
+an OperationOutcome. Neither operation stores
 anything: the EHR stores what they return.
 """
 
@@ -73,6 +74,19 @@ def _converters(state: BlueprintSetupState) -> None:
     state.app.url_map.converters.update(fhir_type=ResourceTypeConverter, fhir_id=ResourceIdConverter)
 
 
+JSON_MEDIA_TYPES = (FHIR_JSON, "application/json")  # the only formats answered (FHIR R4 http.html, "Content Types")
+
+
+@blueprint.before_request
+def _json_only() -> Response | None:
+    """406 when the client's Accept allows no JSON (``application/fhir+xml``): never JSON it did not ask for."""
+    accepted = request.accept_mimetypes
+    if accepted and accepted.best_match(JSON_MEDIA_TYPES) is None:
+        return fhir_json(_outcome("not-supported", [(None, f"this endpoint answers {' or '.join(JSON_MEDIA_TYPES)} "
+                                                           "only (the Accept header allows neither)")]), 406)
+    return None
+
+
 def fhir_json(document: Any, status: int = 200) -> Response:
     response = jsonify(document)
     response.status_code = status
@@ -108,8 +122,10 @@ def _base_url() -> str:
 
 @blueprint.get("/metadata")
 def metadata() -> Response:
+    settings = services(current_app).settings
     statement = capability_statement(
-        _base_url(), _software_version(), OPERATIONS, SERVED_TYPES, _now().date().isoformat()
+        _base_url(), _software_version(), OPERATIONS, SERVED_TYPES, _now().date().isoformat(),
+        authenticated=settings.auth_mode != "off", cors=bool(settings.cors_allowed_origins),
     )
     return fhir_json(statement)
 

@@ -13,7 +13,7 @@ from prevention_cds.app.observability import CARDS
 from prevention_cds.app.services import services
 from prevention_cds.fhir_out.i18n import negotiate_language
 from prevention_cds.hooks.catalog import discovery_document
-from prevention_cds.hooks.request import validate
+from prevention_cds.hooks.feedback import validate_feedback
 
 blueprint = Blueprint("cds_hooks", __name__)
 
@@ -58,7 +58,7 @@ def feedback(service_id: str) -> Response:
     installed = services(current_app)
     installed.evaluator.service(service_id)
     body = read_json(request, installed.settings.max_body_bytes)
-    validate(body, "feedback", "feedback")
+    validate_feedback(body)
     entries = [FeedbackEntry.from_json(item) for item in body["feedback"]]
     installed.feedback_store.record(service_id, entries)
     return _json({})

@@ -122,6 +122,8 @@ def probe_query(context: QueryContext, name: str, key: PrefetchKey) -> tuple[Que
         return report, []
     report.resources = len(resources)
     report.codes.add(resources, context.index)
+    if key.single and not resources:  # every service would answer 412: the patient is what the check is about
+        report.status, report.error = FAILED, f"no Patient {context.request.patient_id} on the server"
     if not key.single:
         _check_patient(report, resources, context.request.patient_id)
         if any(p == "code" for p, _ in _parameters(query)):

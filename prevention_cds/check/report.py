@@ -25,10 +25,15 @@ def _codes(query: QueryReport) -> list[str]:
     return lines
 
 
+TOKEN_VARIABLE = "PREVENTION_CDS_JWT"  # the tester's own client JWT, set in the shell: never written by the check
+
+
 def replay_command(request_file: str, service_url: str, service: str) -> str:
-    """The curl line that sends a written request to the running service."""
-    return (f"curl -s -X POST -H 'Content-Type: application/json' --data @{shlex.quote(request_file)} "
-            f"{service_url.rstrip('/')}/cds-services/{service}")
+    """The curl line that sends a written request to the running service; the Authorization header names a shell
+    variable (a service in ``required`` mode refuses a call without the client's JWT: CDS Hooks 2.0, trusting CDS
+    clients)."""
+    return (f"curl -s -X POST -H 'Content-Type: application/json' -H \"Authorization: Bearer ${TOKEN_VARIABLE}\" "
+            f"--data @{shlex.quote(request_file)} {service_url.rstrip('/')}/cds-services/{service}")
 
 
 def render_text(report: CheckReport, service_url: str) -> str:
@@ -50,5 +55,8 @@ def render_text(report: CheckReport, service_url: str) -> str:
                 "; ".join(f"{c['indicator']}: {c['summary']}" for c in answer.cards) or "no card")
             lines.append(f"    {answer.service}: {said}")
             lines.append(f"      {replay_command(answer.request_file, service_url, answer.service)}")
+    if report.patients:
+        lines.append(f"(the curl lines send ${TOKEN_VARIABLE}: set it to a client JWT the service trusts, or leave it "
+                     "empty for a service with authentication off)")
     lines.append("passed: every query answered" if report.passed else "FAILED: see the queries and problems above")
     return "\n".join(lines)

@@ -128,12 +128,12 @@ class Reading:
         self.unreadable.append(
             UnreadableValue(element, shown(value), concepts, display, source_id(resource), exposure)
         )
-        logger.warning("unreadable %s in a %s resource", element.value, resource.get("resourceType", "?"))
+        logger.warning("unreadable %s in a resource of type %s", element.value, resource.get("resourceType", "?"))
 
     def skip(self, resource: Resource, why: str) -> None:
         """Count and log an unusable resource: its type and what is wrong, never a value."""
         self.skipped += 1
-        logger.warning("skipped a %s resource: %s", resource.get("resourceType", "?"), why)
+        logger.warning("skipped a resource of type %s: %s", resource.get("resourceType", "?"), why)
 
 
 def source_id(resource: Resource) -> str | None:

@@ -15,6 +15,13 @@ from prevention_cds import terminology
 
 FHIR_VERSION = "4.0.1"
 FHIR_JSON = "application/fhir+json"
+SECURED = (
+    "The operations that receive patient data ($extract, $immds-forecast) need `Authorization: Bearer <JWT>`: the "
+    "client's JWT signed with a key of a trusted issuer, its `aud` the URL called, as for the CDS services (CDS "
+    "Hooks 2.0, trusting CDS clients). A call without a valid JWT answers 401 with `WWW-Authenticate: Bearer`. "
+    "The conformance resources (metadata, Questionnaire, ValueSet...) are read without authentication."
+)
+UNSECURED = "Authentication is off on this deployment (development only): any caller may call the operations."
 
 
 @dataclass(frozen=True)
@@ -38,9 +45,12 @@ def capability_statement(
     operations: Iterable[FhirOperation],
     served_types: Iterable[str],
     date: str,
+    authenticated: bool = True,
+    cors: bool = False,
 ) -> dict[str, Any]:
     """What the FHIR base at ``base_url`` answers: reads and searches by ``url`` of the conformance resources of the
-    package (``served_types``), and the operations."""
+    package (``served_types``), and the operations; ``rest.security`` says how the operations are authenticated
+    (``authenticated``: a client JWT is required) and whether browsers may call them from other origins."""
     by_type: dict[str, dict[str, Any]] = {}
     for resource_type in sorted(served_types):
         by_type[resource_type] = {
@@ -65,6 +75,7 @@ def capability_statement(
     }
     if system_operations:
         rest["operation"] = system_operations
+    rest["security"] = {"cors": cors, "description": SECURED if authenticated else UNSECURED}
     manifest = terminology.package_manifest()
     return {
         "resourceType": "CapabilityStatement",

@@ -66,13 +66,24 @@ def expand(template: str, request: HookRequest) -> str:
     return template
 
 
-def _usable(value: Any, key: PrefetchKey, patient_id: str) -> bool:
+def _unusable(value: Any, key: PrefetchKey, patient_id: str) -> str | None:
+    """Why a prefetch value cannot stand for its key's answer (said in the 412), or None when it can."""
+    wanted = "the context patient's Patient" if key.single else "a searchset Bundle"
     kind = value.get("resourceType") if isinstance(value, dict) else None
     if not isinstance(kind, str):
-        return False
-    if kind == "Patient":  # another patient's record must never stand for the context patient's
-        return key.single and "Patient" in key.resource_types and value.get("id") == patient_id
-    return kind in key.resource_types if key.single else kind == "Bundle"
+        shape = "a JSON object without resourceType" if isinstance(value, dict) else f"a JSON {_json_type(value)}"
+        return f"is {shape}, not {wanted}"
+    if kind == "OperationOutcome":
+        return "is an OperationOutcome (the client's query failed)"
+    if kind == "Patient" and key.single:  # another patient's record must never stand for the context patient's
+        return None if value.get("id") == patient_id else "is the Patient of another patient, not the context patient's"
+    if (kind in key.resource_types) if key.single else (kind == "Bundle"):
+        return None
+    return f"is a {kind}, not {wanted}"
+
+
+def _json_type(value: Any) -> str:
+    return {str: "string", bool: "boolean", int: "number", float: "number", list: "array"}.get(type(value), "value")
 
 
 def next_link(bundle: dict[str, Any]) -> str | None:
@@ -155,17 +166,20 @@ def gather_resources(
     resources: list[dict[str, Any]] = []
     to_fetch: list[str] = []
     to_continue: list[tuple[str, dict[str, Any]]] = []
+    why: dict[str, str] = {}  # what the client sent for each key to read on the fhirServer, for the 412
     for name, key in keys.items():
         if name not in request.prefetch:
             to_fetch.append(name)
+            why[name] = "is absent"
             continue
         value = request.prefetch[name]
         if value is None:
             continue
-        if not _usable(value, key, request.patient_id):
-            kind = value.get("resourceType") if isinstance(value, dict) else type(value).__name__
-            logger.info("prefetch %s unusable (%s, or not the context patient): fetching it", name, kind)
+        unusable = _unusable(value, key, request.patient_id)
+        if unusable is not None:
+            logger.info("prefetch %s %s: fetching it", name, unusable)
             to_fetch.append(name)
+            why[name] = unusable
             continue
         if key.single:
             resources.append(value)
@@ -173,6 +187,7 @@ def gather_resources(
         resources.extend(entries_of(value, key.resource_types))
         if next_link(value) is not None:
             to_continue.append((name, value))
+            why[name] = "is a Bundle with more pages (a next link) to read"
 
     if not to_fetch and not to_continue:
         return resources
@@ -180,8 +195,9 @@ def gather_resources(
     try:
         port = reader_factory(request)
     except DataUnavailable as exc:
-        needed = tuple(dict.fromkeys([*to_fetch, *(name for name, _ in to_continue)]))
-        raise DataUnavailable(f"prefetch {_named(needed)} missing and not fetched: {exc}", needed) from exc
+        needed = tuple(why)
+        said = "; ".join(f"{_named((name,))} {why[name]}" for name in needed)
+        raise DataUnavailable(f"prefetch {said}; cannot be fetched: {exc}", needed) from exc
     reader = _FhirServer(port, max_pages)
 
     def fetch(name: str) -> list[dict[str, Any]]:

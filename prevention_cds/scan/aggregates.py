@@ -53,7 +53,8 @@ class PatientFacts:
     def of(row: dict[str, Any], today: date) -> PatientFacts:
         groups = (
             ("birth_year", str(row["birth_year"]) if row["birth_year"] is not None else UNKNOWN),
-            ("age_band", age_band(row["birth_date"], today)),
+            # a birth date that cannot be read has no birth year, and no age band either
+            ("age_band", age_band(row["birth_date"] if row["birth_year"] is not None else None, today)),
             ("sex", row["sex"] or UNKNOWN),
             ("departement", row["departement"] or UNKNOWN),
         )

@@ -7,7 +7,10 @@ tables. Only advice is computed: no card is rendered.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cache
@@ -18,6 +21,7 @@ import orjson
 from prevention_cds.evaluate import PatientEvaluation, RuleSet, evaluate_patient
 from prevention_cds.fhir_in.demographics import demographics_of
 from prevention_cds.rules.advice import Advice, Indicator
+from prevention_cds.rules.facts import UnreadableValue
 from prevention_cds.rules.iim import IimRules
 from prevention_cds.rules.mmr import MmrRules
 from prevention_cds.rules.ruleset import RuleSettings
@@ -26,6 +30,7 @@ from prevention_cds.scan.aggregates import Aggregates, PatientFacts
 from prevention_cds.scan.partitions import WorkDir, partition_lines
 from prevention_cds.terminology.index import CodeIndex
 
+RECORD_LOGGER = "prevention_cds.fhir_in"
 INDICATOR_ORDER = (Indicator.CRITICAL, Indicator.WARNING, Indicator.INFO)
 
 
@@ -49,6 +54,7 @@ class PartitionResult:
     absent_patients: int = 0  # referenced by resources, but no Patient resource in the export
     absent_patient_resources: int = 0
     skipped_resources: int = 0  # resources the record builder could not use (malformed typed elements)
+    with_unreadable_values: int = 0  # patients with a value the rules could not read (a date of 2026-13-45)
     aggregates: Aggregates = field(default_factory=Aggregates)
 
 
@@ -69,7 +75,7 @@ def evaluate_partition(task: EvaluateTask) -> PartitionResult:
     # The up-to-date advice says why nothing is owed (complete, immune, not yet due) and which doses counted.
     rule_settings = replace(task.rule_settings, info_card_when_up_to_date=True)
     today = task.now.date()
-    with task.work.result_of(task.partition).open("wb") as rows:
+    with task.work.result_of(task.partition).open("wb") as rows, _unreadable_values_in_rows():
         for key in sorted(by_patient):
             resources = [orjson.loads(line) for line in by_patient.pop(key)]
             result.resources += len(resources)
@@ -89,8 +95,22 @@ def evaluate_partition(task: EvaluateTask) -> PartitionResult:
             rows.write(orjson.dumps(row) + b"\n")
             result.patients += 1
             result.skipped_resources += evaluation.record.skipped_resources
+            result.with_unreadable_values += bool(evaluation.record.unreadable)
             result.aggregates.add(PatientFacts.of(row, today))
     return result
+
+
+@contextmanager
+def _unreadable_values_in_rows() -> Iterator[None]:
+    """The record builder logs each value it cannot read; the scan gives them in its rows (``unreadable_values``,
+    ``skipped_resources``) with the patient, so a line per resource on stderr says nothing more."""
+    record_logger = logging.getLogger(RECORD_LOGGER)
+    level = record_logger.level
+    record_logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        record_logger.setLevel(level)
 
 
 def _row(
@@ -100,7 +120,8 @@ def _row(
     mmr = vaccination_status(a for a in evaluation.advice if a.rule.startswith("mmr."))
     row: dict[str, Any] = {
         "patient_id": record.patient_id,
-        "birth_date": record.birth_date.isoformat() if record.birth_date else None,
+        # as recorded: a birth date that cannot be read is kept as written (and listed in unreadable_values)
+        "birth_date": record.birth_date.isoformat() if record.birth_date else record.unreadable_birth_date,
         "birth_year": record.birth_date.year if record.birth_date else None,
         "sex": record.sex.value if record.sex else None,
         "postal_code": postal_code,
@@ -112,12 +133,19 @@ def _row(
         "mmr_reason": mmr.reason,
         "mmr_rule": mmr.rule,
         "skipped_resources": record.skipped_resources,
+        "unreadable_values": unreadable_values_text(record.unreadable),
     }
     if with_iim:
         iim = [a for a in evaluation.advice if a.rule.startswith("iim.")]
         row["iim_rules"] = ";".join(a.rule for a in iim) or None
         row["iim_indicator"] = _most_pressing_indicator(iim)
     return row
+
+
+def unreadable_values_text(values: Iterable[UnreadableValue]) -> str | None:
+    """``element: value as written (Type/id)`` for each value the rules could not read, ``; ``-separated."""
+    text = "; ".join(f"{v.element.value}: {v.text}" + (f" ({v.source_id})" if v.source_id else "") for v in values)
+    return text or None
 
 
 def _most_pressing_indicator(advice: list[Advice]) -> str | None:

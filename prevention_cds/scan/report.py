@@ -141,12 +141,14 @@ def _departement_plot(aggregates: Aggregates, most: int, t: _Translate) -> str:
     figure = Figure(figsize=(9, max(2.0, 0.3 * len(chosen) + 1)))
     axes = figure.subplots()
     left = [0.0] * len(chosen)
+    rows = range(len(chosen))  # positions, labelled with the codes: codes such as "75" are not numbers to plot
     for status in STATUS_ORDER:
         shares = [100 * table[g][status] / (sum(table[g].values()) or 1) for g in chosen]
         if any(shares):
-            axes.barh(chosen, shares, left=left, color=STATUS_COLOURS[status],
+            axes.barh(rows, shares, left=left, color=STATUS_COLOURS[status],
                       label=html.unescape(t("scan.status." + status)))
             left = [a + b for a, b in zip(left, shares, strict=True)]
+    axes.set_yticks(rows, labels=chosen)
     axes.set_xlim(0, 100)
     axes.set_xlabel(html.unescape(t("scan.report.departement.x")))
     axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15 if len(chosen) > 5 else -0.4), ncol=4)

@@ -17,6 +17,7 @@ from typing import IO, Any
 import msgspec
 import orjson
 
+from prevention_cds.fhir_in.bundle_entries import bundle_entries
 from prevention_cds.fhir_in.references import FHIR_ID, patient_id_in, patient_id_of
 from prevention_cds.scan.inputs import READ_TYPES, Chunk
 from prevention_cds.scan.partitions import RunWriter, WorkDir
@@ -204,12 +205,10 @@ def _route_bundle(chunk: Chunk, writer: RunWriter, reporter: _Reporter, result: 
     if document["resourceType"] != "Bundle":
         _route(document, orjson.dumps(document), writer, result)
         return
-    entries = document.get("entry")
-    for number, entry in enumerate(entries if isinstance(entries, list) else (), start=1):
-        resource = entry.get("resource") if isinstance(entry, dict) else None
-        if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
-            reporter.skip(None, number, "a Bundle entry without a FHIR resource")
-            continue
+    read = bundle_entries(document)  # patient references resolved through the entries' fullUrl
+    for problem in read.problems:
+        reporter.skip(None, problem.entry, problem.reason)
+    for resource in read.resources:
         _route(resource, orjson.dumps(resource), writer, result)
 
 

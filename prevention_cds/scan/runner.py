@@ -178,6 +178,7 @@ def _summary(options: ScanOptions, inputs: Any, routed: list[RouteResult], evalu
             "referenced_but_absent": sum(p.absent_patients for p in evaluated),
             "resources_of_absent_patients": sum(p.absent_patient_resources for p in evaluated),
             "resources_unusable_by_the_rules": sum(p.skipped_resources for p in evaluated),
+            "with_unreadable_values": sum(p.with_unreadable_values for p in evaluated),
         },
         "mmr_status": dict(sorted(status.items())),
         "iim": bool(options.exposures),

@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 
 PATIENT_FIELDS = [
     pa.field("patient_id", pa.string(), nullable=False),
-    pa.field("birth_date", pa.string()),  # as recorded: YYYY, YYYY-MM or YYYY-MM-DD
+    pa.field("birth_date", pa.string()),  # as recorded: YYYY, YYYY-MM or YYYY-MM-DD, or as written when unreadable
     pa.field("birth_year", pa.int16()),
     pa.field("sex", pa.string()),
     pa.field("postal_code", pa.string()),
@@ -28,6 +28,7 @@ PATIENT_FIELDS = [
     pa.field("mmr_reason", pa.string()),
     pa.field("mmr_rule", pa.string()),
     pa.field("skipped_resources", pa.int32()),
+    pa.field("unreadable_values", pa.string()),  # element: value as written (Type/id); ...
 ]
 IIM_FIELDS = [pa.field("iim_rules", pa.string()), pa.field("iim_indicator", pa.string())]
 AGGREGATE_SCHEMA = pa.schema([

@@ -96,3 +96,13 @@ def test_fhir_operations_with_patient_data_need_their_own_audience_and_conforman
                         headers=_auth(_token(BASE + extract))).status_code == 400  # past the check: the answers
     assert secured.get("/fhir/metadata").status_code == 200
     assert secured.get("/fhir/OperationDefinition/immds-forecast").status_code == 200
+
+
+def test_a_401_names_the_bearer_scheme(secured: FlaskClient) -> None:
+    """RFC 6750 §3: the challenge names the scheme; no error detail (CDS Hooks: a refusal says nothing more)."""
+    body = hook_request("patient-view", [patient()])
+    for refused in (secured.post("/cds-services/ror-vaccination", json=body),
+                    secured.post("/cds-services/ror-vaccination", json=body, headers=_auth("not-a-jwt")),
+                    secured.get("/cds-services"),
+                    secured.post("/fhir/$immds-forecast", json={"resourceType": "Parameters"})):
+        assert refused.status_code == 401 and refused.headers["WWW-Authenticate"] == "Bearer"

@@ -98,6 +98,24 @@ def test_every_query_of_every_service_on_the_loaded_server(
 
 
 @pytest.mark.integration
+def test_a_patient_the_server_does_not_hold_fails_the_check(
+    loaded_server: tuple[MedplumServer, str, int], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    server, _, _ = loaded_server
+    monkeypatch.setenv("PREVENTION_CDS_CHECK_TOKEN", "s3cret-token")
+    status, report, text = _check(capsys, tmp_path, server.base_url, "does-not-exist")
+    assert status == 1 and not report["passed"], text
+    patient = _queries(report)["patient"]
+    assert patient["status"] == "failed" and patient["error"] == "no Patient does-not-exist on the server"
+    assert all(a["error"] for a in report["patients"][0]["services"])  # each service would refuse the call (412)
+    # the replay lines carry the client JWT as a shell variable, never the token given to the check
+    assert 'curl -s -X POST -H \'Content-Type: application/json\' -H "Authorization: Bearer $PREVENTION_CDS_JWT"' in text
+    assert "s3cret-token" not in text and "s3cret-token" not in (tmp_path / "report.json").read_text()
+    assert "FAILED" in text
+
+
+@pytest.mark.integration
 def test_without_a_patient_the_servers_first_patients_are_checked(
     fhir_server_factory: Callable[..., MedplumServer], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

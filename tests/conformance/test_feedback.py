@@ -48,6 +48,33 @@ def test_F02_invalid_entries_are_400(client: FlaskClient, app: Flask, entry: dic
     assert _store(app).rows() == []
 
 
+@pytest.mark.parametrize(("timestamp", "why"), [
+    ("2026-13-45T99:00:00Z", "month must be in 1..12"),
+    ("2026-02-29T10:00:00Z", "day is out of range for month"),
+    ("2026-11-21T24:00:00+01:00", "hour must be in 0..23"),
+    ("2026-11-21T10:61:00Z", "minute must be in 0..59"),
+    ("2026-11-21T10:00:00+25:00", "the offset must be within ±23:59"),
+    ("0000-01-01T00:00:00Z", "year 0 is out of range"),
+])
+def test_F02_an_impossible_timestamp_is_400_with_the_reason(
+    client: FlaskClient, app: Flask, timestamp: str, why: str
+) -> None:
+    """2026-13-45T99:00:00Z is no instant and is never stored; the reason is said, never the value."""
+    entries = [_accepted(), {**_accepted("card-2"), "outcomeTimestamp": timestamp}]
+    response = client.post(URL, json={"feedback": entries})
+    assert response.status_code == 400
+    diagnostics = response.get_json()["issue"][0]["diagnostics"]
+    assert diagnostics == f"feedback.feedback.1.outcomeTimestamp: not an RFC 3339 instant ({why})"
+    assert _store(app).rows() == []
+
+
+def test_F02_instants_of_every_rfc3339_form_are_stored(client: FlaskClient, app: Flask) -> None:
+    stamps = ["2028-02-29T23:59:59Z", "2026-11-21T09:05Z", "2026-11-21T09:05:31.123456789-05:30"]
+    entries = [{**_accepted(f"c{i}"), "outcomeTimestamp": t} for i, t in enumerate(stamps)]
+    assert client.post(URL, json={"feedback": entries}).status_code == 200
+    assert len(_store(app).rows()) == 3
+
+
 def test_F02_unknown_service_feedback_is_404(client: FlaskClient) -> None:
     assert client.post("/cds-services/nope/feedback", json={"feedback": [_accepted()]}).status_code == 404
 

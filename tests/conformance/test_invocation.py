@@ -168,6 +168,37 @@ def test_S13_operation_outcome_in_prefetch_is_handled(client: FlaskClient) -> No
         assert len(server.requests) == 1 and server.requests[0][0].startswith("/ok/Immunization?patient=p1")
 
 
+@pytest.mark.parametrize(("key", "value", "said"), [
+    ("immunizations", {"resourceType": "OperationOutcome", "issue": []},
+     "'immunizations' is an OperationOutcome (the client's query failed)"),
+    ("patient", {"resourceType": "Practitioner", "id": "dr1"},
+     "'patient' is a Practitioner, not the context patient's Patient"),
+    ("patient", {"resourceType": "Patient", "id": "someone-else"},
+     "'patient' is the Patient of another patient, not the context patient's"),
+    ("conditions", "Condition?patient=p1", "'conditions' is a JSON string, not a searchset Bundle"),
+    ("allergies", [], "'allergies' is a JSON array, not a searchset Bundle"),
+    ("observations", {"entry": []}, "'observations' is a JSON object without resourceType, not a searchset Bundle"),
+    ("immunizations", {"resourceType": "Bundle", "type": "searchset",
+                       "link": [{"relation": "next", "url": "https://ehr.example/fhir/page2"}]},
+     "'immunizations' is a Bundle with more pages (a next link) to read"),
+    ("medicationAdministrations", "absent", "'medicationAdministrations' is absent"),
+])
+def test_S13_a_412_says_what_the_prefetch_held_and_why_it_cannot_be_used(
+    client: FlaskClient, key: str, value: Any, said: str
+) -> None:
+    body = hook_request("patient-view", [patient()])
+    if value == "absent":
+        del body["prefetch"][key]
+    else:
+        body["prefetch"][key] = value
+    response = _post(client, body)
+    assert response.status_code == 412
+    issue = response.get_json()["issue"][0]
+    assert issue["diagnostics"] == f"prefetch {said}; cannot be fetched: the call gives no fhirServer"
+    assert issue["expression"] == [f"prefetch.{key}"]
+    assert "missing" not in issue["diagnostics"]
+
+
 @pytest.mark.integration
 def test_S14_paged_prefetch_bundle_is_followed(
     patient_client: FlaskClient, fhir_server_factory: Callable[..., MedplumServer]

@@ -52,7 +52,8 @@ def test_a_412_names_every_prefetch_key_missing_and_not_fetched(client: FlaskCli
     assert response.status_code == 412 and response.headers["X-Request-Id"] == "req-412"
     issue = response.get_json()["issue"][0]
     assert issue["expression"] == ["prefetch.allergies", "prefetch.medicationStatements"]
-    assert "'allergies', 'medicationStatements'" in issue["diagnostics"] and "fhirServer" in issue["diagnostics"]
+    assert issue["diagnostics"] == ("prefetch 'allergies' is absent; 'medicationStatements' is absent; "
+                                   "cannot be fetched: the call gives no fhirServer")
 
 
 def test_a_412_from_a_failing_fhir_server_names_the_key(client: FlaskClient) -> None:

@@ -65,3 +65,40 @@ def test_every_conformance_resource_is_served(client: FlaskClient) -> None:
 ])
 def test_what_is_not_served_answers_an_operation_outcome(client: FlaskClient, path: str, status: int) -> None:
     assert _fhir(client, path, status)["resourceType"] == "OperationOutcome"
+
+
+@pytest.mark.parametrize("accept", ["application/fhir+xml", "application/xml", "text/html"])
+@pytest.mark.parametrize("path", ["/fhir/metadata", "/fhir/ValueSet", f"/fhir/Questionnaire/{ProjectCode.IIM_CONTACT}"])
+def test_a_client_that_accepts_no_json_gets_406(client: FlaskClient, accept: str, path: str) -> None:
+    answered = client.get(path, headers={"Accept": accept})
+    assert answered.status_code == 406 and answered.content_type == "application/fhir+json"
+    assert answered.get_json()["issue"][0]["code"] == "not-supported"
+
+
+@pytest.mark.parametrize("accept", ["application/fhir+json", "application/json", "*/*",
+                                    "application/fhir+xml, application/fhir+json;q=0.5",
+                                    "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"])
+def test_json_or_anything_is_answered_in_json(client: FlaskClient, accept: str) -> None:
+    assert client.get("/fhir/metadata", headers={"Accept": accept}).status_code == 200
+
+
+def test_a_406_on_an_operation(client: FlaskClient) -> None:
+    answered = client.post("/fhir/$immds-forecast", json={"resourceType": "Parameters"},
+                           headers={"Accept": "application/fhir+xml"})
+    assert answered.status_code == 406
+
+
+@pytest.mark.parametrize(("mode", "secured"), [("required", True), ("off", False)])
+def test_the_capability_statement_says_how_the_operations_are_secured(
+    settings: Any, tmp_path: Any, mode: str, secured: bool
+) -> None:
+    from prevention_cds.app.factory import create_app
+    from support.ehr_tokens import issuers_file
+
+    changed = settings.with_changes(auth_mode=mode, trusted_issuers_file=str(issuers_file(tmp_path)),
+                                    public_base_url="https://cds.example.org")
+    statement = _fhir(create_app(changed).test_client(), "/fhir/metadata")
+    get_fhir_model_class("CapabilityStatement").model_validate(statement)
+    security = statement["rest"][0]["security"]
+    assert security["cors"] is True  # the tests' settings allow the EHR's origin
+    assert ("Authorization: Bearer" in security["description"]) is secured

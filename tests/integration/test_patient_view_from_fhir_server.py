@@ -12,7 +12,8 @@ from flask.testing import FlaskClient
 from cds_checks import assert_valid_response
 from conftest import SYNTHEA_BUNDLES
 from fhir_server_harness import MedplumServer
-from prevention_cds.hooks.bundles import request_body, resources_of
+from prevention_cds.fhir_in.bundle_entries import resources_of
+from prevention_cds.hooks.bundles import request_body
 from prevention_cds.hooks.catalog import SERVICES_BY_ID
 
 pytestmark = pytest.mark.integration

@@ -167,12 +167,21 @@ FREE_TEXT_BODIES = {"addContacts", "updateContact", "addGroup", "createInvestiga
                     "fhirImmdsForecast", "fhirExtract"}
 
 
+def _impossible_date(response: Any) -> bool:
+    """A feedback outcomeTimestamp that matches the pattern (each field in range) on a day that does not exist
+    (2026-02-30, year 0000): no pattern says which days each month has, the service refuses it by name."""
+    if response.status_code != 400:
+        return False
+    return "outcomeTimestamp: not an RFC 3339 instant" in response.text
+
+
 @schema.parametrize()
 def test_api_conforms_to_openapi(case: Case[Any], wsgi_app: Flask) -> None:
     headers = {"Authorization": f"Bearer {wsgi_app.config['FUZZ_TOKEN']}"} if case.path.startswith("/api/") else None
     response = case.call(app=wsgi_app, headers=headers)
     free_text = case.operation.definition.raw.get("operationId") in FREE_TEXT_BODIES
-    checks = [check for check in CHECKS if not (free_text and check is positive_data_acceptance)]
+    checks = [check for check in CHECKS if not ((free_text or _impossible_date(response)) and
+                                                check is positive_data_acceptance)]
     case.validate_response(response, checks=checks, transport_kwargs={"app": wsgi_app, "headers": headers})
 
 

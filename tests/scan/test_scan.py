@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 from bench.scan_export import generate
 from conftest import FROZEN_NOW
 from prevention_cds.evaluate import evaluate_patient
-from prevention_cds.hooks.bundles import group_by_patient, read_inputs
+from prevention_cds.fhir_in.bundle_entries import group_by_patient, read_inputs
 from prevention_cds.rules.mmr import MmrRules
 from prevention_cds.rules.ruleset import RuleSettings
 from prevention_cds.rules.status import vaccination_status
@@ -63,8 +63,8 @@ def test_the_same_status_as_the_services_record_path(scan: Scan) -> None:
     settings = RuleSettings(info_card_when_up_to_date=True)
     now = table_now()
     checked = 0
-    for _, resources in read_inputs(SAMPLE):
-        for patient_id, items in group_by_patient(resources).items():
+    for read in read_inputs(SAMPLE):
+        for patient_id, items in group_by_patient(read.resources).patients.items():
             if patient_id not in table:
                 continue
             status = vaccination_status(evaluate_patient(patient_id, items, rules, now, settings, index).advice)
@@ -164,6 +164,38 @@ def test_deceased_patients_are_excluded_and_counted(scan: Scan, sample_export: P
     assert alive[0]["id"] not in table and alive[1]["id"] in table and alive[2]["id"] in table
 
 
+def test_values_that_cannot_be_read_are_kept_as_recorded_per_patient(scan: Scan, sample_export: Path) -> None:
+    """A birth date of 2026-13-45 or 2000-02-30 stays in ``birth_date`` as written (no birth year, no age band),
+    and each unreadable value is listed on its patient's row with the resource that gives it."""
+    path = sample_export / "Patient.000.ndjson"
+    patients = [orjson.loads(line) for line in path.read_bytes().splitlines()]
+    alive = [p for p in patients if "deceasedDateTime" not in p and "deceasedBoolean" not in p]
+    alive[0]["birthDate"], alive[1]["birthDate"] = "2026-13-45", "2000-02-30"
+    path.write_bytes(b"".join(orjson.dumps(p) + b"\n" for p in patients))
+    doses = sample_export / "Immunization.000.ndjson"
+    lines = doses.read_bytes().splitlines()
+    others = {p["id"] for p in alive[2:]}
+    at = next(i for i, line in enumerate(lines) if b'"code":"03"' in line
+              and orjson.loads(line)["patient"]["reference"].removeprefix("Patient/") in others)  # an MMR dose
+    dose = orjson.loads(lines[at])
+    dose["occurrenceDateTime"] = "2026-13-45"
+    lines[at] = orjson.dumps(dose)
+    doses.write_bytes(b"\n".join(lines) + b"\n")
+    outcome = scan(sample_export)
+    table = by_id(outcome)
+    first, second = table[alive[0]["id"]], table[alive[1]["id"]]
+    assert (first["birth_date"], first["birth_year"]) == ("2026-13-45", None)
+    assert first["unreadable_values"] == f"birth-date: 2026-13-45 (Patient/{alive[0]['id']})"
+    assert (second["birth_date"], second["birth_year"]) == ("2000-02-30", None)
+    owner = dose["patient"]["reference"].removeprefix("Patient/")
+    assert f"dose-date: 2026-13-45 (Immunization/{dose['id']})" in table[owner]["unreadable_values"]
+    assert outcome.summary["patients"]["with_unreadable_values"] == 3
+    assert sum(r["unreadable_values"] is not None for r in table.values()) == 3
+    bands = {r["group"]: r["patients"] for r in pq.read_table(outcome.out / "aggregates.parquet").to_pylist()
+             if r["dimension"] == "age_band" and r["measure"] == "mmr_status"}
+    assert bands.get("unknown", 0) >= 2
+
+
 def test_resources_without_a_readable_patient_reference_are_counted_apart(scan: Scan, sample_export: Path) -> None:
     path = sample_export / "Immunization.000.ndjson"
     lines = path.read_bytes().splitlines()
@@ -202,7 +234,7 @@ def test_a_bundle_folder(scan: Scan, tmp_path: Path) -> None:
     """Each patient's resources as a transaction Bundle (urn:uuid references): the same rows as the export."""
     folder = tmp_path / "bundles"
     folder.mkdir()
-    for patient_id, items in group_by_patient(r for _, rs in read_inputs(SAMPLE) for r in rs).items():
+    for patient_id, items in group_by_patient(r for read in read_inputs(SAMPLE) for r in read.resources).patients.items():
         entries = [{"fullUrl": f"urn:uuid:{r['id']}", "resource": _local(r)} for r in items]
         (folder / f"{patient_id}.json").write_bytes(orjson.dumps({"resourceType": "Bundle", "type": "transaction",
                                                                   "entry": entries}))
@@ -210,6 +242,29 @@ def test_a_bundle_folder(scan: Scan, tmp_path: Path) -> None:
     outcome = scan(folder)
     assert rows(outcome) == rows(scan(SAMPLE))
     assert [(e["file"], e["severity"]) for e in errors(outcome)] == [("broken.json", "error")]
+
+
+def test_a_bundle_whose_patient_has_only_a_fullurl(scan: Scan, tmp_path: Path) -> None:
+    """FHIR resolves a reference through the entries' fullUrl: a Patient with no id is still found, with its
+    doses; an entry whose resource is not an object is listed in errors.csv with its entry number."""
+    folder = tmp_path / "bundles"
+    folder.mkdir()
+    patient_id, items = next(iter(group_by_patient(next(read_inputs(SAMPLE)).resources).patients.items()))
+    local = [_local(r) for r in items]
+    for resource in local:
+        if resource["resourceType"] == "Patient":
+            del resource["id"]
+    entries: list[dict[str, Any]] = [
+        {"fullUrl": f"urn:uuid:{r['id']}", "resource": c} for r, c in zip(items, local, strict=True)]
+    entries.append({"fullUrl": "urn:uuid:x", "resource": "not an object"})
+    (folder / "one.json").write_bytes(orjson.dumps({"resourceType": "Bundle", "type": "transaction",
+                                                    "entry": entries}))
+    outcome = scan(folder)
+    assert [r["patient_id"] for r in rows(outcome)] == [patient_id]
+    assert outcome.summary["patients"]["resources_of_absent_patients"] == 0
+    assert outcome.summary["input"]["resources"]["Immunization"] == sum(
+        r["resourceType"] == "Immunization" for r in items)
+    assert [(e["file"], e["entry"]) for e in errors(outcome)] == [("one.json", str(len(entries)))]
 
 
 def _local(resource: dict[str, Any]) -> dict[str, Any]:

@@ -86,6 +86,8 @@ def test_evaluate_summary_counts_iim_cards_by_outcome(tmp_path: Path) -> None:
     assert json.loads(result.stdout) == {
         "patients": 5,
         "deceased": 0,
+        "errors": 0,
+        "resources_of_absent_patients": 0,
         "cards_by_outcome": {
             "iim.not-a-contact": 1,           # a party guest: not a contact at risk
             "iim.prophylaxis.rifampicin": 1,  # household contact, weighed: prophylaxis proposed
@@ -102,3 +104,45 @@ def test_evaluate_summary_counts_iim_cards_by_outcome(tmp_path: Path) -> None:
 
 def test_evaluate_missing_path_exits_2() -> None:
     assert _run("evaluate", "/nonexistent/path").returncode == 2
+
+
+def _transaction_bundle(folder: Path) -> Path:
+    """A transaction Bundle whose Patient has no id (its fullUrl only), a pregnancy referring to that fullUrl,
+    an entry whose resource is not an object, an entry without a resource, and a dose of an absent patient."""
+    url = "urn:uuid:11111111-1111-1111-1111-111111111111"
+    pregnancy = {"resourceType": "Observation", "status": "final", "subject": {"reference": url},
+                 "code": {"coding": [{"system": "http://loinc.org", "code": "82810-3"}]},
+                 "effectiveDateTime": "2026-11-01",
+                 "valueCodeableConcept": {"coding": [{"system": "http://snomed.info/sct", "code": "77386006"}]}}
+    dose = {"resourceType": "Immunization", "status": "completed", "patient": {"reference": "Patient/absent"},
+            "vaccineCode": {"coding": [{"system": "http://hl7.org/fhir/sid/cvx", "code": "03"}]},
+            "occurrenceDateTime": "2000-04-01"}
+    bundle = {"resourceType": "Bundle", "type": "transaction", "entry": [
+        {"fullUrl": url, "resource": {"resourceType": "Patient", "birthDate": "1995-03-03", "gender": "female"}},
+        {"resource": pregnancy}, {"resource": dose}, {"fullUrl": "urn:uuid:5", "resource": "not an object"},
+        {"fullUrl": "urn:uuid:6"}]}
+    path = folder / "transaction.json"
+    path.write_text(json.dumps(bundle))
+    return path
+
+
+def test_evaluate_a_patient_known_by_its_fullurl_and_entries_that_cannot_be_read(tmp_path: Path) -> None:
+    path = _transaction_bundle(tmp_path)
+    result = _run("evaluate", str(path), "--today", "2026-11-21")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert [c["indicator"] for c in json.loads(result.stdout)["cards"]] == ["warning"]  # the pregnancy, read
+    assert "transaction.json: entry 4: its resource is not a FHIR resource" in result.stderr
+    assert "transaction.json: entry 5: no resource" in result.stderr
+    assert "1 resource(s) name a patient that is not in the input" in result.stderr
+    summary = _run("evaluate", str(path), "--today", "2026-11-21", "--summary")
+    assert summary.returncode == 1
+    counts = json.loads(summary.stdout)
+    assert (counts["patients"], counts["errors"], counts["resources_of_absent_patients"]) == (1, 2, 1)
+    assert counts["by_status"]["contraindicated"] == 1
+
+
+def test_evaluate_says_when_no_patient_is_found(tmp_path: Path) -> None:
+    path = tmp_path / "empty.json"
+    path.write_text(json.dumps({"resourceType": "Bundle", "type": "collection", "entry": []}))
+    result = _run("evaluate", str(path))
+    assert result.returncode == 1 and "no patient in the input" in result.stderr

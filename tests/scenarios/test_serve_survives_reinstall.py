@@ -23,7 +23,8 @@ import requests
 
 from conftest import SYNTHEA_BUNDLES
 from fhir_factory import exposure, hook_request, medication_request, patient, searchset, weight
-from prevention_cds.hooks.bundles import request_body, resources_of
+from prevention_cds.fhir_in.bundle_entries import resources_of
+from prevention_cds.hooks.bundles import request_body
 from prevention_cds.hooks.catalog import SERVICES_BY_ID
 from prevention_cds.terminology import ProjectCode
 from support.ports import free_port
