@@ -96,8 +96,9 @@ def _row_json(row: ContactRow) -> dict[str, Any]:
 
 def _report_json(report: ImportReport) -> dict[str, Any]:
     return {
-        "counts": {k: report.counts.get(k, 0) for k in ("created", "updated", "unchanged", "rejected")},
+        "counts": {k: report.counts.get(k, 0) for k in ("created", "updated", "unchanged", "rejected", "to-review")},
         "rows": [{"line": r["line"], "status": r["status"], "contact_id": r.get("contact_id"),
+                  "changed": r.get("changed", []), "kept": r.get("kept", []),
                   "errors": [both(e) for e in r["errors"]]} for r in report.rows],
     }
 

@@ -125,7 +125,15 @@ def investigation(investigation_id: str) -> ResponseReturnValue:
     return page("investigation.html", investigation=found, rows=rows, counts=ws.counts(all_rows), status=status,
                 sort=sort, descending=descending, groups=ws.groups(investigation_id), serogroups=SEROGROUPS,
                 changes=json.loads(found.last_changes or "[]"), settings=vocabulary.setting_codes(),
-                report=session.pop("import_report", None))
+                report=_import_report(investigation_id))
+
+
+def _import_report(investigation_id: str) -> dict[str, Any] | None:
+    """The report of the import just made, shown once."""
+    record_id = session.pop("import_report", None)
+    if not isinstance(record_id, int):
+        return None
+    return workspace().import_report(_actor(), investigation_id, record_id)
 
 
 @blueprint.post("/workspace/investigations/<investigation_id>/case")
@@ -163,12 +171,7 @@ def import_contacts(investigation_id: str) -> ResponseReturnValue:
     group = request.form.get("group_id") or None
     report = workspace().import_contacts(_actor(), investigation_id, upload.read(), upload.mimetype or "",
                                          upload.filename, int(group) if group and group.isdigit() else None)
-    lang = language()
-    session["import_report"] = {
-        "counts": dict(report.counts),
-        "errors": [{"line": r["line"], "errors": [say(e, lang) for e in r["errors"]]} for r in report.rows
-                   if r["errors"]],
-    }
+    session["import_report"] = report.record_id  # the report (it names contacts) stays in the database
     return redirect(url_for(".investigation", investigation_id=investigation_id) + "#import")
 
 

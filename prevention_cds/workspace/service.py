@@ -35,9 +35,17 @@ from prevention_cds.rules.ruleset import RuleSettings
 from prevention_cds.settings import PRACTICE_TIMEZONE
 from prevention_cds.workspace import vocabulary
 from prevention_cds.workspace.case import read_case
-from prevention_cds.workspace.contacts import ContactInput, GroupFacts, RowResult, parse_moment, read_contact
+from prevention_cds.workspace.contacts import (
+    ContactInput,
+    GroupFacts,
+    RowResult,
+    columns_of,
+    parse_moment,
+    read_contact,
+)
 from prevention_cds.workspace.errors import Conflict, Invalid, NotFound
 from prevention_cds.workspace.evaluation import STATES, ContactEvaluation, evaluate_contact, status_of
+from prevention_cds.workspace.i18n import both
 from prevention_cds.workspace.spreadsheet import read_spreadsheet
 
 logger = logging.getLogger(__name__)
@@ -80,7 +88,17 @@ class Actor:
 @dataclass
 class ImportReport:
     rows: list[dict[str, Any]] = field(default_factory=list)  # line, status, contact_id, errors
-    counts: Counter[str] = field(default_factory=Counter)  # created, updated, unchanged, rejected
+    counts: Counter[str] = field(default_factory=Counter)  # created, updated, unchanged, rejected, to-review
+    record_id: int | None = None  # the ImportRecord that keeps it for the page that shows it
+
+
+@dataclass
+class FieldChanges:
+    """What an import did to a contact already there: the stored fields it changed, and those it kept because
+    they were corrected by hand and the file says otherwise."""
+
+    changed: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -266,12 +284,17 @@ class Workspace:
             if taken is not None:
                 raise Conflict(Message.of("ws.error.same-contact"))
             contact.identity_key = result.contact.identity_key
-            for name, value in _columns(result.contact).items():
+            values = _columns(result.contact)
+            corrected = {name for name, value in values.items() if getattr(contact, name) != value}
+            for name, value in values.items():
                 setattr(contact, name, value)
+            # a re-import of the school's file must not undo them silently
+            contact.edited_fields = json.dumps(sorted(set(json.loads(contact.edited_fields or "[]")) | corrected))
             group = next((g for g in groups if g.id == contact.group_id), None)
             self._save_evaluation(contact, evaluate_contact(contact, group, investigation, self.clock(),
                                                             self.rule_settings))
-            self.audit(actor, "contact.update", f"{investigation_id}/contact/{contact_id}", session=session)
+            self.audit(actor, "contact.update", f"{investigation_id}/contact/{contact_id}",
+                       f"fields={','.join(sorted(corrected))}", session)
         return contact
 
     @staticmethod
@@ -314,10 +337,15 @@ class Workspace:
                         report.rows.append({"line": line, "status": "rejected", "errors": result.errors})
                         continue
                     seen.add(result.contact.identity_key)
+                    outcome = FieldChanges()
                     contact, status = self._store(session, investigation, groups, result.contact, line, actor,
-                                                  existing)
+                                                  existing, outcome)
                     report.counts[status] += 1
-                    report.rows.append({"line": line, "status": status, "contact": contact, "errors": []})
+                    if outcome.kept:
+                        report.counts["to-review"] += 1
+                    report.rows.append({"line": line, "status": status, "contact": contact, "errors": [],
+                                        "name": f"{contact.last_name} {contact.first_name}",
+                                        "changed": columns_of(outcome.changed), "kept": columns_of(outcome.kept)})
             session.flush()  # one batch of inserts: the new contacts get their ids
             for row in report.rows:
                 contact = row.pop("contact", None)
@@ -326,9 +354,13 @@ class Workspace:
                     if row["status"] == "created":
                         session.add(ContactEvent(contact_id=contact.id, state="to-reach", by=actor.username,
                                                  at=contact.created_at))
-            session.add(ImportRecord(investigation_id=investigation_id, sha256=hashlib.sha256(content).hexdigest(),
-                                     by=actor.username, at=utc_now_text(now), created=report.counts["created"],
-                                     unchanged=report.counts["unchanged"]))
+            record = ImportRecord(investigation_id=investigation_id, sha256=hashlib.sha256(content).hexdigest(),
+                                  by=actor.username, at=utc_now_text(now), created=report.counts["created"],
+                                  unchanged=report.counts["unchanged"], report=json.dumps(_stored_report(report),
+                                                                                          ensure_ascii=False))
+            session.add(record)
+            session.flush()
+            report.record_id = record.id
             self.audit(actor, "contacts.import", investigation_id,
                        " ".join(f"{k}={v}" for k, v in sorted(report.counts.items())), session)
         logger.info("import: %s", dict(report.counts))
@@ -336,9 +368,12 @@ class Workspace:
 
     def _store(self, session: Session, investigation: Investigation, groups: list[ContactGroup],
                data: ContactInput, line: int | None, actor: Actor,
-               known: dict[str, Contact] | None = None) -> tuple[Contact, str]:
+               known: dict[str, Contact] | None = None, outcome: FieldChanges | None = None) -> tuple[Contact, str]:
         """Create or update one contact and store its decision; a batch (``known``: the investigation's contacts
-        by identity) leaves the flush and the follow-up events to its caller."""
+        by identity) leaves the flush and the follow-up events to its caller. An update writes what the row gives
+        and the contact lacks or had from a file; an empty cell erases nothing, and a value corrected by hand is
+        kept and named in ``outcome`` (to review), as is every field changed; the audit trail names them too."""
+        outcome = outcome if outcome is not None else FieldChanges()
         now = self.clock()
         if known is not None:
             existing = known.get(data.identity_key)
@@ -347,8 +382,17 @@ class Workspace:
                                                              Contact.identity_key == data.identity_key)).first()
         values = _columns(data)
         if existing is not None:
-            if all(getattr(existing, k) == v for k, v in values.items()):
+            changed, kept = _merge(existing, values, data.blank)
+            if kept:
+                outcome.kept = kept
+                self.audit(actor, "contact.import-kept", f"{investigation.id}/contact/{existing.id}",
+                           f"kept={','.join(kept)}", session)
+            if not changed:
                 return existing, "unchanged"
+            outcome.changed = changed
+            self.audit(actor, "contact.import-update", f"{investigation.id}/contact/{existing.id}",
+                       f"changed={','.join(changed)}", session)
+            values = {name: values[name] for name in changed}
             contact, status = existing, "updated"
         else:
             contact = Contact(investigation_id=investigation.id, identity_key=data.identity_key,
@@ -391,6 +435,15 @@ class Workspace:
                 pairs.append((before, evaluation.decision | {"contact_id": contact.id,
                                                              "name": f"{contact.last_name} {contact.first_name}"}))
         return pairs
+
+    def import_report(self, actor: Actor, investigation_id: str, record_id: int) -> dict[str, Any] | None:
+        """The report of an import, for who made it (it names contacts: it stays in the database, never in a
+        cookie)."""
+        with self.db.session() as session:
+            record = session.get(ImportRecord, record_id)
+            if record is None or record.investigation_id != investigation_id or record.by != actor.username:
+                return None
+            return json.loads(record.report) if record.report else None
 
     # --- contacts out ----------------------------------------------------------------------------------------
 
@@ -498,6 +551,21 @@ def _columns(data: ContactInput) -> dict[str, Any]:
         "phone": data.phone,
         "comment": data.comment,
     }
+
+
+def _stored_report(report: ImportReport) -> dict[str, Any]:
+    """The counts, and the rows with something to say, their messages in both languages."""
+    rows = [{"line": r["line"], "status": r["status"], "contact_id": r.get("contact_id"), "name": r.get("name", ""),
+             "changed": r.get("changed", []), "kept": r.get("kept", []), "errors": [both(e) for e in r["errors"]]}
+            for r in report.rows if r["errors"] or r.get("changed") or r.get("kept")]
+    return {"counts": dict(report.counts), "rows": rows}
+
+
+def _merge(contact: Contact, values: dict[str, Any], blank: frozenset[str]) -> tuple[list[str], list[str]]:
+    """(the fields to write, the fields kept as corrected by hand though the row differs)."""
+    edited = set(json.loads(contact.edited_fields or "[]"))
+    different = [name for name, value in values.items() if name not in blank and getattr(contact, name) != value]
+    return [n for n in different if n not in edited], [n for n in different if n in edited]
 
 
 def _decimal(value: Decimal | None) -> str | None:

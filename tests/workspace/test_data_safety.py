@@ -1,0 +1,138 @@
+"""What was entered is never lost: a re-import never erases a value with an empty cell and never silently undoes
+a correction made by hand (it says what it changed and what it kept, to review); the import report stays in the
+database, never in the session cookie; phone numbers and comments are stored whole or refused, never cut short."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from conftest import FROZEN_NOW
+from prevention_cds.adapters.workspace_db import AuditEntry, ImportRecord, WorkspaceDatabase
+from prevention_cds.app.services import services
+from prevention_cds.settings import Settings
+from prevention_cds.workspace.contacts import as_row
+from prevention_cds.workspace.errors import Invalid
+from prevention_cds.workspace.i18n import say
+from prevention_cds.workspace.service import Actor, Workspace
+from support.workspace import Clock, login, workspace_app
+
+NURSE = Actor("nurse", "editor")
+HEADER = ("nom;prenom;date_naissance;sexe;poids_kg;date_pesee;situation;dernier_contact;grossesse;allergies;"
+          "traitements;doses_ror;profession;telephone;commentaire\n")
+SCHOOL_FILE = (HEADER
+               + "Arnaud;Zoé;2018-02-11;F;26;;household;2026-11-19;;;;;;06 00 00 00 11;\n"
+               + "Bernard;Lucas;12/07/2018;M;24,5;01/11/2026;household;2026-11-19;;;;;;06 00 00 00 12;\n").encode()
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Workspace:
+    db = WorkspaceDatabase(f"sqlite:///{tmp_path / 'ws.sqlite3'}")
+    db.upgrade()
+    return Workspace(db, Settings().rule_settings, lambda: FROZEN_NOW)
+
+
+@pytest.fixture
+def investigation_id(workspace: Workspace) -> str:
+    return workspace.create_investigation(NURSE, {"title": "t", "disease": "iim", "serogroup": "C"}).id
+
+
+def _contact(workspace: Workspace, investigation_id: str, last_name: str) -> object:
+    return next(r.contact for r in workspace.contact_rows(investigation_id) if r.contact.last_name == last_name)
+
+
+def _edit(workspace: Workspace, investigation_id: str, last_name: str, **changes: str) -> int:
+    contact = _contact(workspace, investigation_id, last_name)
+    workspace.update_contact(NURSE, investigation_id, contact.id, as_row(contact) | changes)  # type: ignore[attr-defined]
+    return int(contact.id)  # type: ignore[attr-defined]
+
+
+def test_a_re_import_keeps_the_allergy_and_weight_corrected_by_hand(workspace: Workspace,
+                                                                     investigation_id: str) -> None:
+    workspace.import_contacts(NURSE, investigation_id, SCHOOL_FILE, "text/csv")
+    zoe = _edit(workspace, investigation_id, "Arnaud", allergies="rifampicine", poids_kg="27",
+                date_pesee="2026-11-20")
+    again = workspace.import_contacts(NURSE, investigation_id, SCHOOL_FILE, "text/csv")
+    contact = _contact(workspace, investigation_id, "Arnaud")
+    assert json.loads(contact.allergies) == ["rifampicine"]  # type: ignore[attr-defined]
+    assert (contact.weight_kg, contact.weighed_on) == ("27", "2026-11-20")  # type: ignore[attr-defined]
+    assert again.counts == {"unchanged": 2, "to-review": 1}
+    row = next(r for r in again.rows if r["contact_id"] == zoe)
+    assert row["kept"] == ["poids_kg"] and row["changed"] == [] and row["name"] == "Arnaud Zoé"
+    with workspace.db.session() as session:
+        audit = {(e.action, e.detail) for e in session.scalars(select(AuditEntry).where(
+            AuditEntry.target == f"{investigation_id}/contact/{zoe}"))}
+    assert ("contact.import-kept", "kept=weight_kg,weighed_on") in audit
+    assert any(a == "contact.update" and "allergies" in d and "weight_kg" in d for a, d in audit)
+    assert not any("rifampicine" in d or "27" in d.split("=")[0] for _, d in audit)  # names of fields, no values
+
+
+def test_an_empty_cell_never_erases_a_value(workspace: Workspace, investigation_id: str) -> None:
+    workspace.import_contacts(NURSE, investigation_id, SCHOOL_FILE, "text/csv")
+    blanks = (HEADER + "Arnaud;Zoé;2018-02-11;;;;household;2026-11-19;;;;;;;\n").encode()
+    report = workspace.import_contacts(NURSE, investigation_id, blanks, "text/csv")
+    assert report.counts == {"unchanged": 1}
+    contact = _contact(workspace, investigation_id, "Arnaud")
+    assert (contact.weight_kg, contact.phone, contact.setting, contact.sex) == (  # type: ignore[attr-defined]
+        "26", "06 00 00 00 11", "household", "female")
+
+
+def test_a_value_not_corrected_by_hand_is_updated_and_named(workspace: Workspace, investigation_id: str) -> None:
+    workspace.import_contacts(NURSE, investigation_id, SCHOOL_FILE, "text/csv")
+    _edit(workspace, investigation_id, "Arnaud", allergies="rifampicine")
+    newer = SCHOOL_FILE.replace(b"F;26;;", b"F;28;2026-11-21;").replace(b";06 00 00 00 11;", b";06 00 00 00 99;")
+    report = workspace.import_contacts(NURSE, investigation_id, newer, "text/csv")
+    row = next(r for r in report.rows if r["status"] == "updated")
+    assert row["changed"] == ["poids_kg", "telephone"] and row["kept"] == []
+    contact = _contact(workspace, investigation_id, "Arnaud")
+    assert (contact.weight_kg, contact.weighed_on) == ("28", "2026-11-21")  # type: ignore[attr-defined]
+    assert json.loads(contact.allergies) == ["rifampicine"]  # type: ignore[attr-defined]
+
+
+def test_a_long_phone_and_comment_are_stored_whole(workspace: Workspace, investigation_id: str) -> None:
+    phone = "06 12 34 56 78 (mère) / 06 98 76 54 32 (père)"
+    comment = "suivi " * 1000
+    content = (HEADER + f"Durand;Léa;2016-03-14;F;30;;household;2026-11-19;;;;;;{phone};{comment}\n").encode()
+    assert workspace.import_contacts(NURSE, investigation_id, content, "text/csv").counts == {"created": 1}
+    contact = _contact(workspace, investigation_id, "Durand")
+    assert contact.phone == phone and contact.comment == comment.strip()  # type: ignore[attr-defined]
+
+
+def test_a_value_too_long_to_store_is_refused_never_cut(workspace: Workspace, investigation_id: str) -> None:
+    content = (HEADER + f"Durand;Léa;2016-03-14;F;30;;household;2026-11-19;;;;;;{'0' * 201};\n").encode()
+    report = workspace.import_contacts(NURSE, investigation_id, content, "text/csv")
+    assert report.counts == {"rejected": 1}
+    assert "telephone : 201 caractères" in say(report.rows[0]["errors"][0], "fr")
+    with pytest.raises(Invalid):
+        workspace.add_contact(NURSE, investigation_id, {"nom": "X" * 101, "prenom": "A", "situation": "household",
+                                                        "dernier_contact": "2026-11-19"})
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Flask:
+    return workspace_app(f"sqlite:///{tmp_path / 'ws.sqlite3'}", Clock(FROZEN_NOW))
+
+
+def test_the_report_of_300_refused_rows_is_shown_and_kept_out_of_the_cookie(app: Flask) -> None:
+    editor = login(app, "editor")
+    created = editor.api("POST", "/api/investigations", json={"title": "t", "disease": "iim", "serogroup": "C"})
+    base = f"/workspace/investigations/{created.json['id']}"
+    rows = "".join(f"Nom{i};Prénom{i};2016-01-01;F;{i}kgs?;;household;2026-11-19;;;;;;;\n" for i in range(300))
+    response = editor.post(f"{base}/import", data={"file": (io.BytesIO((HEADER + rows).encode()), "bad.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302
+    cookie = response.headers["Set-Cookie"]
+    assert len(cookie) < 1000 and "kgs" not in cookie
+    page = editor.client.get(base).get_data(as_text=True)
+    assert "300 lignes refusées" in page and page.count("Ligne ") >= 300 and "poids « 299kgs? » illisible" in page
+    assert "300 lignes refusées" not in editor.client.get(base).get_data(as_text=True)  # shown once
+    ws = services(app).workspace
+    with ws.db.session() as session:
+        record_id = session.scalars(select(ImportRecord.id)).one()
+    assert ws.import_report(Actor("editor", "editor"), created.json["id"], record_id) is not None
+    assert ws.import_report(Actor("admin", "admin"), created.json["id"], record_id) is None  # only who imported
