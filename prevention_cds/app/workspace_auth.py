@@ -110,8 +110,9 @@ def current_actor() -> Actor | None:
     g.bearer = header.lower().startswith("bearer ")
     if g.bearer:
         actor = accounts().by_token(header[7:].strip())
-    elif isinstance(session.get("user"), str):
-        actor = accounts().actor(session["user"])  # a deleted account or a changed role counts at once
+    elif isinstance(session.get("user"), str) and isinstance(session.get("generation"), int):
+        # checked on every request: a deleted or disabled account, a revoked session, a changed role count at once
+        actor = accounts().actor(session["user"], session["generation"])
     g.actor = actor
     return actor
 
@@ -172,6 +173,7 @@ def login() -> ResponseReturnValue:
             session.clear()  # no session fixation: a new session at login
             session.permanent = True
             session["user"] = actor.username
+            session["generation"] = accounts().session_generation(actor.username)
             session["lang"] = lang
             return redirect(_safe_next(request.args.get("next")))
         error = t("ws.login.failed", lang)
@@ -183,8 +185,8 @@ def login() -> ResponseReturnValue:
 def logout() -> ResponseReturnValue:
     csrf.protect()
     actor = current_actor()
-    if actor is not None:
-        workspace().audit(actor, "logout")
+    if actor is not None and not g.get("bearer"):
+        accounts().end_sessions(actor.username, actor.username)  # a copy of the cookie is void too (audited)
     session.clear()
     return redirect(url_for("accounts.login"))
 

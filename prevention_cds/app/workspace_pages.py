@@ -291,13 +291,17 @@ def create_user() -> ResponseReturnValue:
     return redirect(url_for(".users"))
 
 
-@blueprint.post("/workspace/admin/users/<username>/<any(unlock, token):action>")
+@blueprint.post("/workspace/admin/users/<username>/<any(unlock, token, revoke, disable, enable, role):action>")
 @require("admin")
 def user_action(username: str, action: str) -> ResponseReturnValue:
-    if action == "unlock":
-        accounts().unlock(username, _actor().username)
+    by = _actor().username
+    if action == "token":
+        session["new_token"] = {"username": username, "token": accounts().new_token(username, by)}
+    elif action == "role":
+        accounts().set_role(username, request.form.get("role", ""), by)
     else:
-        session["new_token"] = {"username": username, "token": accounts().new_token(username, _actor().username)}
+        {"unlock": accounts().unlock, "revoke": accounts().revoke_token, "disable": accounts().disable,
+         "enable": accounts().enable}[action](username, by)
     return redirect(url_for(".users"))
 
 
