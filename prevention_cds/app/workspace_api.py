@@ -277,7 +277,6 @@ def export_file(job_id: str) -> ResponseReturnValue:
     workspace().audit(_actor(), "export.download", job.investigation_id, "prescriptions.zip")
     response = Response(job.content, mimetype=exports.ZIP)
     response.headers["Content-Disposition"] = f'attachment; filename="ordonnances-{job.investigation_id[:8]}.zip"'
-    response.headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, Response, current_app, g, redirect, render_template, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -90,9 +90,21 @@ def init_sessions(app: Flask, db: WorkspaceDatabase, settings: Settings) -> None
         WTF_CSRF_SSL_STRICT=False,  # the Referer check breaks behind proxies that strip it; SameSite covers it
     )
     csrf.init_app(app)
+    app.after_request(not_stored)
     app.jinja_env.globals.update(t=t, say=say, states=STATES, setting_label=vocabulary.setting_label,
                                  dispense=dispense_text)
     app.jinja_env.filters["local"] = local_time
+
+
+WORKSPACE_BLUEPRINTS = frozenset({"accounts", "workspace_pages", "workspace_api"})
+
+
+def not_stored(response: Response) -> Response:
+    """Every workspace page, API answer and file holds patient data or an account's: no browser or proxy keeps a
+    copy (the stylesheet and the script excepted)."""
+    if request.blueprint in WORKSPACE_BLUEPRINTS and request.endpoint != "workspace_pages.static":
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def local_time(moment: str | None) -> str:

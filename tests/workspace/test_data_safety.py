@@ -170,3 +170,29 @@ def test_line_lists_never_hold_a_formula(app: Flask) -> None:
     ("\rx", "'\rx"), ("Jean-Marie", "Jean-Marie"), ("", ""), (None, ""), (3, 3)])
 def test_a_cell_that_could_start_a_formula_is_made_inert(value: object, written: object) -> None:
     assert inert(value) == written
+
+
+def test_no_workspace_answer_is_kept_by_a_cache(app: Flask) -> None:
+    editor = login(app, "editor")
+    created = editor.api("POST", "/api/investigations", json={"title": "t", "disease": "iim", "serogroup": "C"})
+    base = f"/workspace/investigations/{created.json['id']}"
+    contact = editor.api("POST", f"/api{base.removeprefix('/workspace')}/contacts", json={
+        "nom": "Durand", "prenom": "Léa", "date_naissance": "2010-01-01", "situation": "household",
+        "dernier_contact": "2026-11-19", "poids_kg": "40"}).json["id"]
+    paths = ["/workspace/", base, f"{base}/contacts/{contact}", f"{base}/contacts/{contact}/edit",
+             f"{base}/notification.html", f"{base}/line-list.csv", f"{base}/contacts/{contact}/information.pdf",
+             f"/api{base.removeprefix('/workspace')}", f"/api{base.removeprefix('/workspace')}/contacts",
+             "/workspace/investigations/nowhere", "/workspace/login"]
+    for path in paths:
+        response = editor.client.get(path)
+        assert response.headers.get("Cache-Control") == "no-store", (path, response.status_code)
+    assert "no-store" not in editor.client.get("/workspace/static/workspace.css").headers.get("Cache-Control", "")
+
+
+def test_the_database_file_and_its_folder_are_private(tmp_path: Path) -> None:
+    folder = tmp_path / "data" / "prevention-cds"
+    db = WorkspaceDatabase(f"sqlite:///{folder / 'ws.sqlite3'}")
+    db.upgrade()
+    assert folder.stat().st_mode & 0o777 == 0o700
+    for path in folder.iterdir():  # the database, its -wal and -shm
+        assert path.stat().st_mode & 0o777 == 0o600, path.name
