@@ -144,6 +144,27 @@ def close(investigation_id: str) -> ResponseReturnValue:
     return investigation_json(workspace().investigation(investigation_id))
 
 
+@blueprint.post("/investigations/<investigation_id>/reopen")
+@require("editor")
+def reopen(investigation_id: str) -> ResponseReturnValue:
+    workspace().reopen(_actor(), investigation_id)
+    return investigation_json(workspace().investigation(investigation_id))
+
+
+@blueprint.delete("/investigations/<investigation_id>/groups/<int:group_id>")
+@require("editor")
+def delete_group(investigation_id: str, group_id: int) -> ResponseReturnValue:
+    workspace().delete_group(_actor(), investigation_id, group_id)
+    return "", 204
+
+
+@blueprint.delete("/investigations/<investigation_id>/contacts/<int:contact_id>")
+@require("editor")
+def delete_contact(investigation_id: str, contact_id: int) -> ResponseReturnValue:
+    workspace().delete_contact(_actor(), investigation_id, contact_id)
+    return "", 204
+
+
 @blueprint.post("/investigations/<investigation_id>/groups")
 @require("editor")
 def add_group(investigation_id: str) -> ResponseReturnValue:

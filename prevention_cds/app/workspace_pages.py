@@ -152,6 +152,27 @@ def close(investigation_id: str) -> ResponseReturnValue:
     return redirect(url_for(".investigation", investigation_id=investigation_id))
 
 
+@blueprint.post("/workspace/investigations/<investigation_id>/reopen")
+@require("editor")
+def reopen(investigation_id: str) -> ResponseReturnValue:
+    workspace().reopen(_actor(), investigation_id)
+    return redirect(url_for(".investigation", investigation_id=investigation_id))
+
+
+@blueprint.post("/workspace/investigations/<investigation_id>/groups/<int:group_id>/delete")
+@require("editor")
+def delete_group(investigation_id: str, group_id: int) -> ResponseReturnValue:
+    workspace().delete_group(_actor(), investigation_id, group_id)
+    return redirect(url_for(".investigation", investigation_id=investigation_id) + "#groups")
+
+
+@blueprint.post("/workspace/investigations/<investigation_id>/contacts/<int:contact_id>/delete")
+@require("editor")
+def delete_contact(investigation_id: str, contact_id: int) -> ResponseReturnValue:
+    workspace().delete_contact(_actor(), investigation_id, contact_id)
+    return redirect(url_for(".investigation", investigation_id=investigation_id))
+
+
 @blueprint.post("/workspace/investigations/<investigation_id>/groups")
 @require("editor")
 def add_group(investigation_id: str) -> ResponseReturnValue:

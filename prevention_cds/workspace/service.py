@@ -17,7 +17,7 @@ from decimal import Decimal
 from itertools import islice
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -207,13 +207,23 @@ class Workspace:
             investigation.closed_by = actor.username
             self.audit(actor, "investigation.close", investigation_id, session=session)
 
+    def reopen(self, actor: Actor, investigation_id: str) -> None:
+        """A closed investigation open again (a contact found late, a closing by mistake): audited."""
+        with self.db.session() as session:
+            investigation = self.investigation(investigation_id, session)
+            if investigation.status == "open":
+                raise Conflict(Message.of("ws.error.not-closed"))
+            investigation.status, investigation.closed_at, investigation.closed_by = "open", None, None
+            self.audit(actor, "investigation.reopen", investigation_id, session=session)
+
     # --- groups ---------------------------------------------------------------------------------------------
 
     def groups(self, investigation_id: str, session: Session | None = None) -> list[ContactGroup]:
         if session is None:
             with self.db.session() as own:
                 return self.groups(investigation_id, own)
-        return list(session.scalars(select(ContactGroup).where(ContactGroup.investigation_id == investigation_id)
+        return list(session.scalars(select(ContactGroup).where(ContactGroup.investigation_id == investigation_id,
+                                                               ContactGroup.deleted_at.is_(None))
                                     .order_by(ContactGroup.name)))
 
     def add_group(self, actor: Actor, investigation_id: str, fields: dict[str, Any]) -> ContactGroup:
@@ -243,6 +253,21 @@ class Workspace:
             self.audit(actor, "group.create", f"{investigation_id}/group/{group.id}", session=session)
         return group
 
+    def delete_group(self, actor: Actor, investigation_id: str, group_id: int) -> None:
+        """A group entered by mistake, hidden (kept for the audit trail); refused while contacts belong to it."""
+        with self.db.session() as session:
+            self._open(session, investigation_id)
+            group = session.get(ContactGroup, group_id)
+            if group is None or group.investigation_id != investigation_id or group.deleted_at:
+                raise NotFound(Message.of("ws.error.group-not-found"))
+            members = session.scalars(select(Contact.id).where(Contact.group_id == group_id,
+                                                               Contact.deleted_at.is_(None))).first()
+            if members is not None:
+                raise Conflict(Message.of("ws.group.error.has-contacts"))
+            group.deleted_at, group.deleted_by = utc_now_text(self.clock()), actor.username
+            group.name = f"{group.name[:80]} #{group.id}"  # frees the name for the group meant
+            self.audit(actor, "group.delete", f"{investigation_id}/group/{group_id}", session=session)
+
     @staticmethod
     def _group_facts(groups: Iterable[ContactGroup]) -> dict[str, GroupFacts]:
         return {vocabulary.fold(g.name): GroupFacts(g.id, g.name, g.setting, datetime.fromisoformat(g.last_contact),
@@ -270,9 +295,7 @@ class Workspace:
         decision evaluated again."""
         with concurrent_change(), self.db.session() as session:
             investigation = self._open(session, investigation_id)
-            contact = session.get(Contact, contact_id)
-            if contact is None or contact.investigation_id != investigation_id:
-                raise NotFound(Message.of("ws.error.contact-not-found"))
+            contact = self._live_contact(session, investigation_id, contact_id)
             groups = self.groups(investigation_id, session)
             result = read_contact({k: str(v) for k, v in fields.items() if v is not None}, 0, self.clock(),
                                   self._group_facts(groups), self._default_group(groups, group_id))
@@ -298,6 +321,28 @@ class Workspace:
         return contact
 
     @staticmethod
+    def _live_contacts(investigation_id: str) -> Select[Contact]:
+        """The investigation's contacts, those deleted as entered by mistake left out."""
+        return select(Contact).where(Contact.investigation_id == investigation_id, Contact.deleted_at.is_(None))
+
+    @staticmethod
+    def _live_contact(session: Session, investigation_id: str, contact_id: int) -> Contact:
+        contact = session.get(Contact, contact_id)
+        if contact is None or contact.investigation_id != investigation_id or contact.deleted_at:
+            raise NotFound(Message.of("ws.error.contact-not-found"))
+        return contact
+
+    def delete_contact(self, actor: Actor, investigation_id: str, contact_id: int) -> None:
+        """A contact entered by mistake, hidden from the lists and files (kept for the audit trail); the same
+        person can be entered again."""
+        with self.db.session() as session:
+            self._open(session, investigation_id)
+            contact = self._live_contact(session, investigation_id, contact_id)
+            contact.deleted_at, contact.deleted_by = utc_now_text(self.clock()), actor.username
+            contact.identity_key = f"deleted:{contact.id}:{contact.identity_key}"[:300]
+            self.audit(actor, "contact.delete", f"{investigation_id}/contact/{contact_id}", session=session)
+
+    @staticmethod
     def _default_group(groups: list[ContactGroup], group_id: int | None) -> GroupFacts | None:
         if group_id is None:
             return None
@@ -319,7 +364,7 @@ class Workspace:
             groups = self.groups(investigation_id, session)
             facts, default = self._group_facts(groups), self._default_group(groups, group_id)
             existing = {c.identity_key: c for c in session.scalars(
-                select(Contact).where(Contact.investigation_id == investigation_id))}
+                self._live_contacts(investigation_id))}
             seen: set[str] = set()
             # The loop gives way, so it must hold no write lock meanwhile: nothing is written before the flush
             # below (no query in the loop, no autoflush should one come), and no turn comes between that flush and
@@ -425,7 +470,7 @@ class Workspace:
         the caller changed (the case facts), the contacts read in full before the loop."""
         with session.no_autoflush:
             groups = {g.id: g for g in self.groups(investigation.id, session)}
-            contacts = list(session.scalars(select(Contact).where(Contact.investigation_id == investigation.id)))
+            contacts = list(session.scalars(self._live_contacts(investigation.id)))
             pairs = []
             for contact in self.in_turns(contacts):
                 before = json.loads(contact.decision or "{}")
@@ -452,7 +497,7 @@ class Workspace:
         now = self.clock()
         with self.db.session() as session:
             investigation = self.investigation(investigation_id, session)
-            contacts = list(session.scalars(select(Contact).where(Contact.investigation_id == investigation_id)))
+            contacts = list(session.scalars(self._live_contacts(investigation_id)))
             stale = [c for c in contacts if not c.evaluated_at
                      or now - datetime.fromisoformat(c.evaluated_at) > STALE_AFTER]
             if stale and investigation.status == "open":
@@ -470,9 +515,7 @@ class Workspace:
     def contact(self, investigation_id: str, contact_id: int) -> tuple[Investigation, Contact, ContactGroup | None]:
         with self.db.session() as session:
             investigation = self.investigation(investigation_id, session)
-            contact = session.get(Contact, contact_id)
-            if contact is None or contact.investigation_id != investigation_id:
-                raise NotFound(Message.of("ws.error.contact-not-found"))
+            contact = self._live_contact(session, investigation_id, contact_id)
             group = session.get(ContactGroup, contact.group_id) if contact.group_id else None
             return investigation, contact, group
 
@@ -487,7 +530,7 @@ class Workspace:
         with self.db.session() as session:
             investigation = self.investigation(investigation_id, session)
             groups = {g.id: g for g in self.groups(investigation_id, session)}
-            contacts = list(session.scalars(select(Contact).where(Contact.investigation_id == investigation_id)
+            contacts = list(session.scalars(self._live_contacts(investigation_id)
                                             .order_by(Contact.last_name, Contact.first_name)))
         out = []
         for contact in self.in_turns(contacts):
@@ -506,9 +549,7 @@ class Workspace:
         now = utc_now_text(self.clock())
         with self.db.session() as session:
             self._open(session, investigation_id)
-            contact = session.get(Contact, contact_id)
-            if contact is None or contact.investigation_id != investigation_id:
-                raise NotFound(Message.of("ws.error.contact-not-found"))
+            contact = self._live_contact(session, investigation_id, contact_id)
             contact.state, contact.state_by, contact.state_at = state, actor.username, now
             session.add(ContactEvent(contact_id=contact_id, state=state, by=actor.username, at=now))
             self.audit(actor, "contact.state", f"{investigation_id}/contact/{contact_id}", state, session)

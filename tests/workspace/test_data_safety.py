@@ -196,3 +196,30 @@ def test_the_database_file_and_its_folder_are_private(tmp_path: Path) -> None:
     assert folder.stat().st_mode & 0o777 == 0o700
     for path in folder.iterdir():  # the database, its -wal and -shm
         assert path.stat().st_mode & 0o777 == 0o600, path.name
+
+
+def test_delete_a_contact_and_a_group_and_reopen_an_investigation_through_the_api(app: Flask) -> None:
+    editor, reader = login(app, "editor"), login(app, "reader")
+    created = editor.api("POST", "/api/investigations", json={"title": "t", "disease": "iim", "serogroup": "C"})
+    base = f"/api/investigations/{created.json['id']}"
+    group = editor.api("POST", f"{base}/groups", json={"name": "CE2 B", "setting": "household",
+                                                       "last_contact": "2026-11-19"}).json["id"]
+    person = {"nom": "Durand", "prenom": "Léa", "date_naissance": "2010-01-01", "poids_kg": "40", "group_id": group}
+    contact = editor.api("POST", f"{base}/contacts", json=person).json["id"]
+    assert editor.api("DELETE", f"{base}/groups/{group}").status_code == 409  # it still has a contact
+    assert reader.api("DELETE", f"{base}/contacts/{contact}").status_code == 403
+    assert editor.api("DELETE", f"{base}/contacts/{contact}").status_code == 204
+    assert editor.api("GET", f"{base}/contacts/{contact}").status_code == 404
+    assert editor.api("GET", f"{base}/contacts").json["contacts"] == []
+    assert editor.api("DELETE", f"{base}/contacts/{contact}").status_code == 404
+    assert editor.api("DELETE", f"{base}/groups/{group}").status_code == 204
+    assert editor.api("GET", base).json["groups"] == []
+    again = editor.api("POST", f"{base}/groups", json={"name": "CE2 B", "setting": "household",
+                                                       "last_contact": "2026-11-19"})
+    assert again.status_code == 201  # the name is free again
+    assert editor.api("POST", f"{base}/contacts", json=person | {"group_id": again.json["id"]}).status_code == 201
+    assert editor.api("POST", f"{base}/reopen").status_code == 409  # not closed
+    assert editor.api("POST", f"{base}/close").json["status"] == "closed"
+    assert reader.api("POST", f"{base}/reopen").status_code == 403
+    assert editor.api("POST", f"{base}/reopen").json["status"] == "open"
+    assert len(editor.api("GET", f"{base}/contacts").json["contacts"]) == 1
