@@ -36,6 +36,7 @@ from prevention_cds.settings import PRACTICE_TIMEZONE
 from prevention_cds.workspace import vocabulary
 from prevention_cds.workspace.case import read_case
 from prevention_cds.workspace.contacts import (
+    MAX_NAME_LENGTH,
     ContactInput,
     GroupFacts,
     RowResult,
@@ -229,9 +230,12 @@ class Workspace:
     def add_group(self, actor: Actor, investigation_id: str, fields: dict[str, Any]) -> ContactGroup:
         now = self.clock()
         errors: list[Message] = []
-        name = str(fields.get("name") or "").strip()[:100]
+        given = fields.get("name")
+        name = given.strip() if isinstance(given, str) else ""
         if not name:
             errors.append(Message.of("ws.group.error.name"))
+        elif len(name) > MAX_NAME_LENGTH:
+            errors.append(Message.of("ws.import.error.too-long", column="name", length=len(name), max=MAX_NAME_LENGTH))
         setting = vocabulary.setting_of(str(fields.get("setting") or ""))
         if setting is None:
             errors.append(Message.of("ws.import.error.setting-unknown", value=fields.get("setting") or ""))

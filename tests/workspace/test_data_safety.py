@@ -223,3 +223,18 @@ def test_delete_a_contact_and_a_group_and_reopen_an_investigation_through_the_ap
     assert reader.api("POST", f"{base}/reopen").status_code == 403
     assert editor.api("POST", f"{base}/reopen").json["status"] == "open"
     assert len(editor.api("GET", f"{base}/contacts").json["contacts"]) == 1
+
+
+def test_a_json_value_of_the_wrong_type_is_refused_never_dropped(app: Flask) -> None:
+    editor = login(app, "editor")
+    created = editor.api("POST", "/api/investigations", json={"title": "t", "disease": "iim", "serogroup": "C"})
+    base = f"/api/investigations/{created.json['id']}"
+    person = {"nom": "Durand", "prenom": "Léa", "situation": "household", "dernier_contact": "2026-11-19"}
+    for wrong, named in (({"allergies": ["rifampicine"]}, "allergies"), ({"group_id": "3"}, "group_id"),
+                         ({"poids_kg": None}, "poids_kg"), ({"group_id": True}, "group_id")):
+        response = editor.api("POST", f"{base}/contacts", json=person | wrong)
+        assert response.status_code == 400 and named in response.json["error"], response.json
+    assert editor.api("POST", f"{base}/groups", json={"name": "A", "setting": "household",
+                                                      "last_contact": "2026-11-19", "x": 1}).status_code == 400
+    assert editor.api("POST", f"{base}/contacts?group_id=x", json=person).status_code == 400
+    assert editor.api("GET", f"{base}/contacts").json["contacts"] == []
