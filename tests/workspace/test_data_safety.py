@@ -17,7 +17,6 @@ from sqlalchemy import select
 from conftest import FROZEN_NOW
 from prevention_cds.adapters.workspace_db import AuditEntry, ImportRecord, WorkspaceDatabase
 from prevention_cds.app.services import services
-from prevention_cds.settings import Settings
 from prevention_cds.workspace.contacts import as_row
 from prevention_cds.workspace.errors import Invalid
 from prevention_cds.workspace.i18n import say
@@ -31,18 +30,6 @@ HEADER = ("nom;prenom;date_naissance;sexe;poids_kg;date_pesee;situation;dernier_
 SCHOOL_FILE = (HEADER
                + "Arnaud;Zoé;2018-02-11;F;26;;household;2026-11-19;;;;;;06 00 00 00 11;\n"
                + "Bernard;Lucas;12/07/2018;M;24,5;01/11/2026;household;2026-11-19;;;;;;06 00 00 00 12;\n").encode()
-
-
-@pytest.fixture
-def workspace(tmp_path: Path) -> Workspace:
-    db = WorkspaceDatabase(f"sqlite:///{tmp_path / 'ws.sqlite3'}")
-    db.upgrade()
-    return Workspace(db, Settings().rule_settings, lambda: FROZEN_NOW)
-
-
-@pytest.fixture
-def investigation_id(workspace: Workspace) -> str:
-    return workspace.create_investigation(NURSE, {"title": "t", "disease": "iim", "serogroup": "C"}).id
 
 
 def _contact(workspace: Workspace, investigation_id: str, last_name: str) -> object:
