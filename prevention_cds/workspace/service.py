@@ -36,6 +36,7 @@ from prevention_cds.settings import PRACTICE_TIMEZONE
 from prevention_cds.workspace import vocabulary
 from prevention_cds.workspace.case import read_case
 from prevention_cds.workspace.contacts import (
+    COLUMN_FIELDS,
     MAX_NAME_LENGTH,
     ContactInput,
     GroupFacts,
@@ -609,6 +610,8 @@ def _stored_report(report: ImportReport) -> dict[str, Any]:
 def _merge(contact: Contact, values: dict[str, Any], blank: frozenset[str]) -> tuple[list[str], list[str]]:
     """(the fields to write, the fields kept as corrected by hand though the row differs)."""
     edited = set(json.loads(contact.edited_fields or "[]"))
+    # a weight corrected by hand keeps its weighing date, a last contact its time: never half of a pair from the file
+    edited |= {name for fields in COLUMN_FIELDS.values() if edited.intersection(fields) for name in fields}
     different = [name for name, value in values.items() if name not in blank and getattr(contact, name) != value]
     return [n for n in different if n not in edited], [n for n in different if n in edited]
 

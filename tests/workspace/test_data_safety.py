@@ -225,3 +225,13 @@ def test_a_json_value_of_the_wrong_type_is_refused_never_dropped(app: Flask) -> 
                                                       "last_contact": "2026-11-19", "x": 1}).status_code == 400
     assert editor.api("POST", f"{base}/contacts?group_id=x", json=person).status_code == 400
     assert editor.api("GET", f"{base}/contacts").json["contacts"] == []
+
+
+def test_a_weight_corrected_by_hand_keeps_its_own_weighing_date(workspace: Workspace, investigation_id: str) -> None:
+    workspace.import_contacts(NURSE, investigation_id, SCHOOL_FILE, "text/csv")
+    _edit(workspace, investigation_id, "Arnaud", poids_kg="27")  # the date left empty, as in the file
+    dated = SCHOOL_FILE.replace(b"F;26;;", b"F;26;2026-10-01;")
+    report = workspace.import_contacts(NURSE, investigation_id, dated, "text/csv")
+    contact = _contact(workspace, investigation_id, "Arnaud")
+    assert (contact.weight_kg, contact.weighed_on) == ("27", None)  # type: ignore[attr-defined]
+    assert next(r for r in report.rows if r["kept"])["kept"] == ["poids_kg"]
