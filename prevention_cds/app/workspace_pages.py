@@ -297,7 +297,7 @@ def template(kind: str) -> Response:
 @blueprint.get("/workspace/admin/users")
 @require("admin")
 def users() -> ResponseReturnValue:
-    return page("users.html", users=accounts().users(), token=session.pop("new_token", None))
+    return page("users.html", users=accounts().users(), token=None)
 
 
 @blueprint.post("/workspace/admin/users")
@@ -316,9 +316,10 @@ def create_user() -> ResponseReturnValue:
 @require("admin")
 def user_action(username: str, action: str) -> ResponseReturnValue:
     by = _actor().username
-    if action == "token":
-        session["new_token"] = {"username": username, "token": accounts().new_token(username, by)}
-    elif action == "role":
+    if action == "token":  # shown in this answer only: a credential is never kept in the session cookie
+        return page("users.html", users=accounts().users(),
+                    token={"username": username, "token": accounts().new_token(username, by)})
+    if action == "role":
         accounts().set_role(username, request.form.get("role", ""), by)
     else:
         {"unlock": accounts().unlock, "revoke": accounts().revoke_token, "disable": accounts().disable,

@@ -4,6 +4,7 @@ revokes tokens from the accounts page, each audited."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -86,3 +87,13 @@ def test_an_admin_changes_a_role_and_revokes_a_token_and_the_audit_says_so(app: 
     audit = admin.client.get(f"{BASE_URL}/workspace/admin/audit").get_data(as_text=True)
     assert "account.role" in audit and "account.revoke-token" in audit
     assert editor.post(f"{BASE_URL}/workspace/admin/users/admin/disable").status_code == 403  # readers cannot
+
+
+def test_a_new_api_token_is_shown_once_and_never_put_in_the_cookie(app: Flask) -> None:
+    admin = login(app, "admin")
+    response = admin.post(f"{BASE_URL}/workspace/admin/users/editor/token")
+    assert response.status_code == 200
+    shown = re.search(r"<code>([^<]+)</code>", response.get_data(as_text=True))
+    assert shown and services(app).accounts.by_token(shown[1]) is not None
+    assert shown[1] not in response.headers.get("Set-Cookie", "")
+    assert shown[1] not in admin.client.get(f"{BASE_URL}/workspace/admin/users").get_data(as_text=True)
