@@ -43,6 +43,21 @@ class UnstorableData(Exception):
         self.message = message
 
 
+def _private_file(path: Path) -> None:
+    """The SQLite file (patient data) readable by the service's account only: created 0600, its folder 0700 when
+    this creates it (SQLite gives its -wal and -shm files the database file's permissions). An existing file or
+    folder keeps the permissions its owner chose."""
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"{PREFIX}DATABASE_URL: cannot create the folder of {path}: {exc.strerror}") from None
+    try:
+        if not path.exists():
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))  # an empty file is an empty database
+    except OSError as exc:
+        raise ConfigError(f"{PREFIX}DATABASE_URL: cannot create {path}: {exc.strerror}") from None
+
+
 def sql_engine(url: str, *, sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL") -> Engine:
     """An engine for ``url`` that is safe across gunicorn's fork.
 
@@ -55,11 +70,7 @@ def sql_engine(url: str, *, sqlite_synchronous: Literal["FULL", "NORMAL"] = "FUL
         engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
     else:
         if parsed.database and parsed.database != ":memory:":
-            try:
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise ConfigError(f"{PREFIX}DATABASE_URL: cannot create the folder of {parsed.database}: "
-                                  f"{exc.strerror}") from None
+            _private_file(Path(parsed.database))
         engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")

@@ -22,6 +22,7 @@ from prevention_cds.settings import PREFIX, ConfigError
 
 logger = logging.getLogger(__name__)
 
+PHONE_LENGTH = 200  # several numbers with who answers them ("06 … (mère) / 06 … (père)")
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -45,6 +46,9 @@ class User(Base):
     locked_until: Mapped[str | None] = mapped_column(String(32))
     api_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[str] = mapped_column(String(32))
+    disabled: Mapped[bool] = mapped_column(default=False)  # no login, no token, no session: at once
+    # in every login session; raised by a logout, a new password, a disabling: the sessions before are void
+    session_generation: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class AuditEntry(Base):
@@ -99,6 +103,8 @@ class ContactGroup(Base):
     setting: Mapped[str] = mapped_column(String(60))
     last_contact: Mapped[str] = mapped_column(String(32))
     has_time: Mapped[bool] = mapped_column(default=False)
+    deleted_at: Mapped[str | None] = mapped_column(String(32))  # entered by mistake: hidden, kept for the audit
+    deleted_by: Mapped[str | None] = mapped_column(String(100))
 
 
 class Contact(Base):
@@ -123,7 +129,7 @@ class Contact(Base):
     treatments: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of names or ATC codes
     mmr_doses: Mapped[str] = mapped_column(Text, default="{}")  # JSON {"count": n} or {"dates": [...]}
     occupation: Mapped[str] = mapped_column(String(20), default="other")  # healthcare | early-childhood | other
-    phone: Mapped[str] = mapped_column(String(40), default="")
+    phone: Mapped[str] = mapped_column(String(PHONE_LENGTH), default="")
     comment: Mapped[str] = mapped_column(Text, default="")
     source_line: Mapped[int | None] = mapped_column(Integer)
     state: Mapped[str] = mapped_column(String(15), default="to-reach")
@@ -133,6 +139,10 @@ class Contact(Base):
     evaluated_at: Mapped[str] = mapped_column(String(32), default="")
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[str] = mapped_column(String(32))
+    # JSON list of the columns corrected by hand: a re-import never overwrites them silently
+    edited_fields: Mapped[str] = mapped_column(Text, default="[]")
+    deleted_at: Mapped[str | None] = mapped_column(String(32))  # entered by mistake: hidden, kept for the audit
+    deleted_by: Mapped[str | None] = mapped_column(String(100))
 
 
 class ContactEvent(Base):
@@ -157,6 +167,7 @@ class ImportRecord(Base):
     at: Mapped[str] = mapped_column(String(32))
     created: Mapped[int] = mapped_column(Integer)
     unchanged: Mapped[int] = mapped_column(Integer)
+    report: Mapped[str | None] = mapped_column(Text)  # JSON: the report shown once to who imported (server-side)
 
 
 class ExportJob(Base):

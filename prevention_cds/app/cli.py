@@ -58,19 +58,30 @@ def _parser() -> argparse.ArgumentParser:
     scan.add_argument("--partition-mb", type=int, default=32, help="routed resources per partition, about")
     scan.add_argument("--keep-work", action="store_true", help="keep the partitions (in OUT/.scan-work)")
     scan.add_argument("--quiet", action="store_true", help="no progress")
-    user = commands.add_parser("user", help="workspace accounts")
+    user = commands.add_parser("user", help="workspace accounts (in the database of `serve` with the same --port)")
     user_commands = user.add_subparsers(dest="user_command", required=True)
-    create = user_commands.add_parser("create", help="create an account (the password is asked, or read from stdin)")
-    create.add_argument("username")
+    account = argparse.ArgumentParser(add_help=False)
+    account.add_argument("username")
+    account.add_argument("--port", type=int,
+                         help="the instance's port (default 8080, PREVENTION_CDS_PORT): its default database")
+    create = user_commands.add_parser("create", parents=[account],
+                                      help="create an account (the password is asked, or read from stdin)")
     roles = create.add_mutually_exclusive_group()
     roles.add_argument("--admin", action="store_const", const="admin", dest="role", help="administrator")
     roles.add_argument("--editor", action="store_const", const="editor", dest="role", help="may enter and change")
     roles.add_argument("--reader", action="store_const", const="reader", dest="role", help="may read only (default)")
     create.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
-    token = user_commands.add_parser("token", help="a new API token for an account (printed once)")
-    token.add_argument("username")
-    unlock = user_commands.add_parser("unlock", help="unlock an account locked after failed logins")
-    unlock.add_argument("username")
+    user_commands.add_parser("token", parents=[account], help="a new API token for an account (printed once)")
+    user_commands.add_parser("unlock", parents=[account], help="unlock an account locked after failed logins")
+    user_commands.add_parser("disable", parents=[account],
+                             help="disable an account: its sessions and its API token stop working at once")
+    user_commands.add_parser("enable", parents=[account], help="enable a disabled account again")
+    role = user_commands.add_parser("role", parents=[account], help="change an account's role")
+    role.add_argument("role", choices=("reader", "editor", "admin"))
+    password = user_commands.add_parser("password", parents=[account],
+                                        help="reset an account's password (its sessions end)")
+    password.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    user_commands.add_parser("revoke", parents=[account], help="revoke an account's API token")
     check = commands.add_parser("check", help="a FHIR server probed with the prefetch queries of every service")
     check.add_argument("--fhir-server", required=True, metavar="URL", help="the FHIR base URL (R4)")
     check.add_argument("--patient", action="append", default=[], metavar="ID",
@@ -236,39 +247,56 @@ def summarise(
 
 
 def user(args: argparse.Namespace) -> int:
-    """Accounts of the workspace, in the service's database (PREVENTION_CDS_DATABASE_URL)."""
-    import getpass
-
+    """Accounts of the workspace, in the service's database: PREVENTION_CDS_DATABASE_URL, else the default
+    database of the instance on --port (the one `serve --port` opens)."""
     from prevention_cds.adapters.workspace_db import WorkspaceDatabase
     from prevention_cds.evaluate import system_clock
     from prevention_cds.workspace.accounts import Accounts
     from prevention_cds.workspace.errors import WorkspaceError
     from prevention_cds.workspace.i18n import say
 
-    database = WorkspaceDatabase(Settings.from_env().database_url)
+    database = WorkspaceDatabase(_settings(False, port=args.port).database_url)
     database.upgrade()
     accounts = Accounts(database, system_clock)
+    name, command = args.username, args.user_command
     try:
-        if args.user_command == "create":
-            if args.password_stdin:
-                password = sys.stdin.readline().rstrip("\n")
+        if command in ("create", "password"):
+            password = _new_password(args.password_stdin)
+            if password is None:
+                return 2
+            if command == "create":
+                accounts.create(name, password, args.role or "reader")
+                print(f"account {name} created ({args.role or 'reader'})")
             else:
-                password = getpass.getpass("Mot de passe / password: ")
-                if getpass.getpass("Confirmer / confirm: ") != password:
-                    print("prevention-cds: the passwords differ", file=sys.stderr)
-                    return 2
-            accounts.create(args.username, password, args.role or "reader")
-            print(f"account {args.username} created ({args.role or 'reader'})")
-        elif args.user_command == "token":
-            print(accounts.new_token(args.username))
+                accounts.set_password(name, password, "cli")
+                print(f"password of {name} changed; its sessions are ended")
+        elif command == "token":
+            print(accounts.new_token(name))
+        elif command == "role":
+            accounts.set_role(name, args.role, "cli")
+            print(f"account {name} is now {args.role}")
         else:
-            accounts.unlock(args.username, "cli")
-            print(f"account {args.username} unlocked")
+            {"unlock": accounts.unlock, "disable": accounts.disable, "enable": accounts.enable,
+             "revoke": accounts.revoke_token}[command](name, "cli")
+            print({"unlock": f"account {name} unlocked",
+                   "disable": f"account {name} disabled; its sessions and its API token no longer work",
+                   "enable": f"account {name} enabled", "revoke": f"API token of {name} revoked"}[command])
     except WorkspaceError as exc:
         print(f"prevention-cds: {say(exc.message, 'en')}", file=sys.stderr)
         return 2
     return 0
 
+
+def _new_password(from_stdin: bool) -> str | None:
+    import getpass
+
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    password = getpass.getpass("Mot de passe / password: ")
+    if getpass.getpass("Confirmer / confirm: ") != password:
+        print("prevention-cds: the passwords differ", file=sys.stderr)
+        return None
+    return password
 
 
 def scan(args: argparse.Namespace) -> int:

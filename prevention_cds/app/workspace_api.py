@@ -26,6 +26,7 @@ from prevention_cds.workspace.spreadsheet import CSV_TYPES, XLSX_TYPE, Spreadshe
 logger = logging.getLogger(__name__)
 blueprint = Blueprint("workspace_api", __name__, url_prefix="/api")
 blueprint.before_request(guard(api=True))
+GROUP_FIELDS = ("name", "setting", "last_contact")
 
 
 def _actor() -> Actor:
@@ -96,8 +97,9 @@ def _row_json(row: ContactRow) -> dict[str, Any]:
 
 def _report_json(report: ImportReport) -> dict[str, Any]:
     return {
-        "counts": {k: report.counts.get(k, 0) for k in ("created", "updated", "unchanged", "rejected")},
+        "counts": {k: report.counts.get(k, 0) for k in ("created", "updated", "unchanged", "rejected", "to-review")},
         "rows": [{"line": r["line"], "status": r["status"], "contact_id": r.get("contact_id"),
+                  "changed": r.get("changed", []), "kept": r.get("kept", []),
                   "errors": [both(e) for e in r["errors"]]} for r in report.rows],
     }
 
@@ -143,10 +145,36 @@ def close(investigation_id: str) -> ResponseReturnValue:
     return investigation_json(workspace().investigation(investigation_id))
 
 
+@blueprint.post("/investigations/<investigation_id>/reopen")
+@require("editor")
+def reopen(investigation_id: str) -> ResponseReturnValue:
+    workspace().reopen(_actor(), investigation_id)
+    return investigation_json(workspace().investigation(investigation_id))
+
+
+@blueprint.delete("/investigations/<investigation_id>/groups/<int:group_id>")
+@require("editor")
+def delete_group(investigation_id: str, group_id: int) -> ResponseReturnValue:
+    workspace().delete_group(_actor(), investigation_id, group_id)
+    return "", 204
+
+
+@blueprint.delete("/investigations/<investigation_id>/contacts/<int:contact_id>")
+@require("editor")
+def delete_contact(investigation_id: str, contact_id: int) -> ResponseReturnValue:
+    workspace().delete_contact(_actor(), investigation_id, contact_id)
+    return "", 204
+
+
 @blueprint.post("/investigations/<investigation_id>/groups")
 @require("editor")
 def add_group(investigation_id: str) -> ResponseReturnValue:
-    return group_json(workspace().add_group(_actor(), investigation_id, _body())), 201
+    body = _body()
+    unknown = sorted(set(body) - set(GROUP_FIELDS))
+    if unknown:
+        return _error(400, say(Message.of("ws.import.file.unknown-columns", columns=", ".join(unknown),
+                                          expected=", ".join(GROUP_FIELDS)), language()))
+    return group_json(workspace().add_group(_actor(), investigation_id, body)), 201
 
 
 @blueprint.get("/investigations/<investigation_id>/contacts")
@@ -168,8 +196,10 @@ def contacts(investigation_id: str) -> ResponseReturnValue:
 def add_contacts(investigation_id: str) -> ResponseReturnValue:
     """A JSON contact (the spreadsheet's columns), or the spreadsheet itself as the body (CSV or XLSX)."""
     media_type = (request.mimetype or "").lower()
-    group = request.args.get("group_id")
-    group_id = int(group) if group and group.isdigit() else None
+    group = request.args.getlist("group_id")
+    if len(group) > 1 or (group and not group[0].isdigit()):
+        return _error(400, "group_id: integer")
+    group_id = int(group[0]) if group else None
     limit = workspace_limit()
     if media_type in (*CSV_TYPES, XLSX_TYPE):
         if request.content_length is not None and request.content_length > limit:
@@ -179,25 +209,35 @@ def add_contacts(investigation_id: str) -> ResponseReturnValue:
             return _error(413, say(Message.of("ws.import.file.too-large", max=limit // 1024), language()))
         report = workspace().import_contacts(_actor(), investigation_id, content, media_type, group_id=group_id)
         return _report_json(report), 200
-    body = _body()
-    unknown = sorted(set(body) - set(COLUMNS) - set(OPTIONAL_COLUMNS) - {"group_id"})
-    if unknown:
-        return _error(400, say_unknown(unknown))
-    if isinstance(body.get("group_id"), int):
-        group_id = body["group_id"]
-    fields = {k: v for k, v in body.items() if k != "group_id" and isinstance(v, str | int | float)}
-    contact = workspace().add_contact(_actor(), investigation_id, fields, group_id)
+    fields, given_group = _contact_body()
+    contact = workspace().add_contact(_actor(), investigation_id, fields,
+                                      group_id if given_group is None else given_group)
     rows = [r for r in workspace().contact_rows(investigation_id) if r.contact.id == contact.id]
     return _row_json(rows[0]), 201
 
 
+def _contact_body() -> tuple[dict[str, Any], int | None]:
+    """A JSON contact: (the columns' values, the group's id); an unknown column or a value of the wrong type is
+    refused, never dropped."""
+    body = _body()
+    unknown = sorted(set(body) - set(COLUMNS) - set(OPTIONAL_COLUMNS) - {"group_id"})
+    if unknown:
+        raise Invalid(Message.of("ws.import.file.unknown-columns", columns=", ".join(unknown),
+                                 expected=", ".join(COLUMNS)))
+    wrong = ["group_id"] if "group_id" in body and not _integer(body["group_id"]) else []
+    group_id = body.pop("group_id", None)
+    wrong += sorted(k for k, v in body.items() if isinstance(v, bool) or not isinstance(v, str | int | float))
+    if wrong:
+        raise Invalid(Message.of("ws.error.json-types", columns=", ".join(wrong)))
+    return body, group_id
+
+
+def _integer(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def workspace_limit() -> int:
     return int(services(current_app).settings.max_body_bytes)
-
-
-def say_unknown(names: list[str]) -> str:
-    return say(Message.of("ws.import.file.unknown-columns", columns=", ".join(names), expected=", ".join(COLUMNS)),
-               language())
 
 
 @blueprint.get("/investigations/<investigation_id>/contacts/<int:contact_id>")
@@ -215,12 +255,7 @@ def contact(investigation_id: str, contact_id: int) -> ResponseReturnValue:
 @blueprint.put("/investigations/<investigation_id>/contacts/<int:contact_id>")
 @require("editor")
 def update_contact(investigation_id: str, contact_id: int) -> ResponseReturnValue:
-    body = _body()
-    unknown = sorted(set(body) - set(COLUMNS) - set(OPTIONAL_COLUMNS) - {"group_id"})
-    if unknown:
-        return _error(400, say_unknown(unknown))
-    group_id = body["group_id"] if isinstance(body.get("group_id"), int) else None
-    fields = {k: v for k, v in body.items() if k != "group_id" and isinstance(v, str | int | float)}
+    fields, group_id = _contact_body()
     workspace().update_contact(_actor(), investigation_id, contact_id, fields, group_id)
     rows = [r for r in workspace().contact_rows(investigation_id) if r.contact.id == contact_id]
     return _row_json(rows[0])
@@ -276,7 +311,6 @@ def export_file(job_id: str) -> ResponseReturnValue:
     workspace().audit(_actor(), "export.download", job.investigation_id, "prescriptions.zip")
     response = Response(job.content, mimetype=exports.ZIP)
     response.headers["Content-Disposition"] = f'attachment; filename="ordonnances-{job.investigation_id[:8]}.zip"'
-    response.headers["Cache-Control"] = "no-store"
     return response
 
 

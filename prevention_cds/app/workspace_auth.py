@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, Response, current_app, g, redirect, render_template, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -90,9 +90,21 @@ def init_sessions(app: Flask, db: WorkspaceDatabase, settings: Settings) -> None
         WTF_CSRF_SSL_STRICT=False,  # the Referer check breaks behind proxies that strip it; SameSite covers it
     )
     csrf.init_app(app)
+    app.after_request(not_stored)
     app.jinja_env.globals.update(t=t, say=say, states=STATES, setting_label=vocabulary.setting_label,
                                  dispense=dispense_text)
     app.jinja_env.filters["local"] = local_time
+
+
+WORKSPACE_BLUEPRINTS = frozenset({"accounts", "workspace_pages", "workspace_api"})
+
+
+def not_stored(response: Response) -> Response:
+    """Every workspace page, API answer and file holds patient data or an account's: no browser or proxy keeps a
+    copy (the stylesheet and the script excepted)."""
+    if request.blueprint in WORKSPACE_BLUEPRINTS and request.endpoint != "workspace_pages.static":
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def local_time(moment: str | None) -> str:
@@ -110,8 +122,9 @@ def current_actor() -> Actor | None:
     g.bearer = header.lower().startswith("bearer ")
     if g.bearer:
         actor = accounts().by_token(header[7:].strip())
-    elif isinstance(session.get("user"), str):
-        actor = accounts().actor(session["user"])  # a deleted account or a changed role counts at once
+    elif isinstance(session.get("user"), str) and isinstance(session.get("generation"), int):
+        # checked on every request: a deleted or disabled account, a revoked session, a changed role count at once
+        actor = accounts().actor(session["user"], session["generation"])
     g.actor = actor
     return actor
 
@@ -172,6 +185,7 @@ def login() -> ResponseReturnValue:
             session.clear()  # no session fixation: a new session at login
             session.permanent = True
             session["user"] = actor.username
+            session["generation"] = accounts().session_generation(actor.username)
             session["lang"] = lang
             return redirect(_safe_next(request.args.get("next")))
         error = t("ws.login.failed", lang)
@@ -183,8 +197,8 @@ def login() -> ResponseReturnValue:
 def logout() -> ResponseReturnValue:
     csrf.protect()
     actor = current_actor()
-    if actor is not None:
-        workspace().audit(actor, "logout")
+    if actor is not None and not g.get("bearer"):
+        accounts().end_sessions(actor.username, actor.username)  # a copy of the cookie is void too (audited)
     session.clear()
     return redirect(url_for("accounts.login"))
 

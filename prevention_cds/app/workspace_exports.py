@@ -29,7 +29,7 @@ def _download(body: bytes, mimetype: str, filename: str, inline: bool = False) -
     response = Response(body, mimetype=mimetype)
     disposition = "inline" if inline else "attachment"
     response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"  # patient data: not kept by a shared cache
+    # not kept by a cache: workspace_auth.not_stored, for every workspace answer
     return response
 
 

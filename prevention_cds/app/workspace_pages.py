@@ -125,7 +125,15 @@ def investigation(investigation_id: str) -> ResponseReturnValue:
     return page("investigation.html", investigation=found, rows=rows, counts=ws.counts(all_rows), status=status,
                 sort=sort, descending=descending, groups=ws.groups(investigation_id), serogroups=SEROGROUPS,
                 changes=json.loads(found.last_changes or "[]"), settings=vocabulary.setting_codes(),
-                report=session.pop("import_report", None))
+                report=_import_report(investigation_id))
+
+
+def _import_report(investigation_id: str) -> dict[str, Any] | None:
+    """The report of the import just made, shown once."""
+    record_id = session.pop("import_report", None)
+    if not isinstance(record_id, int):
+        return None
+    return workspace().import_report(_actor(), investigation_id, record_id)
 
 
 @blueprint.post("/workspace/investigations/<investigation_id>/case")
@@ -141,6 +149,27 @@ def update_case(investigation_id: str) -> ResponseReturnValue:
 @require("editor")
 def close(investigation_id: str) -> ResponseReturnValue:
     workspace().close(_actor(), investigation_id)
+    return redirect(url_for(".investigation", investigation_id=investigation_id))
+
+
+@blueprint.post("/workspace/investigations/<investigation_id>/reopen")
+@require("editor")
+def reopen(investigation_id: str) -> ResponseReturnValue:
+    workspace().reopen(_actor(), investigation_id)
+    return redirect(url_for(".investigation", investigation_id=investigation_id))
+
+
+@blueprint.post("/workspace/investigations/<investigation_id>/groups/<int:group_id>/delete")
+@require("editor")
+def delete_group(investigation_id: str, group_id: int) -> ResponseReturnValue:
+    workspace().delete_group(_actor(), investigation_id, group_id)
+    return redirect(url_for(".investigation", investigation_id=investigation_id) + "#groups")
+
+
+@blueprint.post("/workspace/investigations/<investigation_id>/contacts/<int:contact_id>/delete")
+@require("editor")
+def delete_contact(investigation_id: str, contact_id: int) -> ResponseReturnValue:
+    workspace().delete_contact(_actor(), investigation_id, contact_id)
     return redirect(url_for(".investigation", investigation_id=investigation_id))
 
 
@@ -163,12 +192,7 @@ def import_contacts(investigation_id: str) -> ResponseReturnValue:
     group = request.form.get("group_id") or None
     report = workspace().import_contacts(_actor(), investigation_id, upload.read(), upload.mimetype or "",
                                          upload.filename, int(group) if group and group.isdigit() else None)
-    lang = language()
-    session["import_report"] = {
-        "counts": dict(report.counts),
-        "errors": [{"line": r["line"], "errors": [say(e, lang) for e in r["errors"]]} for r in report.rows
-                   if r["errors"]],
-    }
+    session["import_report"] = report.record_id  # the report (it names contacts) stays in the database
     return redirect(url_for(".investigation", investigation_id=investigation_id) + "#import")
 
 
@@ -273,7 +297,7 @@ def template(kind: str) -> Response:
 @blueprint.get("/workspace/admin/users")
 @require("admin")
 def users() -> ResponseReturnValue:
-    return page("users.html", users=accounts().users(), token=session.pop("new_token", None))
+    return page("users.html", users=accounts().users(), token=None)
 
 
 @blueprint.post("/workspace/admin/users")
@@ -288,13 +312,18 @@ def create_user() -> ResponseReturnValue:
     return redirect(url_for(".users"))
 
 
-@blueprint.post("/workspace/admin/users/<username>/<any(unlock, token):action>")
+@blueprint.post("/workspace/admin/users/<username>/<any(unlock, token, revoke, disable, enable, role):action>")
 @require("admin")
 def user_action(username: str, action: str) -> ResponseReturnValue:
-    if action == "unlock":
-        accounts().unlock(username, _actor().username)
+    by = _actor().username
+    if action == "token":  # shown in this answer only: a credential is never kept in the session cookie
+        return page("users.html", users=accounts().users(),
+                    token={"username": username, "token": accounts().new_token(username, by)})
+    if action == "role":
+        accounts().set_role(username, request.form.get("role", ""), by)
     else:
-        session["new_token"] = {"username": username, "token": accounts().new_token(username, _actor().username)}
+        {"unlock": accounts().unlock, "revoke": accounts().revoke_token, "disable": accounts().disable,
+         "enable": accounts().enable}[action](username, by)
     return redirect(url_for(".users"))
 
 

@@ -13,6 +13,7 @@ from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from prevention_cds.adapters.workspace_db import PHONE_LENGTH
 from prevention_cds.rules.advice import Message
 from prevention_cds.settings import PRACTICE_TIMEZONE
 from prevention_cds.workspace import vocabulary
@@ -21,6 +22,17 @@ from prevention_cds.workspace import vocabulary
 COLUMNS = ("nom", "prenom", "date_naissance", "sexe", "poids_kg", "date_pesee", "situation", "dernier_contact",
            "grossesse", "allergies", "traitements", "doses_ror", "profession", "telephone", "commentaire")
 OPTIONAL_COLUMNS = ("groupe",)  # a group of the investigation: its setting and last contact for the row
+# The stored fields a column fills. A weight and its date, a moment and whether it has a time go together: a new
+# weight never keeps the old weighing date. The weighing date alone fills nothing (it needs a weight).
+COLUMN_FIELDS: dict[str, tuple[str, ...]] = {
+    "nom": ("last_name",), "prenom": ("first_name",), "date_naissance": ("birth_date",), "sexe": ("sex",),
+    "poids_kg": ("weight_kg", "weighed_on"), "date_pesee": (), "situation": ("setting",),
+    "dernier_contact": ("last_contact", "has_time"), "grossesse": ("pregnancy",), "allergies": ("allergies",),
+    "traitements": ("treatments",), "doses_ror": ("mmr_doses",), "profession": ("occupation",),
+    "telephone": ("phone",), "commentaire": ("comment",), "groupe": ("group_id",),
+}
+MAX_NAME_LENGTH = 100
+MAX_COMMENT_LENGTH = 20_000  # a long note is stored whole; beyond, not a comment (a pasted file): refused
 MAX_WEIGHT_KG = Decimal(500)  # beyond, not a weight at all (the rules judge plausibility by age)
 MAX_MMR_DOSES = 5
 
@@ -53,6 +65,7 @@ class ContactInput:
     phone: str
     comment: str
     group_id: int | None = None
+    blank: frozenset[str] = frozenset()  # the stored fields whose cells were empty: an update keeps their values
 
     @property
     def identity_key(self) -> str:
@@ -64,6 +77,12 @@ class RowResult:
     line: int
     contact: ContactInput | None = None
     errors: list[Message] = field(default_factory=list)
+
+
+def columns_of(stored_fields: list[str]) -> list[str]:
+    """The spreadsheet columns that fill these stored fields (what a report names), each once."""
+    return list(dict.fromkeys(column for name in stored_fields for column, fields in COLUMN_FIELDS.items()
+                              if name in fields))
 
 
 def as_row(contact: Any) -> dict[str, str]:
@@ -134,6 +153,14 @@ def read_contact(row: dict[str, str], line: int, now: datetime, groups: dict[str
         _error(errors, "name-missing", column="nom")
     if not first_name:
         _error(errors, "name-missing", column="prenom")
+    for column, value in (("nom", last_name), ("prenom", first_name)):
+        if len(value) > MAX_NAME_LENGTH:
+            _error(errors, "too-long", column=column, length=len(value), max=MAX_NAME_LENGTH)
+    phone, comment = _text(row, "telephone"), _text(row, "commentaire")
+    if len(phone) > PHONE_LENGTH:
+        _error(errors, "too-long", column="telephone", length=len(phone), max=PHONE_LENGTH)
+    if len(comment) > MAX_COMMENT_LENGTH:
+        _error(errors, "too-long", column="commentaire", length=len(comment), max=MAX_COMMENT_LENGTH)
 
     birth_text, birth = _text(row, "date_naissance"), None
     if birth_text:
@@ -187,6 +214,7 @@ def read_contact(row: dict[str, str], line: int, now: datetime, groups: dict[str
 
     if errors:
         return RowResult(line, None, errors)
+    group_id = group.id if group is not None and (group_name or not (setting and moment)) else None
     assert sex is not None and pregnancy is not None and occupation is not None
     return RowResult(line, ContactInput(
         last_name=last_name,
@@ -203,10 +231,12 @@ def read_contact(row: dict[str, str], line: int, now: datetime, groups: dict[str
         treatments=tuple(vocabulary.split_list(_text(row, "traitements"))),
         mmr_doses=doses,
         occupation=occupation,
-        phone=_text(row, "telephone")[:40],
-        comment=_text(row, "commentaire")[:2000],
+        phone=phone,
+        comment=comment,
         # a group named in the row, or the import's group for a row that takes its setting or its date
-        group_id=group.id if group is not None and (group_name or not (setting and moment)) else None,
+        group_id=group_id,
+        blank=frozenset(name for column, fields in COLUMN_FIELDS.items() if not _text(row, column) for name in fields)
+        | ({"group_id"} if group_id is None else set()),
     ))
 
 

@@ -17,7 +17,7 @@ from decimal import Decimal
 from itertools import islice
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -35,9 +35,19 @@ from prevention_cds.rules.ruleset import RuleSettings
 from prevention_cds.settings import PRACTICE_TIMEZONE
 from prevention_cds.workspace import vocabulary
 from prevention_cds.workspace.case import read_case
-from prevention_cds.workspace.contacts import ContactInput, GroupFacts, RowResult, parse_moment, read_contact
+from prevention_cds.workspace.contacts import (
+    COLUMN_FIELDS,
+    MAX_NAME_LENGTH,
+    ContactInput,
+    GroupFacts,
+    RowResult,
+    columns_of,
+    parse_moment,
+    read_contact,
+)
 from prevention_cds.workspace.errors import Conflict, Invalid, NotFound
 from prevention_cds.workspace.evaluation import STATES, ContactEvaluation, evaluate_contact, status_of
+from prevention_cds.workspace.i18n import both
 from prevention_cds.workspace.spreadsheet import read_spreadsheet
 
 logger = logging.getLogger(__name__)
@@ -80,7 +90,17 @@ class Actor:
 @dataclass
 class ImportReport:
     rows: list[dict[str, Any]] = field(default_factory=list)  # line, status, contact_id, errors
-    counts: Counter[str] = field(default_factory=Counter)  # created, updated, unchanged, rejected
+    counts: Counter[str] = field(default_factory=Counter)  # created, updated, unchanged, rejected, to-review
+    record_id: int | None = None  # the ImportRecord that keeps it for the page that shows it
+
+
+@dataclass
+class FieldChanges:
+    """What an import did to a contact already there: the stored fields it changed, and those it kept because
+    they were corrected by hand and the file says otherwise."""
+
+    changed: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -189,21 +209,34 @@ class Workspace:
             investigation.closed_by = actor.username
             self.audit(actor, "investigation.close", investigation_id, session=session)
 
+    def reopen(self, actor: Actor, investigation_id: str) -> None:
+        """A closed investigation open again (a contact found late, a closing by mistake): audited."""
+        with self.db.session() as session:
+            investigation = self.investigation(investigation_id, session)
+            if investigation.status == "open":
+                raise Conflict(Message.of("ws.error.not-closed"))
+            investigation.status, investigation.closed_at, investigation.closed_by = "open", None, None
+            self.audit(actor, "investigation.reopen", investigation_id, session=session)
+
     # --- groups ---------------------------------------------------------------------------------------------
 
     def groups(self, investigation_id: str, session: Session | None = None) -> list[ContactGroup]:
         if session is None:
             with self.db.session() as own:
                 return self.groups(investigation_id, own)
-        return list(session.scalars(select(ContactGroup).where(ContactGroup.investigation_id == investigation_id)
+        return list(session.scalars(select(ContactGroup).where(ContactGroup.investigation_id == investigation_id,
+                                                               ContactGroup.deleted_at.is_(None))
                                     .order_by(ContactGroup.name)))
 
     def add_group(self, actor: Actor, investigation_id: str, fields: dict[str, Any]) -> ContactGroup:
         now = self.clock()
         errors: list[Message] = []
-        name = str(fields.get("name") or "").strip()[:100]
+        given = fields.get("name")
+        name = given.strip() if isinstance(given, str) else ""
         if not name:
             errors.append(Message.of("ws.group.error.name"))
+        elif len(name) > MAX_NAME_LENGTH:
+            errors.append(Message.of("ws.import.error.too-long", column="name", length=len(name), max=MAX_NAME_LENGTH))
         setting = vocabulary.setting_of(str(fields.get("setting") or ""))
         if setting is None:
             errors.append(Message.of("ws.import.error.setting-unknown", value=fields.get("setting") or ""))
@@ -224,6 +257,21 @@ class Workspace:
             session.flush()
             self.audit(actor, "group.create", f"{investigation_id}/group/{group.id}", session=session)
         return group
+
+    def delete_group(self, actor: Actor, investigation_id: str, group_id: int) -> None:
+        """A group entered by mistake, hidden (kept for the audit trail); refused while contacts belong to it."""
+        with self.db.session() as session:
+            self._open(session, investigation_id)
+            group = session.get(ContactGroup, group_id)
+            if group is None or group.investigation_id != investigation_id or group.deleted_at:
+                raise NotFound(Message.of("ws.error.group-not-found"))
+            members = session.scalars(select(Contact.id).where(Contact.group_id == group_id,
+                                                               Contact.deleted_at.is_(None))).first()
+            if members is not None:
+                raise Conflict(Message.of("ws.group.error.has-contacts"))
+            group.deleted_at, group.deleted_by = utc_now_text(self.clock()), actor.username
+            group.name = f"{group.name[:80]} #{group.id}"  # frees the name for the group meant
+            self.audit(actor, "group.delete", f"{investigation_id}/group/{group_id}", session=session)
 
     @staticmethod
     def _group_facts(groups: Iterable[ContactGroup]) -> dict[str, GroupFacts]:
@@ -252,9 +300,7 @@ class Workspace:
         decision evaluated again."""
         with concurrent_change(), self.db.session() as session:
             investigation = self._open(session, investigation_id)
-            contact = session.get(Contact, contact_id)
-            if contact is None or contact.investigation_id != investigation_id:
-                raise NotFound(Message.of("ws.error.contact-not-found"))
+            contact = self._live_contact(session, investigation_id, contact_id)
             groups = self.groups(investigation_id, session)
             result = read_contact({k: str(v) for k, v in fields.items() if v is not None}, 0, self.clock(),
                                   self._group_facts(groups), self._default_group(groups, group_id))
@@ -266,13 +312,40 @@ class Workspace:
             if taken is not None:
                 raise Conflict(Message.of("ws.error.same-contact"))
             contact.identity_key = result.contact.identity_key
-            for name, value in _columns(result.contact).items():
+            values = _columns(result.contact)
+            corrected = {name for name, value in values.items() if getattr(contact, name) != value}
+            for name, value in values.items():
                 setattr(contact, name, value)
+            # a re-import of the school's file must not undo them silently
+            contact.edited_fields = json.dumps(sorted(set(json.loads(contact.edited_fields or "[]")) | corrected))
             group = next((g for g in groups if g.id == contact.group_id), None)
             self._save_evaluation(contact, evaluate_contact(contact, group, investigation, self.clock(),
                                                             self.rule_settings))
-            self.audit(actor, "contact.update", f"{investigation_id}/contact/{contact_id}", session=session)
+            self.audit(actor, "contact.update", f"{investigation_id}/contact/{contact_id}",
+                       f"fields={','.join(sorted(corrected))}", session)
         return contact
+
+    @staticmethod
+    def _live_contacts(investigation_id: str) -> Select[Contact]:
+        """The investigation's contacts, those deleted as entered by mistake left out."""
+        return select(Contact).where(Contact.investigation_id == investigation_id, Contact.deleted_at.is_(None))
+
+    @staticmethod
+    def _live_contact(session: Session, investigation_id: str, contact_id: int) -> Contact:
+        contact = session.get(Contact, contact_id)
+        if contact is None or contact.investigation_id != investigation_id or contact.deleted_at:
+            raise NotFound(Message.of("ws.error.contact-not-found"))
+        return contact
+
+    def delete_contact(self, actor: Actor, investigation_id: str, contact_id: int) -> None:
+        """A contact entered by mistake, hidden from the lists and files (kept for the audit trail); the same
+        person can be entered again."""
+        with self.db.session() as session:
+            self._open(session, investigation_id)
+            contact = self._live_contact(session, investigation_id, contact_id)
+            contact.deleted_at, contact.deleted_by = utc_now_text(self.clock()), actor.username
+            contact.identity_key = f"deleted:{contact.id}:{contact.identity_key}"[:300]
+            self.audit(actor, "contact.delete", f"{investigation_id}/contact/{contact_id}", session=session)
 
     @staticmethod
     def _default_group(groups: list[ContactGroup], group_id: int | None) -> GroupFacts | None:
@@ -296,7 +369,7 @@ class Workspace:
             groups = self.groups(investigation_id, session)
             facts, default = self._group_facts(groups), self._default_group(groups, group_id)
             existing = {c.identity_key: c for c in session.scalars(
-                select(Contact).where(Contact.investigation_id == investigation_id))}
+                self._live_contacts(investigation_id))}
             seen: set[str] = set()
             # The loop gives way, so it must hold no write lock meanwhile: nothing is written before the flush
             # below (no query in the loop, no autoflush should one come), and no turn comes between that flush and
@@ -314,10 +387,15 @@ class Workspace:
                         report.rows.append({"line": line, "status": "rejected", "errors": result.errors})
                         continue
                     seen.add(result.contact.identity_key)
+                    outcome = FieldChanges()
                     contact, status = self._store(session, investigation, groups, result.contact, line, actor,
-                                                  existing)
+                                                  existing, outcome)
                     report.counts[status] += 1
-                    report.rows.append({"line": line, "status": status, "contact": contact, "errors": []})
+                    if outcome.kept:
+                        report.counts["to-review"] += 1
+                    report.rows.append({"line": line, "status": status, "contact": contact, "errors": [],
+                                        "name": f"{contact.last_name} {contact.first_name}",
+                                        "changed": columns_of(outcome.changed), "kept": columns_of(outcome.kept)})
             session.flush()  # one batch of inserts: the new contacts get their ids
             for row in report.rows:
                 contact = row.pop("contact", None)
@@ -326,9 +404,13 @@ class Workspace:
                     if row["status"] == "created":
                         session.add(ContactEvent(contact_id=contact.id, state="to-reach", by=actor.username,
                                                  at=contact.created_at))
-            session.add(ImportRecord(investigation_id=investigation_id, sha256=hashlib.sha256(content).hexdigest(),
-                                     by=actor.username, at=utc_now_text(now), created=report.counts["created"],
-                                     unchanged=report.counts["unchanged"]))
+            record = ImportRecord(investigation_id=investigation_id, sha256=hashlib.sha256(content).hexdigest(),
+                                  by=actor.username, at=utc_now_text(now), created=report.counts["created"],
+                                  unchanged=report.counts["unchanged"], report=json.dumps(_stored_report(report),
+                                                                                          ensure_ascii=False))
+            session.add(record)
+            session.flush()
+            report.record_id = record.id
             self.audit(actor, "contacts.import", investigation_id,
                        " ".join(f"{k}={v}" for k, v in sorted(report.counts.items())), session)
         logger.info("import: %s", dict(report.counts))
@@ -336,9 +418,12 @@ class Workspace:
 
     def _store(self, session: Session, investigation: Investigation, groups: list[ContactGroup],
                data: ContactInput, line: int | None, actor: Actor,
-               known: dict[str, Contact] | None = None) -> tuple[Contact, str]:
+               known: dict[str, Contact] | None = None, outcome: FieldChanges | None = None) -> tuple[Contact, str]:
         """Create or update one contact and store its decision; a batch (``known``: the investigation's contacts
-        by identity) leaves the flush and the follow-up events to its caller."""
+        by identity) leaves the flush and the follow-up events to its caller. An update writes what the row gives
+        and the contact lacks or had from a file; an empty cell erases nothing, and a value corrected by hand is
+        kept and named in ``outcome`` (to review), as is every field changed; the audit trail names them too."""
+        outcome = outcome if outcome is not None else FieldChanges()
         now = self.clock()
         if known is not None:
             existing = known.get(data.identity_key)
@@ -347,8 +432,17 @@ class Workspace:
                                                              Contact.identity_key == data.identity_key)).first()
         values = _columns(data)
         if existing is not None:
-            if all(getattr(existing, k) == v for k, v in values.items()):
+            changed, kept = _merge(existing, values, data.blank)
+            if kept:
+                outcome.kept = kept
+                self.audit(actor, "contact.import-kept", f"{investigation.id}/contact/{existing.id}",
+                           f"kept={','.join(kept)}", session)
+            if not changed:
                 return existing, "unchanged"
+            outcome.changed = changed
+            self.audit(actor, "contact.import-update", f"{investigation.id}/contact/{existing.id}",
+                       f"changed={','.join(changed)}", session)
+            values = {name: values[name] for name in changed}
             contact, status = existing, "updated"
         else:
             contact = Contact(investigation_id=investigation.id, identity_key=data.identity_key,
@@ -381,7 +475,7 @@ class Workspace:
         the caller changed (the case facts), the contacts read in full before the loop."""
         with session.no_autoflush:
             groups = {g.id: g for g in self.groups(investigation.id, session)}
-            contacts = list(session.scalars(select(Contact).where(Contact.investigation_id == investigation.id)))
+            contacts = list(session.scalars(self._live_contacts(investigation.id)))
             pairs = []
             for contact in self.in_turns(contacts):
                 before = json.loads(contact.decision or "{}")
@@ -392,6 +486,15 @@ class Workspace:
                                                              "name": f"{contact.last_name} {contact.first_name}"}))
         return pairs
 
+    def import_report(self, actor: Actor, investigation_id: str, record_id: int) -> dict[str, Any] | None:
+        """The report of an import, for who made it (it names contacts: it stays in the database, never in a
+        cookie)."""
+        with self.db.session() as session:
+            record = session.get(ImportRecord, record_id)
+            if record is None or record.investigation_id != investigation_id or record.by != actor.username:
+                return None
+            return json.loads(record.report) if record.report else None
+
     # --- contacts out ----------------------------------------------------------------------------------------
 
     def contact_rows(self, investigation_id: str, status: str | None = None, sort: str = "name",
@@ -399,7 +502,7 @@ class Workspace:
         now = self.clock()
         with self.db.session() as session:
             investigation = self.investigation(investigation_id, session)
-            contacts = list(session.scalars(select(Contact).where(Contact.investigation_id == investigation_id)))
+            contacts = list(session.scalars(self._live_contacts(investigation_id)))
             stale = [c for c in contacts if not c.evaluated_at
                      or now - datetime.fromisoformat(c.evaluated_at) > STALE_AFTER]
             if stale and investigation.status == "open":
@@ -417,9 +520,7 @@ class Workspace:
     def contact(self, investigation_id: str, contact_id: int) -> tuple[Investigation, Contact, ContactGroup | None]:
         with self.db.session() as session:
             investigation = self.investigation(investigation_id, session)
-            contact = session.get(Contact, contact_id)
-            if contact is None or contact.investigation_id != investigation_id:
-                raise NotFound(Message.of("ws.error.contact-not-found"))
+            contact = self._live_contact(session, investigation_id, contact_id)
             group = session.get(ContactGroup, contact.group_id) if contact.group_id else None
             return investigation, contact, group
 
@@ -434,7 +535,7 @@ class Workspace:
         with self.db.session() as session:
             investigation = self.investigation(investigation_id, session)
             groups = {g.id: g for g in self.groups(investigation_id, session)}
-            contacts = list(session.scalars(select(Contact).where(Contact.investigation_id == investigation_id)
+            contacts = list(session.scalars(self._live_contacts(investigation_id)
                                             .order_by(Contact.last_name, Contact.first_name)))
         out = []
         for contact in self.in_turns(contacts):
@@ -453,9 +554,7 @@ class Workspace:
         now = utc_now_text(self.clock())
         with self.db.session() as session:
             self._open(session, investigation_id)
-            contact = session.get(Contact, contact_id)
-            if contact is None or contact.investigation_id != investigation_id:
-                raise NotFound(Message.of("ws.error.contact-not-found"))
+            contact = self._live_contact(session, investigation_id, contact_id)
             contact.state, contact.state_by, contact.state_at = state, actor.username, now
             session.add(ContactEvent(contact_id=contact_id, state=state, by=actor.username, at=now))
             self.audit(actor, "contact.state", f"{investigation_id}/contact/{contact_id}", state, session)
@@ -498,6 +597,23 @@ def _columns(data: ContactInput) -> dict[str, Any]:
         "phone": data.phone,
         "comment": data.comment,
     }
+
+
+def _stored_report(report: ImportReport) -> dict[str, Any]:
+    """The counts, and the rows with something to say, their messages in both languages."""
+    rows = [{"line": r["line"], "status": r["status"], "contact_id": r.get("contact_id"), "name": r.get("name", ""),
+             "changed": r.get("changed", []), "kept": r.get("kept", []), "errors": [both(e) for e in r["errors"]]}
+            for r in report.rows if r["errors"] or r.get("changed") or r.get("kept")]
+    return {"counts": dict(report.counts), "rows": rows}
+
+
+def _merge(contact: Contact, values: dict[str, Any], blank: frozenset[str]) -> tuple[list[str], list[str]]:
+    """(the fields to write, the fields kept as corrected by hand though the row differs)."""
+    edited = set(json.loads(contact.edited_fields or "[]"))
+    # a weight corrected by hand keeps its weighing date, a last contact its time: never half of a pair from the file
+    edited |= {name for fields in COLUMN_FIELDS.values() if edited.intersection(fields) for name in fields}
+    different = [name for name, value in values.items() if name not in blank and getattr(contact, name) != value]
+    return [n for n in different if n not in edited], [n for n in different if n in edited]
 
 
 def _decimal(value: Decimal | None) -> str | None:

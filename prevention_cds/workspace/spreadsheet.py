@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils.exceptions import InvalidFileException
 
 from prevention_cds.rules.advice import Message
@@ -129,21 +130,44 @@ def read_spreadsheet(content: bytes, media_type: str, filename: str = "") -> She
     return read_csv(content)
 
 
+# What a spreadsheet program reads as the start of a formula (OWASP, "CSV Injection"): a contact's name or comment
+# such as =HYPERLINK(…) would run when the line list is opened.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(value: Any) -> Any:
+    """A text cell that cannot start a formula: prefixed with an apostrophe (shown as written)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return "" if value is None else value
+
+
 def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     """UTF-8 with a byte-order mark and ``;``: what a French spreadsheet program opens without asking."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows([["" if v is None else v for v in row] for row in rows])
+    writer.writerow([inert(v) for v in header])
+    writer.writerows([[inert(v) for v in row] for row in rows])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 def write_xlsx(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """Every text a string cell: openpyxl would store a text starting with ``=`` as a formula."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title[:31])
-    sheet.append(list(header))
+
+    def cells(values: Sequence[Any]) -> list[Any]:
+        out = []
+        for value in values:
+            cell = WriteOnlyCell(sheet, "" if value is None else value)
+            if isinstance(value, str):
+                cell.data_type = "s"
+            out.append(cell)
+        return out
+
+    sheet.append(cells(header))
     for row in rows:
-        sheet.append(["" if v is None else v for v in row])
+        sheet.append(cells(row))
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

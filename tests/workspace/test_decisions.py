@@ -67,13 +67,6 @@ MEASLES_EXPECTED: dict[tuple[str, str], tuple[str, str | None]] = {
 }
 
 
-@pytest.fixture
-def workspace(tmp_path: Path) -> Workspace:
-    db = WorkspaceDatabase(f"sqlite:///{tmp_path / 'ws.sqlite3'}")
-    db.upgrade()
-    return Workspace(db, Settings().rule_settings, lambda: FROZEN_NOW)
-
-
 def _import(workspace: Workspace, disease: str, path: Path, **case: Any) -> str:
     investigation = workspace.create_investigation(NURSE, {"title": path.stem, "disease": disease, **case})
     group_id = None

@@ -4,14 +4,10 @@ with its line and reasons, nothing half-imported, a re-import never duplicates."
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from conftest import FROZEN_NOW
-from prevention_cds.adapters.workspace_db import WorkspaceDatabase
-from prevention_cds.settings import Settings
 from prevention_cds.workspace import spreadsheet
 from prevention_cds.workspace.contacts import COLUMNS, parse_moment
 from prevention_cds.workspace.errors import Conflict
@@ -22,18 +18,6 @@ from support.workspace import IIM_FILE
 
 NURSE = Actor("nurse", "editor")
 HEADER = "nom;prenom;date_naissance;sexe;poids_kg;situation;dernier_contact;allergies;doses_ror\n"
-
-
-@pytest.fixture
-def workspace(tmp_path: Path) -> Workspace:
-    db = WorkspaceDatabase(f"sqlite:///{tmp_path / 'ws.sqlite3'}")
-    db.upgrade()
-    return Workspace(db, Settings().rule_settings, lambda: FROZEN_NOW)
-
-
-@pytest.fixture
-def investigation_id(workspace: Workspace) -> str:
-    return workspace.create_investigation(NURSE, {"title": "t", "disease": "iim", "serogroup": "C"}).id
 
 
 def _errors(report: object, line: int) -> list[str]:
