@@ -255,6 +255,6 @@ def test_the_right_regimen_in_capsules_gets_no_card_and_an_overdose_is_named(cli
     assert _sign(client, _order(coding, dosageInstruction=_dosage(2, "{capsule}"))) == []
     cards = _sign(client, _order(coding, dosageInstruction=_dosage(6, "{capsule}")))
     assert len(cards) == 1 and "Dose commandée 1800 mg, dose attendue 600 mg" in cards[0]["detail"]
-    assert cards[0]["summary"] == "Commande de rifampicine au-dessus de la dose du schéma IIM : surdosage"
-    assert "Surdosage : au-dessus de la dose du schéma (600 mg par prise)." in cards[0]["detail"]
+    assert cards[0]["summary"] == "Commande de rifampicine au-dessus de la dose maximale par prise : surdosage"
+    assert "Surdosage : dose au-dessus du maximum de 600 mg par prise." in cards[0]["detail"]
     assert "non vérifiable en mg" not in cards[0]["detail"]

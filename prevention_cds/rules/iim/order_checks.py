@@ -48,7 +48,7 @@ _ROUTE_LABELS: dict[frozenset[Route], str] = {
 _PERCENT = Decimal(100)
 DOSE_RULE = "iim.order.dose"
 EXPECTED_KEY, OTHER_INDICATION_KEY = "iim.order.expected", "iim.order.other-indication"
-ABOVE_MAXIMUM_KEY, ABOVE_REGIMEN_KEY = "iim.order.mismatch.above-maximum", "iim.order.mismatch.above-regimen"
+ABOVE_MAXIMUM_KEY = "iim.order.mismatch.above-maximum"
 
 
 def route_label(routes: frozenset[Route]) -> Message:
@@ -273,7 +273,7 @@ def _check(
     mismatches = _mismatches(patient, order, drug, expected, cites)
     if not mismatches:
         return None
-    overdose = any(m.key in (ABOVE_MAXIMUM_KEY, ABOVE_REGIMEN_KEY) for m in mismatches)
+    overdose = any(m.key == ABOVE_MAXIMUM_KEY for m in mismatches)
     decisions = band_decisions(patient)
     if expected.mg_per_kg is not None:
         percent = patient.rules.order_dose_tolerance_percent.value
@@ -353,7 +353,7 @@ def _mismatches(
         )
     elif _dose_differs(patient, order.dose_mg, drug, expected, expected_mg):
         found.append(Message.decisive_of("iim.order.mismatch.dose", ordered_mg=order.dose_mg, expected_mg=expected_mg))
-        overdose = _overdose(patient, order.dose_mg, drug, expected, expected_mg, cites)
+        overdose = _overdose(patient, order.dose_mg, drug, expected, cites)
         if overdose is not None:
             found.append(overdose)
     strength = _capsule_strength(order, patient.rules)
@@ -377,16 +377,15 @@ def _mismatches(
 
 
 def _overdose(
-    patient: PatientProfile, ordered: Decimal, drug: Drug, expected: MedicationProposal, expected_mg: Decimal,
-    cites: Citations,
+    patient: PatientProfile, ordered: Decimal, drug: Drug, expected: MedicationProposal, cites: Citations
 ) -> Message | None:
-    """An ordered dose above what may be given at once: the cap of a weight-based dose (the sources cap it), or a
-    fixed dose (an adult's) above the regimen's own."""
-    if expected.mg_per_kg is None:
-        return Message.decisive_of(ABOVE_REGIMEN_KEY, expected_mg=expected_mg) if ordered > expected_mg else None
-    cap = _cap_mg(drug, patient.rules)
+    """An ordered dose above the most the sources allow at once for this patient: the cap of a weight-based dose,
+    and rifampicin's for everyone (the sources cap it per dose, adults included). Ciprofloxacin's cap is written for
+    children and ceftriaxone has none: an adult's larger dose may treat another infection, a mismatch only."""
     values = values_of(drug, patient.rules)
-    if cap is None or ordered <= cap or isinstance(values, CeftriaxoneValues):
+    if isinstance(values, CeftriaxoneValues) or ordered <= values.max_dose_mg.value:
+        return None
+    if expected.mg_per_kg is None and drug is not Drug.RIFAMPICIN:
         return None
     return Message.decisive_of(ABOVE_MAXIMUM_KEY, max_mg=cites.cite(values.max_dose_mg))
 
