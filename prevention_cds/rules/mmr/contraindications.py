@@ -36,6 +36,9 @@ class VaccineSafety:
     findings: tuple[Finding, ...]  # most lasting first
     gelatin_allergies: tuple[AllergyFact, ...]
     harmless_allergies: tuple[AllergyFact, ...]  # neomycin or MMR reactions that are not anaphylactic
+    # neomycin or MMR allergies whose severity nobody recorded: not a contraindication found, to check before
+    # vaccinating (an anaphylaxis would be one)
+    unassessed_allergies: tuple[AllergyFact, ...] = ()
 
     @property
     def contraindicated(self) -> bool:
@@ -85,6 +88,7 @@ def assess_safety(record: PatientRecord, rules: MmrParameters) -> VaccineSafety:
         for c in record.active_conditions(Concept.SEVERE_IMMUNODEFICIENCY)
     ][:1]
     harmless: list[AllergyFact] = []
+    unassessed: list[AllergyFact] = []
     for concept, contraindication, basis in (
         (Concept.MMR_VACCINE_ALLERGEN, Contraindication.ANAPHYLAXIS_MMR, rules.mmr_anaphylaxis_contraindication),
         (
@@ -98,11 +102,14 @@ def assess_safety(record: PatientRecord, rules: MmrParameters) -> VaccineSafety:
         if severe:
             assumed = not any(a.anaphylactic for a in severe)
             findings.append(Finding(contraindication, basis, severe[0].display, severity_assumed=assumed))
-        harmless.extend(a for a in allergies if not _severe(a))
+        harmless.extend(a for a in allergies if not _severe(a) and not a.severity_unknown)
+        unassessed.extend(a for a in allergies if not _severe(a) and a.severity_unknown)
     pregnancy = current_pregnancy(record, rules)
     if pregnancy is not None:
         findings.append(pregnancy)
-    return VaccineSafety(tuple(findings), record.allergies_to(Concept.GELATIN_ALLERGEN), unique(harmless))
+    return VaccineSafety(
+        tuple(findings), record.allergies_to(Concept.GELATIN_ALLERGEN), unique(harmless), unique(unassessed)
+    )
 
 
 def product_for(safety: VaccineSafety, rules: MmrParameters) -> Medicine:
