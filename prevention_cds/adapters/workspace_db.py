@@ -122,6 +122,7 @@ class Contact(Base):
     allergies: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of the terms written
     treatments: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of names or ATC codes
     mmr_doses: Mapped[str] = mapped_column(Text, default="{}")  # JSON {"count": n} or {"dates": [...]}
+    conditions: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")  # JSON: what the team knows
     occupation: Mapped[str] = mapped_column(String(20), default="other")  # healthcare | early-childhood | other
     phone: Mapped[str] = mapped_column(String(40), default="")
     comment: Mapped[str] = mapped_column(Text, default="")

@@ -205,6 +205,7 @@ def contact(investigation_id: str, contact_id: int) -> ResponseReturnValue:
     return page("contact.html", investigation=found, contact=stored, group=group, evaluation=evaluation,
                 decision=evaluation.decision, history=ws.history(contact_id),
                 allergies=json.loads(stored.allergies), treatments=json.loads(stored.treatments),
+                conditions=json.loads(stored.conditions), condition_columns=vocabulary.condition_columns(),
                 mmr_doses=json.loads(stored.mmr_doses), has_prescription=documents.has_prescription(evaluation))
 
 

@@ -19,7 +19,12 @@ from prevention_cds.workspace import vocabulary
 
 # The spreadsheet's columns, in the template's order (French headers).
 COLUMNS = ("nom", "prenom", "date_naissance", "sexe", "poids_kg", "date_pesee", "situation", "dernier_contact",
-           "grossesse", "allergies", "traitements", "doses_ror", "profession", "telephone", "commentaire")
+           "grossesse", "immunodepression", "immunodepression_nature", "porphyrie", "hepatopathie_severe",
+           "antecedent_rougeole", "allergies", "traitements", "doses_ror", "profession", "telephone", "commentaire")
+NATURE_COLUMN = "immunodepression_nature"  # the immunodeficiency in words: a nature given means "yes"
+IMMUNODEFICIENCY = "immunodeficiency"  # the condition of data/vocabulary.json the nature belongs to
+NATURE_KEY = "immunodeficiency-nature"
+ANSWER_WORDS = {"yes": "oui", "no": "non", "unknown": "inconnu"}
 OPTIONAL_COLUMNS = ("groupe",)  # a group of the investigation: its setting and last contact for the row
 MAX_WEIGHT_KG = Decimal(500)  # beyond, not a weight at all (the rules judge plausibility by age)
 MAX_MMR_DOSES = 5
@@ -53,6 +58,9 @@ class ContactInput:
     phone: str
     comment: str
     group_id: int | None = None
+    # what the team knows of the contact's conditions: {"immunodeficiency": "yes"|"no", ...,
+    # "immunodeficiency-nature": words}; a condition not stated is unknown
+    conditions: dict[str, str] = field(default_factory=dict)
 
     @property
     def identity_key(self) -> str:
@@ -83,6 +91,10 @@ def as_row(contact: Any) -> dict[str, str]:
             contact.occupation, "autre"),
         "telephone": contact.phone, "commentaire": contact.comment,
     }
+    conditions = json.loads(contact.conditions or "{}")
+    for column, name in vocabulary.condition_columns().items():
+        row[column] = ANSWER_WORDS[conditions.get(name, "unknown")]
+    row[NATURE_COLUMN] = conditions.get(NATURE_KEY, "")
     return row
 
 
@@ -184,6 +196,7 @@ def read_contact(row: dict[str, str], line: int, now: datetime, groups: dict[str
         _error(errors, "choice", column="profession", value=_text(row, "profession"),
                choices="professionnel de santé, petite enfance, autre")
     doses = _mmr_doses(_text(row, "doses_ror"), errors, today)
+    conditions = _conditions(row, errors)
 
     if errors:
         return RowResult(line, None, errors)
@@ -207,7 +220,27 @@ def read_contact(row: dict[str, str], line: int, now: datetime, groups: dict[str
         comment=_text(row, "commentaire")[:2000],
         # a group named in the row, or the import's group for a row that takes its setting or its date
         group_id=group.id if group is not None and (group_name or not (setting and moment)) else None,
+        conditions=conditions,
     ))
+
+
+def _conditions(row: dict[str, str], errors: list[Message]) -> dict[str, str]:
+    """The yes/no condition columns (unknown when empty) and the immunodeficiency's nature in words."""
+    stated: dict[str, str] = {}
+    for column, name in vocabulary.condition_columns().items():
+        answer = vocabulary.answer_of(_text(row, column))
+        if answer is None:
+            _error(errors, "choice", column=column, value=_text(row, column), choices="oui, non, inconnu")
+        elif answer != "unknown":
+            stated[name] = answer
+    nature = _text(row, NATURE_COLUMN)[:300]
+    if nature:
+        if stated.get(IMMUNODEFICIENCY) == "no":
+            _error(errors, "immunodeficiency-contradiction", value=nature)
+        else:
+            stated[IMMUNODEFICIENCY] = "yes"  # a nature written is an immunodeficiency known to the team
+            stated[NATURE_KEY] = nature
+    return stated
 
 
 def _weight(row: dict[str, str], errors: list[Message], today: date) -> tuple[Decimal | None, date | None]:

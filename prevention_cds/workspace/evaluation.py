@@ -25,6 +25,7 @@ from prevention_cds.rules.advice import (
 from prevention_cds.rules.ruleset import RuleSettings
 from prevention_cds.terminology.index import CodeIndex
 from prevention_cds.workspace import vocabulary
+from prevention_cds.workspace.contacts import IMMUNODEFICIENCY
 from prevention_cds.workspace.fhir_record import contact_resources, entered_on, patient_id
 from prevention_cds.workspace.i18n import LANGUAGES, both
 
@@ -145,7 +146,7 @@ def _first(advice: Advice) -> dict[str, str] | None:
 def decision_of(advice: tuple[Advice, ...], contact: Contact, now: datetime) -> dict[str, Any]:
     kinds = [(KIND_OF_RULE.get(a.rule, "information-needed"), a) for a in advice]
     kinds.sort(key=lambda pair: KINDS.index(pair[0]))
-    notes = [both(n) for n in contact_notes(contact)]
+    notes = [both(n) for n in contact_notes(contact) + checks_before_acting(advice, contact)]
     if not kinds:
         return {"kind": "no-exposure", "summary": both(Message.of("ws.decision.no-exposure")), "reason": None,
                 "medication": None, "vaccine": None, "deadline": None, "rules": [], "notes": notes,
@@ -184,6 +185,26 @@ def contact_notes(contact: Contact) -> list[Message]:
     if contact.weight_kg and not contact.weighed_on:
         notes.append(Message.of("ws.note.weight-undated", entered_on=entered_on(contact)))
     return notes
+
+
+# facts of the cards that ask the team to check something before acting: said on the list and the prescription too
+CHECK_FACTS = frozenset({"mmr.fact.allergy-severity-unknown"})
+
+
+def checks_before_acting(advice: tuple[Advice, ...], contact: Contact) -> list[Message]:
+    """What must be checked before the vaccine or the antibiotic is given, from the cards and from what was
+    entered (a treatment that may cause an immunodeficiency the team has not confirmed, for a live vaccine)."""
+    checks: list[Message] = []
+    for message in (m for a in advice for m in a.facts if m.key in CHECK_FACTS):
+        if message not in checks:  # the same fact on two cards
+            checks.append(message)
+    measles = any(a.rule.startswith("mmr.") for a in advice)
+    known = json.loads(contact.conditions or "{}").get(IMMUNODEFICIENCY) == "yes"
+    if measles and not known:
+        checks.extend(Message.of("ws.note.immunosuppressive-treatment", treatment=written)
+                      for written in json.loads(contact.treatments)
+                      if vocabulary.may_be_immunosuppressive(vocabulary.treatment_term(written)))
+    return checks
 
 
 def status_of(decision: dict[str, Any], state: str) -> str:

@@ -497,6 +497,7 @@ def _columns(data: ContactInput) -> dict[str, Any]:
         "occupation": data.occupation,
         "phone": data.phone,
         "comment": data.comment,
+        "conditions": json.dumps(data.conditions, ensure_ascii=False, sort_keys=True),
     }
 
 

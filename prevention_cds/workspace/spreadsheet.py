@@ -29,7 +29,9 @@ MAX_ROWS = 20_000
 TEMPLATE_EXAMPLE = {
     "nom": "Exemple", "prenom": "Camille", "date_naissance": "2016-03-14", "sexe": "F", "poids_kg": "27,5",
     "date_pesee": "2026-10-02", "situation": "Internat : même chambre", "dernier_contact": "2026-11-19 17:30",
-    "grossesse": "non", "allergies": "céphalosporines", "traitements": "", "doses_ror": "2012-04-02|2013-01-15",
+    "grossesse": "non", "immunodepression": "non", "immunodepression_nature": "", "porphyrie": "non",
+    "hepatopathie_severe": "non", "antecedent_rougeole": "inconnu", "allergies": "céphalosporines", "traitements": "",
+    "doses_ror": "2012-04-02|2013-01-15",
     "profession": "autre", "telephone": "06 00 00 00 00", "commentaire": "ligne d'exemple à supprimer",
 }
 

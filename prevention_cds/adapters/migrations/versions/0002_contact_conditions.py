@@ -1,0 +1,27 @@
+"""contacts: what the team knows of a contact's conditions (immunodeficiency, porphyria, severe liver disease,
+history of measles), a JSON object
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-12-08 03:50:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0002'
+down_revision = '0001'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('ws_contact', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('conditions', sa.Text(), server_default='{}', nullable=False))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('ws_contact', schema=None) as batch_op:
+        batch_op.drop_column('conditions')
