@@ -130,6 +130,8 @@ class Contact(Base):
     state: Mapped[str] = mapped_column(String(15), default="to-reach")
     state_by: Mapped[str] = mapped_column(String(100), default="")
     state_at: Mapped[str] = mapped_column(String(32), default="")
+    # JSON list of the measures the last "taken"/"declined" closed (a measure owed since is still to do)
+    closed_measures: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
     decision: Mapped[str] = mapped_column(Text, default="{}")  # JSON of the last evaluation
     evaluated_at: Mapped[str] = mapped_column(String(32), default="")
     created_by: Mapped[str] = mapped_column(String(100))

@@ -208,7 +208,7 @@ def contact(investigation_id: str, contact_id: int) -> ResponseReturnValue:
     ws.audit(_actor(), "contact.view", f"{investigation_id}/contact/{contact_id}")
     history = [{"state": e.state, "by": e.by, "at": e.at} for e in ws.history(contact_id)]
     decision = evaluation.decision
-    return contact_json(evaluation.contact, decision, status_of(decision, evaluation.contact.state)) | {
+    return contact_json(evaluation.contact, decision, status_of(decision, evaluation.contact)) | {
         "history": history}
 
 

@@ -166,8 +166,20 @@ def decision_of(advice: tuple[Advice, ...], contact: Contact, now: datetime) -> 
         "deadline": _iso(primary.deadline),
         "rules": [a.rule for a in advice],
         "notes": notes,
+        "measures": measures_owed(kind, medication is not None, vaccine),
         "evaluated_at": now.isoformat(timespec="seconds"),
     }
+
+
+def measures_owed(kind: str, antibiotic: bool, vaccine: dict[str, Any] | None) -> list[str]:
+    """The measures a decision asks for, each followed up on its own: the antibiotic, each vaccine, the
+    immunoglobulins."""
+    measures = ["antibiotic"] if antibiotic else []
+    if vaccine is not None:
+        measures.append(f"vaccine:{vaccine['medicine']}")
+    if kind == "immunoglobulin":
+        measures.append("immunoglobulin")
+    return measures
 
 
 def contact_notes(contact: Contact) -> list[Message]:
@@ -207,10 +219,23 @@ def checks_before_acting(advice: tuple[Advice, ...], contact: Contact) -> list[M
     return checks
 
 
-def status_of(decision: dict[str, Any], state: str) -> str:
-    """to-do, done or blocked, for the list's filter."""
+def status_of(decision: dict[str, Any], contact: Contact) -> str:
+    """to-do, done or blocked, for the list's filter. A follow-up closed ("taken", "declined") closes the measures
+    owed when it was closed; a measure owed since (a vaccine once the serogroup is known) is still to do."""
     if decision.get("kind") in BLOCKED_KINDS:
         return "blocked"
-    if decision.get("kind") not in ACTION_KINDS or state in CLOSED_STATES:
+    if decision.get("kind") not in ACTION_KINDS:
+        return "done"
+    if contact.state in CLOSED_STATES and set(decision.get("measures", ())) <= set(closed_measures(contact)):
         return "done"
     return "todo"
+
+
+def closed_measures(contact: Contact) -> list[str]:
+    measures: list[str] = json.loads(contact.closed_measures or "[]")
+    return measures
+
+
+def measures_closed_by(state: str, decision: dict[str, Any]) -> list[str]:
+    """The measures a new follow-up state closes: those owed now when it closes the follow-up, else none."""
+    return list(decision.get("measures", ())) if state in CLOSED_STATES else []

@@ -37,7 +37,13 @@ from prevention_cds.workspace import vocabulary
 from prevention_cds.workspace.case import read_case
 from prevention_cds.workspace.contacts import ContactInput, GroupFacts, RowResult, parse_moment, read_contact
 from prevention_cds.workspace.errors import Conflict, Invalid, NotFound
-from prevention_cds.workspace.evaluation import STATES, ContactEvaluation, evaluate_contact, status_of
+from prevention_cds.workspace.evaluation import (
+    STATES,
+    ContactEvaluation,
+    evaluate_contact,
+    measures_closed_by,
+    status_of,
+)
 from prevention_cds.workspace.spreadsheet import read_spreadsheet
 
 logger = logging.getLogger(__name__)
@@ -408,7 +414,7 @@ class Workspace:
         rows = []
         for contact in contacts:
             decision = json.loads(contact.decision or "{}")
-            row_status = status_of(decision, contact.state)
+            row_status = status_of(decision, contact)
             if status in (None, "", "all") or row_status == status:
                 rows.append(ContactRow(contact, groups.get(contact.group_id or -1), decision, row_status))
         rows.sort(key=_sort_key(sort), reverse=descending)
@@ -457,6 +463,7 @@ class Workspace:
             if contact is None or contact.investigation_id != investigation_id:
                 raise NotFound(Message.of("ws.error.contact-not-found"))
             contact.state, contact.state_by, contact.state_at = state, actor.username, now
+            contact.closed_measures = json.dumps(measures_closed_by(state, json.loads(contact.decision or "{}")))
             session.add(ContactEvent(contact_id=contact_id, state=state, by=actor.username, at=now))
             self.audit(actor, "contact.state", f"{investigation_id}/contact/{contact_id}", state, session)
         return contact

@@ -1,5 +1,5 @@
 """contacts: what the team knows of a contact's conditions (immunodeficiency, porphyria, severe liver disease,
-history of measles), a JSON object
+history of measles), a JSON object; the measures a closed follow-up closed, a JSON list
 
 Revision ID: 0002
 Revises: 0001
@@ -20,8 +20,10 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table('ws_contact', schema=None) as batch_op:
         batch_op.add_column(sa.Column('conditions', sa.Text(), server_default='{}', nullable=False))
+        batch_op.add_column(sa.Column('closed_measures', sa.Text(), server_default='[]', nullable=False))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('ws_contact', schema=None) as batch_op:
+        batch_op.drop_column('closed_measures')
         batch_op.drop_column('conditions')
