@@ -20,7 +20,7 @@ from prevention_cds.fhir_out import products
 from prevention_cds.fhir_out.i18n import format_value
 from prevention_cds.rules.advice import MedicationProposal, Message
 from prevention_cds.workspace import vocabulary
-from prevention_cds.workspace.evaluation import ContactEvaluation, main_proposal
+from prevention_cds.workspace.evaluation import BLOCKED_KINDS, ContactEvaluation, main_proposal
 from prevention_cds.workspace.fhir_record import exposure_of
 from prevention_cds.workspace.i18n import say, t
 from prevention_cds.workspace.outputs import dispense_text
@@ -81,6 +81,7 @@ def _context(investigation: Investigation, evaluation: ContactEvaluation, group:
     exposure = exposure_of(contact, group)
     return {"lang": language, "investigation": investigation, "contact": contact, "decision": evaluation.decision,
             "exposure": exposure, "now": now, "lines": prescription_lines(evaluation, language),
+            "pending": evaluation.decision.get("kind") in BLOCKED_KINDS,
             "patient_instructions": _patient_instructions(evaluation, language),
             "drugs": sorted({p.medicine.value.split("-")[0] for a in evaluation.advice
                              if (p := main_proposal(a)) is not None})}

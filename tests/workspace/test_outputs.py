@@ -73,6 +73,17 @@ def test_prescription_is_one_page_with_the_dose_and_the_prescriber_fields(app: F
         assert expected in flat, expected
 
 
+def test_prescription_without_the_weight_says_the_antibiotic_is_still_due(app: Flask) -> None:
+    editor = login(app, "editor")
+    investigation_id, ids = _investigation(editor, "iim", IIM_FILE, serogroup="W")
+    response = editor.client.get(f"/workspace/investigations/{investigation_id}/contacts/{ids['Caron Jade']}"
+                                 "/prescription.pdf")
+    pages, text = _pdf_text(response.data)
+    flat = " ".join(text.split())
+    assert pages == 1 and "Vaccin méningococcique ACWY conjugué" in flat and "Rifampicine" not in flat
+    assert "Pas encore sur cette ordonnance" in flat and "poids" in flat.split("Pas encore sur cette ordonnance")[1]
+
+
 def test_prescription_of_a_free_mmr_vaccine_carries_the_mention(app: Flask) -> None:
     editor = login(app, "editor")
     investigation_id, ids = _investigation(editor, "measles", MEASLES_FILE, rash_onset="2026-11-19", confirmed=True)
