@@ -196,8 +196,8 @@ def workspace_limit() -> int:
 
 
 def say_unknown(names: list[str]) -> str:
-    return say(Message.of("ws.import.file.unknown-columns", columns=", ".join(names), expected=", ".join(COLUMNS)),
-               language())
+    return say(Message.of("ws.import.file.unknown-columns", columns=", ".join(names),
+                          expected=", ".join(COLUMNS + OPTIONAL_COLUMNS)), language())
 
 
 @blueprint.get("/investigations/<investigation_id>/contacts/<int:contact_id>")

@@ -137,7 +137,9 @@ def contact_resources(
             "resourceType": "Observation", "id": f"{pid}-weight", "status": "final",
             "code": _concept(vocabulary.observation_coding("weight")), "subject": subject,
             "effectiveDateTime": weighed,
-            "valueQuantity": {"value": float(value), "unit": "kg", "system": UCUM, "code": "kg"},
+            # 82, not 82.0: the card quotes the weight as entered
+            "valueQuantity": {"value": int(value) if value == value.to_integral_value() else float(value),
+                              "unit": "kg", "system": UCUM, "code": "kg"},
         })
     if contact.pregnancy in ("yes", "no"):
         answer = vocabulary.observation_coding("pregnant" if contact.pregnancy == "yes" else "not-pregnant")

@@ -57,7 +57,7 @@ def _header(names: Sequence[Any]) -> list[str]:
     unknown = [str(names[i]) for i, name in enumerate(folded) if name not in known]
     if unknown:
         raise SpreadsheetError(Message.of("ws.import.file.unknown-columns", columns=", ".join(unknown),
-                                          expected=", ".join(COLUMNS)))
+                                          expected=", ".join(COLUMNS + OPTIONAL_COLUMNS)))
     for required in ("nom", "prenom"):
         if required not in folded:
             raise SpreadsheetError(Message.of("ws.import.file.missing-column", column=required))

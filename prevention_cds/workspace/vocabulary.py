@@ -148,8 +148,10 @@ def settings_codesystem() -> list[dict[str, Any]]:
     return concepts
 
 
-def setting_codes() -> list[str]:
-    return [c["code"] for c in settings_codesystem()]
+def setting_codes(disease: str | None = None) -> list[str]:
+    """Every contact setting, or those a form offers for a disease."""
+    hidden = set(vocabulary()["settings_not_offered"].get(disease, ())) if disease else set()
+    return [c["code"] for c in settings_codesystem() if c["code"] not in hidden]
 
 
 @cache

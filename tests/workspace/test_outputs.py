@@ -113,6 +113,19 @@ def test_information_sheet_says_what_to_take_what_to_expect_and_whom_to_call(app
         assert expected in text, expected
 
 
+def test_a_neonate_s_sheet_says_the_vaccine_comes_later_and_nothing_of_the_pill(app: Flask) -> None:
+    editor = login(app, "editor")
+    investigation_id, ids = _investigation(editor, "iim", IIM_FILE, serogroup="W")
+    response = editor.client.get(f"/workspace/investigations/{investigation_id}/contacts/{ids['Tessier Mia']}"
+                                 "/information.pdf")
+    text = " ".join(_pdf_text(response.data)[1].split())
+    assert "rouge orangé" in text and "pilule" not in text and "contraceptifs" not in text
+    assert "Plus tard" in text and "vaccin" in text.split("Plus tard")[1]
+    prescription = editor.client.get(f"/workspace/investigations/{investigation_id}/contacts/{ids['Tessier Mia']}"
+                                     "/prescription.pdf")
+    assert "poids 4,5 kg" in " ".join(_pdf_text(prescription.data)[1].split())  # a decimal comma in French
+
+
 def test_line_list_csv_and_xlsx_have_one_row_per_contact(app: Flask) -> None:
     editor = login(app, "editor")
     investigation_id, ids = _investigation(editor, "iim", IIM_FILE, serogroup="unknown")
