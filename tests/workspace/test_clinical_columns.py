@@ -85,6 +85,13 @@ def test_porphyria_or_severe_liver_disease_turns_rifampicin_away(workspace: Work
     assert decision["kind"] == "prophylaxis" and not decision["medication"]["medicine"].startswith("rifampicin")
 
 
+def test_a_whole_weight_is_written_as_entered(workspace: Workspace) -> None:
+    investigation = workspace.create_investigation(NURSE, {"title": "t", "disease": "iim", "serogroup": "unknown"})
+    contact = workspace.add_contact(NURSE, investigation.id, ADULT | {"poids_kg": "82,0"})
+    (weight,) = [r for r in contact_resources(contact, None, investigation) if r["id"].endswith("-weight")]
+    assert weight["valueQuantity"]["value"] == 82 and isinstance(weight["valueQuantity"]["value"], int)
+
+
 def test_a_contradiction_or_an_unreadable_answer_is_said(workspace: Workspace) -> None:
     investigation = workspace.create_investigation(NURSE, {"title": "t", "disease": "measles"})
     with pytest.raises(Invalid) as raised:
