@@ -128,6 +128,7 @@ class Contact(Base):
     allergies: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of the terms written
     treatments: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of names or ATC codes
     mmr_doses: Mapped[str] = mapped_column(Text, default="{}")  # JSON {"count": n} or {"dates": [...]}
+    conditions: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")  # JSON: what the team knows
     occupation: Mapped[str] = mapped_column(String(20), default="other")  # healthcare | early-childhood | other
     phone: Mapped[str] = mapped_column(String(PHONE_LENGTH), default="")
     comment: Mapped[str] = mapped_column(Text, default="")
@@ -135,6 +136,8 @@ class Contact(Base):
     state: Mapped[str] = mapped_column(String(15), default="to-reach")
     state_by: Mapped[str] = mapped_column(String(100), default="")
     state_at: Mapped[str] = mapped_column(String(32), default="")
+    # JSON list of the measures the last "taken"/"declined" closed (a measure owed since is still to do)
+    closed_measures: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
     decision: Mapped[str] = mapped_column(Text, default="{}")  # JSON of the last evaluation
     evaluated_at: Mapped[str] = mapped_column(String(32), default="")
     created_by: Mapped[str] = mapped_column(String(100))

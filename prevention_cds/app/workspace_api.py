@@ -223,7 +223,7 @@ def _contact_body() -> tuple[dict[str, Any], int | None]:
     unknown = sorted(set(body) - set(COLUMNS) - set(OPTIONAL_COLUMNS) - {"group_id"})
     if unknown:
         raise Invalid(Message.of("ws.import.file.unknown-columns", columns=", ".join(unknown),
-                                 expected=", ".join(COLUMNS)))
+                                 expected=", ".join(COLUMNS + OPTIONAL_COLUMNS)))
     wrong = ["group_id"] if "group_id" in body and not _integer(body["group_id"]) else []
     group_id = body.pop("group_id", None)
     wrong += sorted(k for k, v in body.items() if isinstance(v, bool) or not isinstance(v, str | int | float))
@@ -248,7 +248,7 @@ def contact(investigation_id: str, contact_id: int) -> ResponseReturnValue:
     ws.audit(_actor(), "contact.view", f"{investigation_id}/contact/{contact_id}")
     history = [{"state": e.state, "by": e.by, "at": e.at} for e in ws.history(contact_id)]
     decision = evaluation.decision
-    return contact_json(evaluation.contact, decision, status_of(decision, evaluation.contact.state)) | {
+    return contact_json(evaluation.contact, decision, status_of(decision, evaluation.contact)) | {
         "history": history}
 
 

@@ -23,7 +23,7 @@ from prevention_cds.settings import PRACTICE_TIMEZONE, Settings
 from prevention_cds.workspace import vocabulary
 from prevention_cds.workspace.accounts import Accounts
 from prevention_cds.workspace.evaluation import STATES
-from prevention_cds.workspace.i18n import say, t
+from prevention_cds.workspace.i18n import moment, number, say, t
 from prevention_cds.workspace.outputs import dispense_text
 from prevention_cds.workspace.service import Actor, Workspace
 
@@ -92,7 +92,8 @@ def init_sessions(app: Flask, db: WorkspaceDatabase, settings: Settings) -> None
     csrf.init_app(app)
     app.after_request(not_stored)
     app.jinja_env.globals.update(t=t, say=say, states=STATES, setting_label=vocabulary.setting_label,
-                                 dispense=dispense_text)
+                                 dispense=dispense_text, moment=moment)
+    app.jinja_env.filters["number"] = number
     app.jinja_env.filters["local"] = local_time
 
 

@@ -124,7 +124,7 @@ def investigation(investigation_id: str) -> ResponseReturnValue:
     ws.audit(_actor(), "investigation.view", investigation_id, f"contacts={len(rows)}")
     return page("investigation.html", investigation=found, rows=rows, counts=ws.counts(all_rows), status=status,
                 sort=sort, descending=descending, groups=ws.groups(investigation_id), serogroups=SEROGROUPS,
-                changes=json.loads(found.last_changes or "[]"), settings=vocabulary.setting_codes(),
+                changes=json.loads(found.last_changes or "[]"), settings=vocabulary.setting_codes(found.disease),
                 report=_import_report(investigation_id))
 
 
@@ -200,8 +200,9 @@ def import_contacts(investigation_id: str) -> ResponseReturnValue:
 @require("editor")
 def new_contact(investigation_id: str) -> ResponseReturnValue:
     ws = workspace()
-    return page("contact_new.html", investigation=ws.investigation(investigation_id),
-                groups=ws.groups(investigation_id), columns=COLUMNS, values={}, settings=vocabulary.setting_codes())
+    found = ws.investigation(investigation_id)
+    return page("contact_new.html", investigation=found, groups=ws.groups(investigation_id), columns=COLUMNS,
+                values={}, settings=vocabulary.setting_codes(found.disease))
 
 
 @blueprint.post("/workspace/investigations/<investigation_id>/contacts")
@@ -213,9 +214,10 @@ def add_contact(investigation_id: str) -> ResponseReturnValue:
     try:
         contact = ws.add_contact(_actor(), investigation_id, fields, int(group) if group and group.isdigit() else None)
     except WorkspaceError as error:
-        return page("contact_new.html", 400, investigation=ws.investigation(investigation_id),
-                    groups=ws.groups(investigation_id), columns=COLUMNS, values=fields,
-                    settings=vocabulary.setting_codes(), errors=[say(d, language()) for d in error.details])
+        found = ws.investigation(investigation_id)
+        return page("contact_new.html", 400, investigation=found, groups=ws.groups(investigation_id),
+                    columns=COLUMNS, values=fields, settings=vocabulary.setting_codes(found.disease),
+                    errors=[say(d, language()) for d in error.details])
     return redirect(url_for(".contact", investigation_id=investigation_id, contact_id=contact.id))
 
 
@@ -229,6 +231,7 @@ def contact(investigation_id: str, contact_id: int) -> ResponseReturnValue:
     return page("contact.html", investigation=found, contact=stored, group=group, evaluation=evaluation,
                 decision=evaluation.decision, history=ws.history(contact_id),
                 allergies=json.loads(stored.allergies), treatments=json.loads(stored.treatments),
+                conditions=json.loads(stored.conditions), condition_columns=vocabulary.condition_columns(),
                 mmr_doses=json.loads(stored.mmr_doses), has_prescription=documents.has_prescription(evaluation))
 
 
@@ -238,7 +241,7 @@ def edit_contact(investigation_id: str, contact_id: int) -> ResponseReturnValue:
     ws = workspace()
     found, contact, _ = ws.contact(investigation_id, contact_id)
     return page("contact_new.html", investigation=found, groups=ws.groups(investigation_id), columns=COLUMNS,
-                values=as_row(contact), settings=vocabulary.setting_codes(), contact=contact)
+                values=as_row(contact), settings=vocabulary.setting_codes(found.disease), contact=contact)
 
 
 @blueprint.post("/workspace/investigations/<investigation_id>/contacts/<int:contact_id>")
@@ -253,7 +256,7 @@ def update_contact(investigation_id: str, contact_id: int) -> ResponseReturnValu
     except WorkspaceError as error:
         found, contact, _ = ws.contact(investigation_id, contact_id)
         return page("contact_new.html", 400, investigation=found, groups=ws.groups(investigation_id),
-                    columns=COLUMNS, values=fields, settings=vocabulary.setting_codes(), contact=contact,
+                    columns=COLUMNS, values=fields, settings=vocabulary.setting_codes(found.disease), contact=contact,
                     errors=[say(d, language()) for d in error.details])
     return redirect(url_for(".contact", investigation_id=investigation_id, contact_id=contact_id))
 

@@ -22,6 +22,7 @@ CLINICAL_STATUSES = {  # FHIR allergyintolerance-clinical
 VERIFICATION_STATUSES = {  # FHIR allergyintolerance-verification
     "confirmed": Verification.CONFIRMED, "unconfirmed": Verification.UNCONFIRMED,
 }
+STATED_CRITICALITIES = frozenset({"low", "high"})  # FHIR allergy-intolerance-criticality, but unable-to-assess
 # A record its author refuted, or entered in error, states nothing about the patient.
 VOID_VERIFICATION = frozenset({"refuted", "entered-in-error"})
 
@@ -30,12 +31,12 @@ def read_allergy(resource: Resource, reading: Reading) -> None:
     substances = concepts_of(resource.get("code"), reading.index, ALLERGEN_CONCEPTS)
     manifestations: set[Concept] = set()
     texts = texts_of(resource.get("code"))
-    for reaction in resource.get("reaction") or ():
-        if isinstance(reaction, dict):
-            substances |= concepts_of(reaction.get("substance"), reading.index, ALLERGEN_CONCEPTS)
-            texts += texts_of(reaction.get("substance"))
-            for manifestation in reaction.get("manifestation") or ():
-                manifestations |= concepts_of(manifestation, reading.index, MANIFESTATION_CONCEPTS)
+    reactions = [r for r in resource.get("reaction") or () if isinstance(r, dict)]
+    for reaction in reactions:
+        substances |= concepts_of(reaction.get("substance"), reading.index, ALLERGEN_CONCEPTS)
+        texts += texts_of(reaction.get("substance"))
+        for manifestation in reaction.get("manifestation") or ():
+            manifestations |= concepts_of(manifestation, reading.index, MANIFESTATION_CONCEPTS)
     # an allergy written in words only ("Allergie à la rifampicine") still contraindicates: recognised by name
     by_name = not substances
     if by_name:
@@ -51,6 +52,9 @@ def read_allergy(resource: Resource, reading: Reading) -> None:
         display=display_of(resource.get("code")),
         confirmed=evidence.is_confirmed(stated_codes(verification, VERIFICATION_STATUSES)),
         high_criticality=resource.get("criticality") == "high",
+        # "unable-to-assess", or no criticality and no reaction: nobody said the allergy was mild
+        severity_unknown=resource.get("criticality") not in STATED_CRITICALITIES
+        and not any(r.get("manifestation") for r in reactions),
         source_id=source_id(resource),
         recognised_by_name=by_name,
     ))

@@ -211,6 +211,7 @@ class AllergyFact:
     display: str
     confirmed: bool = True
     high_criticality: bool = False
+    severity_unknown: bool = False  # neither a criticality (low or high) nor a reaction recorded: not said mild
     source_id: str | None = None
     recognised_by_name: bool = False  # no code the service knows: the substance was recognised in the text
 

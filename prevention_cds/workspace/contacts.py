@@ -20,7 +20,12 @@ from prevention_cds.workspace import vocabulary
 
 # The spreadsheet's columns, in the template's order (French headers).
 COLUMNS = ("nom", "prenom", "date_naissance", "sexe", "poids_kg", "date_pesee", "situation", "dernier_contact",
-           "grossesse", "allergies", "traitements", "doses_ror", "profession", "telephone", "commentaire")
+           "grossesse", "immunodepression", "immunodepression_nature", "porphyrie", "hepatopathie_severe",
+           "antecedent_rougeole", "allergies", "traitements", "doses_ror", "profession", "telephone", "commentaire")
+NATURE_COLUMN = "immunodepression_nature"  # the immunodeficiency in words: a nature given means "yes"
+IMMUNODEFICIENCY = "immunodeficiency"  # the condition of data/vocabulary.json the nature belongs to
+NATURE_KEY = "immunodeficiency-nature"
+ANSWER_WORDS = {"yes": "oui", "no": "non", "unknown": "inconnu"}
 OPTIONAL_COLUMNS = ("groupe",)  # a group of the investigation: its setting and last contact for the row
 # The stored fields a column fills. A weight and its date, a moment and whether it has a time go together: a new
 # weight never keeps the old weighing date. The weighing date alone fills nothing (it needs a weight).
@@ -66,6 +71,9 @@ class ContactInput:
     comment: str
     group_id: int | None = None
     blank: frozenset[str] = frozenset()  # the stored fields whose cells were empty: an update keeps their values
+    # what the team knows of the contact's conditions: {"immunodeficiency": "yes"|"no", ...,
+    # "immunodeficiency-nature": words}; a condition not stated is unknown (an update keeps what was stored)
+    conditions: dict[str, str] = field(default_factory=dict)
 
     @property
     def identity_key(self) -> str:
@@ -102,6 +110,10 @@ def as_row(contact: Any) -> dict[str, str]:
             contact.occupation, "autre"),
         "telephone": contact.phone, "commentaire": contact.comment,
     }
+    conditions = json.loads(contact.conditions or "{}")
+    for column, name in vocabulary.condition_columns().items():
+        row[column] = ANSWER_WORDS[conditions.get(name, "unknown")]
+    row[NATURE_COLUMN] = conditions.get(NATURE_KEY, "")
     return row
 
 
@@ -211,6 +223,7 @@ def read_contact(row: dict[str, str], line: int, now: datetime, groups: dict[str
         _error(errors, "choice", column="profession", value=_text(row, "profession"),
                choices="professionnel de santé, petite enfance, autre")
     doses = _mmr_doses(_text(row, "doses_ror"), errors, today)
+    conditions = _conditions(row, errors)
 
     if errors:
         return RowResult(line, None, errors)
@@ -236,8 +249,28 @@ def read_contact(row: dict[str, str], line: int, now: datetime, groups: dict[str
         # a group named in the row, or the import's group for a row that takes its setting or its date
         group_id=group_id,
         blank=frozenset(name for column, fields in COLUMN_FIELDS.items() if not _text(row, column) for name in fields)
-        | ({"group_id"} if group_id is None else set()),
+        | ({"group_id"} if group_id is None else set()) | (set() if conditions else {"conditions"}),
+        conditions=conditions,
     ))
+
+
+def _conditions(row: dict[str, str], errors: list[Message]) -> dict[str, str]:
+    """The yes/no condition columns (unknown when empty) and the immunodeficiency's nature in words."""
+    stated: dict[str, str] = {}
+    for column, name in vocabulary.condition_columns().items():
+        answer = vocabulary.answer_of(_text(row, column))
+        if answer is None:
+            _error(errors, "choice", column=column, value=_text(row, column), choices="oui, non, inconnu")
+        elif answer != "unknown":
+            stated[name] = answer
+    nature = _text(row, NATURE_COLUMN)[:300]
+    if nature:
+        if stated.get(IMMUNODEFICIENCY) == "no":
+            _error(errors, "immunodeficiency-contradiction", value=nature)
+        else:
+            stated[IMMUNODEFICIENCY] = "yes"  # a nature written is an immunodeficiency known to the team
+            stated[NATURE_KEY] = nature
+    return stated
 
 
 def _weight(row: dict[str, str], errors: list[Message], today: date) -> tuple[Decimal | None, date | None]:

@@ -20,9 +20,9 @@ from prevention_cds.fhir_out import products
 from prevention_cds.fhir_out.i18n import format_value
 from prevention_cds.rules.advice import MedicationProposal, Message
 from prevention_cds.workspace import vocabulary
-from prevention_cds.workspace.evaluation import ContactEvaluation, main_proposal
+from prevention_cds.workspace.evaluation import BLOCKED_KINDS, ContactEvaluation, main_proposal
 from prevention_cds.workspace.fhir_record import exposure_of
-from prevention_cds.workspace.i18n import say, t
+from prevention_cds.workspace.i18n import number, say, t
 from prevention_cds.workspace.outputs import dispense_text
 
 
@@ -33,6 +33,7 @@ def environment() -> Environment:
     env.globals["t"] = t
     env.globals["setting_label"] = vocabulary.setting_label
     env.filters["moment"] = moment_text
+    env.filters["number"] = number
     return env
 
 
@@ -43,6 +44,19 @@ def moment_text(value: str | None, language: str) -> str:
     if len(value) <= 10:
         return format_value(date.fromisoformat(value) if len(value) == 10 else value, language)
     return format_value(datetime.fromisoformat(value), language)
+
+
+# what the cards say of a measure that comes later (a vaccine once old enough): the information sheet says it too
+LATER_KEYS = frozenset({"iim.vaccination.too-young"})
+CONTRACEPTIVE_GROUP = "iim.interaction.group.hormonal-contraceptive"
+
+
+def _raises_contraception(message: Message) -> bool:
+    """The card warns that the antibiotic weakens a hormonal contraception (in general, or the one recorded)."""
+    if message.key == "iim.precaution.rifampicin.contraception":
+        return True
+    group = message.params.get("group") if message.key == "iim.interaction.found" else None
+    return isinstance(group, Message) and group.key == CONTRACEPTIVE_GROUP
 
 
 @dataclass(frozen=True)
@@ -81,7 +95,11 @@ def _context(investigation: Investigation, evaluation: ContactEvaluation, group:
     exposure = exposure_of(contact, group)
     return {"lang": language, "investigation": investigation, "contact": contact, "decision": evaluation.decision,
             "exposure": exposure, "now": now, "lines": prescription_lines(evaluation, language),
+            "pending": evaluation.decision.get("kind") in BLOCKED_KINDS,
             "patient_instructions": _patient_instructions(evaluation, language),
+            "contraception": any(_raises_contraception(m) for a in evaluation.advice for m in a.explanation),
+            "later": [say(m, language).replace("**", "") for a in evaluation.advice for m in a.explanation
+                      if m.key in LATER_KEYS],
             "drugs": sorted({p.medicine.value.split("-")[0] for a in evaluation.advice
                              if (p := main_proposal(a)) is not None})}
 

@@ -25,6 +25,7 @@ from prevention_cds.rules.advice import (
 from prevention_cds.rules.ruleset import RuleSettings
 from prevention_cds.terminology.index import CodeIndex
 from prevention_cds.workspace import vocabulary
+from prevention_cds.workspace.contacts import IMMUNODEFICIENCY
 from prevention_cds.workspace.fhir_record import contact_resources, entered_on, patient_id
 from prevention_cds.workspace.i18n import LANGUAGES, both
 
@@ -145,7 +146,7 @@ def _first(advice: Advice) -> dict[str, str] | None:
 def decision_of(advice: tuple[Advice, ...], contact: Contact, now: datetime) -> dict[str, Any]:
     kinds = [(KIND_OF_RULE.get(a.rule, "information-needed"), a) for a in advice]
     kinds.sort(key=lambda pair: KINDS.index(pair[0]))
-    notes = [both(n) for n in contact_notes(contact)]
+    notes = [both(n) for n in contact_notes(contact) + checks_before_acting(advice, contact)]
     if not kinds:
         return {"kind": "no-exposure", "summary": both(Message.of("ws.decision.no-exposure")), "reason": None,
                 "medication": None, "vaccine": None, "deadline": None, "rules": [], "notes": notes,
@@ -165,8 +166,20 @@ def decision_of(advice: tuple[Advice, ...], contact: Contact, now: datetime) -> 
         "deadline": _iso(primary.deadline),
         "rules": [a.rule for a in advice],
         "notes": notes,
+        "measures": measures_owed(kind, medication is not None, vaccine),
         "evaluated_at": now.isoformat(timespec="seconds"),
     }
+
+
+def measures_owed(kind: str, antibiotic: bool, vaccine: dict[str, Any] | None) -> list[str]:
+    """The measures a decision asks for, each followed up on its own: the antibiotic, each vaccine, the
+    immunoglobulins."""
+    measures = ["antibiotic"] if antibiotic else []
+    if vaccine is not None:
+        measures.append(f"vaccine:{vaccine['medicine']}")
+    if kind == "immunoglobulin":
+        measures.append("immunoglobulin")
+    return measures
 
 
 def contact_notes(contact: Contact) -> list[Message]:
@@ -186,10 +199,43 @@ def contact_notes(contact: Contact) -> list[Message]:
     return notes
 
 
-def status_of(decision: dict[str, Any], state: str) -> str:
-    """to-do, done or blocked, for the list's filter."""
+# facts of the cards that ask the team to check something before acting: said on the list and the prescription too
+CHECK_FACTS = frozenset({"mmr.fact.allergy-severity-unknown"})
+
+
+def checks_before_acting(advice: tuple[Advice, ...], contact: Contact) -> list[Message]:
+    """What must be checked before the vaccine or the antibiotic is given, from the cards and from what was
+    entered (a treatment that may cause an immunodeficiency the team has not confirmed, for a live vaccine)."""
+    checks: list[Message] = []
+    for message in (m for a in advice for m in a.facts if m.key in CHECK_FACTS):
+        if message not in checks:  # the same fact on two cards
+            checks.append(message)
+    measles = any(a.rule.startswith("mmr.") for a in advice)
+    known = json.loads(contact.conditions or "{}").get(IMMUNODEFICIENCY) == "yes"
+    if measles and not known:
+        checks.extend(Message.of("ws.note.immunosuppressive-treatment", treatment=written)
+                      for written in json.loads(contact.treatments)
+                      if vocabulary.may_be_immunosuppressive(vocabulary.treatment_term(written)))
+    return checks
+
+
+def status_of(decision: dict[str, Any], contact: Contact) -> str:
+    """to-do, done or blocked, for the list's filter. A follow-up closed ("taken", "declined") closes the measures
+    owed when it was closed; a measure owed since (a vaccine once the serogroup is known) is still to do."""
     if decision.get("kind") in BLOCKED_KINDS:
         return "blocked"
-    if decision.get("kind") not in ACTION_KINDS or state in CLOSED_STATES:
+    if decision.get("kind") not in ACTION_KINDS:
+        return "done"
+    if contact.state in CLOSED_STATES and set(decision.get("measures", ())) <= set(closed_measures(contact)):
         return "done"
     return "todo"
+
+
+def closed_measures(contact: Contact) -> list[str]:
+    measures: list[str] = json.loads(contact.closed_measures or "[]")
+    return measures
+
+
+def measures_closed_by(state: str, decision: dict[str, Any]) -> list[str]:
+    """The measures a new follow-up state closes: those owed now when it closes the follow-up, else none."""
+    return list(decision.get("measures", ())) if state in CLOSED_STATES else []

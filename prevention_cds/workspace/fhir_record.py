@@ -1,5 +1,6 @@
 """A contact of an investigation as the FHIR resources the CDS Hooks services read: Patient, the exposure
 Observation of the project's profile (the case's facts in its components), weight, pregnancy status, occupation,
+the Conditions the team knows of (immunodeficiency, porphyria, severe liver disease, history of measles),
 AllergyIntolerance, MedicationStatement and the MMR Immunizations. ``fhir_in.record.build_record`` reads them, as
 it reads an EHR's.
 """
@@ -17,10 +18,17 @@ from prevention_cds.adapters.workspace_db import Contact, ContactGroup, Investig
 from prevention_cds.settings import PRACTICE_TIMEZONE
 from prevention_cds.terminology import ProjectCode
 from prevention_cds.workspace import vocabulary
+from prevention_cds.workspace.contacts import IMMUNODEFICIENCY, NATURE_KEY
 
 UCUM = "http://unitsofmeasure.org"
 SOCIAL_HISTORY = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
                               "code": "social-history", "display": "Social History"}]}
+CONDITION_ACTIVE = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                                "code": "active"}]}
+CONDITION_CONFIRMED = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status",
+                                   "code": "confirmed"}]}
+# the team did not say how severe an allergy is: neither mild nor severe, the rules ask to check
+ALLERGY_SEVERITY_UNSTATED = "unable-to-assess"
 CONTACT_KIND = {"iim": (ProjectCode.IIM_CONTACT, "Contact of an invasive meningococcal infection"),
                 "measles": (ProjectCode.MEASLES_CONTACT, "Contact of a measles case")}
 
@@ -129,7 +137,9 @@ def contact_resources(
             "resourceType": "Observation", "id": f"{pid}-weight", "status": "final",
             "code": _concept(vocabulary.observation_coding("weight")), "subject": subject,
             "effectiveDateTime": weighed,
-            "valueQuantity": {"value": float(value), "unit": "kg", "system": UCUM, "code": "kg"},
+            # 82, not 82.0: the card quotes the weight as entered
+            "valueQuantity": {"value": int(value) if value == value.to_integral_value() else float(value),
+                              "unit": "kg", "system": UCUM, "code": "kg"},
         })
     if contact.pregnancy in ("yes", "no"):
         answer = vocabulary.observation_coding("pregnant" if contact.pregnancy == "yes" else "not-pregnant")
@@ -145,11 +155,13 @@ def contact_resources(
             "code": _concept(vocabulary.observation_coding("occupation")), "subject": subject,
             "effectivePeriod": {"start": entered_on(contact).isoformat()}, "valueCodeableConcept": _concept(occupation),
         })
+    resources.extend(_conditions(contact, pid, subject))
     for number, written in enumerate(json.loads(contact.allergies)):
         term = vocabulary.allergy_term(written)
         resources.append({
             "resourceType": "AllergyIntolerance", "id": f"{pid}-allergy-{number}", "patient": subject,
             "code": _concept(term.coding, written) if term.coding else {"text": written},
+            "criticality": ALLERGY_SEVERITY_UNSTATED,
         })
     for number, written in enumerate(json.loads(contact.treatments)):
         term = vocabulary.treatment_term(written)
@@ -167,4 +179,23 @@ def contact_resources(
         # documented without a date: kept, but the rules cannot count a dose they cannot date
         resources.append({"resourceType": "Immunization", "id": f"{pid}-mmr-undated-{number}", "status": "completed",
                           "patient": subject, "vaccineCode": mmr, "occurrenceString": "date inconnue"})
+    return resources
+
+
+def _conditions(contact: Contact, pid: str, subject: dict[str, str]) -> list[dict[str, Any]]:
+    """A Condition for each condition the team answered "yes" to; the immunodeficiency's nature is its text."""
+    stated = json.loads(contact.conditions or "{}")
+    resources: list[dict[str, Any]] = []
+    for name in vocabulary.condition_columns().values():
+        if stated.get(name) != "yes":
+            continue
+        text = vocabulary.condition_label(name)
+        if name == IMMUNODEFICIENCY and stated.get(NATURE_KEY):
+            text = f"{text} : {stated[NATURE_KEY]}"
+        resources.append({
+            "resourceType": "Condition", "id": f"{pid}-condition-{name}", "subject": subject,
+            "clinicalStatus": CONDITION_ACTIVE, "verificationStatus": CONDITION_CONFIRMED,
+            "code": _concept(vocabulary.condition_coding(name), text),
+            "recordedDate": entered_on(contact).isoformat(),
+        })
     return resources

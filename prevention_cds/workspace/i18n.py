@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
@@ -59,6 +61,24 @@ def say(message: Message, language: str) -> str:
     if message.key.startswith("ws."):
         return t(message.key, language, **message.params)
     return card_i18n.render(message, language)
+
+
+def number(text: str | None, language: str) -> str:
+    """A stored decimal (a weight, a dose, a volume) as the language writes it: 12,3 in French."""
+    if not text:
+        return ""
+    try:
+        return card_i18n.format_value(Decimal(str(text)), language)
+    except InvalidOperation:
+        return str(text)
+
+
+def moment(value: str | None, has_time: bool, language: str) -> str:
+    """A stored moment as a person reads it: its date alone when no time was entered."""
+    if not value:
+        return ""
+    stated = datetime.fromisoformat(value)
+    return card_i18n.format_value(stated if has_time else stated.date(), language)
 
 
 def both(message: Message) -> dict[str, str]:

@@ -46,7 +46,7 @@ def line_list_rows(rows: list[tuple[ContactEvaluation, ContactGroup | None]], la
             medication.get("dose_mg") or "", medication.get("volume_ml") or "", medication.get("times") or "",
             medication.get("days") or "", dispense_text(medication, language),
             (vaccine.get("text") or {}).get(language, ""), vaccine.get("by") or "",
-            t(f"ws.status.{status_of(decision, contact.state)}", language),
+            t(f"ws.status.{status_of(decision, contact)}", language),
             t(f"ws.state.{contact.state}", language), contact.state_by, contact.state_at, contact.phone,
         ])
     return out

@@ -46,7 +46,13 @@ from prevention_cds.workspace.contacts import (
     read_contact,
 )
 from prevention_cds.workspace.errors import Conflict, Invalid, NotFound
-from prevention_cds.workspace.evaluation import STATES, ContactEvaluation, evaluate_contact, status_of
+from prevention_cds.workspace.evaluation import (
+    STATES,
+    ContactEvaluation,
+    evaluate_contact,
+    measures_closed_by,
+    status_of,
+)
 from prevention_cds.workspace.i18n import both
 from prevention_cds.workspace.spreadsheet import read_spreadsheet
 
@@ -432,6 +438,9 @@ class Workspace:
                                                              Contact.identity_key == data.identity_key)).first()
         values = _columns(data)
         if existing is not None:
+            if "conditions" not in data.blank:  # a condition the row leaves unstated keeps its stored value
+                stated = json.loads(existing.conditions or "{}") | data.conditions
+                values["conditions"] = json.dumps(stated, ensure_ascii=False, sort_keys=True)
             changed, kept = _merge(existing, values, data.blank)
             if kept:
                 outcome.kept = kept
@@ -511,7 +520,7 @@ class Workspace:
         rows = []
         for contact in contacts:
             decision = json.loads(contact.decision or "{}")
-            row_status = status_of(decision, contact.state)
+            row_status = status_of(decision, contact)
             if status in (None, "", "all") or row_status == status:
                 rows.append(ContactRow(contact, groups.get(contact.group_id or -1), decision, row_status))
         rows.sort(key=_sort_key(sort), reverse=descending)
@@ -556,6 +565,7 @@ class Workspace:
             self._open(session, investigation_id)
             contact = self._live_contact(session, investigation_id, contact_id)
             contact.state, contact.state_by, contact.state_at = state, actor.username, now
+            contact.closed_measures = json.dumps(measures_closed_by(state, json.loads(contact.decision or "{}")))
             session.add(ContactEvent(contact_id=contact_id, state=state, by=actor.username, at=now))
             self.audit(actor, "contact.state", f"{investigation_id}/contact/{contact_id}", state, session)
         return contact
@@ -596,6 +606,7 @@ def _columns(data: ContactInput) -> dict[str, Any]:
         "occupation": data.occupation,
         "phone": data.phone,
         "comment": data.comment,
+        "conditions": json.dumps(data.conditions, ensure_ascii=False, sort_keys=True),
     }
 
 

@@ -30,7 +30,9 @@ MAX_ROWS = 20_000
 TEMPLATE_EXAMPLE = {
     "nom": "Exemple", "prenom": "Camille", "date_naissance": "2016-03-14", "sexe": "F", "poids_kg": "27,5",
     "date_pesee": "2026-10-02", "situation": "Internat : même chambre", "dernier_contact": "2026-11-19 17:30",
-    "grossesse": "non", "allergies": "céphalosporines", "traitements": "", "doses_ror": "2012-04-02|2013-01-15",
+    "grossesse": "non", "immunodepression": "non", "immunodepression_nature": "", "porphyrie": "non",
+    "hepatopathie_severe": "non", "antecedent_rougeole": "inconnu", "allergies": "céphalosporines", "traitements": "",
+    "doses_ror": "2012-04-02|2013-01-15",
     "profession": "autre", "telephone": "06 00 00 00 00", "commentaire": "ligne d'exemple à supprimer",
 }
 
@@ -56,7 +58,7 @@ def _header(names: Sequence[Any]) -> list[str]:
     unknown = [str(names[i]) for i, name in enumerate(folded) if name not in known]
     if unknown:
         raise SpreadsheetError(Message.of("ws.import.file.unknown-columns", columns=", ".join(unknown),
-                                          expected=", ".join(COLUMNS)))
+                                          expected=", ".join(COLUMNS + OPTIONAL_COLUMNS)))
     for required in ("nom", "prenom"):
         if required not in folded:
             raise SpreadsheetError(Message.of("ws.import.file.missing-column", column=required))

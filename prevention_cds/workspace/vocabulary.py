@@ -65,8 +65,14 @@ def allergy_term(written: str) -> Term:
     return Term(written, found[0], found[1]) if found else Term(written, written, None)
 
 
+_STRENGTH = re.compile(r"\s\d.*$")  # "warfarine 5 mg le soir": the name is the words before the first number
+
+
 def treatment_term(written: str) -> Term:
-    found = _entries("treatments").get(fold(written))
+    """A treatment by its name (a DCI or a brand, with or without its strength), else an ATC code, else
+    unrecognised. The whole name is compared, never a word inside a longer one."""
+    folded = fold(written)
+    found = _entries("treatments").get(folded) or _entries("treatments").get(_STRENGTH.sub("", folded))
     if found:
         return Term(written, found[0], found[1])
     code = written.strip().upper().replace(" ", "")
@@ -93,6 +99,32 @@ def pregnancy_of(text: str) -> str | None:
     return _choices("pregnancy").get(fold(text))
 
 
+def answer_of(text: str) -> str | None:
+    """yes, no or unknown for a yes/no column; None when the text is none of them."""
+    return _choices("answers").get(fold(text))
+
+
+@cache
+def condition_columns() -> dict[str, str]:
+    """The sheet's yes/no condition columns and the condition each states (``data/vocabulary.json``)."""
+    return {entry["column"]: name for name, entry in vocabulary()["conditions"].items() if not name.startswith("$")}
+
+
+def condition_coding(name: str) -> Coding:
+    return dict(vocabulary()["conditions"][name]["coding"])
+
+
+def condition_label(name: str) -> str:
+    return str(vocabulary()["conditions"][name]["label"])
+
+
+def may_be_immunosuppressive(term: Term) -> bool:
+    """A treatment of a family that may cause an immunodeficiency (its ATC group in ``data/vocabulary.json``)."""
+    coding = term.coding or {}
+    prefixes = vocabulary()["immunosuppressive_treatments"]["atc_prefixes"]
+    return coding.get("system") == ATC_SYSTEM and coding.get("code", "").startswith(tuple(prefixes))
+
+
 def occupation_of(text: str) -> str | None:
     table = {fold(w): key for key, entry in vocabulary()["occupations"].items() for w in entry["words"]}
     return table.get(fold(text))
@@ -116,8 +148,10 @@ def settings_codesystem() -> list[dict[str, Any]]:
     return concepts
 
 
-def setting_codes() -> list[str]:
-    return [c["code"] for c in settings_codesystem()]
+def setting_codes(disease: str | None = None) -> list[str]:
+    """Every contact setting, or those a form offers for a disease."""
+    hidden = set(vocabulary()["settings_not_offered"].get(disease, ())) if disease else set()
+    return [c["code"] for c in settings_codesystem() if c["code"] not in hidden]
 
 
 @cache

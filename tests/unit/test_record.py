@@ -198,6 +198,21 @@ def test_medications_and_allergies() -> None:
     assert record.medications_of(Concept.RIFAMPICIN_INTERACTING)
 
 
+@pytest.mark.parametrize(("stated", "unknown"), [
+    ({}, True),  # neither a criticality nor a reaction: nobody said it was mild
+    ({"criticality": "unable-to-assess"}, True),
+    ({"criticality": "low"}, False),
+    ({"criticality": "high"}, False),
+    ({"reaction": [{"manifestation": [{"text": "eczéma de contact"}]}]}, False),  # a reaction recorded
+    ({"reaction": [{"substance": {"text": "néomycine"}}]}, True),  # a reaction without its manifestation
+])
+def test_an_allergy_says_whether_its_severity_is_known(stated: dict[str, object], unknown: bool) -> None:
+    allergy = {"resourceType": "AllergyIntolerance", "id": "a1", "patient": {"reference": "Patient/p1"},
+               "code": {"coding": [{"system": SNOMED, "code": "373528008"}], "text": "néomycine"}, **stated}
+    (read,) = build_record("p1", [patient(), allergy]).allergies_to(Concept.NEOMYCIN_ALLERGEN)
+    assert read.severity_unknown is unknown
+
+
 def test_the_mmr_rules_never_read_a_body_weight() -> None:
     """MMR doses do not depend on weight: keep the MMR rules free of it."""
     from pathlib import Path

@@ -235,3 +235,20 @@ def test_a_weight_corrected_by_hand_keeps_its_own_weighing_date(workspace: Works
     contact = _contact(workspace, investigation_id, "Arnaud")
     assert (contact.weight_kg, contact.weighed_on) == ("27", None)  # type: ignore[attr-defined]
     assert next(r for r in report.rows if r["kept"])["kept"] == ["poids_kg"]
+
+
+def test_a_re_import_without_the_health_columns_keeps_what_the_team_stated(workspace: Workspace,
+                                                                           investigation_id: str) -> None:
+    """The health columns (immunodepression, porphyria...) are one stored field: a file that leaves them empty, or
+    states one of them, keeps every other one as entered."""
+    workspace.import_contacts(NURSE, investigation_id, SCHOOL_FILE, "text/csv")
+    _edit(workspace, investigation_id, "Bernard", immunodepression="oui", immunodepression_nature="leucémie")
+    report = workspace.import_contacts(NURSE, investigation_id, SCHOOL_FILE, "text/csv")
+    assert report.counts == {"unchanged": 2}
+    stated = json.loads(_contact(workspace, investigation_id, "Bernard").conditions)  # type: ignore[attr-defined]
+    assert (stated["immunodeficiency"], stated["immunodeficiency-nature"]) == ("yes", "leucémie")
+    with_porphyria = (HEADER.replace("\n", ";porphyrie\n")
+                      + "Arnaud;Zoé;2018-02-11;F;26;;household;2026-11-19;;;;;;06 00 00 00 11;;oui\n").encode()
+    workspace.import_contacts(NURSE, investigation_id, with_porphyria, "text/csv")
+    assert json.loads(_contact(workspace, investigation_id, "Arnaud").conditions)[  # type: ignore[attr-defined]
+        "porphyria"] == "yes"

@@ -101,6 +101,14 @@ def test_a_file_that_cannot_be_read_is_refused_whole(content: bytes, key: str) -
     assert refused.value.message.key == key
 
 
+def test_the_expected_columns_name_the_optional_group_and_the_clinical_columns() -> None:
+    with pytest.raises(SpreadsheetError) as refused:
+        spreadsheet.read_spreadsheet(b"nom;prenom;poid_kg\nA;B;3\n", "text/csv")
+    expected = str(refused.value.message.params["expected"]).split(", ")
+    assert {"groupe", "immunodepression", "immunodepression_nature", "porphyrie", "hepatopathie_severe",
+            "antecedent_rougeole"} <= set(expected)
+
+
 def test_a_broken_xlsx_is_refused() -> None:
     with pytest.raises(SpreadsheetError) as refused:
         spreadsheet.read_spreadsheet(b"PK\x03\x04 not really a zip", spreadsheet.XLSX_TYPE)

@@ -73,6 +73,14 @@ def test_prescription_is_one_page_with_the_dose_and_the_prescriber_fields(app: F
         assert expected in flat, expected
 
 
+def test_prescription_without_the_weight_says_the_antibiotic_is_still_due(app: Flask) -> None:
+    editor = login(app, "editor")
+    investigation_id, ids = _investigation(editor, "iim", IIM_FILE, serogroup="W")
+    flat = _document(editor, investigation_id, ids["Caron Jade"], "prescription")
+    assert "Vaccin méningococcique ACWY conjugué" in flat and "Rifampicine" not in flat
+    assert "Pas encore sur cette ordonnance" in flat and "poids" in flat.split("Pas encore sur cette ordonnance")[1]
+
+
 def test_prescription_of_a_free_mmr_vaccine_carries_the_mention(app: Flask) -> None:
     editor = login(app, "editor")
     investigation_id, ids = _investigation(editor, "measles", MEASLES_FILE, rash_onset="2026-11-19", confirmed=True)
@@ -92,14 +100,29 @@ def test_prescription_of_a_free_mmr_vaccine_carries_the_mention(app: Flask) -> N
     assert "Information for the contact" in _pdf_text(english.data)[1]
 
 
+def _document(editor: Browser, investigation_id: str, contact_id: int, kind: str) -> str:
+    """A contact's PDF document (information, prescription), its text on one line."""
+    response = editor.client.get(f"/workspace/investigations/{investigation_id}/contacts/{contact_id}/{kind}.pdf")
+    assert response.status_code == 200
+    return " ".join(_pdf_text(response.data)[1].split())
+
+
 def test_information_sheet_says_what_to_take_what_to_expect_and_whom_to_call(app: Flask) -> None:
     editor = login(app, "editor")
     investigation_id, ids = _investigation(editor, "iim", IIM_FILE, serogroup="unknown")
-    response = editor.client.get(f"/workspace/investigations/{investigation_id}/contacts/{ids['Roussel Emma']}"
-                                 "/information.pdf")
-    text = " ".join(_pdf_text(response.data)[1].split())
+    text = _document(editor, investigation_id, ids["Roussel Emma"], "information")
     for expected in ("Rifampicine 300 mg gélule", "rouge orangé", "pilule", "01 00 00 00 00", "15"):
         assert expected in text, expected
+
+
+def test_a_neonate_s_sheet_says_the_vaccine_comes_later_and_nothing_of_the_pill(app: Flask) -> None:
+    editor = login(app, "editor")
+    investigation_id, ids = _investigation(editor, "iim", IIM_FILE, serogroup="W")
+    text = _document(editor, investigation_id, ids["Tessier Mia"], "information")
+    assert "rouge orangé" in text and "pilule" not in text and "contraceptifs" not in text
+    assert "Plus tard" in text and "vaccin" in text.split("Plus tard")[1]
+    prescription = _document(editor, investigation_id, ids["Tessier Mia"], "prescription")
+    assert "poids 4,5 kg" in prescription  # a decimal comma in French
 
 
 def test_line_list_csv_and_xlsx_have_one_row_per_contact(app: Flask) -> None:

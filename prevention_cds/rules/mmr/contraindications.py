@@ -48,6 +48,9 @@ class VaccineSafety:
     findings: tuple[Finding, ...]  # most lasting first
     gelatin_allergies: tuple[AllergyFact, ...]
     harmless_allergies: tuple[AllergyFact, ...]  # neomycin or MMR reactions that are not anaphylactic
+    # neomycin or MMR allergies whose severity nobody recorded: not a contraindication found, to check before
+    # vaccinating (an anaphylaxis would be one)
+    unassessed_allergies: tuple[AllergyFact, ...] = ()
 
     @property
     def contraindicated(self) -> bool:
@@ -214,6 +217,7 @@ def immunosuppressive_treatments(record: PatientRecord, today: date, rules: MmrP
 def assess_safety(record: PatientRecord, today: date, rules: MmrParameters) -> VaccineSafety:
     findings = immune_conditions(record, rules) + immunosuppressive_treatments(record, today, rules)
     harmless: list[AllergyFact] = []
+    unassessed: list[AllergyFact] = []
     for concept, contraindication, basis in (
         (Concept.MMR_VACCINE_ALLERGEN, Contraindication.ANAPHYLAXIS_MMR, rules.mmr_anaphylaxis_contraindication),
         (
@@ -227,11 +231,14 @@ def assess_safety(record: PatientRecord, today: date, rules: MmrParameters) -> V
         if severe:
             assumed = not any(a.anaphylactic for a in severe)
             findings.append(Finding(contraindication, basis, severe[0].display, severity_assumed=assumed))
-        harmless.extend(a for a in allergies if not _severe(a))
+        harmless.extend(a for a in allergies if not _severe(a) and not a.severity_unknown)
+        unassessed.extend(a for a in allergies if not _severe(a) and a.severity_unknown)
     pregnancy = current_pregnancy(record, today, rules)
     if pregnancy is not None:
         findings.append(pregnancy)
-    return VaccineSafety(tuple(findings), record.allergies_to(Concept.GELATIN_ALLERGEN), unique(harmless))
+    return VaccineSafety(
+        tuple(findings), record.allergies_to(Concept.GELATIN_ALLERGEN), unique(harmless), unique(unassessed)
+    )
 
 
 def product_for(safety: VaccineSafety, rules: MmrParameters) -> Medicine:

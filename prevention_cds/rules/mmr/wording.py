@@ -238,6 +238,10 @@ def safety_facts(safety: VaccineSafety) -> tuple[Message, ...]:
         Message.decisive_of("mmr.fact.gelatin-allergy", allergy=named(a.display)) for a in safety.gelatin_allergies
     )
     facts.extend(Message.of("mmr.fact.allergy-not-severe", allergy=named(a.display)) for a in safety.harmless_allergies)
+    facts.extend(
+        Message.decisive_of("mmr.fact.allergy-severity-unknown", allergy=named(a.display))
+        for a in safety.unassessed_allergies
+    )
     return tuple(facts)
 
 

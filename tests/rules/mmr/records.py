@@ -99,8 +99,9 @@ IMMUNODEFICIENCY = condition(Concept.SEVERE_IMMUNODEFICIENCY, "Déficit immunita
 MEASLES_HISTORY = condition(Concept.MEASLES_HISTORY, "Rougeole (2015)")
 
 
-def allergy(*concepts: Concept, display: str = "allergie", high: bool = False) -> AllergyFact:
-    return AllergyFact(frozenset(concepts), display, high_criticality=high, source_id="AllergyIntolerance/a")
+def allergy(*concepts: Concept, display: str = "allergie", high: bool = False, unknown: bool = False) -> AllergyFact:
+    return AllergyFact(frozenset(concepts), display, high_criticality=high, severity_unknown=unknown,
+                       source_id="AllergyIntolerance/a")
 
 
 def patient(

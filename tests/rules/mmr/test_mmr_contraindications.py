@@ -181,6 +181,16 @@ CASES = [
         frozenset({"mmr.fact.allergy-not-severe"}),
     ),
     Case(
+        "MMR allergy of unknown severity: no contraindication found, but to check before vaccinating",
+        patient(
+            born(1990, 1, 1), allergies=(allergy(Concept.MMR_VACCINE_ALLERGEN, display="vaccin ROR", unknown=True),)
+        ),
+        "mmr.catch-up",
+        Indicator.INFO,
+        frozenset({"mmr.fact.allergy-severity-unknown"}),
+        frozenset({"mmr.fact.allergy-not-severe"}),  # nobody said it was mild
+    ),
+    Case(
         "gelatin allergy: Priorix",
         patient(born(1990, 1, 1), allergies=(allergy(Concept.GELATIN_ALLERGEN, display="Gélatine"),)),
         "mmr.catch-up",
