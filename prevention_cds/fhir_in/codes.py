@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from prevention_cds.rules.concepts import Concept
 from prevention_cds.rules.facts import UNREADABLE, Unreadable
-from prevention_cds.terminology.index import CodeIndex
+from prevention_cds.terminology.index import SYSTEM_NAMES, CodeIndex, canonical_system
 
 NO_VALUESETS: frozenset[str] = frozenset()
 NO_CONCEPTS: frozenset[Concept] = frozenset()
@@ -78,7 +78,8 @@ def name_of(concept: Any, index: CodeIndex) -> str:
 
 
 def label_of(concept: Any, index: CodeIndex) -> str:
-    """``name_of``, else its first code as sent ("code http://hl7.org/fhir/sid/icd-10|A39.0"): a coded condition is
+    """``name_of``, else its first code with its system's short name ("code CIM-10 (ICD-10) A39.0"; an unknown
+    system as sent, "code http://example.org|X"): a coded condition is
     never shown as unnamed. "" for a concept without a code."""
     name = name_of(concept, index)
     if name:
@@ -87,7 +88,10 @@ def label_of(concept: Any, index: CodeIndex) -> str:
     if coded is None:
         return ""
     system, code = coded
-    return f"code {system}|{code}" if system else f"code {code}"
+    if not system:
+        return f"code {code}"
+    named = SYSTEM_NAMES.get(canonical_system(system) or "")
+    return f"code {named} {code}" if named else f"code {system}|{code}"
 
 
 def stated_codes(codes: set[str | None], meaning: Mapping[str, Meaning]) -> frozenset[Meaning | Unreadable]:

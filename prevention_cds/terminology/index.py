@@ -59,6 +59,12 @@ SYSTEM_ALIASES: Final[Mapping[str, str]] = {
     "urn:oid:1.2.250.1.213.2.3.1": BDPM,  # the CIS OID (ANS document core, CodeSystem FrCIS)
 }
 
+# How a card names a code's system when the code has no display (a clinician can look the code up by it).
+SYSTEM_NAMES: Final[Mapping[str, str]] = {
+    ICD10: "CIM-10 (ICD-10)", SNOMED: "SNOMED CT", ATC: "ATC", CVX: "CVX", LOINC: "LOINC", RXNORM: "RxNorm",
+    BDPM: "CIS", CIP_UCD: "CIP/UCD",
+}
+
 # Systems where ``is-a`` means "starts with" and where dots and case do not matter.
 HIERARCHICAL_SYSTEMS: Final = frozenset({ICD10, ATC})
 
