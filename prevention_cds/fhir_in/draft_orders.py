@@ -159,21 +159,30 @@ def read_order_context(
     patient_id: str | None = None,
     record_resources: Iterable[dict[str, Any]] = (),
 ) -> OrderContext:
-    """On order-select only the orders named in ``selections`` are advised on (all of them if none are). A draft
+    """On order-select only the orders named in ``selections`` are advised on; all of them if none are, or if no
+    selection names one of the drafts (a selection the EHR wrote otherwise must not leave its order unchecked). A
+    selection names an order by its reference, its id alone or an absolute URL ending in its reference. A draft
     order whose subject is another patient than ``patient_id`` is not checked, and counted for the card. A
     Medication sent with the orders (or in the record's resources) is what an order's medicationReference names,
     not an order."""
-    orders = []
     others = 0
     identity = PatientIdentity(patient_id) if patient_id is not None else None
     medications = medications_by_reference((*record_resources, *resources))
+    drafts = []
     for resource in resources:
         if resource.get("resourceType") == "Medication":
             continue
         if identity is not None and identity.owner(resource) == Owner.OTHER:
             others += 1
             continue
-        reference = f"{resource['resourceType']}/{resource.get('id')}"
-        selected = hook != "order-select" or not selections or reference in selections
-        orders.append(read_draft_order(resource, index, selected, medications))
+        drafts.append(resource)
+    named = [_selected(resource, selections) for resource in drafts]
+    every = hook != "order-select" or not any(named)
+    orders = [read_draft_order(resource, index, every or chosen, medications)
+              for resource, chosen in zip(drafts, named, strict=True)]
     return OrderContext(hook=hook, orders=tuple(orders), other_patient_orders=others)
+
+
+def _selected(resource: dict[str, Any], selections: frozenset[str]) -> bool:
+    reference = f"{resource.get('resourceType')}/{resource.get('id')}"
+    return any(s in (reference, resource.get("id")) or s.endswith("/" + reference) for s in selections)

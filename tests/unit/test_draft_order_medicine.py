@@ -101,6 +101,22 @@ def test_unreadable_orders_are_counted_on_one_card_and_an_unselected_one_is_not_
     assert [o.reference for o in select.unreadable_orders] == ["MedicationRequest/a"]
 
 
+@pytest.mark.parametrize(("selections", "selected"), [
+    ({"MedicationRequest/a"}, ["a"]),
+    ({"a"}, ["a"]),  # the id alone
+    ({"https://ehr.example.org/fhir/MedicationRequest/b"}, ["b"]),  # an absolute URL
+    ({"MedicationRequest/zz"}, ["a", "b"]),  # names no draft: every order is checked, none left unchecked
+    (set(), ["a", "b"]),
+])
+def test_order_select_checks_the_selected_orders_and_all_of_them_when_none_is_named(
+    selections: set[str], selected: list[str]
+) -> None:
+    drafts = (_draft(medicationCodeableConcept=MMR_CODE) | {"id": "a"},
+              _draft(medicationCodeableConcept=MMR_CODE) | {"id": "b"})
+    context = read_order_context("order-select", drafts, frozenset(selections), INDEX, "p1")
+    assert [o.reference.rsplit("/", 1)[1] for o in context.orders if o.selected] == selected
+
+
 def test_a_service_request_is_not_a_medicine_order() -> None:
     lab = {"resourceType": "ServiceRequest", "id": "s1", "status": "draft", "subject": {"reference": "Patient/p1"}}
     assert not read_order_context("order-sign", (lab,), frozenset(), INDEX, "p1").unreadable_orders
