@@ -114,7 +114,7 @@ def test_order_select_checks_the_selected_orders_and_all_of_them_when_none_is_na
     drafts = (_draft(medicationCodeableConcept=MMR_CODE) | {"id": "a"},
               _draft(medicationCodeableConcept=MMR_CODE) | {"id": "b"})
     context = read_order_context("order-select", drafts, frozenset(selections), INDEX, "p1")
-    assert [o.reference.rsplit("/", 1)[1] for o in context.orders if o.selected] == selected
+    assert [(o.reference or "").rsplit("/", 1)[1] for o in context.orders if o.selected] == selected
 
 
 def test_a_service_request_is_not_a_medicine_order() -> None:
