@@ -95,11 +95,6 @@ IMMUNE = frozenset({
 IMMUNOSUPPRESSANTS = frozenset({Concept.ANTI_CD20_ANTIBODY, Concept.ANTINEOPLASTIC, Concept.IMMUNOSUPPRESSANT})
 
 
-def _severe(allergy: AllergyFact) -> bool:
-    # a high-criticality allergy without the reaction recorded is read as anaphylaxis (safer)
-    return allergy.severe
-
-
 def current_pregnancy(record: PatientRecord, today: date, rules: MmrParameters) -> Finding | None:
     """Pregnant on the latest evidence. An active pregnancy condition stands unless a later 'not pregnant'
     observation supersedes it; undated evidence counts as pregnant (vaccinating a pregnant woman is the harm).
@@ -185,10 +180,12 @@ def _delays(rules: MmrParameters) -> tuple[tuple[Concept, Cited[int]], ...]:
     )
 
 
-def _treatment_finding(medication: MedicationFact, today: date, rules: MmrParameters) -> Finding | None:
+def _treatment_finding(
+    medication: MedicationFact, today: date, rules: MmrParameters, delays: tuple[tuple[Concept, Cited[int]], ...]
+) -> Finding | None:
     """A treatment taken, or stopped less than its delay ago. One stopped on a day that is not recorded, or whose
     status is not stated, still counts (a live vaccine given too early is the harm)."""
-    months = max((delay.value for concept, delay in _delays(rules) if concept in medication.concepts), default=None)
+    months = max((delay.value for concept, delay in delays if concept in medication.concepts), default=None)
     if months is None:
         return None
     stopped = medication.ended if medication.status == MedicationStatus.FINISHED else None
@@ -207,8 +204,9 @@ def _treatment_finding(medication: MedicationFact, today: date, rules: MmrParame
 def immunosuppressive_treatments(record: PatientRecord, today: date, rules: MmrParameters) -> list[Finding]:
     """The first treatment of each kind (immunosuppressive, corticosteroid) that still delays a live vaccine."""
     found: dict[Contraindication, Finding] = {}
+    delays = _delays(rules)
     for medication in record.medications:
-        finding = _treatment_finding(medication, today, rules)
+        finding = _treatment_finding(medication, today, rules, delays)
         if finding is not None:
             found.setdefault(finding.contraindication, finding)
     return list(found.values())
@@ -227,12 +225,14 @@ def assess_safety(record: PatientRecord, today: date, rules: MmrParameters) -> V
         ),
     ):
         allergies = record.allergies_to(concept)
-        severe = [a for a in allergies if _severe(a)]
+        # a high-criticality allergy without the reaction recorded is read as anaphylaxis (safer)
+        severe = [a for a in allergies if a.severe]
         if severe:
             assumed = not any(a.anaphylactic for a in severe)
             findings.append(Finding(contraindication, basis, severe[0].display, severity_assumed=assumed))
-        harmless.extend(a for a in allergies if not _severe(a) and not a.severity_unknown)
-        unassessed.extend(a for a in allergies if not _severe(a) and a.severity_unknown)
+        mild = [a for a in allergies if not a.severe]
+        harmless.extend(a for a in mild if not a.severity_unknown)
+        unassessed.extend(a for a in mild if a.severity_unknown)
     pregnancy = current_pregnancy(record, today, rules)
     if pregnancy is not None:
         findings.append(pregnancy)
